@@ -1,0 +1,10 @@
+# Warnings for gpubox's own code only (not third-party headers).
+add_library(gpubox_warnings INTERFACE)
+target_compile_options(gpubox_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow)
+if(GPUBOX_WARNINGS_AS_ERRORS)
+  target_compile_options(gpubox_warnings INTERFACE -Werror)
+endif()
+if(GPUBOX_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

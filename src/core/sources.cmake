@@ -1,0 +1,5 @@
+target_sources(gpubox_lib PRIVATE
+  src/core/clock.cpp
+  src/core/error.cpp
+  src/core/log.cpp
+)

@@ -1,0 +1,3 @@
+target_sources(gpubox_tests PRIVATE
+  core/error_test.cpp
+)
