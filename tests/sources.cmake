@@ -1,3 +1,4 @@
 target_sources(gpubox_tests PRIVATE
   core/error_test.cpp
+  core/strings_test.cpp
 )
