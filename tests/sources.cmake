@@ -1,4 +1,35 @@
 target_sources(gpubox_tests PRIVATE
+  aws/client_test.cpp
+  aws/errors_test.cpp
+  aws/http_curl_test.cpp
+  aws/retry_test.cpp
+  aws/sigv4_botocore_test.cpp
+  aws/sigv4_test.cpp
   core/error_test.cpp
   core/strings_test.cpp
+  core/ini_test.cpp
+  core/process_test.cpp
+  aws/settings_test.cpp
+  aws/endpoints_test.cpp
+  aws/credentials_test.cpp
+  catalog/catalog_test.cpp
+  catalog/gpus_test.cpp
+  plan/offers_test.cpp
+  core/paths_test.cpp
+  state/db_test.cpp
+  state/box_store_test.cpp
+  state/launch_ledger_test.cpp
+  box/names_test.cpp
+  box/ssh_config_test.cpp
+  box/known_hosts_test.cpp
+  box/caller_ip_test.cpp
+  aws/xml_test.cpp
+  aws/ec2_catalog_test.cpp
+  aws/ec2_network_test.cpp
+  aws/ec2_instances_test.cpp
+  aws/sts_test.cpp
+  aws/ssm_test.cpp
+  aws/service_quotas_test.cpp
+  aws/pricing_test.cpp
+  aws/model_conformance_test.cpp
 )

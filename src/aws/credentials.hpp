@@ -8,9 +8,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "aws/http.hpp"
+#include "aws/settings.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/process.hpp"
 
 namespace gpubox::aws {
 
@@ -38,5 +43,43 @@ public:
 private:
   Credentials m_creds;
 };
+
+// What an STS AssumeRole call needs besides the source credentials (from a profile's role_arn).
+struct AssumeRoleRequest {
+  std::string role_arn;
+  std::string role_session_name;       // the profile's, or "gpubox-<epoch seconds>"
+  std::string external_id;             // empty when none
+  std::string mfa_serial;              // empty when none
+  std::optional<int> duration_seconds;  // nullopt: STS's default (1 hour)
+  std::string region;                  // where to call STS: the resolved region, or us-east-1
+  std::string profile;                 // the profile that holds role_arn, for messages
+};
+
+// Call STS AssumeRole with `source` credentials (implemented next to the STS client).
+using AssumeRoleFn =
+    std::function<Result<Credentials>(const Credentials& source, const AssumeRoleRequest&)>;
+
+struct CredentialDeps {
+  Clock& clock;
+  ProcessRunner& processes;  // runs credential_process
+  HttpClient& http;          // EC2 instance metadata only
+  AssumeRoleFn assume_role;
+  EnvLookup env;
+  // Where to read board_asset_tag and sys_vendor to tell whether we run on EC2.
+  std::filesystem::path dmi_dir = "/sys/devices/virtual/dmi/id";
+};
+
+// Return the standard chain for `settings`: environment (unless --profile was given), then the
+// profile (role_arn via source_profile or credential_source, credentials-file keys,
+// credential_process, config-file keys), then EC2 instance metadata when on EC2. Results that
+// expire are cached until 5 minutes before their expiry. Thread-safe.
+std::unique_ptr<CredentialProvider> make_default_credential_provider(const Settings& settings,
+                                                                     CredentialDeps deps);
+
+// Split a credential_process command line shell-style (quotes, backslashes; no expansion).
+Result<std::vector<std::string>> split_command_line(std::string_view command);
+
+// Parse an ISO 8601 UTC time such as "2024-05-01T12:00:00Z" or "...T12:00:00.123+00:00".
+std::optional<TimePoint> parse_iso8601(std::string_view text);
 
 }  // namespace gpubox::aws

@@ -2,9 +2,14 @@
 // Resolved AWS settings: profile, region and endpoint overrides, following the AWS SDKs'
 // precedence (command-line flag > environment > profile in ~/.aws/config).
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "core/error.hpp"
 
 namespace gpubox::aws {
 
@@ -18,6 +23,35 @@ struct Settings {
   std::string retry_mode = "standard";  // standard | legacy | adaptive (gpubox implements standard)
   int max_attempts = 3;
   bool debug = false;
+  // Where the settings came from (added by load_settings; consumed by credentials and endpoints).
+  std::string profile_source;      // "--profile", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "default"
+  bool profile_explicit = false;   // --profile was given: environment credentials are skipped
+  std::filesystem::path config_file;       // AWS_CONFIG_FILE or ~/.aws/config
+  std::filesystem::path credentials_file;  // AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials
+  std::string endpoint_url_flag;  // --endpoint-url: beats every other override, even the ignore flag
+  bool ignore_configured_endpoint_urls = false;
 };
+
+// Look up one environment variable; tests pass a map, the CLI passes the real environment.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// Return an EnvLookup over `vars` (for tests and for explicit overrides).
+EnvLookup env_from_map(std::map<std::string, std::string> vars);
+
+// Return an EnvLookup over the real process environment (the CLI boundary only).
+EnvLookup process_environment();
+
+struct SettingsInput {
+  EnvLookup env;
+  std::string profile_flag;       // --profile; empty when not given
+  std::string region_flag;        // --region; empty when not given
+  std::string endpoint_url_flag;  // --endpoint-url; empty when not given
+  std::filesystem::path home;     // the user's home directory, for ~/.aws/...
+};
+
+// Resolve profile, region, endpoint overrides and retry settings from flags, the environment
+// and the shared config/credentials files. Malformed files, a named profile that does not exist
+// and invalid values are Errors; a missing region is not (resolve_endpoint reports it).
+Result<Settings> load_settings(const SettingsInput& input);
 
 }  // namespace gpubox::aws

@@ -3,5 +3,8 @@ target_sources(gpubox_lib PRIVATE
   src/core/crypto.cpp
   src/core/error.cpp
   src/core/log.cpp
+  src/core/paths.cpp
   src/core/strings.cpp
+  src/core/ini.cpp
+  src/core/process.cpp
 )

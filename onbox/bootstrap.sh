@@ -1,0 +1,303 @@
+#!/bin/bash
+# gpubox bootstrap: Jupyter on 127.0.0.1 with a given token, an idle watchdog and a hard cap.
+# Idempotent: run it again with the same settings and nothing restarts. Runs as EC2 user-data
+# (root, systemd) and over ssh (root or not, with or without systemd). Settings come from
+# flags or GPUBOX_* environment variables (see usage). Installs nothing unless --install-jupyter.
+set -u
+umask 022
+
+usage() {
+  cat <<'EOF'
+usage: bootstrap.sh [options]        (each option also reads the GPUBOX_* variable shown)
+  --token-file F  file holding the Jupyter token (GPUBOX_JUPYTER_TOKEN gives it directly)
+  --port N        Jupyter port on 127.0.0.1, default 8888 (GPUBOX_JUPYTER_PORT)
+  --idle MIN|off  idle minutes before the action, default 30 (GPUBOX_IDLE)
+  --max-hours H   hard cap in hours (GPUBOX_MAX_HOURS)
+  --budget USD --price USD_PER_HOUR   hard cap of budget/price hours (GPUBOX_BUDGET, GPUBOX_PRICE)
+  --mode aws|byo  default aws (GPUBOX_MODE)
+  --idle-action shutdown|stop-services  default: aws shutdown, byo stop-services
+  --prefix DIR    default /opt/gpubox (root with systemd) else ~/.gpubox (GPUBOX_PREFIX)
+  --user NAME     user that runs Jupyter (GPUBOX_USER); default ubuntu for aws as root
+  --interval S    watchdog period in seconds, default 60 (GPUBOX_WATCH_INTERVAL)
+  --no-systemd    use nohup and pid files even where systemd runs (GPUBOX_NO_SYSTEMD=1)
+  --install-jupyter  pip install notebook when no Jupyter is found (GPUBOX_INSTALL_JUPYTER=1)
+  --stop          stop (and disable) gpubox's services, then exit
+EOF
+}
+
+TOKEN_FILE_IN=""; PORT="${GPUBOX_JUPYTER_PORT:-8888}"; IDLE="${GPUBOX_IDLE:-30}"
+MAX_HOURS="${GPUBOX_MAX_HOURS:-}"; BUDGET="${GPUBOX_BUDGET:-}"; PRICE="${GPUBOX_PRICE:-}"
+MODE="${GPUBOX_MODE:-aws}"; ACTION="${GPUBOX_IDLE_ACTION:-}"; PREFIX="${GPUBOX_PREFIX:-}"
+RUN_USER="${GPUBOX_USER:-}"; INTERVAL="${GPUBOX_WATCH_INTERVAL:-60}"
+NO_SYSTEMD="${GPUBOX_NO_SYSTEMD:-}"; INSTALL="${GPUBOX_INSTALL_JUPYTER:-}"; STOP=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --token-file) TOKEN_FILE_IN="$2"; shift ;;
+    --port) PORT="$2"; shift ;;
+    --idle) IDLE="$2"; shift ;;
+    --max-hours) MAX_HOURS="$2"; shift ;;
+    --budget) BUDGET="$2"; shift ;;
+    --price) PRICE="$2"; shift ;;
+    --mode) MODE="$2"; shift ;;
+    --idle-action) ACTION="$2"; shift ;;
+    --prefix) PREFIX="$2"; shift ;;
+    --user) RUN_USER="$2"; shift ;;
+    --interval) INTERVAL="$2"; shift ;;
+    --no-systemd) NO_SYSTEMD=1 ;;
+    --install-jupyter) INSTALL=1 ;;
+    --stop) STOP=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bootstrap.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+die() { echo "gpubox-bootstrap: error: $*" >&2; [ -n "${LOG:-}" ] && log "error: $*"; exit 1; }
+is_num() { [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+
+USE_SYSTEMD=""
+UNIT_DIR="${GPUBOX_UNIT_DIR:-/etc/systemd/system}"  # both overridable for tests only
+if [ "$(id -u)" = 0 ] && [ -d "${GPUBOX_SYSTEMD_RUN:-/run/systemd/system}" ] && [ -z "$NO_SYSTEMD" ] \
+   && command -v systemctl >/dev/null; then
+  USE_SYSTEMD=1
+fi
+if [ -z "$PREFIX" ]; then
+  if [ -n "$USE_SYSTEMD" ]; then PREFIX=/opt/gpubox; else PREFIX="$HOME/.gpubox"; fi
+fi
+mkdir -p "$PREFIX"/bin "$PREFIX"/etc "$PREFIX"/run "$PREFIX"/log || die "cannot create $PREFIX"
+LOG="$PREFIX/log/bootstrap.log"
+log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$LOG"; echo "gpubox-bootstrap: $*" >&2; }
+UNITS="gpubox-jupyter.service gpubox-watchdog.timer gpubox-cap.timer"
+
+# Is the pid in the file alive and one of ours (its command line names our prefix)?
+daemon_alive() {
+  local pid; pid=$(cat "$PREFIX/run/$1.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$PREFIX"
+}
+daemon_stop() {
+  if daemon_alive "$1"; then
+    local pid; pid=$(cat "$PREFIX/run/$1.pid")
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null
+    log "stopped $1 (pid $pid)"
+  fi
+  rm -f "$PREFIX/run/$1.pid" "$PREFIX/run/$1.hash"
+}
+# daemon_ensure NAME CMD...: (re)start CMD under setsid unless the same CMD already runs.
+daemon_ensure() {
+  local name="$1"; shift
+  local hash; hash=$(printf '%s\n' "$@" | cat - "$PREFIX/etc/$name.extra" 2>/dev/null | md5sum | cut -c1-32)
+  if daemon_alive "$name" && [ "$(cat "$PREFIX/run/$name.hash" 2>/dev/null)" = "$hash" ]; then
+    log "$name already running (pid $(cat "$PREFIX/run/$name.pid"))"; return 1
+  fi
+  daemon_stop "$name"
+  setsid nohup "$@" >>"$PREFIX/log/$name.log" 2>&1 </dev/null &
+  echo $! >"$PREFIX/run/$name.pid"; echo "$hash" >"$PREFIX/run/$name.hash"
+  log "started $name (pid $!)"
+}
+
+if [ -n "$STOP" ]; then
+  if [ -n "$USE_SYSTEMD" ]; then
+    # shellcheck disable=SC2086
+    systemctl disable --now $UNITS 2>>"$LOG"; log "stopped systemd units"
+  else
+    for d in cap jupyter watchdog; do daemon_stop "$d"; done
+  fi
+  exit 0
+fi
+
+# ---- validate settings
+case "$MODE" in aws|byo) ;; *) die "--mode must be aws or byo" ;; esac
+[ -z "$ACTION" ] && { [ "$MODE" = aws ] && ACTION=shutdown || ACTION=stop-services; }
+case "$ACTION" in shutdown|stop-services) ;; *) die "bad --idle-action $ACTION" ;; esac
+[[ "$PORT" =~ ^[0-9]+$ ]] || die "bad --port $PORT"
+[[ "$INTERVAL" =~ ^[0-9]+$ ]] || die "bad --interval $INTERVAL"
+if [ "$IDLE" = off ]; then IDLE_S=null; else
+  is_num "$IDLE" || die "--idle must be minutes or off"; IDLE_S=$(awk "BEGIN{print int($IDLE*60)}")
+fi
+CAP_H=""
+if [ -n "$MAX_HOURS" ]; then is_num "$MAX_HOURS" || die "bad --max-hours"; CAP_H="$MAX_HOURS"; fi
+if [ -n "$BUDGET" ]; then
+  { is_num "$BUDGET" && is_num "$PRICE"; } || die "--budget needs a numeric --price (USD per hour)"
+  B_H=$(awk "BEGIN{if ($PRICE <= 0) exit 1; print $BUDGET/$PRICE}") || die "--price must be > 0"
+  if [ -z "$CAP_H" ] || awk "BEGIN{exit !($B_H < $CAP_H)}"; then CAP_H="$B_H"; fi
+fi
+CAP_S=null; [ -n "$CAP_H" ] && CAP_S=$(awk "BEGIN{s=int($CAP_H*3600); print (s<60?60:s)}")
+log "start: mode=$MODE action=$ACTION idle_s=$IDLE_S cap_s=$CAP_S port=$PORT systemd=${USE_SYSTEMD:-no}"
+
+if [ -z "$RUN_USER" ]; then
+  if [ "$(id -u)" = 0 ] && [ "$MODE" = aws ] && id ubuntu >/dev/null 2>&1; then RUN_USER=ubuntu
+  else RUN_USER=$(id -un); fi
+fi
+RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6); [ -n "$RUN_HOME" ] || RUN_HOME="$HOME"
+[ "$RUN_USER" != "$(id -un)" ] && [ -z "$USE_SYSTEMD" ] && die "--user needs root and systemd"
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3) || die "python3 not found"
+
+# ---- install our files (those present next to this script)
+SRC=$(cd "$(dirname "$0")" 2>/dev/null && pwd)
+for f in bootstrap.sh watchdog.py check.py imdb_model.py imdb.ipynb imdb_sample.tsv.gz; do
+  if [ -n "$SRC" ] && [ -f "$SRC/$f" ] && [ "$SRC/$f" -ef "$PREFIX/bin/$f" ]; then continue; fi
+  if [ -n "$SRC" ] && [ -f "$SRC/$f" ] && ! cmp -s "$SRC/$f" "$PREFIX/bin/$f"; then
+    cp "$SRC/$f" "$PREFIX/bin/$f.new" && mv "$PREFIX/bin/$f.new" "$PREFIX/bin/$f" && log "installed $f"
+  fi
+done
+
+# ---- token: 0600, owned by the Jupyter user, never printed
+TOKEN_FILE="$PREFIX/etc/jupyter_token"
+TOKEN="${GPUBOX_JUPYTER_TOKEN:-}"
+if [ -n "$TOKEN_FILE_IN" ]; then TOKEN=$(tr -d ' \n\r\t' <"$TOKEN_FILE_IN") || die "cannot read token file"; fi
+if [ -z "$TOKEN" ] && [ ! -s "$TOKEN_FILE" ]; then
+  TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(24))'); log "no token given: generated one"
+fi
+if [ -n "$TOKEN" ] && [ "$TOKEN" != "$(cat "$TOKEN_FILE" 2>/dev/null)" ]; then
+  (umask 077; printf '%s\n' "$TOKEN" >"$TOKEN_FILE.new") && mv "$TOKEN_FILE.new" "$TOKEN_FILE"
+  rm -f "$PREFIX/run/jupyter.started"; log "token updated"
+fi
+chmod 600 "$TOKEN_FILE"; chown "$RUN_USER" "$TOKEN_FILE" 2>/dev/null
+
+# ---- find Jupyter: lab, then notebook, then bare server
+find_jupyter() {
+  local p d
+  for p in jupyter-lab jupyter-notebook jupyter-server; do
+    for d in "" /opt/conda/bin /opt/pytorch/bin /opt/tensorflow/bin "$RUN_HOME/.local/bin"; do
+      if [ -z "$d" ]; then command -v "$p" && return 0
+      elif [ -x "$d/$p" ]; then echo "$d/$p"; return 0; fi
+    done
+  done
+  return 1
+}
+JUPYTER=$(find_jupyter)
+if [ -z "$JUPYTER" ] && [ -n "$INSTALL" ]; then
+  log "no Jupyter found: pip install --user notebook"
+  AS=(); [ "$RUN_USER" = "$(id -un)" ] || AS=(runuser -u "$RUN_USER" --)
+  timeout 300 "${AS[@]}" "$PY" -m pip install --user -q notebook >>"$LOG" 2>&1 || log "pip install failed"
+  JUPYTER=$(find_jupyter)
+fi
+if [ -n "$JUPYTER" ]; then
+  APP=ServerApp
+  case "$JUPYTER" in *jupyter-notebook)
+    V=$("$JUPYTER" --version 2>/dev/null | tail -1); [ "${V%%.*}" -lt 7 ] 2>/dev/null && APP=NotebookApp ;;
+  esac
+  CONF="$PREFIX/etc/jupyter_config.py"
+  { echo "# written by gpubox bootstrap; the token stays in $TOKEN_FILE"
+    echo "c = get_config()  # noqa"
+    echo "c.$APP.token = open('$TOKEN_FILE').read().strip()"
+    echo "c.$APP.ip = '127.0.0.1'"
+    echo "c.$APP.port = $PORT"
+    echo "c.$APP.port_retries = 0"
+    echo "c.$APP.open_browser = False"
+    echo "c.$APP.allow_remote_access = False"
+    [ "$RUN_USER" = root ] && echo "c.$APP.allow_root = True"
+    [ "$APP" = ServerApp ] && echo "c.ServerApp.root_dir = '$RUN_HOME'" || echo "c.NotebookApp.notebook_dir = '$RUN_HOME'"
+  } >"$CONF.new"
+  if cmp -s "$CONF.new" "$CONF"; then rm -f "$CONF.new"; else
+    mv "$CONF.new" "$CONF"; rm -f "$PREFIX/run/jupyter.started"; log "jupyter config updated"; fi
+  chmod 600 "$CONF"; chown "$RUN_USER" "$CONF" 2>/dev/null
+  JCMD=("$JUPYTER" "--config=$CONF" --ip=127.0.0.1 --no-browser "--port=$PORT")
+  log "jupyter: $JUPYTER ($APP)"
+else
+  JCMD=(); log "no Jupyter found; skipping it (pass --install-jupyter to pip install notebook)"
+fi
+
+# ---- watchdog config
+if [ "$ACTION" = shutdown ]; then ACT_JSON='"shutdown"'; ACT_CMD=(shutdown -h now)
+else ACT_JSON='"stop_services"'; ACT_CMD=(bash "$PREFIX/bin/bootstrap.sh" --stop --prefix "$PREFIX"); fi
+[ -n "$USE_SYSTEMD" ] || [ "$ACTION" = shutdown ] || ACT_CMD+=(--no-systemd)
+[ -n "$JUPYTER" ] && TF_JSON="\"$TOKEN_FILE\"" || TF_JSON='""'
+json_list() { local s="" a; for a in "$@"; do s="$s\"$a\", "; done; echo "[${s%, }]"; }
+cat >"$PREFIX/etc/watchdog.json.new" <<EOF
+{"mode": "$MODE", "action": $ACT_JSON, "idle_seconds": $IDLE_S, "cap_seconds": $CAP_S,
+ "jupyter_url": "http://127.0.0.1:$PORT", "token_file": $TF_JSON, "ssh_ports": [22],
+ "interval_seconds": $INTERVAL, "cap_started_file": "$PREFIX/run/cap_started",
+ "status_path": "$PREFIX/run/status.json", "state_path": "$PREFIX/run/watchdog_state.json",
+ "shutdown_cmd": ["shutdown", "-h", "now"], "stop_cmd": $(json_list "${ACT_CMD[@]}")}
+EOF
+mv "$PREFIX/etc/watchdog.json.new" "$PREFIX/etc/watchdog.json"
+[ -f "$PREFIX/bin/watchdog.py" ] || log "watchdog.py not installed yet: watchdog skipped"
+rm -f "$PREFIX/run/watchdog_state.json"  # each bootstrap starts a fresh idle period
+
+# ---- run everything
+if [ -n "$USE_SYSTEMD" ]; then
+  CHANGED=""
+  put_unit() {  # put_unit NAME CONTENT: writes only when changed, remembers the change
+    if [ "$(cat "$UNIT_DIR/$1" 2>/dev/null)" != "$2" ]; then
+      printf '%s\n' "$2" >"$UNIT_DIR/$1"; CHANGED="$CHANGED $1"
+    fi
+  }
+  if [ -n "$JUPYTER" ]; then
+    put_unit gpubox-jupyter.service "[Unit]
+Description=gpubox Jupyter (127.0.0.1 only)
+After=network.target
+[Service]
+User=$RUN_USER
+WorkingDirectory=$RUN_HOME
+ExecStart=${JCMD[*]}
+Restart=on-failure
+RestartSec=5
+[Install]
+WantedBy=multi-user.target"
+  fi
+  put_unit gpubox-watchdog.service "[Unit]
+Description=gpubox idle watchdog (one round)
+[Service]
+Type=oneshot
+ExecStart=$PY $PREFIX/bin/watchdog.py once --config $PREFIX/etc/watchdog.json"
+  put_unit gpubox-watchdog.timer "[Unit]
+Description=gpubox idle watchdog every ${INTERVAL}s
+[Timer]
+OnActiveSec=10
+OnUnitActiveSec=$INTERVAL
+AccuracySec=5
+[Install]
+WantedBy=timers.target"
+  if [ "$CAP_S" != null ]; then
+    put_unit gpubox-cap.service "[Unit]
+Description=gpubox hard cap
+[Service]
+Type=oneshot
+ExecStart=${ACT_CMD[*]}"
+    put_unit gpubox-cap.timer "[Unit]
+Description=gpubox hard cap: ${CAP_S}s after boot or after bootstrap
+[Timer]
+OnActiveSec=$CAP_S
+AccuracySec=1
+[Install]
+WantedBy=timers.target"
+  fi
+  [ -n "$CHANGED" ] && systemctl daemon-reload
+  for u in $UNITS; do
+    [ -f "$UNIT_DIR/$u" ] || continue
+    if [ "$u" = gpubox-cap.timer ] && [ "$CAP_S" = null ]; then
+      systemctl disable --now "$u"; rm -f "$UNIT_DIR"/gpubox-cap.*; log "hard cap removed"; continue
+    fi
+    systemctl enable "$u" 2>>"$LOG"
+    if [[ "$CHANGED" == *"${u%.*}"* ]] || { [ "$u" = gpubox-jupyter.service ] && [ ! -f "$PREFIX/run/jupyter.started" ]; }; then
+      systemctl restart "$u"; log "restarted $u"
+      [ "$u" = gpubox-cap.timer ] && date +%s >"$PREFIX/run/cap_started"
+      [ "$u" = gpubox-jupyter.service ] && touch "$PREFIX/run/jupyter.started"
+    else
+      [ "$u" = gpubox-cap.timer ] && ! systemctl is-active --quiet "$u" && date +%s >"$PREFIX/run/cap_started"
+      systemctl start "$u"
+    fi
+  done
+else
+  if [ "$CAP_S" != null ]; then
+    echo "$CAP_S" >"$PREFIX/etc/cap.extra"
+    daemon_ensure cap bash -c 'sleep "$1"; shift 2; exec "$@"' gpubox-cap "$CAP_S" "$PREFIX" "${ACT_CMD[@]}" \
+      && date +%s >"$PREFIX/run/cap_started"
+  else
+    daemon_stop cap; rm -f "$PREFIX/run/cap_started"
+  fi
+  if [ -n "$JUPYTER" ]; then
+    md5sum "$CONF" "$TOKEN_FILE" >"$PREFIX/etc/jupyter.extra"
+    (cd "$RUN_HOME" && daemon_ensure jupyter "${JCMD[@]}")
+  fi
+  if [ -f "$PREFIX/bin/watchdog.py" ]; then
+    md5sum "$PREFIX/etc/watchdog.json" "$PREFIX/bin/watchdog.py" >"$PREFIX/etc/watchdog.extra"
+    daemon_ensure watchdog "$PY" "$PREFIX/bin/watchdog.py" loop --config "$PREFIX/etc/watchdog.json"
+  fi
+fi
+log "done"
+exit 0

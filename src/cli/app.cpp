@@ -1,0 +1,117 @@
+#include "cli/app.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+#include "core/log.hpp"
+#include "core/strings.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+constexpr const char* k_footer = R"(Examples:
+  gpubox whoami                      # which AWS account and credentials gpubox will use
+  gpubox regions                     # the regions enabled for your account
+  gpubox --region eu-west-1 whoami   # any command, pinned to one region
+
+Exit codes: 0 ok, 1 error, 2 usage or invalid input, 4 credentials or access denied, 130 interrupted.
+AWS settings follow the AWS CLI: ~/.aws/config and credentials, AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. Progress goes to stderr, results to stdout.)";
+
+// Return the first argument that is not an option or an option's value.
+std::optional<std::string> first_positional(const CLI::App& app, const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      return std::nullopt;
+    }
+    if (a.starts_with("-")) {
+      bool takes_value = (a == "--profile" || a == "--region");
+      if (takes_value && a.find('=') == std::string::npos) {
+        ++i;
+      }
+      continue;
+    }
+    (void)app;
+    return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void build_app(CLI::App& app, Env& env) {
+  app.description("gpubox: a secure Jupyter on a cloud GPU in one command, and nothing left billing.");
+  app.footer(k_footer);
+  app.set_version_flag("--version", std::string("gpubox ") + GPUBOX_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--profile", env.global.profile, "AWS profile (default: $AWS_PROFILE or default)");
+  app.add_option("--region", env.global.region, "AWS region (default: $AWS_REGION or the profile's)");
+  app.add_flag("--debug", env.global.debug, "Log each AWS request to stderr (secrets redacted)");
+  app.add_flag("-q,--quiet", env.global.quiet, "No progress on stderr");
+  add_whoami_command(app, env);
+  add_regions_command(app, env);
+  add_version_command(app, env);
+}
+
+std::string suggest_command(const CLI::App& app, const std::string& word) {
+  std::string best;
+  size_t best_distance = 3;  // suggest only close matches
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    const std::string& name = sub->get_name();
+    size_t d = edit_distance(word, name);
+    if (name.starts_with(word) || word.starts_with(name)) {
+      d = std::min<size_t>(d, 1);
+    }
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best;
+}
+
+void run_guarded(Env& env, const std::function<Result<void>()>& body) {
+  auto r = body();
+  if (!r) {
+    env.exit_code = report_error(env.streams, r.error());
+  }
+}
+
+int run(Env& env, std::vector<std::string> args) {
+  CLI::App app;
+  build_app(app, env);
+  if (auto word = first_positional(app, args)) {
+    auto subs = app.get_subcommands([&](const CLI::App* s) { return s->check_name(*word); });
+    if (subs.empty()) {
+      env.streams.err << "gpubox: error: unknown command '" << *word << "'";
+      if (auto s = suggest_command(app, *word); !s.empty()) {
+        env.streams.err << "; did you mean '" << s << "'?";
+      }
+      env.streams.err << "\nRun 'gpubox --help' for the list of commands.\n";
+      return 2;
+    }
+  }
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    env.streams.out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    env.streams.out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& v) {
+    env.streams.out << v.what() << '\n';
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    env.streams.err << "gpubox: error: " << e.what() << "\nRun 'gpubox --help' for usage.\n";
+    return 2;
+  } catch (const Fatal& f) {
+    return report_error(env.streams, f.error());
+  }
+  return env.exit_code;
+}
+
+}  // namespace gpubox::cli

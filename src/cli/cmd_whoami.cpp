@@ -1,0 +1,50 @@
+// gpubox whoami: which account, identity, region and credential source gpubox will use.
+
+#include <memory>
+#include <ostream>
+
+#include "aws/client.hpp"
+#include "aws/sts.hpp"
+#include "cli/app.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct WhoamiOptions {
+  bool json = false;
+};
+
+Result<void> run_whoami(const WhoamiOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(creds, ctx->credentials->get());
+  GPUBOX_TRY_ASSIGN(id, aws::get_caller_identity(*ctx->client, ctx->settings->region));
+  if (opts.json) {
+    print_json(env.streams, {{"account", id.account},
+                             {"arn", id.arn},
+                             {"user_id", id.user_id},
+                             {"region", ctx->settings->region},
+                             {"region_source", ctx->settings->region_source},
+                             {"profile", ctx->settings->profile},
+                             {"credential_source", creds.source}});
+    return {};
+  }
+  Table t({"field", "value"});
+  t.add_row({"account", id.account});
+  t.add_row({"arn", id.arn});
+  t.add_row({"region", ctx->settings->region + " (from " + ctx->settings->region_source + ")"});
+  t.add_row({"credentials", creds.source});
+  env.streams.out << t.render(true);
+  return {};
+}
+
+}  // namespace
+
+void add_whoami_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<WhoamiOptions>();
+  auto* cmd = app.add_subcommand("whoami", "Show the AWS account, identity, region and credential source");
+  cmd->footer("Examples:\n  gpubox whoami\n  gpubox --profile work whoami --json");
+  cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_whoami(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

@@ -1,0 +1,47 @@
+#pragma once
+// Output conventions: results on stdout, progress/warnings/errors on stderr. Tables are aligned
+// with an uppercase header on a terminal and tab-separated without a header when piped.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace gpubox::cli {
+
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+  bool out_is_tty = false;
+  bool err_is_tty = false;
+  bool quiet = false;
+};
+
+class Table {
+public:
+  explicit Table(std::vector<std::string> header) : m_header(std::move(header)) {}
+  void add_row(std::vector<std::string> row) { m_rows.push_back(std::move(row)); }
+  // Return the table rendered for a terminal (`tty`) or a pipe.
+  std::string render(bool tty) const;
+  bool empty() const { return m_rows.empty(); }
+
+private:
+  std::vector<std::string> m_header;
+  std::vector<std::vector<std::string>> m_rows;
+};
+
+// Write exactly one JSON document (pretty on a terminal, compact otherwise) and a newline.
+void print_json(const Streams& s, const nlohmann::json& doc);
+// Write "gpubox: warning: <text>" to stderr.
+void warn(const Streams& s, const std::string& text);
+// Write a progress line to stderr unless quiet.
+void progress(const Streams& s, const std::string& text);
+// Write "gpubox: error: <message>" (and the hint, if any) to stderr; return the exit code.
+int report_error(const Streams& s, const Error& e);
+// Return the process exit code for an error kind: 4 for auth, 2 for invalid input, else 1.
+int exit_code_for(const Error& e);
+
+}  // namespace gpubox::cli

@@ -1,0 +1,63 @@
+#include "aws/xml.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gpubox::aws {
+namespace {
+
+TEST(AwsXml, ChildMatchesLocalNameWhateverTheNamespaceOrPrefix) {
+  pugi::xml_document doc;
+  auto root = load_xml(doc,
+                       "<r xmlns='http://ec2.amazonaws.com/doc/2016-11-15'>"
+                       "<ec2:a xmlns:ec2='urn:x'><b>1</b></ec2:a></r>",
+                       "r");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(text_at(*root, "a/b"), "1");
+  EXPECT_EQ(text_at(*root, "a/missing"), "");
+}
+
+TEST(AwsXml, LoadRejectsAWrongRootAndBrokenXml) {
+  pugi::xml_document doc;
+  auto wrong = load_xml(doc, "<Other/>", "Expected");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().kind, ErrorKind::remote);
+  EXPECT_FALSE(load_xml(doc, "<!doctype html><p>500", "Expected"));
+}
+
+TEST(AwsXml, ItemsAndItemTextsReadLists) {
+  pugi::xml_document doc;
+  auto root = load_xml(doc, "<r><set><item>a</item><item>b</item></set><empty/></r>", "r");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(item_texts(*root, "set"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(items(*root, "empty").empty());
+  EXPECT_TRUE(items(*root, "absent").empty());
+}
+
+TEST(AwsXml, NumberAndBoolParsersRejectJunk) {
+  EXPECT_EQ(parse_int("42"), 42);
+  EXPECT_FALSE(parse_int("42x"));
+  EXPECT_FALSE(parse_int(""));
+  EXPECT_DOUBLE_EQ(*parse_double("0.00001"), 0.00001);
+  EXPECT_FALSE(parse_double("abc"));
+  EXPECT_EQ(parse_bool("true"), true);
+  EXPECT_EQ(parse_bool("false"), false);
+  EXPECT_FALSE(parse_bool("True"));
+}
+
+TEST(AwsXml, Iso8601RoundTripsAndAcceptsFractions) {
+  const auto t = parse_iso8601("2026-11-26T06:21:58.000Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_iso8601(*t), "2026-11-26T06:21:58Z");
+  const auto frac = parse_iso8601("2026-11-26T07:21:58.574500Z");
+  ASSERT_TRUE(frac);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(*frac - *t).count(), 3600);
+  EXPECT_FALSE(parse_iso8601("yesterday"));
+  EXPECT_FALSE(parse_iso8601("2026-13-01T00:00:00Z"));
+}
+
+TEST(AwsXml, EpochSecondsConvert) {
+  EXPECT_EQ(format_iso8601(from_epoch_seconds(1751328000.0)), "2025-07-01T00:00:00Z");
+}
+
+}  // namespace
+}  // namespace gpubox::aws

@@ -1,0 +1,238 @@
+"""Runs onbox/bootstrap.sh without systemd in a temporary HOME against a real local Jupyter."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+ONBOX = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
+JUPYTER = next((shutil.which(j) for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server")
+                if shutil.which(j)), None)
+TOKEN = "t0k3n-" + os.urandom(8).hex()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listeners(port):
+    """Local addresses (hex, as in /proc/net/tcp*) listening on port."""
+    out = []
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f.read().splitlines()[1:]:
+                    cols = line.split()
+                    addr, hexport = cols[1].rsplit(":", 1)
+                    if cols[3] == "0A" and int(hexport, 16) == port:
+                        out.append(addr)
+    return out
+
+
+def get(url, token=None):
+    req = urllib.request.Request(url, headers={"Authorization": "token " + token} if token else {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def wait_for(pred, seconds=60):
+    end = time.time() + seconds
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@unittest.skipUnless(JUPYTER, "no jupyter-notebook / jupyter-server / jupyter-lab installed")
+class BootstrapTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gpubox-bootstrap-test-")
+        cls.home = os.path.join(cls.tmp, "home")
+        os.mkdir(cls.home)
+        cls.prefix = os.path.join(cls.home, ".gpubox")
+        cls.port = free_port()
+        cls.token_file = os.path.join(cls.tmp, "token")
+        with open(cls.token_file, "w") as f:
+            f.write(TOKEN + "\n")
+        os.chmod(cls.token_file, 0o600)
+        cls.env = dict(os.environ, HOME=cls.home, GPUBOX_NO_SYSTEMD="1")
+        cls.env.pop("GPUBOX_JUPYTER_TOKEN", None)
+        cls.pids = set()
+        cls.first = cls.bootstrap()
+        cls.pids |= set(cls.pid_files().values())
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["bash", os.path.join(ONBOX, "bootstrap.sh"), "--stop"], env=cls.env,
+                       capture_output=True, timeout=60)
+        for pid in cls.pids:  # only the processes this test started
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def bootstrap(cls, *extra):
+        return subprocess.run(
+            ["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "byo", "--port", str(cls.port),
+             "--token-file", cls.token_file, "--interval", "2", "--max-hours", "1",
+             "--budget", "3", "--price", "6"] + list(extra),
+            env=cls.env, capture_output=True, text=True, timeout=120)
+
+    @classmethod
+    def pid_files(cls):
+        run = os.path.join(cls.prefix, "run")
+        return {n[:-4]: int(read(os.path.join(run, n))) for n in os.listdir(run)
+                if n.endswith(".pid")}
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def test_1_jupyter_listens_on_loopback_only(self):
+        self.assertEqual(self.first.returncode, 0, self.first.stderr)
+        self.assertTrue(wait_for(lambda: listeners(self.port)), "Jupyter never listened")
+        addrs = listeners(self.port)
+        self.assertEqual(addrs, ["0100007F"] * len(addrs), addrs)
+
+    def test_2_token_is_required(self):
+        self.assertTrue(wait_for(lambda: get(self.url("/api/kernels"), TOKEN)[0] == 200))
+        self.assertEqual(get(self.url("/api/kernels"))[0], 403)
+        self.assertEqual(get(self.url("/api/kernels"), "wrong")[0], 403)
+        status, body = get(self.url("/api/kernels"), TOKEN)
+        self.assertEqual((status, json.loads(body)), (200, []))
+
+    def test_3_token_stays_private(self):
+        etc = os.path.join(self.prefix, "etc")
+        for name in ("jupyter_token", "jupyter_config.py"):
+            self.assertEqual(os.stat(os.path.join(etc, name)).st_mode & 0o777, 0o600, name)
+        jpid = self.pid_files()["jupyter"]
+        with open("/proc/%d/cmdline" % jpid, "rb") as f:
+            cmdline = f.read().decode()
+        self.assertIn("--ip=127.0.0.1", cmdline)
+        self.assertNotIn(TOKEN, cmdline)
+        for log in os.listdir(os.path.join(self.prefix, "log")):
+            with open(os.path.join(self.prefix, "log", log)) as f:
+                self.assertNotIn(TOKEN, f.read(), log)
+
+    def test_4_watchdog_status_file_and_cap(self):
+        status_path = os.path.join(self.prefix, "run", "status.json")
+        self.assertTrue(wait_for(lambda: os.path.exists(status_path), 30))
+        self.assertTrue(wait_for(lambda: json.loads(read(status_path))["signals"]["jupyter"]["state"]
+                                 == "idle", 30))
+        status = json.loads(read(status_path))
+        self.assertEqual((status["version"], status["mode"], status["action"]),
+                         (1, "byo", "stop_services"))
+        self.assertIsNotNone(status["hard_cap_at"])
+        with open(os.path.join(self.prefix, "etc", "watchdog.json")) as f:
+            cfg = json.load(f)
+        self.assertEqual(cfg["cap_seconds"], 1800)  # min(1 h, $3 / $6 per h)
+        self.assertEqual(cfg["idle_seconds"], 1800)
+        self.assertEqual(set(self.pid_files()), {"cap", "jupyter", "watchdog"})
+
+    def test_5_second_run_is_idempotent(self):
+        before = self.pid_files()
+        again = self.bootstrap()
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(self.pid_files(), before)
+        self.assertIn("jupyter already running", again.stderr)
+        self.assertEqual(get(self.url("/api/kernels"), TOKEN)[0], 200)
+
+    def test_6_stop_ends_every_service(self):
+        pids = self.pid_files()
+        p = subprocess.run(["bash", os.path.join(ONBOX, "bootstrap.sh"), "--stop"], env=self.env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for name, pid in pids.items():
+            self.assertTrue(wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
+                                     read("/proc/%d/stat" % pid).split()[2] == "Z", 10), name)
+        self.assertEqual(listeners(self.port), [])
+
+
+FAKE_SYSTEMCTL = """#!/bin/sh
+echo "$*" >>"$GPUBOX_FAKE_SYSTEMCTL_LOG"
+"""
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the systemd path needs root")
+class SystemdUnitsTest(unittest.TestCase):
+    """The systemd path against a fake systemctl: unit contents and idempotent restarts."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gpubox-systemd-test-")
+        for d in ("units", "run-systemd", "bin", "prefix"):
+            os.mkdir(os.path.join(self.tmp, d))
+        fake = os.path.join(self.tmp, "bin", "systemctl")
+        with open(fake, "w") as f:
+            f.write(FAKE_SYSTEMCTL)
+        os.chmod(fake, 0o755)
+        self.calls = os.path.join(self.tmp, "calls")
+        self.env = dict(os.environ, HOME=self.tmp, PATH=os.path.join(self.tmp, "bin") + ":" +
+                        os.environ["PATH"], GPUBOX_UNIT_DIR=os.path.join(self.tmp, "units"),
+                        GPUBOX_SYSTEMD_RUN=os.path.join(self.tmp, "run-systemd"),
+                        GPUBOX_FAKE_SYSTEMCTL_LOG=self.calls, GPUBOX_JUPYTER_TOKEN=TOKEN)
+        self.env.pop("GPUBOX_NO_SYSTEMD", None)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def bootstrap(self, *extra):
+        p = subprocess.run(["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "aws",
+                            "--prefix", os.path.join(self.tmp, "prefix"), "--port", "18888",
+                            "--idle", "45"] + list(extra),
+                           env=self.env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        calls = read(self.calls).splitlines() if os.path.exists(self.calls) else []
+        os.unlink(self.calls) if calls else None
+        return calls
+
+    def unit(self, name):
+        return read(os.path.join(self.tmp, "units", name))
+
+    def test_units_hard_cap_and_idempotent_rerun(self):
+        calls = self.bootstrap("--max-hours", "2")
+        self.assertIn("daemon-reload", calls)
+        self.assertIn("restart gpubox-cap.timer", calls)
+        self.assertIn("restart gpubox-watchdog.timer", calls)
+        self.assertIn("OnActiveSec=7200", self.unit("gpubox-cap.timer"))
+        self.assertIn("ExecStart=shutdown -h now", self.unit("gpubox-cap.service"))
+        self.assertIn("watchdog.py once --config", self.unit("gpubox-watchdog.service"))
+        if JUPYTER:
+            self.assertIn("restart gpubox-jupyter.service", calls)
+            jup = self.unit("gpubox-jupyter.service")
+            self.assertIn("--ip=127.0.0.1", jup)
+            self.assertNotIn(TOKEN, jup)
+        with open(os.path.join(self.tmp, "prefix", "etc", "watchdog.json")) as f:
+            cfg = json.load(f)
+        self.assertEqual((cfg["idle_seconds"], cfg["cap_seconds"], cfg["action"]),
+                         (2700, 7200, "shutdown"))
+        again = self.bootstrap("--max-hours", "2")
+        self.assertEqual([c for c in again if c.startswith(("restart", "daemon-reload"))], [])
+        changed = self.bootstrap("--max-hours", "3")
+        self.assertIn("restart gpubox-cap.timer", changed)
+        self.assertNotIn("restart gpubox-jupyter.service", changed)
+        removed = self.bootstrap()
+        self.assertIn("disable --now gpubox-cap.timer", removed)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "units", "gpubox-cap.timer")))
+
+
+if __name__ == "__main__":
+    unittest.main()

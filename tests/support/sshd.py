@@ -1,0 +1,162 @@
+"""A throw-away OpenSSH server on 127.0.0.1 for gpubox e2e tests.
+
+    with Sshd() as (host, port, user, key_path, host_public_key):
+        ...ssh -i key_path -p port user@host...
+
+Runs Debian's /usr/sbin/sshd in the foreground (-D) with a config, host key,
+user key and authorized_keys in a temp dir; it allows only the current user
+(root in CI: by key only), no passwords, no PAM. Stops exactly its own PID.
+After start(), `known_hosts` is a file with the host key for [host]:port and
+`ssh_command(*remote)` builds a BatchMode ssh command line.
+"""
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from typing import NamedTuple
+
+SSHD = "/usr/sbin/sshd"
+PRIVSEP_DIR = "/run/sshd"
+
+
+class SshdInfo(NamedTuple):
+    host: str
+    port: int
+    user: str
+    key_path: str
+    host_public_key: str
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _keygen(path, comment):
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path],
+                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+class Sshd:
+    """One sshd process; use as a context manager or call start()/stop()."""
+
+    def __init__(self, start_timeout=20.0, extra_config=""):
+        self.start_timeout = start_timeout
+        self.extra_config = extra_config
+        self.proc = None
+        self.tmpdir = None
+        self.info = None
+
+    def _write_config(self, port, user):
+        d = self.tmpdir
+        config = f"""\
+Port {port}
+ListenAddress 127.0.0.1
+HostKey {d}/host_ed25519
+PidFile {d}/sshd.pid
+AuthorizedKeysFile {d}/authorized_keys
+UsePAM no
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+PermitEmptyPasswords no
+AllowUsers {user}
+AllowTcpForwarding yes
+X11Forwarding no
+PrintMotd no
+UseDNS no
+LogLevel VERBOSE
+Subsystem sftp internal-sftp
+{self.extra_config}
+"""
+        path = os.path.join(d, "sshd_config")
+        with open(path, "w") as f:
+            f.write(config)
+        return path
+
+    def start(self):
+        if not os.access(SSHD, os.X_OK):
+            raise RuntimeError(f"{SSHD} missing: install openssh-server")
+        if os.geteuid() == 0:
+            os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
+        self.tmpdir = tempfile.mkdtemp(prefix="gpubox-sshd.")
+        os.chmod(self.tmpdir, 0o700)
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        _keygen(os.path.join(self.tmpdir, "host_ed25519"), "gpubox-test-host")
+        key_path = os.path.join(self.tmpdir, "id_ed25519")
+        _keygen(key_path, "gpubox-test-user")
+        shutil.copyfile(key_path + ".pub", os.path.join(self.tmpdir, "authorized_keys"))
+        with open(os.path.join(self.tmpdir, "host_ed25519.pub")) as f:
+            host_key = " ".join(f.read().split()[:2])
+        for attempt in range(5):
+            port = free_port()
+            config = self._write_config(port, user)
+            subprocess.run([SSHD, "-t", "-f", config], check=True, capture_output=True)
+            self.log_path = os.path.join(self.tmpdir, f"sshd.{attempt}.log")
+            with open(self.log_path, "wb") as log:
+                self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", config], stdout=log,
+                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            if self._wait_listening(port):
+                break
+            self._stop_proc()
+        else:
+            raise RuntimeError(f"sshd did not start:\n{self.log()}")
+        self.known_hosts = os.path.join(self.tmpdir, "known_hosts")
+        with open(self.known_hosts, "w") as f:
+            f.write(f"[127.0.0.1]:{port} {host_key}\n")
+        self.info = SshdInfo("127.0.0.1", port, user, key_path, host_key)
+        return self.info
+
+    def _wait_listening(self, port):
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            if "Server listening on 127.0.0.1" in self.log():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except (OSError, AttributeError):
+            return ""
+
+    def ssh_command(self, *remote, extra=()):
+        """An ssh argv that logs in non-interactively and checks the host key strictly."""
+        i = self.info
+        return ["ssh", "-F", "none", "-i", i.key_path, "-p", str(i.port),
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+                "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", *extra,
+                f"{i.user}@{i.host}", *remote]
+
+    def _stop_proc(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def stop(self):
+        self._stop_proc()
+        if self.tmpdir and os.environ.get("GPUBOX_KEEP_TMP") != "1":
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
