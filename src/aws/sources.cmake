@@ -1,4 +1,6 @@
 target_sources(gpubox_lib PRIVATE
+  src/aws/assume_role.cpp
+  src/aws/regions.cpp
   src/aws/client.cpp
   src/aws/errors.cpp
   src/aws/http.cpp

@@ -80,7 +80,7 @@ void run_guarded(Env& env, const std::function<Result<void>()>& body) {
 }
 
 int run(Env& env, std::vector<std::string> args) {
-  CLI::App app;
+  CLI::App app{"", "gpubox"};
   build_app(app, env);
   if (auto word = first_positional(app, args)) {
     auto subs = app.get_subcommands([&](const CLI::App* s) { return s->check_name(*word); });

@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "aws/client.hpp"
-#include "aws/ec2.hpp"
+#include "aws/ec2_catalog.hpp"
 #include "aws/regions.hpp"
 #include "cli/app.hpp"
 
@@ -17,7 +17,15 @@ struct RegionsOptions {
 
 Result<void> run_regions(const RegionsOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  GPUBOX_TRY_ASSIGN(regions, aws::describe_regions(*ctx->client, ctx->settings->region));
+  // Without AllRegions, AWS returns only the regions enabled for the account; the filter keeps
+  // stand-ins (moto lists every region with its opt-in status) to the same answer.
+  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(*ctx->client, ctx->settings->region, {}));
+  std::vector<aws::Region> regions;
+  for (auto& r : all) {
+    if (r.opt_in_status != "not-opted-in") {
+      regions.push_back(std::move(r));
+    }
+  }
   if (opts.json) {
     auto doc = nlohmann::json::array();
     for (const auto& r : regions) {

@@ -12,8 +12,26 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 
+#include <filesystem>
+
 namespace gpubox {
 class ProcessRunner;
+}
+
+namespace gpubox::state {
+class BoxStore;
+}
+
+namespace gpubox::catalog {
+struct Catalog;
+}
+
+namespace gpubox::box {
+class CallerIpSource;
+}
+
+namespace gpubox::remote {
+struct ConnectPolicy;
 }
 
 namespace gpubox::aws {
@@ -25,7 +43,7 @@ struct Settings;
 
 namespace gpubox::cli {
 
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;  // as aws::EnvLookup
 
 struct GlobalOptions {
   std::string profile;
@@ -60,9 +78,29 @@ public:
   Result<AwsContext*> aws();
   // Return the user's home directory ($HOME).
   std::string home() const;
+  // Return gpubox's data directory (GPUBOX_HOME, $XDG_DATA_HOME/gpubox, ~/.local/share/gpubox),
+  // created with mode 0700.
+  Result<std::filesystem::path> data_dir();
+  // Return the local state database in the data directory, opened on first call.
+  Result<state::BoxStore*> store();
+  // Return the newest price catalog: a refreshed one in the data directory, else the embedded.
+  Result<const catalog::Catalog*> catalog();
+  // Return the source of the caller's public address. It refuses to look the address up over
+  // the network when the AWS endpoint is a local stand-in (tests must set GPUBOX_CALLER_IP).
+  box::CallerIpSource& caller_ip();
+  // Return how to reach boxes over ssh (GPUBOX_SSH_CONNECT, local-endpoint guard).
+  remote::ConnectPolicy connect_policy();
+  // Return whether the AWS endpoint gpubox would use is a loopback stand-in.
+  bool aws_endpoint_is_local();
 
 private:
   std::unique_ptr<AwsContext> m_aws;
+  std::optional<std::filesystem::path> m_data_dir;
+  std::unique_ptr<state::BoxStore> m_store;
+  std::unique_ptr<catalog::Catalog> m_embedded_catalog;
+  std::unique_ptr<catalog::Catalog> m_cached_catalog;
+  const catalog::Catalog* m_catalog = nullptr;
+  std::unique_ptr<box::CallerIpSource> m_caller_ip;
 };
 
 }  // namespace gpubox::cli

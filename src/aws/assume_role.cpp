@@ -1,0 +1,31 @@
+#include "aws/assume_role.hpp"
+
+#include "aws/client.hpp"
+#include "aws/sts.hpp"
+
+namespace gpubox::aws {
+
+AssumeRoleFn make_sts_assume_role(HttpClient& http, Clock& clock, const Settings& settings) {
+  return [&http, &clock, &settings](const Credentials& source,
+                                    const AssumeRoleRequest& req) -> Result<Credentials> {
+    if (!req.mfa_serial.empty()) {
+      return fail(ErrorKind::auth, "profile " + req.profile + " assumes " + req.role_arn +
+                                       " with MFA (mfa_serial), which gpubox cannot prompt for yet; "
+                                       "use credential_process or temporary keys instead");
+    }
+    StaticCredentialProvider provider(source);
+    AwsClient client(ClientDeps{http, clock, provider, settings});
+    AssumeRoleInput in;
+    in.role_arn = req.role_arn;
+    in.session_name = req.role_session_name;
+    in.external_id = req.external_id;
+    if (req.duration_seconds) {
+      in.duration_seconds = *req.duration_seconds;
+    }
+    GPUBOX_TRY_ASSIGN(out, assume_role(client, req.region.empty() ? "us-east-1" : req.region, in));
+    out.credentials.source = "assume-role " + req.role_arn + " (profile " + req.profile + ")";
+    return out.credentials;
+  };
+}
+
+}  // namespace gpubox::aws

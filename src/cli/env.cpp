@@ -1,0 +1,161 @@
+#include "cli/env.hpp"
+
+#include "aws/assume_role.hpp"
+#include "aws/client.hpp"
+#include "aws/credentials.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/service.hpp"
+#include "aws/settings.hpp"
+#include "box/caller_ip.hpp"
+#include "catalog/catalog.hpp"
+#include "core/paths.hpp"
+#include "remote/ssh.hpp"
+#include "state/box_store.hpp"
+#include "core/log.hpp"
+#include "core/process.hpp"
+
+namespace gpubox::cli {
+
+AwsContext::~AwsContext() = default;
+
+Env::Env(Streams streams_, EnvLookup getenv_, Clock& clock_, aws::HttpClient& http_,
+         ProcessRunner& runner_)
+    : streams(streams_), getenv(std::move(getenv_)), clock(clock_), http(http_), runner(runner_) {}
+
+Env::~Env() = default;
+
+std::string Env::home() const { return getenv("HOME").value_or("/"); }
+
+Result<AwsContext*> Env::aws() {
+  if (m_aws) {
+    return m_aws.get();
+  }
+  aws::SettingsInput in;
+  in.env = getenv;
+  in.profile_flag = global.profile;
+  in.region_flag = global.region;
+  in.home = home();
+  GPUBOX_TRY_ASSIGN(settings, aws::load_settings(in));
+  if (settings.region.empty()) {
+    Error e;
+    e.kind = ErrorKind::invalid_input;
+    e.message = "no AWS region is set";
+    e.hint = "pass --region REGION, set AWS_REGION, or add 'region = ...' to profile " +
+             settings.profile + " in " + settings.config_file.string();
+    return fail(std::move(e));
+  }
+  settings.debug = global.debug;
+  auto ctx = std::make_unique<AwsContext>();
+  ctx->settings = std::make_unique<aws::Settings>(std::move(settings));
+  aws::CredentialDeps deps{clock, runner, http,
+                           aws::make_sts_assume_role(http, clock, *ctx->settings), getenv};
+  ctx->credentials = aws::make_default_credential_provider(*ctx->settings, deps);
+  ctx->client = std::make_unique<aws::AwsClient>(
+      aws::ClientDeps{http, clock, *ctx->credentials, *ctx->settings});
+  m_aws = std::move(ctx);
+  return m_aws.get();
+}
+
+Result<std::filesystem::path> Env::data_dir() {
+  if (m_data_dir) {
+    return *m_data_dir;
+  }
+  GPUBOX_TRY_ASSIGN(dir, gpubox::data_dir(getenv));
+  if (auto made = ensure_private_dir(dir); !made) {
+    return fail(made.error());
+  }
+  m_data_dir = dir;
+  return dir;
+}
+
+Result<state::BoxStore*> Env::store() {
+  if (m_store) {
+    return m_store.get();
+  }
+  GPUBOX_TRY_ASSIGN(dir, data_dir());
+  GPUBOX_TRY_ASSIGN(store, state::BoxStore::open(dir / "state.db"));
+  m_store = std::make_unique<state::BoxStore>(std::move(store));
+  return m_store.get();
+}
+
+Result<const catalog::Catalog*> Env::catalog() {
+  if (m_catalog) {
+    return m_catalog;
+  }
+  {
+    GPUBOX_TRY_ASSIGN(embedded, catalog::load_embedded());
+    m_embedded_catalog = std::make_unique<catalog::Catalog>(std::move(embedded));
+    if (auto dir = data_dir(); dir && std::filesystem::exists(*dir / "catalog.csv")) {
+      auto cached = catalog::load_file((*dir / "catalog.csv").string());
+      if (cached) {
+        m_cached_catalog = std::make_unique<catalog::Catalog>(std::move(*cached));
+      } else {
+        warn(streams, "ignoring the refreshed catalog: " + cached.error().message);
+      }
+    }
+  }
+  std::optional<catalog::Catalog> cached;
+  if (m_cached_catalog) {
+    cached = std::move(*m_cached_catalog);
+  }
+  const catalog::Catalog& chosen = catalog::newest(*m_embedded_catalog, cached);
+  if (&chosen == m_embedded_catalog.get()) {
+    m_catalog = m_embedded_catalog.get();
+  } else {
+    m_cached_catalog = std::make_unique<catalog::Catalog>(std::move(*cached));
+    m_catalog = m_cached_catalog.get();
+  }
+  return m_catalog;
+}
+
+bool Env::aws_endpoint_is_local() {
+  for (const char* var : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2"}) {
+    if (auto v = getenv(var); v && remote::is_loopback_url(*v)) {
+      return true;
+    }
+  }
+  auto ctx = aws();
+  if (!ctx) {
+    return false;
+  }
+  auto url = aws::resolve_endpoint(aws::k_ec2, (*ctx)->settings->region, *(*ctx)->settings);
+  return url && remote::is_loopback_url(*url);
+}
+
+namespace {
+
+// Refuses the network lookup: used when the AWS endpoint is a local stand-in.
+class RefusingCallerIpSource final : public box::CallerIpSource {
+public:
+  Result<std::string> lookup() override {
+    Error e;
+    e.kind = ErrorKind::invalid_input;
+    e.message = "not looking up this machine's public address while AWS is a local stand-in";
+    e.hint = "pass --allow-from CIDR or set GPUBOX_CALLER_IP";
+    return fail(std::move(e));
+  }
+};
+
+}  // namespace
+
+box::CallerIpSource& Env::caller_ip() {
+  if (!m_caller_ip) {
+    if (!getenv("GPUBOX_CALLER_IP") && aws_endpoint_is_local()) {
+      m_caller_ip = std::make_unique<RefusingCallerIpSource>();
+    } else {
+      m_caller_ip = box::make_caller_ip_source(getenv, http);
+    }
+  }
+  return *m_caller_ip;
+}
+
+remote::ConnectPolicy Env::connect_policy() {
+  remote::ConnectPolicy p;
+  if (auto v = getenv("GPUBOX_SSH_CONNECT"); v && !v->empty()) {
+    p.connect_override = *v;
+  }
+  p.endpoint_is_local = aws_endpoint_is_local();
+  return p;
+}
+
+}  // namespace gpubox::cli

@@ -1,0 +1,3 @@
+target_sources(gpubox_lib PRIVATE
+  src/remote/ssh.cpp
+)

@@ -1,0 +1,111 @@
+#include "remote/ssh.hpp"
+
+#include "core/strings.hpp"
+
+namespace gpubox::remote {
+namespace {
+
+Result<std::pair<std::string, int>> parse_host_port(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return fail(ErrorKind::invalid_input,
+                "GPUBOX_SSH_CONNECT must be host:port, got '" + std::string(text) + "'");
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  try {
+    int port = std::stoi(std::string(text.substr(colon + 1)));
+    if (port > 0 && port < 65536) {
+      return std::pair{host, port};
+    }
+  } catch (const std::exception&) {
+  }
+  return fail(ErrorKind::invalid_input,
+              "GPUBOX_SSH_CONNECT has an invalid port: '" + std::string(text) + "'");
+}
+
+}  // namespace
+
+bool is_loopback_url(std::string_view url) {
+  auto scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    rest = rest.substr(at + 1);
+  }
+  std::string host;
+  if (!rest.empty() && rest.front() == '[') {
+    host = std::string(rest.substr(1, rest.find(']') - 1));
+  } else {
+    host = std::string(rest.substr(0, rest.find(':')));
+  }
+  host = to_lower(host);
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+Result<SshTarget> target_for(const state::Box& box, const std::filesystem::path& known_hosts,
+                             const ConnectPolicy& policy) {
+  SshTarget t;
+  t.name = box.name;
+  t.user = box.ssh_user.empty() ? "ubuntu" : box.ssh_user;
+  t.key_path = box.key_path;
+  t.known_hosts = known_hosts;
+  t.host_key_pinned = box.host_key_pinned;
+  t.host = box.ssh_host.empty() ? box.public_ip : box.ssh_host;
+  t.port = box.ssh_port > 0 ? box.ssh_port : 22;
+  if (policy.connect_override) {
+    GPUBOX_TRY_ASSIGN(hp, parse_host_port(*policy.connect_override));
+    t.host = hp.first;
+    t.port = hp.second;
+    return t;
+  }
+  if (box.kind == state::BoxKind::aws && policy.endpoint_is_local) {
+    Error e;
+    e.kind = ErrorKind::invalid_input;
+    e.message = "box " + box.name + " lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); "
+                "its address " + t.host + " is invented and is never connected to";
+    e.hint = "set GPUBOX_SSH_CONNECT=127.0.0.1:PORT to route box connections to a local sshd";
+    return fail(std::move(e));
+  }
+  if (t.host.empty()) {
+    return fail(ErrorKind::not_found,
+                "box " + box.name + " has no address (is it stopped? try: gpubox start " +
+                    box.name + ")");
+  }
+  return t;
+}
+
+std::vector<std::string> ssh_argv(const SshTarget& target,
+                                  const std::vector<std::string>& extra_options,
+                                  const std::vector<std::string>& remote_command) {
+  std::vector<std::string> argv{"ssh",
+                                "-o", "UserKnownHostsFile=" + target.known_hosts.string(),
+                                "-o", "HostKeyAlias=" + target.name,
+                                "-o", std::string("StrictHostKeyChecking=") +
+                                          (target.host_key_pinned ? "yes" : "accept-new"),
+                                "-o", "ServerAliveInterval=30",
+                                "-o", "ConnectTimeout=10",
+                                "-p", std::to_string(target.port),
+                                "-l", target.user};
+  if (!target.key_path.empty()) {
+    argv.insert(argv.end(), {"-i", target.key_path, "-o", "IdentitiesOnly=yes"});
+  }
+  argv.insert(argv.end(), extra_options.begin(), extra_options.end());
+  argv.push_back(target.host);
+  if (!remote_command.empty()) {
+    argv.push_back("--");
+    argv.insert(argv.end(), remote_command.begin(), remote_command.end());
+  }
+  return argv;
+}
+
+Result<ProcessResult> ssh_run(ProcessRunner& runner, const SshTarget& target,
+                              const std::vector<std::string>& remote_command,
+                              const RunOptions& options) {
+  auto argv = ssh_argv(target, {"-o", "BatchMode=yes", "-T"}, remote_command);
+  return runner.run(argv, options);
+}
+
+}  // namespace gpubox::remote
