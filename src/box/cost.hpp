@@ -1,0 +1,36 @@
+#pragma once
+// What a box has cost: running hours times the price that applied, plus the EBS storage that
+// keeps billing while stopped. Pure; times come from the caller's Clock.
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::box {
+
+struct BoxCost {
+  double running_hours = 0;
+  double stopped_hours = 0;
+  double compute_usd = 0;  // running hours x the $/h recorded with each ledger entry
+  double storage_usd = 0;  // disk GiB x EBS $/GiB-month, pro rata, for every hour the box existed
+  double total_usd = 0;
+  bool estimated = false;  // true when costed from the launch time, not from the ledger
+};
+
+// Return the cost of one box from its ledger entries (oldest first) up to `now`, counting only
+// time after `since` when given. Entries in states "pending"/"running" bill compute.
+BoxCost cost_from_ledger(const std::vector<state::LedgerEntry>& ledger, TimePoint now,
+                         std::optional<TimePoint> since, int disk_gb);
+
+// Return an estimate for a box found in the cloud but not in the ledger: running since
+// `launch_time` when `state` is running, else nothing for compute.
+BoxCost estimate_from_launch(TimePoint launch_time, std::string_view state,
+                             double price_per_hour_usd, TimePoint now, int disk_gb);
+
+// Return the EBS gp3 price in USD per GiB-month used for storage costs.
+double ebs_gp3_usd_per_gib_month(std::string_view region);
+
+}  // namespace gpubox::box
