@@ -14,6 +14,8 @@ GPUBOX_BUILD_PACKAGES=(
 )
 GPUBOX_TEST_PACKAGES=(
   openssh-server openssh-client
+  jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-numpy python3-torch
+  chromium
 )
 GPUBOX_APT_PACKAGES=("${GPUBOX_BUILD_PACKAGES[@]}" "${GPUBOX_TEST_PACKAGES[@]}")
 

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configure (Release, Ninja) and build gpubox into build/ (or $GPUBOX_BUILD_DIR).
+# The binary is build/gpubox; `cmake --install build` puts it in /usr/local/bin.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${GPUBOX_BUILD_DIR:-$root/build}
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j"${GPUBOX_JOBS:-2}" --target gpubox
+echo "built $build/gpubox ($("$build/gpubox" --version))"
