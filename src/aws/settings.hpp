@@ -3,6 +3,8 @@
 // precedence (command-line flag > environment > profile in ~/.aws/config).
 
 #include <filesystem>
+
+#include "core/env.hpp"
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,14 +34,9 @@ struct Settings {
   bool ignore_configured_endpoint_urls = false;
 };
 
-// Look up one environment variable; tests pass a map, the CLI passes the real environment.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
-
-// Return an EnvLookup over `vars` (for tests and for explicit overrides).
-EnvLookup env_from_map(std::map<std::string, std::string> vars);
-
-// Return an EnvLookup over the real process environment (the CLI boundary only).
-EnvLookup process_environment();
+using ::gpubox::EnvLookup;
+using ::gpubox::env_from_map;
+using ::gpubox::process_environment;
 
 struct SettingsInput {
   EnvLookup env;

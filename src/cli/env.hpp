@@ -10,6 +10,7 @@
 
 #include "cli/output.hpp"
 #include "core/clock.hpp"
+#include "core/env.hpp"
 #include "core/error.hpp"
 
 #include <filesystem>
@@ -43,7 +44,7 @@ struct Settings;
 
 namespace gpubox::cli {
 
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;  // as aws::EnvLookup
+using ::gpubox::EnvLookup;
 
 struct GlobalOptions {
   std::string profile;

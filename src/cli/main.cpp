@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   aws::CurlHttpClient http;
   PosixProcessRunner runner;
-  Env env(streams, aws::process_environment(), clock, http, runner);
+  Env env(streams, process_environment(), clock, http, runner);
   if (auto d = env.getenv("GPUBOX_DEBUG"); d && *d != "0" && !d->empty()) {
     env.global.debug = true;
   }

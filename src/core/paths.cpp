@@ -54,16 +54,6 @@ void sync_dir(const fs::path& dir) {
 
 }  // namespace
 
-EnvLookup process_env() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr) {
-      return std::nullopt;
-    }
-    return std::string(value);
-  };
-}
-
 Result<fs::path> data_dir(const EnvLookup& getenv) {
   if (auto home = non_empty(getenv, "GPUBOX_HOME")) {
     std::error_code ec;

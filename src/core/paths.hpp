@@ -10,15 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/env.hpp"
 #include "core/error.hpp"
 
 namespace gpubox {
 
 // Look up an environment variable by name; std::nullopt when unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 
-// Return an EnvLookup that reads the real process environment.
-EnvLookup process_env();
 
 // Return the data directory: $GPUBOX_HOME, else $XDG_DATA_HOME/gpubox, else
 // $HOME/.local/share/gpubox, read through `getenv` (empty values count as unset).

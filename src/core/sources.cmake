@@ -1,6 +1,7 @@
 target_sources(gpubox_lib PRIVATE
   src/core/clock.cpp
   src/core/crypto.cpp
+  src/core/env.cpp
   src/core/error.cpp
   src/core/log.cpp
   src/core/paths.cpp

@@ -1,0 +1,22 @@
+#pragma once
+// Environment variables are read through an EnvLookup, never getenv() below the CLI boundary, so
+// tests pass a map and never see the real environment.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gpubox {
+
+// Look up one environment variable.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// Return an EnvLookup over `vars` (for tests and for explicit overrides).
+EnvLookup env_from_map(std::map<std::string, std::string> vars);
+
+// Return an EnvLookup over the real process environment (the CLI boundary only).
+EnvLookup process_environment();
+
+}  // namespace gpubox
