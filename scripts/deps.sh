@@ -16,6 +16,8 @@ GPUBOX_TEST_PACKAGES=(
   openssh-server openssh-client
   jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-numpy python3-torch
   chromium
+  clang-19 libclang-rt-19-dev  # scripts/fuzz.sh: libFuzzer; clang 14 cannot compile libstdc++ 12's <expected>
+  hyperfine time               # bench/foundation_bench.py and friends
 )
 GPUBOX_APT_PACKAGES=("${GPUBOX_BUILD_PACKAGES[@]}" "${GPUBOX_TEST_PACKAGES[@]}")
 

@@ -105,7 +105,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
   if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
       text[13] != ':' || text[16] != ':' || !read_int(text, 0, 4, y) || !read_int(text, 5, 2, mo) ||
       !read_int(text, 8, 2, d) || !read_int(text, 11, 2, h) || !read_int(text, 14, 2, mi) ||
-      !read_int(text, 17, 2, s) || h > 23 || mi > 59 || s > 60) {
+      !read_int(text, 17, 2, s) || h > 23 || mi > 59 || s > 60 || y < 1700 || y > 2200) {
+    // TimePoint holds int64 nanoseconds (years 1678-2261): other years would overflow it.
     return std::nullopt;
   }
   size_t pos = 19;

@@ -101,7 +101,8 @@ std::optional<TimePoint> parse_http_date(std::string_view value) {
   int h = parse_int(hms[0]);
   int m = parse_int(hms[1]);
   int s = parse_int(hms[2]);
-  if (day < 1 || month < 1 || year < 1970 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 ||
+  // TimePoint holds int64 nanoseconds (up to 2262): later years would overflow it.
+  if (day < 1 || month < 1 || year < 1970 || year > 2200 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 ||
       s > 60) {
     return std::nullopt;
   }

@@ -1,6 +1,8 @@
 #include "aws/xml.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -117,6 +119,10 @@ std::string format_iso8601(TimePoint t) {
 }
 
 TimePoint from_epoch_seconds(double seconds) {
+  // TimePoint holds int64 nanoseconds (about +-292 years around 1970); converting a timestamp
+  // outside that range would overflow (undefined behaviour), so garbage is clamped to it.
+  constexpr double k_limit_seconds = 9.2e9;
+  seconds = std::isnan(seconds) ? 0.0 : std::clamp(seconds, -k_limit_seconds, k_limit_seconds);
   const auto micros = static_cast<std::int64_t>(seconds * 1e6);
   return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds{micros})};
 }

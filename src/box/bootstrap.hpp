@@ -1,11 +1,18 @@
 #pragma once
 // The on-box bootstrap (onbox/bootstrap.sh and friends, embedded in the binary at build time):
 // as EC2 user-data for `up`, and uploaded over ssh for `add` and re-runs.
+//
+// The Jupyter token never appears on a command line: user-data writes it to a 0600 file that the
+// bootstrap reads (and deletes after), and over ssh it travels on stdin.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/process.hpp"
+#include "remote/ssh.hpp"
+#include "state/box_store.hpp"
 
 namespace gpubox::box {
 
@@ -17,7 +24,16 @@ struct BootstrapOptions {
   double price_per_hour_usd = 0;
   bool byo = false;           // bring-your-own machine: stop services instead of shutting down
   int jupyter_port = 8888;    // on the box's 127.0.0.1
+  bool install_jupyter = false;  // pip install notebook on the box when it has no Jupyter
+  std::string run_user;          // the user Jupyter runs as (root + systemd only); empty = default
+  bool idle_shutdown = false;    // byo: shut the machine down when idle (default: stop services)
 };
+
+// Return the bootstrap settings stored for `box` (its limits, price and kind) with `token`.
+BootstrapOptions bootstrap_options_for(const state::Box& box, std::string token);
+
+// EC2's limit on user-data, before base64.
+inline constexpr std::size_t k_user_data_limit = 16 * 1024;
 
 // Return the EC2 user-data (plain text, not yet base64) that runs the bootstrap at first boot.
 // An Error when it would exceed EC2's 16 KiB user-data limit.
@@ -25,5 +41,24 @@ Result<std::string> build_user_data(const BootstrapOptions& options);
 
 // Return the bootstrap's command-line arguments for `options` (for runs over ssh).
 std::vector<std::string> bootstrap_args(const BootstrapOptions& options);
+
+// Return a fresh random Jupyter token (48 hex digits).
+std::string new_jupyter_token();
+
+// Return where gpubox keeps the Jupyter token of box `name` under `data_dir`.
+std::filesystem::path jupyter_token_path(const std::filesystem::path& data_dir,
+                                         std::string_view name);
+
+// Return the token stored at `path`, creating it (mode 0600, parent 0700) when missing.
+Result<std::string> ensure_jupyter_token(const std::filesystem::path& path);
+
+// Return the remote shell command that runs the uploaded bootstrap with `options` over ssh; it
+// reads the token from stdin. `use_sudo` runs it as root (aws boxes, where systemd is wanted).
+std::string bootstrap_remote_command(const BootstrapOptions& options, bool use_sudo);
+
+// Upload the onbox files to `target` and run the bootstrap there (as root via sudo when
+// `use_sudo`); an Error with the bootstrap's stderr when it fails.
+Result<void> run_bootstrap(ProcessRunner& runner, const remote::SshTarget& target,
+                           const BootstrapOptions& options, bool use_sudo);
 
 }  // namespace gpubox::box

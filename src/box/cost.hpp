@@ -30,6 +30,15 @@ BoxCost cost_from_ledger(const std::vector<state::LedgerEntry>& ledger, TimePoin
 BoxCost estimate_from_launch(TimePoint launch_time, std::string_view state,
                              double price_per_hour_usd, TimePoint now, int disk_gb);
 
+// Return cost_from_ledger with storage priced for `region`.
+BoxCost cost_from_ledger(const std::vector<state::LedgerEntry>& ledger, TimePoint now,
+                         std::optional<TimePoint> since, int disk_gb, std::string_view region);
+
+// Return estimate_from_launch with storage priced for `region`.
+BoxCost estimate_from_launch(TimePoint launch_time, std::string_view state,
+                             double price_per_hour_usd, TimePoint now, int disk_gb,
+                             std::string_view region);
+
 // Return the EBS gp3 price in USD per GiB-month used for storage costs.
 double ebs_gp3_usd_per_gib_month(std::string_view region);
 

@@ -3,6 +3,7 @@ target_sources(gpubox_lib PRIVATE
   src/catalog/catalog_parse.cpp
   src/catalog/csv.cpp
   src/catalog/gpus.cpp
+  src/catalog/refresh.cpp
 )
 
 # Embed data/catalog/*.csv in the binary: the generated catalog_data.cpp holds each CSV as a list of

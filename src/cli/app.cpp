@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 
 #include <algorithm>
+#include <map>
 #include <ostream>
 
 #include "core/log.hpp"
@@ -10,9 +11,11 @@ namespace gpubox::cli {
 namespace {
 
 constexpr const char* k_footer = R"(Examples:
-  gpubox whoami                      # which AWS account and credentials gpubox will use
-  gpubox regions                     # the regions enabled for your account
-  gpubox --region eu-west-1 whoami   # any command, pinned to one region
+  gpubox offers --gpu T4                   # where a T4 is cheapest, on-demand and spot
+  gpubox up mybox --gpu T4 --idle 30m      # launch; SSH only from your address, Jupyter on loopback
+  gpubox notebook mybox --open             # Jupyter through an SSH tunnel
+  gpubox check mybox                       # prove the GPU, the frameworks and the IMDB notebook
+  gpubox down mybox                        # terminate and delete everything it created
 
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 4 credentials or access denied, 130 interrupted.
 AWS settings follow the AWS CLI: ~/.aws/config and credentials, AWS_PROFILE, AWS_REGION,
@@ -38,7 +41,19 @@ std::optional<std::string> first_positional(const CLI::App& app, const std::vect
   return std::nullopt;
 }
 
+// Details set while the tree is built; build_app() moves them into each command's footer.
+std::map<const CLI::App*, std::string>& pending_details() {
+  static std::map<const CLI::App*, std::string> details;
+  return details;
+}
+
+void print_help(Env& env, const std::string& text) {
+  env.streams.out << text << (text.ends_with('\n') ? "" : "\n");
+}
+
 }  // namespace
+
+void set_details(CLI::App* cmd, std::string text) { pending_details()[cmd] = std::move(text); }
 
 void build_app(CLI::App& app, Env& env) {
   app.description("gpubox: a secure Jupyter on a cloud GPU in one command, and nothing left billing.");
@@ -50,9 +65,32 @@ void build_app(CLI::App& app, Env& env) {
   app.add_option("--region", env.global.region, "AWS region (default: $AWS_REGION or the profile's)");
   app.add_flag("--debug", env.global.debug, "Log each AWS request to stderr (secrets redacted)");
   app.add_flag("-q,--quiet", env.global.quiet, "No progress on stderr");
+  // Listed in `gpubox --help` in this order: the main job first.
+  add_up_command(app, env);
+  add_ls_command(app, env);
+  add_ssh_command(app, env);
+  add_notebook_command(app, env);
+  add_check_command(app, env);
+  add_status_command(app, env);
+  add_stop_command(app, env);
+  add_start_command(app, env);
+  add_down_command(app, env);
+  add_gc_command(app, env);
+  add_add_command(app, env);
+  add_rm_command(app, env);
+  add_offers_command(app, env);
+  add_quota_command(app, env);
+  add_cost_command(app, env);
+  add_catalog_command(app, env);
   add_whoami_command(app, env);
   add_regions_command(app, env);
   add_version_command(app, env);
+  for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (auto it = pending_details().find(sub); it != pending_details().end()) {
+      sub->footer(it->second + "\n\n" + sub->get_footer());
+      pending_details().erase(it);
+    }
+  }
 }
 
 std::string suggest_command(const CLI::App& app, const std::string& word) {
@@ -97,10 +135,10 @@ int run(Env& env, std::vector<std::string> args) {
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
-    env.streams.out << app.help();
+    print_help(env, app.help());
     return 0;
   } catch (const CLI::CallForAllHelp&) {
-    env.streams.out << app.help("", CLI::AppFormatMode::All);
+    print_help(env, app.help("", CLI::AppFormatMode::All));
     return 0;
   } catch (const CLI::CallForVersion& v) {
     env.streams.out << v.what() << '\n';

@@ -13,6 +13,26 @@ namespace gpubox::cli {
 void add_whoami_command(CLI::App& app, Env& env);
 void add_regions_command(CLI::App& app, Env& env);
 void add_version_command(CLI::App& app, Env& env);
+void add_ls_command(CLI::App& app, Env& env);
+void add_ssh_command(CLI::App& app, Env& env);
+void add_stop_command(CLI::App& app, Env& env);
+void add_start_command(CLI::App& app, Env& env);
+void add_down_command(CLI::App& app, Env& env);
+void add_gc_command(CLI::App& app, Env& env);
+void add_up_command(CLI::App& app, Env& env);
+void add_quota_command(CLI::App& app, Env& env);
+void add_offers_command(CLI::App& app, Env& env);
+void add_catalog_command(CLI::App& app, Env& env);
+void add_cost_command(CLI::App& app, Env& env);
+void add_add_command(CLI::App& app, Env& env);
+void add_rm_command(CLI::App& app, Env& env);
+void add_notebook_command(CLI::App& app, Env& env);
+void add_check_command(CLI::App& app, Env& env);
+void add_status_command(CLI::App& app, Env& env);
+
+// Set the paragraph `gpubox <cmd> --help` shows above the command's examples; the one-line
+// summary given to add_subcommand stays what `gpubox --help` lists.
+void set_details(CLI::App* cmd, std::string text);
 
 // Build the whole CLI11 tree for `env`.
 void build_app(CLI::App& app, Env& env);

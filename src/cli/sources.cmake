@@ -1,8 +1,25 @@
 target_sources(gpubox_lib PRIVATE
   src/cli/app.cpp
+  src/cli/cmd_up.cpp
+  src/cli/up_render.cpp
   src/cli/cmd_regions.cpp
+  src/cli/cmd_ls.cpp
+  src/cli/cmd_ssh.cpp
+  src/cli/cmd_stop.cpp
+  src/cli/cmd_start.cpp
+  src/cli/cmd_down.cpp
+  src/cli/cmd_gc.cpp
   src/cli/cmd_version.cpp
   src/cli/cmd_whoami.cpp
+  src/cli/cmd_quota.cpp
+  src/cli/cmd_offers.cpp
+  src/cli/cmd_catalog.cpp
+  src/cli/cmd_cost.cpp
+  src/cli/cmd_add.cpp
+  src/cli/cmd_rm.cpp
+  src/cli/cmd_notebook.cpp
+  src/cli/cmd_check.cpp
+  src/cli/cmd_status.cpp
   src/cli/env.cpp
   src/cli/main.cpp
   src/cli/output.cpp

@@ -425,5 +425,12 @@ TEST(ParseIso8601, AcceptsTheFormsAwsUses) {
   EXPECT_EQ(parse_iso8601("2024-05-01T12:00:00 PST"), std::nullopt);
 }
 
+// Found by fuzz_ec2_xml: a creationDate in year 1013 overflowed the nanosecond clock.
+TEST(ParseIso8601, RejectsYearsTheClockCannotHold) {
+  EXPECT_EQ(parse_iso8601("1013-11-26T06:21:57.000Z"), std::nullopt);
+  EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59Z"), std::nullopt);
+  EXPECT_TRUE(parse_iso8601("1970-01-01T00:00:00Z").has_value());
+}
+
 }  // namespace
 }  // namespace gpubox::aws

@@ -107,6 +107,7 @@ TEST(Retry, ParsesHttpDatesAndComputesSkew) {
   EXPECT_EQ(t->time_since_epoch(), std::chrono::seconds{1440590160});
   EXPECT_FALSE(parse_http_date("yesterday"));
   EXPECT_FALSE(parse_http_date("Wed, 31 Feb 2015 11:56:00 GMT"));
+  EXPECT_FALSE(parse_http_date("Wed, 26 Aug 99999 11:56:00 GMT"));  // beyond the clock's range
   TimePoint now{std::chrono::seconds{1000000}};
   EXPECT_FALSE(corrected_clock_offset(now + std::chrono::minutes{4}, now, Duration{0}));
   EXPECT_EQ(corrected_clock_offset(now + std::chrono::minutes{10}, now, Duration{0}),
@@ -219,6 +220,41 @@ TEST(Retry, EveryAttemptIsSignedAgain) {
   EXPECT_EQ(find_header(reqs[2].headers, "X-Amz-Date"), "20150826T115602Z");
   EXPECT_NE(find_header(reqs[0].headers, "Authorization"),
             find_header(reqs[1].headers, "Authorization"));
+}
+
+TEST(Retry, JsonThrottlingExceptionIsRetriedWithBackoff) {
+  Harness h(3, 0.5);
+  const std::string target = "AmazonSSM.GetParameter";
+  h.http.respond(target, 400, R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
+  h.http.respond(target, 200, R"({"Parameter":{"Name":"/x","Value":"ami-1"}})");
+  auto r = h.client->json(k_ssm, "us-east-1", "GetParameter", nlohmann::json{{"Name", "/x"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["Parameter"]["Value"], "ami-1");
+  EXPECT_EQ(h.http.requests().size(), 2u);
+  EXPECT_EQ(h.clock.sleeps, (std::vector<Duration>{milliseconds{500}}));
+}
+
+TEST(Retry, AccessDeniedIsAnAuthErrorSentOnce) {
+  Harness h;
+  h.http.respond("DescribeRegions", 403,
+                 "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not "
+                 "authorized to perform this operation.</Message></Error></Errors></Response>");
+  auto r = h.call();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::auth);
+  EXPECT_EQ(r.error().aws_code, "UnauthorizedOperation");
+  EXPECT_FALSE(r.error().retryable);
+  EXPECT_EQ(h.http.requests().size(), 1u);
+  EXPECT_TRUE(h.clock.sleeps.empty());
+}
+
+TEST(Retry, MaxAttemptsOfOneNeverRetries) {
+  Harness h(1, 0.5);
+  h.http.respond("DescribeRegions", 503, k_throttled_xml);
+  h.http.respond("DescribeRegions", 200, k_ok_xml);
+  ASSERT_FALSE(h.call());
+  EXPECT_EQ(h.http.requests().size(), 1u);
+  EXPECT_TRUE(h.clock.sleeps.empty());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "aws/xml.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace gpubox::aws {
@@ -57,6 +59,15 @@ TEST(AwsXml, Iso8601RoundTripsAndAcceptsFractions) {
 
 TEST(AwsXml, EpochSecondsConvert) {
   EXPECT_EQ(format_iso8601(from_epoch_seconds(1751328000.0)), "2025-07-01T00:00:00Z");
+}
+
+// Found by fuzz_json_errors: a LastModifiedDate of 17501328001 overflowed the nanosecond clock.
+TEST(AwsXml, EpochSecondsOutOfRangeAreClampedNotOverflowed) {
+  const TimePoint far = from_epoch_seconds(17501328001.0);
+  EXPECT_GT(far, from_epoch_seconds(1751328000.0));
+  EXPECT_EQ(from_epoch_seconds(1e300), far);
+  EXPECT_LT(from_epoch_seconds(-1e300), from_epoch_seconds(0.0));
+  EXPECT_EQ(from_epoch_seconds(std::nan("")), from_epoch_seconds(0.0));
 }
 
 }  // namespace

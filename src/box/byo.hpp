@@ -1,0 +1,74 @@
+#pragma once
+// Bring your own machine: an existing SSH host (a workstation with a GPU, a lab server) that
+// gpubox bootstraps and reaches like its own boxes. `stop` on it stops gpubox's services; the
+// machine shuts down only when the user asked for that (`add --idle MIN`).
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/process.hpp"
+#include "remote/ssh.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::box {
+
+struct SshUrl {
+  std::string user;
+  std::string host;
+  int port = 22;
+};
+
+// Parse "ssh://user@host[:port]" (IPv6 hosts in brackets); invalid_input otherwise.
+Result<SshUrl> parse_ssh_url(std::string_view url);
+
+struct AddByoRequest {
+  std::string name;
+  std::string url;       // ssh://user@host[:port]
+  std::string key_path;  // empty: ssh's defaults and agent
+  int idle_minutes = 0;  // > 0: shut the machine down after this long idle (needs root there)
+  double max_hours = 0;  // > 0: stop gpubox's services after this many hours
+  int jupyter_port = 8888;  // on the machine's 127.0.0.1
+};
+
+struct ByoDeps {
+  state::BoxStore& store;
+  ProcessRunner& runner;
+  Clock& clock;
+  std::filesystem::path data_dir;
+  std::filesystem::path known_hosts;
+  remote::ConnectPolicy policy;
+  std::function<void(const std::string&)> progress;
+};
+
+// Register `request` as a byo box: check the name and URL, reach it over ssh (accepting and
+// pinning its host key on first use), run the bootstrap, and store it. Nothing is stored when
+// any step fails.
+Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request);
+
+// Stop gpubox's services (Jupyter, watchdog, hard cap) on byo box `target`; the machine keeps
+// running.
+Result<void> stop_byo(ProcessRunner& runner, const remote::SshTarget& target);
+
+// Forget byo box `name`: close its tunnel, delete its token and host key pin, and remove it.
+// An aws box is refused (invalid_input, hint `gpubox down`).
+Result<void> forget_byo_box(const ByoDeps& deps, std::string_view name);
+
+// A stored box with everything needed to reach it.
+struct BoxTarget {
+  state::Box box;
+  remote::SshTarget target;
+  std::string token;  // its Jupyter token (created 0600 when missing)
+};
+
+// Return box `name` from `store` with its ssh target and Jupyter token; not_found (with a hint)
+// when there is no such box.
+Result<BoxTarget> box_target(state::BoxStore& store, std::string_view name,
+                             const std::filesystem::path& data_dir,
+                             const std::filesystem::path& known_hosts,
+                             const remote::ConnectPolicy& policy);
+
+}  // namespace gpubox::box

@@ -1,0 +1,98 @@
+#pragma once
+// `gpubox notebook`: make sure Jupyter runs on the box, and reach it through an ssh tunnel from
+// a local port to the box's 127.0.0.1. The tunnel is an ssh control master (-M -S socket -f), so
+// a detached tunnel can be found and closed later with `ssh -S socket -O exit`.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "aws/http.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/process.hpp"
+#include "remote/ssh.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::box {
+
+// Waiting for Ctrl-C is an edge: SignalWaiter is the real one, tests use a fake.
+class InterruptWaiter {
+public:
+  virtual ~InterruptWaiter() = default;
+  // Wait up to `timeout` for SIGINT, SIGTERM or SIGHUP; return true when one arrived.
+  virtual bool wait(std::chrono::seconds timeout) = 0;
+};
+
+// Blocks SIGINT, SIGTERM and SIGHUP for the process while it lives and waits with sigtimedwait.
+class SignalWaiter final : public InterruptWaiter {
+public:
+  SignalWaiter();
+  ~SignalWaiter() override;
+  bool wait(std::chrono::seconds timeout) override;
+};
+
+// Everything `ensure_notebook` uses from the outside.
+struct NotebookDeps {
+  ProcessRunner& runner;
+  aws::HttpClient& http;
+  Clock& clock;
+  std::filesystem::path data_dir;
+  std::function<void(const std::string&)> progress;
+};
+
+struct NotebookRequest {
+  state::Box box;
+  remote::SshTarget target;
+  std::string token;   // the box's Jupyter token
+  int local_port = 0;  // 0: a free one
+};
+
+struct NotebookSession {
+  int local_port = 0;
+  int remote_port = 0;
+  std::string url;              // http://127.0.0.1:P/?token=...; the one secret printed on purpose
+  bool reused = false;          // a detached tunnel from an earlier run was still up
+  bool bootstrapped = false;    // the bootstrap ran during this call
+};
+
+// Return the browser URL for Jupyter behind local `port` with `token`.
+std::string notebook_url(int port, std::string_view token);
+
+// Return the control socket of `name`'s tunnel under `data_dir`.
+std::filesystem::path tunnel_socket(const std::filesystem::path& data_dir, std::string_view name);
+
+// Return a local TCP port on 127.0.0.1 that is free right now.
+Result<int> free_local_port();
+
+// Return the ssh argv that opens a detached tunnel 127.0.0.1:`local_port` -> box's
+// 127.0.0.1:`remote_port`, controlled through `socket`.
+std::vector<std::string> tunnel_argv(const remote::SshTarget& target,
+                                     const std::filesystem::path& socket, int local_port,
+                                     int remote_port);
+
+// Return whether the tunnel controlled through `socket` is up.
+bool tunnel_alive(ProcessRunner& runner, const remote::SshTarget& target,
+                  const std::filesystem::path& socket);
+
+// Close the tunnel controlled through `socket`; return whether one was open.
+Result<bool> close_tunnel(ProcessRunner& runner, const remote::SshTarget& target,
+                          const std::filesystem::path& socket);
+
+// Return whether Jupyter answers its API on local `port` with `token`.
+bool jupyter_answers(aws::HttpClient& http, int port, std::string_view token);
+
+// Make sure Jupyter runs on the box (bootstrapping when needed), open or reuse the tunnel, and
+// wait until Jupyter answers through it.
+Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const NotebookRequest& request);
+
+// Hold the tunnel until `waiter` reports Ctrl-C (then close it); an Error when it dies first.
+Result<void> hold_tunnel(ProcessRunner& runner, InterruptWaiter& waiter,
+                         const remote::SshTarget& target, const std::filesystem::path& socket);
+
+// Return the argv that opens `url` in a browser: $BROWSER (`browser_env`) or xdg-open.
+std::vector<std::string> browser_argv(std::string_view browser_env, std::string_view url);
+
+}  // namespace gpubox::box

@@ -1,0 +1,77 @@
+// gpubox add: register an existing machine reachable over ssh (bring your own).
+
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "box/byo.hpp"
+#include "box/lifecycle.hpp"
+#include "cli/app.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct AddOptions {
+  std::string name;
+  std::string url;
+  std::string key;
+  int idle_minutes = 0;
+  double max_hours = 0;
+  int jupyter_port = 8888;
+  bool json = false;
+};
+
+Result<box::ByoDeps> byo_deps(Env& env) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  return box::ByoDeps{*store, env.runner, env.clock, dir, box::LocalFiles{dir}.known_hosts(),
+                      env.connect_policy(),
+                      [&env](const std::string& line) { progress(env.streams, line); }};
+}
+
+Result<void> run_add(const AddOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(deps, byo_deps(env));
+  box::AddByoRequest request{opts.name,         opts.url,       opts.key,
+                             opts.idle_minutes, opts.max_hours, opts.jupyter_port};
+  GPUBOX_TRY_ASSIGN(b, box::add_byo_box(deps, request));
+  std::string where = fmt::format("{}@{}:{}", b.ssh_user, b.ssh_host, b.ssh_port);
+  if (opts.json) {
+    print_json(env.streams, {{"name", b.name}, {"kind", "byo"}, {"ssh", where},
+                             {"idle_shutdown_minutes", b.idle_minutes}, {"max_hours", b.max_hours}});
+    return {};
+  }
+  env.streams.out << fmt::format("added {} ({}); Jupyter runs on its 127.0.0.1\n", b.name, where);
+  env.streams.out << fmt::format("next: gpubox notebook {}   |   gpubox check {}\n", b.name, b.name);
+  return {};
+}
+
+}  // namespace
+
+void add_add_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<AddOptions>();
+  auto* cmd = app.add_subcommand("add", "Register a machine you already have (bring your own)");
+  set_details(cmd, 
+      "Reach the machine over ssh, pin its host key, and run gpubox's bootstrap there: Jupyter on "
+      "its 127.0.0.1 with a token kept here (0600), an idle watchdog. `ssh`, `notebook`, `check` "
+      "and `status` then work on it. `stop` stops gpubox's services, never the machine, unless "
+      "--idle asks for an idle shutdown.");
+  cmd->footer("Examples:\n  gpubox add lab ssh://me@lab.example.org\n"
+              "  gpubox add ws ssh://me@10.0.0.5:2222 --key ~/.ssh/id_ed25519\n"
+              "  gpubox add rig ssh://root@rig --idle 60   # shut it down after 60 idle minutes");
+  cmd->add_option("name", opts->name, "A name for the machine")->required();
+  cmd->add_option("url", opts->url, "ssh://user@host[:port]")->required();
+  cmd->add_option("--key", opts->key, "Private key file (default: ssh's keys and agent)");
+  cmd->add_option("--idle", opts->idle_minutes,
+                  "Shut the machine down after this many idle minutes (needs root there)")
+      ->check(CLI::Range(1, 10080));
+  cmd->add_option("--max-hours", opts->max_hours, "Stop gpubox's services after this many hours")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--jupyter-port", opts->jupyter_port,
+                  "Jupyter's port on the machine's 127.0.0.1 (default 8888)")
+      ->check(CLI::Range(1024, 65535));
+  cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_add(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

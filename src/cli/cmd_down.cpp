@@ -1,0 +1,107 @@
+// gpubox down: terminate a box and delete everything gpubox created for it.
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "aws/settings.hpp"
+#include "box/lifecycle.hpp"
+#include "cli/app.hpp"
+#include "core/strings.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct DownOptions {
+  std::string name;
+  bool yes = false;
+};
+
+// Ask on the terminal; without one, refuse rather than guess.
+Result<bool> confirm(Env& env, const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0) {
+    Error e;
+    e.kind = ErrorKind::invalid_input;
+    e.message = "not asking for confirmation: stdin is not a terminal";
+    e.hint = "pass --yes to delete without asking";
+    return fail(std::move(e));
+  }
+  env.streams.err << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  answer = to_lower(trim(answer));
+  return answer == "y" || answer == "yes";
+}
+
+void print_report(Env& env, const std::string& name, const box::DownReport& rep) {
+  auto& out = env.streams.out;
+  if (rep.already_gone) {
+    out << fmt::format("{} is already gone; nothing tagged for it is left in {}\n", name,
+                       rep.region);
+    return;
+  }
+  out << fmt::format("{} is gone ({})\n", name, rep.region);
+  auto line = [&](const char* what, const std::vector<std::string>& items) {
+    if (!items.empty()) {
+      out << fmt::format("  {}: {}\n", what, fmt::join(items, ", "));
+    }
+  };
+  line("terminated", rep.terminated);
+  line("deleted security group", rep.security_groups);
+  line("deleted key pair", rep.key_pairs);
+  line("deleted volume", rep.volumes);
+  if (rep.key_file_removed) {
+    out << "  removed the saved private key\n";
+  }
+  if (!rep.kept_volumes.empty()) {
+    warn(env.streams, fmt::format("volumes still attached, not deleted: {} (`gpubox gc` later)",
+                                  fmt::join(rep.kept_volumes, ", ")));
+  }
+}
+
+Result<void> run_down(const DownOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
+  if (!opts.yes) {
+    std::string what = found ? fmt::format("{} ({} in {})", opts.name, found->instance_id,
+                                           found->region)
+                             : fmt::format("{} (in {})", opts.name, ctx->settings->region);
+    GPUBOX_TRY_ASSIGN(ok, confirm(env, "Terminate box " + what +
+                                           " and delete its disk, security group and key?"));
+    if (!ok) {
+      return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted");
+    }
+  }
+  box::LifecycleDeps deps{*ctx->client, *store, env.clock,
+                          [&env](const std::string& line) { progress(env.streams, line); }};
+  box::DownOptions options;
+  options.region = ctx->settings->region;
+  options.files = box::LocalFiles{dir};
+  GPUBOX_TRY_ASSIGN(rep, box::down_box(deps, opts.name, options));
+  print_report(env, opts.name, rep);
+  return {};
+}
+
+}  // namespace
+
+void add_down_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<DownOptions>();
+  auto* cmd = app.add_subcommand("down", "Terminate a box and delete everything it used");
+  set_details(cmd, 
+      "Terminate the instance, wait, then delete its security group, key pair (and saved "
+      "private key) and any leftover volume, so nothing keeps billing. Safe to repeat.");
+  cmd->footer("Examples:\n  gpubox down mybox\n  gpubox down mybox --yes   # no question asked");
+  cmd->add_option("name", opts->name, "The box")->required();
+  cmd->add_flag("-y,--yes", opts->yes, "Do not ask for confirmation");
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_down(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

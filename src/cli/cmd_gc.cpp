@@ -1,0 +1,116 @@
+// gpubox gc: find everything tagged by gpubox that no box owns, in every region, and remove it.
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "aws/ec2_catalog.hpp"
+#include "aws/settings.hpp"
+#include "box/gc.hpp"
+#include "cli/app.hpp"
+#include "core/strings.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct GcOptions {
+  bool yes = false;
+  bool json = false;
+};
+
+Result<std::vector<std::string>> gc_regions(aws::AwsClient& client, const std::string& home) {
+  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(client, home, {}));
+  std::vector<std::string> out;
+  for (const auto& r : all) {
+    if (r.opt_in_status != "not-opted-in") {
+      out.push_back(r.name);
+    }
+  }
+  return out;
+}
+
+nlohmann::json items_json(const std::vector<box::Leftover>& items) {
+  auto doc = nlohmann::json::array();
+  for (const auto& l : items) {
+    doc.push_back({{"region", l.region}, {"kind", l.kind}, {"id", l.id}, {"box", l.box},
+                   {"detail", l.detail}});
+  }
+  return doc;
+}
+
+// Decide whether to remove: --yes, else ask on a terminal, else only list.
+bool should_remove(const GcOptions& opts, Env& env, size_t count) {
+  if (opts.yes) {
+    return true;
+  }
+  if (opts.json || ::isatty(STDIN_FILENO) == 0) {
+    progress(env.streams, "listed only; pass --yes to remove them");
+    return false;
+  }
+  env.streams.err << fmt::format("Remove these {} resources? [y/N] ", count) << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  answer = to_lower(trim(answer));
+  return answer == "y" || answer == "yes";
+}
+
+Result<void> run_gc(const GcOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(regions, gc_regions(*ctx->client, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers(*ctx->client, *store, regions));
+  for (const auto& f : plan.failed) {
+    warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));
+  }
+  if (!opts.json) {
+    if (plan.leftovers.empty()) {
+      env.streams.out << "nothing to clean up: everything tagged by gpubox belongs to a box\n";
+      return {};
+    }
+    Table t({"region", "kind", "id", "box", "detail"});
+    for (const auto& l : plan.leftovers) {
+      t.add_row({l.region, l.kind, l.id, l.box, l.detail});
+    }
+    env.streams.out << t.render(env.streams.out_is_tty);
+  }
+  box::GcReport rep;
+  if (!plan.leftovers.empty() && should_remove(opts, env, plan.leftovers.size())) {
+    rep = box::remove_leftovers(*ctx->client, env.clock, plan.leftovers);
+    for (const auto& l : rep.removed) {
+      progress(env.streams, fmt::format("removed {} {} in {}", l.kind, l.id, l.region));
+    }
+    for (const auto& f : rep.failed) {
+      warn(env.streams, fmt::format("could not remove {} {} in {}: {}", f.leftover.kind,
+                                    f.leftover.id, f.leftover.region, f.error.message));
+    }
+  }
+  if (opts.json) {
+    print_json(env.streams, {{"leftovers", items_json(plan.leftovers)},
+                             {"removed", items_json(rep.removed)}});
+  }
+  if (!rep.failed.empty()) {
+    return fail(ErrorKind::remote, fmt::format("{} resources could not be removed", rep.failed.size()));
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_gc_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<GcOptions>();
+  auto* cmd = app.add_subcommand("gc", "Find and remove anything gpubox tagged that no box owns");
+  set_details(cmd, 
+      "Look in every enabled region for instances, security groups, key pairs and volumes "
+      "tagged gpubox:box that belong to no box in the local state, list them, and remove them "
+      "after confirmation (--yes: without asking; without a terminal: only list).");
+  cmd->footer("Examples:\n  gpubox gc\n  gpubox gc --yes\n  gpubox gc --json");
+  cmd->add_flag("-y,--yes", opts->yes, "Remove without asking");
+  cmd->add_flag("--json", opts->json, "Print one JSON object (leftovers, removed) to stdout");
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_gc(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

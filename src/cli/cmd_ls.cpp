@@ -1,0 +1,210 @@
+// gpubox ls: every box, discovered from the cloud by tag (the local state is only a cache and is
+// repaired from what is found), with its state, address, uptime, $/h and cost so far.
+
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "aws/client.hpp"
+#include "aws/ec2_catalog.hpp"
+#include "aws/settings.hpp"
+#include "aws/xml.hpp"
+#include "box/cost.hpp"
+#include "box/discovery.hpp"
+#include "catalog/catalog.hpp"
+#include "cli/app.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct LsOptions {
+  bool all_regions = false;
+  bool json = false;
+};
+
+// One row of the listing, computed once for the table and for --json.
+struct Row {
+  const box::BoxView* view = nullptr;
+  box::BoxCost cost;
+  std::optional<long long> uptime_s;
+  double disk_usd_per_month = 0;
+};
+
+std::string format_duration(long long s) {
+  if (s < 3600) {
+    return fmt::format("{}m", s / 60);
+  }
+  if (s < 86400) {
+    return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  }
+  return fmt::format("{}d{}h", s / 86400, (s % 86400) / 3600);
+}
+
+Result<std::vector<std::string>> enabled_regions(aws::AwsClient& client, const std::string& home) {
+  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(client, home, {}));
+  std::vector<std::string> out;
+  for (const auto& r : all) {
+    if (r.opt_in_status != "not-opted-in") {
+      out.push_back(r.name);
+    }
+  }
+  return out;
+}
+
+Result<Row> make_row(const box::BoxView& v, state::BoxStore& store, TimePoint now) {
+  Row row;
+  row.view = &v;
+  GPUBOX_TRY_ASSIGN(ledger, store.ledger(v.box.name));
+  row.cost = box::view_cost(v, ledger, now);
+  if (v.box.state == "running" || v.box.state == "pending") {
+    auto since = v.adopted ? std::optional<TimePoint>{} : box::running_since(ledger);
+    if (!since && v.instance && v.instance->launch_time) {
+      since = v.instance->launch_time;
+    }
+    if (since) {
+      row.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(now - *since).count();
+    }
+  }
+  row.disk_usd_per_month = v.box.disk_gb * box::ebs_gp3_usd_per_gib_month(v.box.region);
+  return row;
+}
+
+void warn_limits(const Streams& s, const Row& row) {
+  const state::Box& b = row.view->box;
+  if (b.budget_usd > 0 && row.cost.total_usd >= 0.8 * b.budget_usd) {
+    warn(s, fmt::format("box {} has cost ${:.2f}, {} its --budget of ${:.2f}", b.name,
+                        row.cost.total_usd, row.cost.total_usd >= b.budget_usd ? "over" : "near",
+                        b.budget_usd));
+  }
+  if (b.max_hours > 0 && row.cost.running_hours >= 0.9 * b.max_hours) {
+    warn(s, fmt::format("box {} has run {:.1f} h, {} its --max-hours of {:g}", b.name,
+                        row.cost.running_hours,
+                        row.cost.running_hours >= b.max_hours ? "over" : "near", b.max_hours));
+  }
+}
+
+std::string price_cell(const Row& row) {
+  const state::Box& b = row.view->box;
+  if (b.state == "stopped" || b.state == "stopping") {
+    return b.disk_gb > 0 ? fmt::format("disk ${:.2f}/mo", row.disk_usd_per_month) : "disk";
+  }
+  return b.price_per_hour_usd > 0 ? fmt::format("{:.3f}", b.price_per_hour_usd) : "-";
+}
+
+nlohmann::json row_json(const Row& row) {
+  const box::BoxView& v = *row.view;
+  const state::Box& b = v.box;
+  nlohmann::json j{{"name", b.name},
+                   {"state", b.state},
+                   {"kind", state::to_string(b.kind)},
+                   {"instance_id", b.instance_id},
+                   {"instance_type", b.instance_type},
+                   {"gpu", b.gpu_summary},
+                   {"region", b.region},
+                   {"zone", b.zone},
+                   {"public_ip", b.public_ip},
+                   {"spot", b.spot},
+                   {"price_per_hour_usd", b.price_per_hour_usd},
+                   {"cost_usd", row.cost.total_usd},
+                   {"cost_estimated", row.cost.estimated},
+                   {"running_hours", row.cost.running_hours},
+                   {"disk_gib", b.disk_gb},
+                   {"disk_usd_per_month", row.disk_usd_per_month},
+                   {"adopted", v.adopted},
+                   {"in_local_state", !v.duplicate},
+                   {"cached", v.unknown}};
+  j["uptime_seconds"] = row.uptime_s ? nlohmann::json(*row.uptime_s) : nlohmann::json(nullptr);
+  j["created_at"] = aws::format_iso8601(b.created_at);
+  return j;
+}
+
+std::vector<std::string> row_cells(const Row& row) {
+  const state::Box& b = row.view->box;
+  std::string state = b.state.empty() ? "unknown" : b.state;
+  if (row.view->unknown) {
+    state += " (cached)";
+  }
+  std::string cost = fmt::format("{}{:.2f}", row.cost.estimated ? "~$" : "$", row.cost.total_usd);
+  return {b.name,
+          state,
+          b.instance_type.empty() ? "-" : b.instance_type,
+          b.gpu_summary.empty() ? "-" : b.gpu_summary,
+          b.zone.empty() ? (b.region.empty() ? "-" : b.region) : b.zone,
+          b.public_ip.empty() ? "-" : b.public_ip,
+          row.uptime_s ? format_duration(*row.uptime_s) : "-",
+          price_cell(row),
+          cost};
+}
+
+Result<void> run_ls(const LsOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  const catalog::Catalog* cat = nullptr;
+  if (auto c = env.catalog()) {
+    cat = *c;
+  }
+  std::vector<std::string> regions{ctx->settings->region};
+  if (opts.all_regions) {
+    GPUBOX_TRY_ASSIGN(all, enabled_regions(*ctx->client, ctx->settings->region));
+    regions = std::move(all);
+  }
+  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat};
+  GPUBOX_TRY_ASSIGN(found, box::discover(deps, regions));
+  for (const auto& f : found.failed) {
+    warn(env.streams, fmt::format("could not list boxes in {}: {} (showing what gpubox last saw)",
+                                  f.region, f.error->message));
+  }
+  std::vector<Row> rows;
+  for (const auto& v : found.views) {
+    GPUBOX_TRY_ASSIGN(row, make_row(v, *store, env.clock.now()));
+    if (v.adopted) {
+      progress(env.streams, fmt::format("found {} in {} ({}), added it to local state",
+                                        v.box.name, v.box.region, v.box.instance_id));
+    } else if (v.duplicate) {
+      warn(env.streams, fmt::format("{} in {} is also tagged as box {}; `gpubox gc` lists it",
+                                    v.box.instance_id, v.box.region, v.box.name));
+    }
+    warn_limits(env.streams, row);
+    rows.push_back(std::move(row));
+  }
+  if (opts.json) {
+    auto doc = nlohmann::json::array();
+    for (const auto& r : rows) {
+      doc.push_back(row_json(r));
+    }
+    print_json(env.streams, doc);
+    return {};
+  }
+  if (rows.empty()) {
+    progress(env.streams, fmt::format("no boxes in {} (gpubox ls --all-regions looks everywhere)",
+                                      fmt::join(found.regions, ", ")));
+    return {};
+  }
+  Table t({"name", "state", "type", "gpu", "zone", "address", "uptime", "$/h", "cost"});
+  for (const auto& r : rows) {
+    t.add_row(row_cells(r));
+  }
+  env.streams.out << t.render(env.streams.out_is_tty);
+  return {};
+}
+
+}  // namespace
+
+void add_ls_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<LsOptions>();
+  auto* cmd = app.add_subcommand("ls", "List your boxes, their state, address and cost so far");
+  set_details(cmd, 
+      "List every box gpubox created, found in the cloud by its tags (local state is only a "
+      "cache and is repaired from what is found). Stopped boxes show the disk still billed.");
+  cmd->footer(
+      "Examples:\n  gpubox ls\n  gpubox ls --all-regions\n  gpubox ls --json | jq -r '.[].name'");
+  cmd->add_flag("--all-regions", opts->all_regions,
+                "Look in every enabled region, not just the known ones and the default");
+  cmd->add_flag("--json", opts->json, "Print a JSON array to stdout");
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_ls(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

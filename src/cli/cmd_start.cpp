@@ -1,0 +1,58 @@
+// gpubox start: resume a stopped box in place (the same instance, never a replacement).
+
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "box/caller_ip.hpp"
+#include "box/lifecycle.hpp"
+#include "cli/app.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct StartOptions {
+  std::string name;
+};
+
+Result<void> run_start(const StartOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  box::LifecycleDeps deps{*ctx->client, *store, env.clock,
+                          [&env](const std::string& line) { progress(env.streams, line); }};
+  // The /32 rule follows the caller only when the address can be found; otherwise it stays.
+  std::optional<std::string> caller;
+  if (auto ip = env.caller_ip().lookup()) {
+    caller = *ip;
+  }
+  GPUBOX_TRY_ASSIGN(rep, box::start_box(deps, opts.name, box::LocalFiles{dir}, caller));
+  const state::Box& b = rep.box;
+  env.streams.out << fmt::format("{} {} ({}) at {}\n", opts.name,
+                                 rep.already_running ? "was already running" : "running",
+                                 b.instance_id, b.public_ip.empty() ? "-" : b.public_ip);
+  if (rep.address_changed) {
+    progress(env.streams, fmt::format("its address changed from {}; the SSH config is updated",
+                                      rep.old_address));
+  }
+  if (rep.rule_updated) {
+    progress(env.streams, fmt::format("its security group now admits {}", b.allow_from));
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_start_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<StartOptions>();
+  auto* cmd = app.add_subcommand("start", "Start a stopped box again, in place");
+  set_details(cmd, 
+      "Start the same instance again (same disk, same zone). When AWS has no capacity or quota "
+      "for it right now, start says so; it never launches a replacement elsewhere.");
+  cmd->footer("Examples:\n  gpubox start mybox\n  gpubox start mybox && gpubox ssh mybox");
+  cmd->add_option("name", opts->name, "The box")->required();
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_start(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

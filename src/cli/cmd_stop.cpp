@@ -1,0 +1,70 @@
+// gpubox stop: stop a box's instance; the disk (and what is on it) stays, and keeps billing.
+
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "box/byo.hpp"
+#include "box/lifecycle.hpp"
+#include "remote/ssh.hpp"
+#include "state/box_store.hpp"
+#include "cli/app.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct StopOptions {
+  std::string name;
+};
+
+// A bring-your-own machine is not ours to power off: stop means stopping gpubox's services.
+Result<void> stop_byo_box(const state::Box& b, Env& env, const std::filesystem::path& dir) {
+  GPUBOX_TRY_ASSIGN(target, remote::target_for(b, dir / "known_hosts", env.connect_policy()));
+  progress(env.streams, "stopping gpubox's services on " + b.name);
+  if (auto r = box::stop_byo(env.runner, target); !r) {
+    return fail(r.error());
+  }
+  env.streams.out << fmt::format("{}: gpubox's services stopped; the machine keeps running\n",
+                                 b.name);
+  return {};
+}
+
+Result<void> run_stop(const StopOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
+  if (found && found->kind == state::BoxKind::byo) {
+    return stop_byo_box(*found, env, dir);
+  }
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  box::LifecycleDeps deps{*ctx->client, *store, env.clock,
+                          [&env](const std::string& line) { progress(env.streams, line); }};
+  GPUBOX_TRY_ASSIGN(rep, box::stop_box(deps, opts.name, box::LocalFiles{dir}));
+  env.streams.out << fmt::format("{} {} ({})\n", opts.name,
+                                 rep.already_stopped ? "was already stopped" : "stopped",
+                                 rep.box.instance_id);
+  if (rep.disk_gib > 0) {
+    env.streams.out << fmt::format(
+        "its {} GiB disk is still billed: about ${:.2f}/month until `gpubox down {}`\n",
+        rep.disk_gib, rep.disk_usd_per_month, opts.name);
+  } else {
+    env.streams.out << fmt::format("its disk is still billed until `gpubox down {}`\n", opts.name);
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_stop_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<StopOptions>();
+  auto* cmd = app.add_subcommand("stop", "Stop a box; its disk is kept (and still billed)");
+  set_details(cmd, 
+      "Stop the box's instance. Compute billing stops; the disk keeps your files and is still "
+      "billed per GiB-month. `gpubox start` resumes the same instance.");
+  cmd->footer("Examples:\n  gpubox stop mybox\n  gpubox stop mybox && gpubox ls");
+  cmd->add_option("name", opts->name, "The box")->required();
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_stop(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

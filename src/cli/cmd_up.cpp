@@ -1,0 +1,182 @@
+// gpubox up: launch a GPU box. Flags are parsed and checked here; the work is box::plan_up and
+// box::run_up (src/box/up.hpp). Progress goes to stderr, the result to stdout.
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "aws/client.hpp"
+#include "aws/settings.hpp"
+#include "aws/sts.hpp"
+#include "box/caller_ip.hpp"
+#include "box/ssh_config.hpp"
+#include "box/up.hpp"
+#include "catalog/catalog.hpp"
+#include "cli/app.hpp"
+#include "cli/up_render.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+struct UpOptions {
+  box::UpRequest req;
+  std::string idle = "30m";
+  bool dry_run = false;
+  bool yes = false;
+  bool json = false;
+};
+
+// Return the progress reporter: one line per change; a spinner for ticks on a terminal.
+box::ProgressFn make_progress(Env& env) {
+  auto ticks = std::make_shared<size_t>(0);
+  return [&env, ticks](const std::string& line) {
+    if (env.streams.quiet) {
+      return;
+    }
+    if (line.empty()) {
+      if (env.streams.err_is_tty) {
+        env.streams.err << '\r' << "|/-\\"[(*ticks)++ % 4] << std::flush;
+      }
+      return;
+    }
+    progress(env.streams, (env.streams.err_is_tty ? "\r" : "") + line);
+  };
+}
+
+// Resolve the AWS context; without any region, searching still needs a signing region.
+Result<AwsContext*> aws_for_up(Env& env, bool searching) {
+  auto ctx = env.aws();
+  if (!ctx && searching && env.global.region.empty()) {
+    env.global.region = "us-east-1";  // only the home of the read calls; each call names its region
+    ctx = env.aws();
+    env.global.region.clear();
+  }
+  return ctx;
+}
+
+Result<std::string> caller_cidr(Env& env, const box::UpInput& in) {
+  if (!in.allow_from.empty()) {
+    return in.allow_from;
+  }
+  GPUBOX_TRY_ASSIGN(ip, env.caller_ip().lookup());
+  return box::to_cidr32(ip);
+}
+
+void offer_include(Env& env, const std::filesystem::path& data, bool yes) {
+  const auto managed = data / "ssh_config";
+  const std::filesystem::path user_config = std::filesystem::path(env.home()) / ".ssh" / "config";
+  bool can_ask = !yes && env.streams.err_is_tty && isatty(STDIN_FILENO) != 0;
+  if (!can_ask) {
+    auto text = read_file(user_config);
+    if (!text || !box::includes_managed(*text, managed, env.home())) {
+      progress(env.streams, "to use `ssh NAME`, add this first line to ~/.ssh/config:\n  Include " +
+                                managed.string());
+    }
+    return;
+  }
+  auto ask = [&env](std::string_view question) {
+    env.streams.err << question << " [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    return answer == "y" || answer == "Y" || answer == "yes";
+  };
+  auto r = box::ensure_include(user_config, managed, data / "ssh_include_answer", ask);
+  if (!r) {
+    warn(env.streams, "could not update ~/.ssh/config: " + r.error().message);
+  }
+}
+
+Result<void> run_up_command(UpOptions& opts, Env& env) {
+  if (opts.req.ssh_user.empty()) {
+    opts.req.ssh_user = env.getenv("GPUBOX_SSH_USER").value_or("");
+  }
+  GPUBOX_TRY_ASSIGN(data, env.data_dir());
+  GPUBOX_TRY_ASSIGN(catalog, env.catalog());
+  opts.req.idle = opts.idle;
+  GPUBOX_TRY_ASSIGN(in, box::validate_up(opts.req, *catalog, env.home(), box::system_random()));
+  const bool searching = env.global.region.empty() && in.gpu.has_value();
+  GPUBOX_TRY_ASSIGN(ctx, aws_for_up(env, searching));
+  if (searching) {
+    in.placement.regions = box::search_regions(*catalog, in.gpu, in.instance_type,
+                                               in.placement.spot, 5);
+  } else {
+    in.region_pinned = true;
+    in.placement.regions = {ctx->settings->region};
+  }
+  GPUBOX_TRY_ASSIGN(cidr, caller_cidr(env, in));
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(existing, store->find_box(in.name));
+  if (existing) {
+    Error e;
+    e.kind = ErrorKind::conflict;
+    e.message = "a box called " + in.name + " already exists (" + existing->state + " in " +
+                existing->region + ")";
+    e.hint = "connect with `gpubox ssh " + in.name + "`, or remove it with `gpubox down " +
+             in.name + "`";
+    return fail(std::move(e));
+  }
+  box::UpDeps deps{*ctx->client, *store,  env.clock,          env.runner, *catalog,
+                   data,         env.connect_policy(), make_progress(env), {}};
+  GPUBOX_TRY_ASSIGN(plan, box::plan_up(deps, in, cidr));
+  if (opts.dry_run) {
+    render_up_plan(env, plan, *catalog, opts.json);
+    return {};
+  }
+  progress(env.streams, plan_summary(plan, *catalog));
+  if (plan.world_open) {
+    warn(env.streams, "ssh will be open to the whole internet (" + plan.allow_from + ")");
+  }
+  GPUBOX_TRY_ASSIGN(who, aws::get_caller_identity(*ctx->client, plan.where.region));
+  auto result = box::run_up(deps, in, std::move(plan), who.arn);
+  if (!result) {
+    return fail(result.error());
+  }
+  for (const auto& w : result->warnings) {
+    warn(env.streams, w);
+  }
+  offer_include(env, data, opts.yes || opts.json);  // --json never prompts
+  render_up_result(env, *result, *catalog, opts.json);
+  return {};
+}
+
+}  // namespace
+
+void add_up_command(CLI::App& app, Env& env) {
+  auto opts = std::make_shared<UpOptions>();
+  auto* cmd = app.add_subcommand("up", "Launch a GPU box with Jupyter, reachable only over SSH");
+  cmd->footer(
+      "Examples:\n  gpubox up --gpu T4\n  gpubox --region us-west-2 up lab --type g5.xlarge --spot\n"
+      "  gpubox up lab --gpu A10G --dry-run --json\n\n"
+      "GPUBOX_SSH_USER (or --ssh-user) overrides the login user of the image, e.g. for tests.");
+  auto& r = opts->req;
+  cmd->add_option("name", r.name, "Box name (letters, digits, dashes; default: generated)");
+  cmd->add_option("--gpu", r.gpu, "GPU and count, e.g. T4 or A10G:4 (cheapest type that has it)");
+  cmd->add_option("--type", r.instance_type, "Exact instance type, e.g. g4dn.xlarge");
+  cmd->add_option("--zone", r.zone, "Availability zone, e.g. us-east-1b (default: any)");
+  cmd->add_flag("--spot", r.spot, "Use a spot instance (cheaper; may be interrupted)");
+  cmd->add_option("--disk", r.disk_gb, "Root disk size in GB (gp3, encrypted)")->default_val(100);
+  cmd->add_option("--framework", r.framework, "pytorch, tensorflow or base (Deep Learning AMI)")
+      ->default_val("pytorch");
+  cmd->add_option("--image", r.image, "Use this AMI instead of the newest Deep Learning AMI");
+  cmd->add_option("--allow-from", r.allow_from, "CIDR admitted to SSH (default: your address/32)");
+  cmd->add_option("--key", r.key_path, "OpenSSH public key to import (default: ~/.ssh/id_*.pub)");
+  cmd->add_option("--idle", opts->idle, "Stop after this long idle, e.g. 30m, 2h, off")
+      ->default_val("30m");
+  cmd->add_option("--max-hours", r.max_hours, "Stop after this many hours in any case");
+  cmd->add_option("--budget", r.budget_usd, "Stop once this many USD are spent");
+  cmd->add_option("--wait", r.wait, "Wait until running, ssh or ready (default: ready)")
+      ->default_val("ready");
+  cmd->add_option("--ssh-user", r.ssh_user, "Login user (default: the image's)")->group("");
+  cmd->add_flag("--dry-run", opts->dry_run, "Print the plan; create nothing");
+  cmd->add_flag("-y,--yes", opts->yes, "Do not ask (leaves ~/.ssh/config alone)");
+  cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_up_command(*opts, env); }); });
+}
+
+}  // namespace gpubox::cli

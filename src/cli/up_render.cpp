@@ -1,0 +1,145 @@
+#include "cli/up_render.hpp"
+
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "box/tags.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+const char* wait_name(box::WaitLevel level) {
+  switch (level) {
+    case box::WaitLevel::none:
+      return "none";
+    case box::WaitLevel::running:
+      return "running";
+    case box::WaitLevel::ssh:
+      return "ssh";
+    case box::WaitLevel::ready:
+      return "ready";
+  }
+  return "none";
+}
+
+std::string price_text(const box::UpPlan& plan) {
+  auto price = plan.where.type.price(plan.spot);
+  return price ? fmt::format("${:.4f}/h{}", *price, plan.spot ? " (spot)" : "")
+               : std::string("price unknown");
+}
+
+nlohmann::json price_json(const box::UpPlan& plan) {
+  auto price = plan.where.type.price(plan.spot);
+  return price ? nlohmann::json(*price) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+std::string plan_summary(const box::UpPlan& plan, const catalog::Catalog& catalog) {
+  return fmt::format("{}: {} ({}) in {} at {} (catalog {}), image {}", plan.name,
+                     plan.where.type.instance_type, box::gpu_summary(plan.where.type),
+                     plan.where.region, price_text(plan), catalog.snapshot.generated_at,
+                     plan.image.ami_id);
+}
+
+nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalog) {
+  nlohmann::json fallbacks = nlohmann::json::array();
+  for (const auto& f : plan.fallbacks) {
+    fallbacks.push_back({{"region", f.region}, {"instance_type", f.type.instance_type}});
+  }
+  nlohmann::json doc = {
+      {"dry_run", true},
+      {"name", plan.name},
+      {"region", plan.where.region},
+      {"zones", plan.where.zones},
+      {"instance_type", plan.where.type.instance_type},
+      {"gpu", box::gpu_summary(plan.where.type)},
+      {"vcpus", plan.where.type.vcpus},
+      {"arch", plan.where.type.arch},
+      {"spot", plan.spot},
+      {"price_per_hour_usd", price_json(plan)},
+      {"catalog_snapshot", catalog.snapshot.generated_at},
+      {"image", {{"id", plan.image.ami_id}, {"name", plan.image.name},
+                 {"source", plan.image.source}, {"ssh_user", plan.image.ssh_user}}},
+      {"disk_gb", plan.disk_gb},
+      {"security_group", {{"name", box::resource_name(plan.name)},
+                          {"ingress", {{{"protocol", "tcp"}, {"port", 22},
+                                        {"cidr", plan.allow_from}}}}}},
+      {"key_pair", {{"name", box::resource_name(plan.name)}, {"source", plan.key_source}}},
+      {"fallbacks", fallbacks},
+  };
+  if (plan.quota) {
+    doc["quota"] = {{"code", plan.quota->quota_code}, {"name", plan.quota->quota_name},
+                    {"quota_vcpus", plan.quota->quota_vcpus},
+                    {"used_vcpus", plan.quota->used_vcpus},
+                    {"needed_vcpus", plan.quota->needed_vcpus}, {"fits", plan.quota->fits}};
+  }
+  return doc;
+}
+
+void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& catalog,
+                    bool json) {
+  if (json) {
+    print_json(env.streams, plan_json(plan, catalog));
+    return;
+  }
+  auto& out = env.streams.out;
+  out << "Plan for " << plan.name << " (dry run: nothing is created)\n";
+  out << fmt::format("  type      {} ({}, {} vCPUs)\n", plan.where.type.instance_type,
+                     box::gpu_summary(plan.where.type), plan.where.type.vcpus);
+  out << fmt::format("  region    {} (zones in order: {})\n", plan.where.region,
+                     fmt::join(plan.where.zones, ", "));
+  out << fmt::format("  price     {} ({})\n", price_text(plan),
+                     catalog::price_footer(catalog.snapshot));
+  out << fmt::format("  image     {} {} [{}]\n", plan.image.ami_id, plan.image.name,
+                     plan.image.source);
+  out << fmt::format("  disk      {} GB gp3, encrypted, deleted with the box\n", plan.disk_gb);
+  out << fmt::format("  firewall  security group {}: tcp/22 from {} only\n",
+                     box::resource_name(plan.name), plan.allow_from);
+  out << fmt::format("  key pair  {} ({})\n", box::resource_name(plan.name), plan.key_source);
+  if (plan.quota) {
+    out << fmt::format("  quota     {}: {} in use + {} needed of {:g} vCPUs\n",
+                       plan.quota->quota_name, plan.quota->used_vcpus, plan.quota->needed_vcpus,
+                       plan.quota->quota_vcpus);
+  }
+}
+
+void render_up_result(Env& env, const box::UpResult& result, const catalog::Catalog& catalog,
+                      bool json) {
+  const state::Box& b = result.box;
+  if (json) {
+    print_json(env.streams,
+               {{"name", b.name}, {"instance_id", b.instance_id},
+                {"instance_type", b.instance_type}, {"gpu", b.gpu_summary},
+                {"region", b.region}, {"zone", b.zone}, {"state", b.state},
+                {"public_ip", b.public_ip}, {"ami_id", b.ami_id},
+                {"image_name", result.plan.image.name}, {"spot", b.spot},
+                {"price_per_hour_usd", price_json(result.plan)},
+                {"catalog_snapshot", catalog.snapshot.generated_at}, {"disk_gb", b.disk_gb},
+                {"security_group_id", b.security_group_id}, {"allow_from", b.allow_from},
+                {"key_name", b.key_name}, {"key_path", b.key_path}, {"ssh_user", b.ssh_user},
+                {"resumed", result.resumed}, {"failed_zones", result.failed_zones},
+                {"wait_reached", wait_name(result.reached)},
+                {"ssh_checks_skipped", result.ssh_skipped},
+                {"commands", {{"connect", "ssh " + b.name}, {"stop", "gpubox stop " + b.name},
+                              {"down", "gpubox down " + b.name}}}});
+    return;
+  }
+  auto& out = env.streams.out;
+  out << (result.resumed ? "Resumed " : "Created ") << b.name << '\n';
+  out << fmt::format("  instance  {} {} ({}) in {}, {}\n", b.instance_id, b.instance_type,
+                     b.gpu_summary, b.zone, b.state);
+  out << fmt::format("  price     {} (catalog snapshot {})\n", price_text(result.plan),
+                     catalog.snapshot.generated_at);
+  out << fmt::format("  image     {} {}\n", b.ami_id, result.plan.image.name);
+  out << fmt::format("  firewall  {}: tcp/22 from {}\n", b.security_group_id, b.allow_from);
+  out << fmt::format("  key       {}{}\n", b.key_name,
+                     b.key_path.empty() ? "" : " (" + b.key_path + ")");
+  out << fmt::format("Connect:  ssh {}   (or: gpubox ssh {})\n", b.name, b.name);
+  out << fmt::format("Stop:     gpubox stop {}   (the disk keeps billing)\n", b.name);
+  out << fmt::format("Remove:   gpubox down {}\n", b.name);
+}
+
+}  // namespace gpubox::cli

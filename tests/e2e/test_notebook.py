@@ -1,0 +1,212 @@
+"""Bring your own machine, end to end: an unprivileged loopback sshd is the box, Debian's Jupyter
+runs on it. `gpubox add` (the bootstrap over ssh), `notebook` (the tunnel answers Jupyter's API
+with the printed token; headless Chromium screenshots the file tree), `status`, `check` (GPU
+SKIP, the IMDB notebook on the CPU), `rm`. Nothing leaves 127.0.0.1; no AWS is involved."""
+# ctest: RUN_SERIAL
+import json
+import os
+import re
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from sshd import Sshd
+
+GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
+CHROMIUM = "/usr/bin/chromium"
+HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
+                  for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port):
+    """Local addresses (hex) listening on port, from /proc/net/tcp*."""
+    out = []
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            for line in f.read().splitlines()[1:]:
+                cols = line.split()
+                addr, hexport = cols[1].rsplit(":", 1)
+                if cols[3] == "0A" and int(hexport, 16) == port:
+                    out.append(addr)
+    return out
+
+
+def get(url, token=None):
+    headers = {"Authorization": "token " + token} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+    except OSError:
+        return None, b""
+
+
+def wait_for(pred, seconds=60):
+    end = time.time() + seconds
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@unittest.skipUnless(HAS_JUPYTER, "Debian's Jupyter (jupyter-notebook) is not installed")
+class ByoNotebookTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gpubox-e2e-nb.")
+        cls.home = os.path.join(cls.tmp, "home")          # gpubox's side
+        cls.box_home = os.path.join(cls.tmp, "box")       # the box's HOME, set by sshd
+        os.makedirs(cls.home)
+        os.makedirs(cls.box_home)
+        cls.jupyter_port = free_port()
+        # The box runs commands with sshd's environment; HOME points into the temp dir so the
+        # bootstrap's ~/.gpubox never touches the real home.
+        cls.sshd = Sshd(extra_config=f"SetEnv HOME={cls.box_home} GPUBOX_NO_SYSTEMD=1\n")
+        cls.info = cls.sshd.start()
+        cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": cls.home,
+                   "GPUBOX_HOME": os.path.join(cls.home, "gpubox"),
+                   "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
+        cls.added = cls.gpubox("add", "lab", f"ssh://{cls.info.user}@127.0.0.1:{cls.info.port}",
+                               "--key", cls.info.key_path, "--jupyter-port", str(cls.jupyter_port),
+                               timeout=300)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gpubox("notebook", "lab", "--stop", timeout=60)
+        cls.gpubox("rm", "lab", timeout=120)
+        # Stop whatever the bootstrap started (its pid files name exactly our processes).
+        subprocess.run(["bash", os.path.join(cls.box_home, ".gpubox", "onbox", "bootstrap.sh"),
+                        "--stop", "--no-systemd", "--prefix", os.path.join(cls.box_home, ".gpubox")],
+                       env=dict(os.environ, HOME=cls.box_home), capture_output=True)
+        cls.sshd.stop()
+        if os.environ.get("GPUBOX_KEEP_TMP") != "1":
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def gpubox(cls, *args, timeout=120):
+        return subprocess.run([GPUBOX, *args], env=cls.env, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def token(self):
+        with open(os.path.join(self.home, "gpubox", "tokens", "lab")) as f:
+            return f.read().strip()
+
+    def test_1_add_bootstraps_jupyter_on_loopback_with_the_local_token(self):
+        self.assertEqual(self.added.returncode, 0, self.added.stderr)
+        path = os.path.join(self.home, "gpubox", "tokens", "lab")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        token = self.token()
+        self.assertRegex(token, r"^[0-9a-f]{48}$")
+        with open(os.path.join(self.box_home, ".gpubox", "etc", "jupyter_token")) as f:
+            self.assertEqual(f.read().strip(), token)
+        self.assertNotIn(token, self.added.stdout + self.added.stderr)
+        self.assertTrue(wait_for(lambda: listening(self.jupyter_port), 60), "Jupyter never listened")
+        # 0100007F is 127.0.0.1: never 0.0.0.0 (00000000) or any other address.
+        self.assertEqual(set(listening(self.jupyter_port)), {"0100007F"})
+
+    def test_2_notebook_tunnel_answers_with_the_printed_url(self):
+        r = self.gpubox("notebook", "lab", "--background", timeout=240)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        url = r.stdout.strip()
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{48})", url)
+        self.assertIsNotNone(m, r.stdout)
+        port, token = int(m.group(1)), m.group(2)
+        self.assertEqual(token, self.token())
+        self.assertNotEqual(port, self.jupyter_port)  # a local port, forwarded to the box's
+        self.assertNotIn(token, r.stderr)
+        status, body = get(f"http://127.0.0.1:{port}/api/status", token)
+        self.assertEqual(status, 200)
+        self.assertIn("started", json.loads(body))
+        status, body = get(f"http://127.0.0.1:{port}/api/contents", token)
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["type"], "directory")
+        self.assertIn(get(f"http://127.0.0.1:{port}/api/contents")[0], (401, 403))
+        # Running it again reuses the detached tunnel.
+        again = self.gpubox("notebook", "lab", "--background", timeout=120)
+        self.assertEqual(again.stdout.strip(), url, again.stderr)
+        self.screenshot(url)
+        stop = self.gpubox("notebook", "lab", "--stop", timeout=60)
+        self.assertEqual(stop.returncode, 0, stop.stderr)
+        self.assertIn("closed the tunnel", stop.stdout)
+        self.assertTrue(wait_for(lambda: get(f"http://127.0.0.1:{port}/api/status", token)[0] is None, 20))
+
+    def screenshot(self, url):
+        if not os.path.exists(CHROMIUM):
+            self.skipTest("no chromium")
+        out_dir = os.path.join(os.path.dirname(os.path.abspath(GPUBOX)), "artifacts")
+        os.makedirs(out_dir, exist_ok=True)
+        png = os.path.join(out_dir, "notebook_tree.png")
+        if os.path.exists(png):
+            os.remove(png)
+        profile = tempfile.mkdtemp(prefix="chromium.", dir=self.tmp)
+        # Jupyter's file tree is a JavaScript app: give it time to render before the shot.
+        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                        "--virtual-time-budget=15000", f"--screenshot={png}",
+                        "--window-size=1280,800", url.replace("/?token=", "/tree?token=")],
+                       capture_output=True, timeout=180)
+        self.assertTrue(os.path.exists(png) and os.path.getsize(png) > 5000, "no screenshot")
+
+    def test_3_status_shows_the_watchdogs_view(self):
+        # The watchdog's first round may run before Jupyter listens (jupyter: unknown); its next
+        # round (60 s later) sees Jupyter idle.
+        deadline = time.time() + 100
+        while True:
+            r = self.gpubox("status", "lab", timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"^lab: (idle \d+[sm]|active: |unknown: jupyter \(|bootstrapped)")
+            if r.stdout.startswith("lab: idle") or time.time() > deadline:
+                break
+            time.sleep(5)
+        self.assertRegex(r.stdout, r"^lab: idle \d+[sm], no auto-stop\n$")
+        j = self.gpubox("status", "lab", "--json", timeout=60)
+        doc = json.loads(j.stdout)
+        self.assertEqual(doc["kind"], "byo")
+        self.assertEqual(doc["jupyter_port"], self.jupyter_port)
+        self.assertEqual(doc["watchdog"]["mode"], "byo")
+        self.assertEqual(doc["watchdog"]["action"], "stop_services")
+        self.assertEqual(doc["watchdog"]["signals"]["jupyter"]["state"] in ("idle", "active"), True,
+                         doc["watchdog"]["signals"])
+
+    def test_4_check_skips_the_gpu_and_runs_imdb_on_the_cpu(self):
+        r = self.gpubox("check", "lab", "--json", timeout=900)
+        doc = json.loads(r.stdout)
+        checks = {c["name"]: c for c in doc["checks"]}
+        self.assertEqual(checks["gpu.present"]["status"], "SKIP", checks["gpu.present"])
+        self.assertEqual(checks["imdb"]["status"], "PASS", checks["imdb"])
+        self.assertGreaterEqual(checks["imdb"]["data"]["accuracy"], 0.75)
+        failed = [c for c in doc["checks"] if c["status"] == "FAIL"]
+        self.assertEqual(r.returncode, 1 if failed else 0, failed)
+
+    def test_5_rm_forgets_the_machine_and_stops_its_services(self):
+        pid_file = os.path.join(self.box_home, ".gpubox", "run", "jupyter.pid")
+        self.assertTrue(os.path.exists(pid_file))
+        r = self.gpubox("rm", "lab", timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "gpubox", "tokens", "lab")))
+        self.assertFalse(os.path.exists(pid_file))
+        self.assertTrue(wait_for(lambda: not listening(self.jupyter_port), 30))
+        self.assertNotEqual(self.gpubox("status", "lab").returncode, 0)
+        again = self.gpubox("add", "lab", f"ssh://{self.info.user}@127.0.0.1:{self.info.port}",
+                            "--key", self.info.key_path, "--jupyter-port", str(self.jupyter_port),
+                            timeout=300)
+        self.assertEqual(again.returncode, 0, again.stderr)  # the host key pin was removed too
+
+
+if __name__ == "__main__":
+    unittest.main()

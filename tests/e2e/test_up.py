@@ -1,0 +1,213 @@
+"""gpubox up against the moto wrapper; every outcome is checked with boto3, not with gpubox."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from harness import MotoTestCase, gpubox_bin  # noqa: E402
+from sshd import Sshd  # noqa: E402
+
+CALLER = "203.0.113.7"
+WRITE_ACTIONS = ("RunInstances", "CreateSecurityGroup", "AuthorizeSecurityGroupIngress",
+                 "CreateKeyPair", "ImportKeyPair", "CreateTags")
+
+
+class UpTest(MotoTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ec2 = self.boto3_client("ec2")
+        ssh_dir = os.path.join(self.home, ".ssh")
+        os.makedirs(ssh_dir, mode=0o700)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                        os.path.join(ssh_dir, "id_ed25519")], check=True)
+
+    def up(self, *args, env=None, **kw):
+        e = {"GPUBOX_CALLER_IP": CALLER}
+        e.update(env or {})
+        return self.gpubox("up", *args, env=e, **kw)
+
+    def instances(self):
+        out = []
+        for r in self.ec2.describe_instances()["Reservations"]:
+            out += [i for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+        return out
+
+    def groups(self, name="gpubox-lab"):
+        return self.ec2.describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+
+    def key_pairs(self):
+        return [k for k in self.ec2.describe_key_pairs()["KeyPairs"]
+                if k["KeyName"].startswith("gpubox-")]
+
+    def assert_nothing_created(self):
+        self.assertEqual(self.instances(), [])
+        self.assertEqual(self.groups(), [])
+        self.assertEqual(self.key_pairs(), [])
+
+    def test_launch_is_locked_down_and_tagged(self):
+        r = self.up("lab", "--type", "g4dn.xlarge", "--disk", "150", "--wait", "running",
+                    "--yes", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        (inst,) = self.instances()
+        self.assertEqual(inst["InstanceId"], doc["instance_id"])
+        self.assertEqual(inst["InstanceType"], "g4dn.xlarge")
+        tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+        self.assertEqual(tags["gpubox:box"], "lab")
+        self.assertEqual(tags["Name"], "gpubox-lab")
+        self.assertIn("arn:aws:", tags["gpubox:owner"])
+        self.assertRegex(tags["gpubox:created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(inst["MetadataOptions"]["HttpTokens"], "required")
+        attr = self.ec2.describe_instance_attribute(
+            InstanceId=inst["InstanceId"], Attribute="instanceInitiatedShutdownBehavior")
+        self.assertEqual(attr["InstanceInitiatedShutdownBehavior"]["Value"], "stop")
+        vols = self.ec2.describe_volumes(
+            Filters=[{"Name": "attachment.instance-id", "Values": [inst["InstanceId"]]}])["Volumes"]
+        self.assertEqual(len(vols), 1)
+        self.assertEqual(vols[0]["Size"], 150)
+        self.assertEqual(vols[0]["VolumeType"], "gp3")
+        self.assertTrue(vols[0]["Encrypted"])
+        (sg,) = self.groups()
+        self.assertEqual([g["GroupId"] for g in inst["SecurityGroups"]], [sg["GroupId"]])
+        self.assertEqual(len(sg["IpPermissions"]), 1)
+        perm = sg["IpPermissions"][0]
+        self.assertEqual((perm["IpProtocol"], perm["FromPort"], perm["ToPort"]), ("tcp", 22, 22))
+        self.assertEqual([x["CidrIp"] for x in perm["IpRanges"]], [CALLER + "/32"])
+        self.assertEqual({t["Key"]: t["Value"] for t in sg["Tags"]}["gpubox:box"], "lab")
+        keys = self.key_pairs()
+        self.assertEqual([k["KeyName"] for k in keys], ["gpubox-lab"])
+        self.assertEqual(inst["KeyName"], "gpubox-lab")
+        run = self.requests(action="RunInstances")[-1]["params"]
+        self.assertTrue(run["ClientToken"].startswith("gpubox-"))
+        self.assertEqual(run["BlockDeviceMapping.1.Ebs.DeleteOnTermination"], "true")
+        # The managed ssh config names the box; ~/.ssh/config is left alone with --yes.
+        with open(os.path.join(self.home, ".gpubox", "ssh_config")) as f:
+            self.assertIn("Host lab", f.read())
+        self.assertFalse(os.path.exists(os.path.join(self.home, ".ssh", "config")))
+        self.assertIn("Include", r.stderr)
+
+    def test_dry_run_creates_nothing(self):
+        r = self.up("lab", "--gpu", "T4", "--region", "us-east-1", "--dry-run", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertEqual(plan["instance_type"], "g4dn.xlarge")
+        self.assertTrue(plan["image"]["id"].startswith("ami-"))
+        self.assertEqual(plan["security_group"]["ingress"][0]["cidr"], CALLER + "/32")
+        self.assertIsNotNone(plan["price_per_hour_usd"])
+        for action in WRITE_ACTIONS:
+            self.assertEqual(self.requests(action=action), [], action)
+        self.assert_nothing_created()
+
+    def test_sigkill_after_run_instances_then_up_again_gives_one_instance(self):
+        self.add_faults([{"action": "RunInstances", "after": True, "delay_ms": 8000,
+                          "remaining": 1}])
+        proc = subprocess.Popen([gpubox_bin(), "up", "lab", "--type", "g4dn.xlarge", "--wait",
+                                 "running", "--yes"],
+                                env=self.env({"GPUBOX_CALLER_IP": CALLER}),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while not self.requests(action="RunInstances") and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the backend has launched; the reply is held back
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        self.assertEqual(len(self.instances()), 1)
+        r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "running", "--yes", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (inst,) = self.instances()
+        self.assertEqual(json.loads(r.stdout)["instance_id"], inst["InstanceId"])
+
+    def test_throttling_during_up_is_retried(self):
+        self.add_faults([{"action": ["RunInstances", "CreateSecurityGroup"],
+                          "code": "RequestLimitExceeded", "status": 503, "remaining": 2}])
+        r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "running", "--yes")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.instances()), 1)
+
+    def test_no_capacity_in_the_first_zone_moves_to_the_next(self):
+        self.add_faults([{"action": "RunInstances", "code": "InsufficientInstanceCapacity",
+                          "status": 500, "match": {"Placement.AvailabilityZone": "us-east-1a"}}])
+        r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "running", "--yes", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (inst,) = self.instances()
+        self.assertNotEqual(inst["Placement"]["AvailabilityZone"], "us-east-1a")
+        tokens = {q["params"]["ClientToken"] for q in self.requests(action="RunInstances")}
+        self.assertEqual(len(tokens), 2)
+
+    def test_vcpu_limit_gives_the_quota_hint_and_leaves_nothing(self):
+        self.add_faults([{"action": "RunInstances", "code": "VcpuLimitExceeded", "status": 400}])
+        r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "running", "--yes")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("gpubox quota request", r.stderr)
+        self.assert_nothing_created()
+        self.assertFalse(os.path.exists(os.path.join(self.home, ".gpubox", "keys", "gpubox-lab.pem")))
+
+    def test_quota_preflight_refuses_before_creating_anything(self):
+        r = self.up("lab", "--type", "p4d.24xlarge", "--yes")  # P quota is 0 in us-east-1
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("gpubox quota request", r.stderr)
+        self.assertEqual(self.requests(action="RunInstances"), [])
+        self.assert_nothing_created()
+
+    def test_bad_input_fails_and_creates_nothing(self):
+        cases = [
+            ("bad_name!", "--type", "g4dn.xlarge"),
+            ("lab", "--gpu", "T5000"),
+            ("lab", "--type", "p3.2xlarge"),
+            ("lab", "--type", "g4dn.xlarge", "--disk", "0"),
+            ("lab", "--type", "g4dn.xlarge", "--disk", "20000"),
+            ("lab", "--type", "g4dn.xlarge", "--allow-from", "1.2.3.999/32"),
+            ("lab", "--type", "g4dn.xlarge", "--key", "/nonexistent.pub"),
+        ]
+        for args in cases:
+            r = self.up(*args, "--yes")
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn("error", r.stderr, args)
+        r = self.up("lab", "--type", "g4dn.xlarge", "--yes",
+                    env={"GPUBOX_HOME": "/proc/gpubox-cannot-write"})
+        self.assertNotEqual(r.returncode, 0)
+        self.assert_nothing_created()
+
+    def test_created_key_is_saved_private_when_there_is_no_ssh_key(self):
+        for name in ("id_ed25519", "id_ed25519.pub"):
+            os.remove(os.path.join(self.home, ".ssh", name))
+        r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "running", "--yes")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        path = os.path.join(self.home, ".gpubox", "keys", "gpubox-lab.pem")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        self.assertNotIn("PRIVATE KEY", r.stdout + r.stderr)
+        self.assertEqual([k["KeyName"] for k in self.key_pairs()], ["gpubox-lab"])
+
+    def test_gpu_without_region_picks_a_region_and_shows_the_price(self):
+        r = self.up("lab", "--gpu", "T4", "--dry-run", "--json",
+                    env={"AWS_DEFAULT_REGION": ""})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertEqual(plan["instance_type"], "g4dn.xlarge")
+        self.assertIsNotNone(plan["price_per_hour_usd"])
+        self.assertTrue(plan["region"])
+        self.assert_nothing_created()
+
+    def test_waits_for_ssh_through_the_loopback_sshd(self):
+        with Sshd() as info:
+            r = self.up("lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",
+                        "--wait", "ssh", "--yes",
+                        env={"GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}",
+                             "GPUBOX_SSH_USER": info.user})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ssh is up", r.stderr)
+
+    def test_ssh_checks_are_skipped_for_invented_addresses(self):
+        r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "ssh", "--yes")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("skipping the SSH checks", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
