@@ -1,9 +1,12 @@
 """gpubox up against the moto wrapper; every outcome is checked with boto3, not with gpubox."""
+import base64
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import unittest
 
@@ -207,6 +210,37 @@ class UpTest(MotoTestCase):
         r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "ssh", "--yes")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("skipping the SSH checks", r.stderr)
+
+
+    def test_user_data_carries_the_bootstrap_and_the_idle_settings(self):
+        r = self.up("lab", "--type", "g4dn.xlarge", "--idle", "45m", "--max-hours", "3",
+                    "--wait", "running", "--yes", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (inst,) = self.instances()
+        attr = self.ec2.describe_instance_attribute(InstanceId=inst["InstanceId"],
+                                                    Attribute="userData")
+        script = base64.b64decode(attr["UserData"]["Value"]).decode()
+        self.assertTrue(script.startswith("#!/bin/bash\n"))
+        self.assertLessEqual(len(script.encode()), 16384)
+        self.assertIn("--idle 45", script)
+        self.assertIn("--max-hours 3", script)
+        # The token gpubox keeps locally (0600) is the one the box gets, through a 0600 file.
+        token_file = os.path.join(self.home, ".gpubox", "tokens", "lab")
+        self.assertEqual(os.stat(token_file).st_mode & 0o777, 0o600)
+        with open(token_file) as f:
+            token = f.read().strip()
+        self.assertGreaterEqual(len(token), 32)
+        self.assertIn("umask 077", script)
+        self.assertIn(token, script)
+        self.assertNotIn(token, r.stdout + r.stderr)
+        # The embedded archive unpacks to the very bootstrap.sh in onbox/.
+        archive = script.split("<<'GPUBOX_ARCHIVE'", 1)[1].split("\n", 1)[1]
+        archive = archive.split("GPUBOX_ARCHIVE\n", 1)[0]
+        with tarfile.open(fileobj=io.BytesIO(base64.b64decode(archive)), mode="r:gz") as tar:
+            shipped = tar.extractfile("bootstrap.sh").read()
+        onbox = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox")
+        with open(os.path.join(onbox, "bootstrap.sh"), "rb") as f:
+            self.assertEqual(shipped, f.read())
 
 
 if __name__ == "__main__":
