@@ -111,7 +111,8 @@ Result<std::string> validate_cidr(std::string_view cidr) {
 
 bool is_world_open(std::string_view cidr) {
   auto canonical = validate_cidr(cidr);
-  return canonical && (*canonical == "0.0.0.0/0" || *canonical == "::/0");
+  // `up` warns loudly when the user asks for one of these.
+  return canonical && (*canonical == "0.0.0.0/0" || *canonical == "::/0");  // warn: world-open
 }
 
 Result<std::string> HttpCallerIpSource::lookup() {

@@ -59,7 +59,7 @@ Result<std::string> to_cidr32(std::string_view ip);
 // input, a prefix out of range or host bits set after the prefix give a clear error.
 Result<std::string> validate_cidr(std::string_view cidr);
 
-// Return whether `cidr` admits the whole internet (0.0.0.0/0 or ::/0).
+// Return whether `cidr` admits the whole internet (0.0.0.0/0 or ::/0), which `up` warns about.
 bool is_world_open(std::string_view cidr);
 
 }  // namespace gpubox::box

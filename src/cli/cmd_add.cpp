@@ -8,6 +8,7 @@
 #include "box/byo.hpp"
 #include "box/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 
 namespace gpubox::cli {
 namespace {
@@ -21,14 +22,6 @@ struct AddOptions {
   int jupyter_port = 8888;
   bool json = false;
 };
-
-Result<box::ByoDeps> byo_deps(Env& env) {
-  GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  return box::ByoDeps{*store, env.runner, env.clock, dir, box::LocalFiles{dir}.known_hosts(),
-                      env.connect_policy(),
-                      [&env](const std::string& line) { progress(env.streams, line); }};
-}
 
 Result<void> run_add(const AddOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));

@@ -6,6 +6,7 @@
 #include "box/byo.hpp"
 #include "box/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -16,14 +17,6 @@ struct RmOptions {
   std::string name;
   bool keep_services = false;
 };
-
-Result<box::ByoDeps> byo_deps(Env& env) {
-  GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  return box::ByoDeps{*store, env.runner, env.clock, dir, box::LocalFiles{dir}.known_hosts(),
-                      env.connect_policy(),
-                      [&env](const std::string& line) { progress(env.streams, line); }};
-}
 
 Result<void> run_rm(const RmOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));

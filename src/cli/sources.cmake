@@ -11,6 +11,7 @@ target_sources(gpubox_lib PRIVATE
   src/cli/cmd_gc.cpp
   src/cli/cmd_version.cpp
   src/cli/cmd_whoami.cpp
+  src/cli/deps.cpp
   src/cli/cmd_quota.cpp
   src/cli/cmd_offers.cpp
   src/cli/cmd_catalog.cpp
