@@ -1,6 +1,7 @@
 // gpubox ls: every box, discovered from the cloud by tag (the local state is only a cache and is
 // repaired from what is found), with its state, address, uptime, $/h and cost so far.
 
+#include <future>
 #include <memory>
 #include <ostream>
 
@@ -13,8 +14,11 @@
 #include "aws/xml.hpp"
 #include "box/cost.hpp"
 #include "box/discovery.hpp"
+#include "box/lifecycle.hpp"
+#include "box/status.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
@@ -23,6 +27,7 @@ namespace {
 struct LsOptions {
   bool all_regions = false;
   bool json = false;
+  bool status = false;  // also read each running box's watchdog view over ssh
 };
 
 // One row of the listing, computed once for the table and for --json.
@@ -31,6 +36,7 @@ struct Row {
   box::BoxCost cost;
   std::optional<long long> uptime_s;
   double disk_usd_per_month = 0;
+  std::string activity;  // the watchdog's view, with --status
 };
 
 std::string format_duration(long long s) {
@@ -139,6 +145,34 @@ std::vector<std::string> row_cells(const Row& row) {
           cost};
 }
 
+// Read the watchdog view of every running box over ssh, in parallel (one ssh per box).
+Result<void> fill_activity(std::vector<Row>& rows, Env& env) {
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  const auto known_hosts = box::LocalFiles{dir}.known_hosts();
+  const auto policy = env.connect_policy();
+  const TimePoint now = env.clock.now();
+  std::vector<std::future<std::string>> views;
+  for (const Row& row : rows) {
+    const state::Box& b = row.view->box;
+    if (b.kind == state::BoxKind::aws && b.state != "running") {
+      views.push_back(std::async(std::launch::deferred, [] { return std::string("-"); }));
+      continue;
+    }
+    views.push_back(std::async(std::launch::async, [&env, &known_hosts, &policy, now, b] {
+      auto target = remote::target_for(b, known_hosts, policy);
+      if (!target) {
+        return "unknown: " + target.error().message;
+      }
+      auto line = box::box_status_line(env.runner, *target, now);
+      return line ? *line : "unknown: " + line.error().message;
+    }));
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].activity = views[i].get();
+  }
+  return {};
+}
+
 Result<void> run_ls(const LsOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -170,10 +204,18 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     warn_limits(env.streams, row);
     rows.push_back(std::move(row));
   }
+  if (opts.status) {
+    if (auto filled = fill_activity(rows, env); !filled) {
+      return fail(filled.error());
+    }
+  }
   if (opts.json) {
     auto doc = nlohmann::json::array();
     for (const auto& r : rows) {
       doc.push_back(row_json(r));
+      if (opts.status) {
+        doc.back()["activity"] = r.activity;
+      }
     }
     print_json(env.streams, doc);
     return {};
@@ -183,9 +225,18 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
                                       fmt::join(found.regions, ", ")));
     return {};
   }
-  Table t({"name", "state", "type", "gpu", "zone", "address", "uptime", "$/h", "cost"});
+  std::vector<std::string> header{"name", "state", "type", "gpu", "zone", "address", "uptime",
+                                  "$/h", "cost"};
+  if (opts.status) {
+    header.emplace_back("activity");
+  }
+  Table t(header);
   for (const auto& r : rows) {
-    t.add_row(row_cells(r));
+    auto cells = row_cells(r);
+    if (opts.status) {
+      cells.push_back(r.activity);
+    }
+    t.add_row(std::move(cells));
   }
   env.streams.out << t.render(env.streams.out_is_tty);
   return {};
@@ -200,10 +251,14 @@ void add_ls_command(CLI::App& app, Env& env) {
       "List every box gpubox created, found in the cloud by its tags (local state is only a "
       "cache and is repaired from what is found). Stopped boxes show the disk still billed.");
   cmd->footer(
-      "Examples:\n  gpubox ls\n  gpubox ls --all-regions\n  gpubox ls --json | jq -r '.[].name'");
+      "Examples:\n  gpubox ls\n  gpubox ls --all-regions\n  gpubox ls --status   # adds what each "
+      "box's idle watchdog sees, e.g. \"idle 12m, stops in 18m\"\n"
+      "  gpubox ls --json | jq -r '.[].name'");
   cmd->add_flag("--all-regions", opts->all_regions,
                 "Look in every enabled region, not just the known ones and the default");
   cmd->add_flag("--json", opts->json, "Print a JSON array to stdout");
+  cmd->add_flag("--status", opts->status,
+                "Also show each running box's idle-watchdog view (one ssh per box, in parallel)");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_ls(*opts, env); }); });
 }
 

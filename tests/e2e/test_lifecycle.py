@@ -101,6 +101,32 @@ class LifecycleTest(harness.MotoTestCase):
         self.assertEqual(cells[5], a["public_ip"])
         self.assertFalse(self.ls_json()["alpha"]["adopted"])
 
+    def test_ls_status_reads_the_watchdog_over_ssh_only_through_the_local_sshd(self):
+        self.make_box("alpha")
+        self.make_box("beta")
+        self.ls_json()
+        self.ec2().stop_instances(InstanceIds=[self.ls_json()["beta"]["instance_id"]])
+        # Without a local sshd the invented address is refused, never connected to.
+        r = self.gpubox("ls", "--status", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        boxes = {b["name"]: b for b in json.loads(r.stdout)}
+        self.assertIn("invented", boxes["alpha"]["activity"])
+        self.assertEqual(boxes["beta"]["activity"], "-")
+        with sshd.Sshd() as info:
+            self.set_store("alpha", ssh_user=info.user, key_path=info.key_path)
+            env = {"GPUBOX_SSH_CONNECT": f"127.0.0.1:{info.port}"}
+            r = self.gpubox("ls", "--status", "--json", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            alpha = {b["name"]: b for b in json.loads(r.stdout)}["alpha"]
+            # It reached the box: either the watchdog's view or "not bootstrapped" from the box.
+            self.assertNotIn("invented", alpha["activity"])
+            self.assertRegex(alpha["activity"],
+                             r"bootstrap has not run|idle|active|stopping|no status yet")
+            r = self.gpubox("ls", "--status", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            row = [line for line in r.stdout.splitlines() if line.startswith("alpha\t")][0]
+            self.assertEqual(row.split("\t")[-1], alpha["activity"])
+
     def test_ls_all_regions_finds_a_box_in_a_region_the_store_never_saw(self):
         box = self.make_box("far", region="eu-west-1")
         self.assertNotIn("far", self.ls_json())
