@@ -90,6 +90,17 @@ Result<std::vector<Region>> describe_regions(AwsClient& client, std::string_view
   return parse_describe_regions(xml);
 }
 
+Result<std::vector<std::string>> enabled_region_names(AwsClient& client, std::string_view region) {
+  GPUBOX_TRY_ASSIGN(all, describe_regions(client, region, {}));
+  std::vector<std::string> out;
+  for (const Region& r : all) {
+    if (r.opt_in_status != "not-opted-in") {
+      out.push_back(r.name);
+    }
+  }
+  return out;
+}
+
 QueryParams build_describe_availability_zones(const DescribeAvailabilityZonesInput& in) {
   QueryParams p;
   add_list(p, "ZoneName", in.zone_names);

@@ -148,6 +148,11 @@ Result<std::vector<Region>> parse_describe_regions(std::string_view xml);
 Result<std::vector<Region>> describe_regions(AwsClient& client, std::string_view region,
                                              const DescribeRegionsInput& in);
 
+// Return the names of the regions enabled for the account. AWS's DescribeRegions (without
+// AllRegions) returns only those; stand-ins such as moto list every region with its opt-in
+// status, so regions marked "not-opted-in" are dropped here too.
+Result<std::vector<std::string>> enabled_region_names(AwsClient& client, std::string_view region);
+
 // Return the wire parameters of DescribeAvailabilityZones for `in`.
 QueryParams build_describe_availability_zones(const DescribeAvailabilityZonesInput& in);
 // Parse a DescribeAvailabilityZones reply.

@@ -157,13 +157,7 @@ resolve_regions(aws::AwsClient& client, std::string_view home_region, std::strin
     }
     return out;
   }
-  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(client, home_region, {}));
-  std::vector<std::string> out;
-  for (const aws::Region& r : all) {
-    if (r.opt_in_status != "not-opted-in") {
-      out.push_back(r.name);
-    }
-  }
+  GPUBOX_TRY_ASSIGN(out, aws::enabled_region_names(client, home_region));
   std::sort(out.begin(), out.end());
   return out;
 }

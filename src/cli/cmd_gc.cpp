@@ -22,17 +22,6 @@ struct GcOptions {
   bool json = false;
 };
 
-Result<std::vector<std::string>> gc_regions(aws::AwsClient& client, const std::string& home) {
-  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(client, home, {}));
-  std::vector<std::string> out;
-  for (const auto& r : all) {
-    if (r.opt_in_status != "not-opted-in") {
-      out.push_back(r.name);
-    }
-  }
-  return out;
-}
-
 nlohmann::json items_json(const std::vector<box::Leftover>& items) {
   auto doc = nlohmann::json::array();
   for (const auto& l : items) {
@@ -61,7 +50,7 @@ bool should_remove(const GcOptions& opts, Env& env, size_t count) {
 Result<void> run_gc(const GcOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(regions, gc_regions(*ctx->client, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(regions, aws::enabled_region_names(*ctx->client, ctx->settings->region));
   GPUBOX_TRY_ASSIGN(plan, box::find_leftovers(*ctx->client, *store, regions));
   for (const auto& f : plan.failed) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));

@@ -49,17 +49,6 @@ std::string format_duration(long long s) {
   return fmt::format("{}d{}h", s / 86400, (s % 86400) / 3600);
 }
 
-Result<std::vector<std::string>> enabled_regions(aws::AwsClient& client, const std::string& home) {
-  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(client, home, {}));
-  std::vector<std::string> out;
-  for (const auto& r : all) {
-    if (r.opt_in_status != "not-opted-in") {
-      out.push_back(r.name);
-    }
-  }
-  return out;
-}
-
 Result<Row> make_row(const box::BoxView& v, state::BoxStore& store, TimePoint now) {
   Row row;
   row.view = &v;
@@ -182,7 +171,7 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   }
   std::vector<std::string> regions{ctx->settings->region};
   if (opts.all_regions) {
-    GPUBOX_TRY_ASSIGN(all, enabled_regions(*ctx->client, ctx->settings->region));
+    GPUBOX_TRY_ASSIGN(all, aws::enabled_region_names(*ctx->client, ctx->settings->region));
     regions = std::move(all);
   }
   box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat};
