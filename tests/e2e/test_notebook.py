@@ -7,60 +7,19 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
+from localnet import free_port, http_get as get, listening, wait_for
 from sshd import Sshd
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 CHROMIUM = "/usr/bin/chromium"
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
                   for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port):
-    """Local addresses (hex) listening on port, from /proc/net/tcp*."""
-    out = []
-    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(path) as f:
-            for line in f.read().splitlines()[1:]:
-                cols = line.split()
-                addr, hexport = cols[1].rsplit(":", 1)
-                if cols[3] == "0A" and int(hexport, 16) == port:
-                    out.append(addr)
-    return out
-
-
-def get(url, token=None):
-    headers = {"Authorization": "token " + token} if token else {}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, b""
-    except OSError:
-        return None, b""
-
-
-def wait_for(pred, seconds=60):
-    end = time.time() + seconds
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @unittest.skipUnless(HAS_JUPYTER, "Debian's Jupyter (jupyter-notebook) is not installed")

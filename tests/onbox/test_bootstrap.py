@@ -3,13 +3,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
-import time
 import unittest
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from localnet import free_port, http_get as get, listening, wait_for  # noqa: E402
 
 ONBOX = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
 JUPYTER = next((shutil.which(j) for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server")
@@ -17,47 +17,9 @@ JUPYTER = next((shutil.which(j) for j in ("jupyter-lab", "jupyter-notebook", "ju
 TOKEN = "t0k3n-" + os.urandom(8).hex()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listeners(port):
-    """Local addresses (hex, as in /proc/net/tcp*) listening on port."""
-    out = []
-    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
-        if os.path.exists(path):
-            with open(path) as f:
-                for line in f.read().splitlines()[1:]:
-                    cols = line.split()
-                    addr, hexport = cols[1].rsplit(":", 1)
-                    if cols[3] == "0A" and int(hexport, 16) == port:
-                        out.append(addr)
-    return out
-
-
-def get(url, token=None):
-    req = urllib.request.Request(url, headers={"Authorization": "token " + token} if token else {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, b""
-
-
 def read(path):
     with open(path) as f:
         return f.read()
-
-
-def wait_for(pred, seconds=60):
-    end = time.time() + seconds
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @unittest.skipUnless(JUPYTER, "no jupyter-notebook / jupyter-server / jupyter-lab installed")
@@ -109,8 +71,8 @@ class BootstrapTest(unittest.TestCase):
 
     def test_1_jupyter_listens_on_loopback_only(self):
         self.assertEqual(self.first.returncode, 0, self.first.stderr)
-        self.assertTrue(wait_for(lambda: listeners(self.port)), "Jupyter never listened")
-        addrs = listeners(self.port)
+        self.assertTrue(wait_for(lambda: listening(self.port)), "Jupyter never listened")
+        addrs = listening(self.port)
         self.assertEqual(addrs, ["0100007F"] * len(addrs), addrs)
 
     def test_2_token_is_required(self):
@@ -164,7 +126,7 @@ class BootstrapTest(unittest.TestCase):
         for name, pid in pids.items():
             self.assertTrue(wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
                                      read("/proc/%d/stat" % pid).split()[2] == "Z", 10), name)
-        self.assertEqual(listeners(self.port), [])
+        self.assertEqual(listening(self.port), [])
 
 
 FAKE_SYSTEMCTL = """#!/bin/sh

@@ -12,11 +12,12 @@ After start(), `known_hosts` is a file with the host key for [host]:port and
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from typing import NamedTuple
+
+from localnet import free_port  # noqa: F401  (re-exported for tests)
 
 SSHD = "/usr/sbin/sshd"
 PRIVSEP_DIR = "/run/sshd"
@@ -28,12 +29,6 @@ class SshdInfo(NamedTuple):
     user: str
     key_path: str
     host_public_key: str
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _keygen(path, comment):
