@@ -12,6 +12,10 @@
 namespace gpubox::aws {
 namespace {
 
+// libcurl (and with it OpenSSL and libssh2) is initialised on the first request, not at start, so
+// commands that never reach the network (--version, --help, offers) do not pay for it. Region
+// threads may race to it: call_once serialises them (and Debian's libcurl reports
+// CURL_VERSION_THREADSAFE besides).
 void global_init_once() {
   static std::once_flag flag;
   std::call_once(flag, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -103,7 +107,7 @@ void fill_headers(const HttpRequest& request, HeaderList& list) {
 
 }  // namespace
 
-CurlHttpClient::CurlHttpClient(HttpOptions options) : m_options(options) { global_init_once(); }
+CurlHttpClient::CurlHttpClient(HttpOptions options) : m_options(options) {}
 
 Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   CURL* h = thread_handle();
