@@ -45,6 +45,7 @@ void parse_everything(std::string_view xml) {
   (void)parse_return_flag(xml, "DeleteKeyPairResponse");
   (void)parse_get_caller_identity(xml);
   (void)parse_assume_role(xml);
+  (void)parse_assume_role_with_web_identity(xml);
   AwsErrorFields fields;
   (void)parse_xml_error(xml, fields);
 }

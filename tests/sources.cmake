@@ -48,4 +48,5 @@ target_sources(gpubox_tests PRIVATE
   aws/service_quotas_test.cpp
   aws/pricing_test.cpp
   aws/model_conformance_test.cpp
+  aws/credential_sso_test.cpp aws/credential_container_test.cpp
 )

@@ -28,4 +28,22 @@ AssumeRoleFn make_sts_assume_role(HttpClient& http, Clock& clock, const Settings
   };
 }
 
+WebIdentityFn make_sts_assume_role_with_web_identity(HttpClient& http, Clock& clock,
+                                                     const Settings& settings) {
+  return [&http, &clock, &settings](const WebIdentityRequest& req) -> Result<Credentials> {
+    AnonymousCredentialProvider anonymous;
+    AwsClient client(ClientDeps{http, clock, anonymous, settings});
+    AssumeRoleWithWebIdentityInput in;
+    in.role_arn = req.role_arn;
+    in.session_name = req.role_session_name;
+    in.web_identity_token = req.token;
+    if (req.duration_seconds) {
+      in.duration_seconds = *req.duration_seconds;
+    }
+    GPUBOX_TRY_ASSIGN(out, assume_role_with_web_identity(
+                               client, req.region.empty() ? "us-east-1" : req.region, in));
+    return out.credentials;
+  };
+}
+
 }  // namespace gpubox::aws

@@ -63,6 +63,10 @@ void log_request(const HttpRequest& req, const SigningResult& signing, std::stri
   for (const auto& [name, value] : req.headers) {
     GPUBOX_LOG("aws request header: {}: {}", name, log::redact_header(name, value));
   }
+  if (signing.authorization.empty()) {
+    GPUBOX_LOG("aws request: unsigned");
+    return;
+  }
   GPUBOX_LOG("aws canonical request:\n{}", redact_canonical_request(signing.canonical_request));
   GPUBOX_LOG("aws string to sign:\n{}", signing.string_to_sign);
 }
@@ -183,8 +187,12 @@ Result<HttpResponse> AwsClient::send_once(const Service& service, std::string_vi
   params.region = std::string(region);
   params.service = std::string(service.signing_name);
   params.time = m_deps.clock.now() + clock_offset();
-  // Re-signed on every attempt, so each retry carries a fresh X-Amz-Date.
-  SigningResult signing = sign(req, creds, params);
+  // Re-signed on every attempt, so each retry carries a fresh X-Amz-Date. Anonymous credentials
+  // (AssumeRoleWithWebIdentity) send the request unsigned.
+  SigningResult signing;
+  if (!creds.anonymous) {
+    signing = sign(req, creds, params);
+  }
   log_request(req, signing, operation, attempt, effective_max_attempts(m_deps.settings));
 
   auto started = std::chrono::steady_clock::now();

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/json_fields.hpp"
+
 #include "core/strings.hpp"
 
 namespace gpubox::aws {
@@ -51,12 +53,6 @@ std::string read_first_line(const std::filesystem::path& path) {
   return std::string(trim(line));
 }
 
-// Return `doc[key]` when it is a string, else "" (never throws on a wrong type).
-std::string string_field(const nlohmann::json& doc, const char* key) {
-  auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 Result<Credentials> parse_process_output(const std::string& out, const std::string& who) {
   // Never quote `out` in a message: it holds the secret key.
   nlohmann::json doc = nlohmann::json::parse(out, nullptr, false);
@@ -66,7 +62,7 @@ Result<Credentials> parse_process_output(const std::string& out, const std::stri
   if (auto version = doc.find("Version"); version == doc.end() || *version != 1) {
     return fail(ErrorKind::auth, who + " must print \"Version\": 1");
   }
-  auto text = [&doc](const char* key) { return string_field(doc, key); };
+  auto text = [&doc](const char* key) { return json_string(doc, key); };
   Credentials c{text("AccessKeyId"), text("SecretAccessKey"), text("SessionToken"),
                 std::nullopt, who};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
@@ -222,10 +218,10 @@ Result<std::optional<Credentials>> credentials_from_instance_metadata(
   }
   // IMDS names the token "Token"; reuse the credential_process parser with the SDK's key names.
   nlohmann::json shaped = {{"Version", 1},
-                           {"AccessKeyId", string_field(doc, "AccessKeyId")},
-                           {"SecretAccessKey", string_field(doc, "SecretAccessKey")},
-                           {"SessionToken", string_field(doc, "Token")},
-                           {"Expiration", string_field(doc, "Expiration")}};
+                           {"AccessKeyId", json_string(doc, "AccessKeyId")},
+                           {"SecretAccessKey", json_string(doc, "SecretAccessKey")},
+                           {"SessionToken", json_string(doc, "Token")},
+                           {"Expiration", json_string(doc, "Expiration")}};
   GPUBOX_TRY_ASSIGN(creds, parse_process_output(shaped.dump(), "EC2 instance metadata"));
   return std::optional<Credentials>(std::move(creds));
 }

@@ -1,7 +1,10 @@
 #pragma once
-// AWS credentials and the standard provider chain:
-// environment -> shared credentials/config profile (static keys, credential_process,
-// role_arn + source_profile via STS AssumeRole) -> IMDSv2 (only when on EC2; never in tests).
+// AWS credentials and the standard provider chain, in botocore's order:
+// environment -> profile role_arn (STS AssumeRole via source_profile / credential_source, or
+// AssumeRoleWithWebIdentity via web_identity_token_file) -> AWS_WEB_IDENTITY_TOKEN_FILE +
+// AWS_ROLE_ARN -> IAM Identity Center (SSO) token cache -> shared credentials file keys ->
+// credential_process -> config file keys -> container credentials (ECS, EKS Pod Identity) ->
+// IMDSv2 (only when on EC2; never in tests).
 
 #include <functional>
 #include <map>
@@ -25,6 +28,7 @@ struct Credentials {
   std::string session_token;      // empty when none; never print or log
   std::optional<TimePoint> expiration;
   std::string source;  // where they came from, e.g. "environment", "profile dev (~/.aws/credentials)"
+  bool anonymous = false;  // no keys: the request goes unsigned (AssumeRoleWithWebIdentity)
 };
 
 class CredentialProvider {
@@ -44,6 +48,18 @@ private:
   Credentials m_creds;
 };
 
+// No credentials: requests go unsigned. Only for calls AWS accepts unsigned (botocore's authtype
+// "none"), i.e. STS AssumeRoleWithWebIdentity.
+class AnonymousCredentialProvider final : public CredentialProvider {
+public:
+  Result<Credentials> get() override {
+    Credentials c;
+    c.source = "anonymous";
+    c.anonymous = true;
+    return c;
+  }
+};
+
 // What an STS AssumeRole call needs besides the source credentials (from a profile's role_arn).
 struct AssumeRoleRequest {
   std::string role_arn;
@@ -59,14 +75,33 @@ struct AssumeRoleRequest {
 using AssumeRoleFn =
     std::function<Result<Credentials>(const Credentials& source, const AssumeRoleRequest&)>;
 
+// What an STS AssumeRoleWithWebIdentity call needs (from a profile or the environment).
+struct WebIdentityRequest {
+  std::string role_arn;
+  std::string role_session_name;  // the profile's / AWS_ROLE_SESSION_NAME, or "gpubox-<epoch>"
+  std::string token;              // the token file's contents; never print or log
+  std::optional<int> duration_seconds;
+  std::string region;
+  std::string origin;  // "profile dev" or "environment", for messages
+};
+
+// Call STS AssumeRoleWithWebIdentity (unsigned).
+using WebIdentityFn = std::function<Result<Credentials>(const WebIdentityRequest&)>;
+
 struct CredentialDeps {
   Clock& clock;
   ProcessRunner& processes;  // runs credential_process
-  HttpClient& http;          // EC2 instance metadata only
+  HttpClient& http;          // EC2 instance metadata, container credentials, the SSO portal
   AssumeRoleFn assume_role;
   EnvLookup env;
   // Where to read board_asset_tag and sys_vendor to tell whether we run on EC2.
   std::filesystem::path dmi_dir = "/sys/devices/virtual/dmi/id";
+  WebIdentityFn assume_role_with_web_identity;
+  // Where assumed-role credentials are kept between runs (0600 JSON files), so a command with a
+  // role profile costs no STS call while they are valid; empty: kept in memory only.
+  std::filesystem::path role_cache_dir;
+  // IAM Identity Center token cache, as `aws sso login` writes it (~/.aws/sso/cache).
+  std::filesystem::path sso_cache_dir;
 };
 
 // Return the standard chain for `settings`: environment (unless --profile was given), then the

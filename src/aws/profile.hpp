@@ -19,6 +19,9 @@ struct ProfileValue {
   std::map<std::string, std::string> nested;
   std::string file;  // the file it came from
   int line = 0;
+
+  // Return "file:line", for messages that point at the setting.
+  std::string where() const { return file + ":" + std::to_string(line); }
 };
 
 struct Profile {

@@ -5,7 +5,7 @@
 
 namespace gpubox::aws {
 
-enum class Protocol { ec2_query, query, json_1_1 };
+enum class Protocol { ec2_query, query, json_1_1, rest_json };
 
 struct Service {
   std::string_view id;                // botocore service id, lowercased: "ec2", "service-quotas"
@@ -26,5 +26,8 @@ inline constexpr Service k_service_quotas{"service-quotas", "servicequotas", "se
                                           Protocol::json_1_1, "ServiceQuotasV20190624"};
 inline constexpr Service k_pricing{"pricing", "api.pricing", "pricing", "PRICING", "pricing",
                                    "2017-10-15", Protocol::json_1_1, "AWSPriceListService"};
+// The IAM Identity Center portal (GetRoleCredentials); called with a bearer token, never signed.
+inline constexpr Service k_sso{"sso", "portal.sso", "awsssoportal", "SSO", "sso", "2019-06-10",
+                               Protocol::rest_json, ""};
 
 }  // namespace gpubox::aws

@@ -12,19 +12,12 @@ namespace gpubox::aws {
 namespace {
 
 // AWS_ENDPOINT_URL_<SERVICE> can only be looked up by name, so these are the services checked.
-constexpr std::array<const Service*, 5> k_known_services = {&k_ec2, &k_sts, &k_ssm,
-                                                            &k_service_quotas, &k_pricing};
+constexpr std::array<const Service*, 6> k_known_services = {&k_ec2, &k_sts, &k_ssm,
+                                                            &k_service_quotas, &k_pricing, &k_sso};
 
 // Return the value of `name`, treating an empty variable as unset (as the AWS SDKs do).
 std::optional<std::string> env_value(const SettingsInput& input, std::string_view name) {
-  if (!input.env) {
-    return std::nullopt;
-  }
-  auto v = input.env(name);
-  if (!v || trim(*v).empty()) {
-    return std::nullopt;
-  }
-  return std::string(trim(*v));
+  return ::gpubox::env_value(input.env, name);
 }
 
 std::filesystem::path expand_home(const std::string& path, const std::filesystem::path& home) {

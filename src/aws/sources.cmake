@@ -23,4 +23,5 @@ target_sources(gpubox_lib PRIVATE
   src/aws/pricing.cpp
   src/aws/xml.cpp
   src/aws/json_fields.cpp
+  src/aws/credential_sso.cpp src/aws/credential_container.cpp
 )

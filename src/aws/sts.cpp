@@ -35,10 +35,14 @@ QueryParams build_assume_role(const AssumeRoleInput& in) {
   return p;
 }
 
-Result<AssumeRoleOutput> parse_assume_role(std::string_view xml) {
+namespace {
+
+// AssumeRole and AssumeRoleWithWebIdentity answer with the same Credentials/AssumedRoleUser shape
+// under <ACTION>Response/<ACTION>Result.
+Result<AssumeRoleOutput> parse_role_credentials(std::string_view xml, const std::string& action) {
   pugi::xml_document doc;
-  GPUBOX_TRY_ASSIGN(root, load_xml(doc, xml, "AssumeRoleResponse"));
-  const pugi::xml_node result = child(root, "AssumeRoleResult");
+  GPUBOX_TRY_ASSIGN(root, load_xml(doc, xml, action + "Response"));
+  const pugi::xml_node result = child(root, action + "Result");
   AssumeRoleOutput out;
   out.assumed_role_arn = text_at(result, "AssumedRoleUser/Arn");
   out.assumed_role_id = text_at(result, "AssumedRoleUser/AssumedRoleId");
@@ -49,15 +53,41 @@ Result<AssumeRoleOutput> parse_assume_role(std::string_view xml) {
   c.expiration = parse_iso8601(text_at(result, "Credentials/Expiration"));
   c.source = "assume-role " + out.assumed_role_arn;
   if (c.access_key_id.empty() || c.secret_access_key.empty() || !c.expiration) {
-    return fail(ErrorKind::remote, "AssumeRole reply lacks credentials or their expiration");
+    return fail(ErrorKind::remote, action + " reply lacks credentials or their expiration");
   }
   return out;
+}
+
+}  // namespace
+
+Result<AssumeRoleOutput> parse_assume_role(std::string_view xml) {
+  return parse_role_credentials(xml, "AssumeRole");
 }
 
 Result<AssumeRoleOutput> assume_role(AwsClient& client, std::string_view region,
                                      const AssumeRoleInput& in) {
   GPUBOX_TRY_ASSIGN(xml, client.query(k_sts, region, "AssumeRole", build_assume_role(in)));
   return parse_assume_role(xml);
+}
+
+QueryParams build_assume_role_with_web_identity(const AssumeRoleWithWebIdentityInput& in) {
+  QueryParams p;
+  p.emplace_back("RoleArn", in.role_arn);
+  p.emplace_back("RoleSessionName", in.session_name);
+  p.emplace_back("WebIdentityToken", in.web_identity_token);
+  add_int(p, "DurationSeconds", in.duration_seconds);
+  return p;
+}
+
+Result<AssumeRoleOutput> parse_assume_role_with_web_identity(std::string_view xml) {
+  return parse_role_credentials(xml, "AssumeRoleWithWebIdentity");
+}
+
+Result<AssumeRoleOutput> assume_role_with_web_identity(AwsClient& client, std::string_view region,
+                                                       const AssumeRoleWithWebIdentityInput& in) {
+  GPUBOX_TRY_ASSIGN(xml, client.query(k_sts, region, "AssumeRoleWithWebIdentity",
+                                      build_assume_role_with_web_identity(in)));
+  return parse_assume_role_with_web_identity(xml);
 }
 
 }  // namespace gpubox::aws

@@ -2,6 +2,7 @@
 
 #include "aws/assume_role.hpp"
 #include "aws/client.hpp"
+#include "aws/credential_sso.hpp"
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/service.hpp"
@@ -47,8 +48,18 @@ Result<AwsContext*> Env::aws() {
   settings.debug = global.debug;
   auto ctx = std::make_unique<AwsContext>();
   ctx->settings = std::make_unique<aws::Settings>(std::move(settings));
-  aws::CredentialDeps deps{clock, runner, http,
-                           aws::make_sts_assume_role(http, clock, *ctx->settings), getenv};
+  auto data = gpubox::data_dir(getenv);
+  aws::CredentialDeps deps{
+      .clock = clock,
+      .processes = runner,
+      .http = http,
+      .assume_role = aws::make_sts_assume_role(http, clock, *ctx->settings),
+      .env = getenv,
+      .assume_role_with_web_identity =
+          aws::make_sts_assume_role_with_web_identity(http, clock, *ctx->settings),
+      .role_cache_dir = data ? *data / "credentials-cache" : std::filesystem::path(),
+      .sso_cache_dir = aws::default_sso_cache_dir(home()),
+  };
   ctx->credentials = aws::make_default_credential_provider(*ctx->settings, deps);
   ctx->client = std::make_unique<aws::AwsClient>(
       aws::ClientDeps{http, clock, *ctx->credentials, *ctx->settings});

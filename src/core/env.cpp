@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "core/strings.hpp"
+
 namespace gpubox {
 
 EnvLookup env_from_map(std::map<std::string, std::string> vars) {
@@ -16,6 +18,14 @@ EnvLookup process_environment() {
     const char* v = std::getenv(std::string(name).c_str());
     return v == nullptr ? std::nullopt : std::optional<std::string>(v);
   };
+}
+
+std::optional<std::string> env_value(const EnvLookup& env, std::string_view name) {
+  auto v = env ? env(name) : std::nullopt;
+  if (!v || trim(*v).empty()) {
+    return std::nullopt;
+  }
+  return std::string(trim(*v));
 }
 
 }  // namespace gpubox

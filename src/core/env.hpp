@@ -19,4 +19,8 @@ EnvLookup env_from_map(std::map<std::string, std::string> vars);
 // Return an EnvLookup over the real process environment (the CLI boundary only).
 EnvLookup process_environment();
 
+// Return variable `name` trimmed, or nullopt when it is unset or blank (the AWS SDKs treat an
+// empty variable as unset). A null `env` has no variables.
+std::optional<std::string> env_value(const EnvLookup& env, std::string_view name);
+
 }  // namespace gpubox

@@ -53,6 +53,21 @@ TEST(AwsClient, QueryPostsTheExactFormBody) {
             std::string::npos);
 }
 
+TEST(AwsClient, AnonymousCredentialsSendTheRequestUnsigned) {
+  FakeHttpClient http;
+  FakeClock clock;
+  AnonymousCredentialProvider anonymous;
+  Settings settings;
+  AwsClient client(ClientDeps{http, clock, anonymous, settings}, [] { return 0.5; });
+  http.respond("AssumeRoleWithWebIdentity", 200, "<AssumeRoleWithWebIdentityResponse/>");
+  ASSERT_TRUE(client.query(k_sts, "us-east-1", "AssumeRoleWithWebIdentity", {{"RoleArn", "arn:r"}}));
+  auto req = http.requests().at(0);
+  EXPECT_EQ(header(req, "Authorization"), "<absent>");
+  EXPECT_EQ(header(req, "X-Amz-Date"), "<absent>");
+  EXPECT_EQ(header(req, "X-Amz-Security-Token"), "<absent>");
+  EXPECT_EQ(req.body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Ar");
+}
+
 TEST(AwsClient, UserAgentNamesGpuboxAndNoRegion) {
   Harness h;
   h.http.respond("GetCallerIdentity", 200, "<GetCallerIdentityResponse/>");

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -44,6 +47,8 @@ struct Fixture {
   testing::FakeProcessRunner processes;
   StubHttpClient http;
   std::vector<std::pair<Credentials, AssumeRoleRequest>> assume_calls;
+  std::vector<WebIdentityRequest> web_calls;
+  std::filesystem::path role_cache_dir;  // empty: no cache between providers
   Settings settings;
 
   Fixture() {
@@ -61,9 +66,15 @@ struct Fixture {
       return Result<Credentials>(Credentials{"ASIAROLE" + std::to_string(assume_calls.size()),
                                              "role-secret", "role-token", clock.now() + 1h, ""});
     };
+    WebIdentityFn web = [this](const WebIdentityRequest& req) {
+      web_calls.push_back(req);
+      return Result<Credentials>(Credentials{"ASIAWEB" + std::to_string(web_calls.size()),
+                                             "web-secret", "web-token", clock.now() + 1h, ""});
+    };
     return make_default_credential_provider(
         settings, CredentialDeps{clock, processes, http, assume, env_from_map(env),
-                                 home.path() / "dmi"});
+                                 home.path() / "dmi", web, role_cache_dir,
+                                 home.path() / ".aws/sso/cache"});
   }
   Credentials get_ok() {
     auto r = provider()->get();
@@ -347,11 +358,203 @@ TEST(AssumeRole, AnAssumeRoleFailureNamesTheRoleAndKeepsItsKind) {
                                  [](const Credentials&, const AssumeRoleRequest&) -> Result<Credentials> {
                                    return fail(ErrorKind::auth, "AccessDenied");
                                  },
-                                 env_from_map({}), f.home.path() / "dmi"});
+                                 env_from_map({}), f.home.path() / "dmi", {}, {}, {}});
   auto r = provider->get();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::auth);
   EXPECT_EQ(r.error().message, "assume role arn:r (profile default): AccessDenied");
+}
+
+TEST(WebIdentity, EnvironmentTokenFileAndRoleAssumeTheRoleUnsignedWithTheFilesToken) {
+  Fixture f;
+  f.home.write("token", "eyJhbGciOi.token.sig\n");
+  f.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", (f.home.path() / "token").string()},
+           {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci"},
+           {"AWS_ROLE_SESSION_NAME", "build-42"}};
+  Credentials c = f.get_ok();
+  EXPECT_EQ(c.access_key_id, "ASIAWEB1");
+  EXPECT_EQ(c.source, "assume-role-with-web-identity arn:aws:iam::123456789012:role/ci (environment)");
+  ASSERT_EQ(f.web_calls.size(), 1u);
+  EXPECT_EQ(f.web_calls[0].token, "eyJhbGciOi.token.sig");
+  EXPECT_EQ(f.web_calls[0].role_session_name, "build-42");
+  EXPECT_EQ(f.web_calls[0].region, "eu-west-1");
+  EXPECT_TRUE(f.assume_calls.empty());
+}
+
+TEST(WebIdentity, TheEnvironmentBeatsProfileKeysButNotAProfileRoleOrEnvironmentKeys) {
+  Fixture f;
+  f.home.write("token", "tok");
+  f.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
+  f.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", (f.home.path() / "token").string()},
+           {"AWS_ROLE_ARN", "arn:ci"}};
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAWEB1");
+
+  f.env["AWS_ACCESS_KEY_ID"] = "AKIAENV";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "e";
+  EXPECT_EQ(f.get_ok().access_key_id, "AKIAENV");
+
+  f.env.erase("AWS_ACCESS_KEY_ID");
+  f.env.erase("AWS_SECRET_ACCESS_KEY");
+  f.home.write(".aws/config", "[default]\nrole_arn = arn:profile-role\nsource_profile = base\n");
+  f.home.write(".aws/credentials", "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = b\n");
+  EXPECT_EQ(f.get_ok().source, "assume-role arn:profile-role via profile base");
+  EXPECT_EQ(f.web_calls.size(), 1u);
+}
+
+TEST(WebIdentity, AnExplicitProfileIgnoresTheEnvironmentToken) {
+  Fixture f;
+  f.home.write("token", "tok");
+  f.home.write(".aws/credentials", "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = x\n");
+  f.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", (f.home.path() / "token").string()},
+           {"AWS_ROLE_ARN", "arn:ci"}};
+  f.settings.profile = "dev";
+  f.settings.profile_explicit = true;
+  EXPECT_EQ(f.get_ok().access_key_id, "AKIADEV");
+  EXPECT_TRUE(f.web_calls.empty());
+}
+
+TEST(WebIdentity, HalfSetEnvironmentAndAMissingTokenFileAreClearErrors) {
+  Fixture f;
+  f.env = {{"AWS_ROLE_ARN", "arn:ci"}};
+  EXPECT_EQ(f.get_error().message, "AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not");
+  f.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", (f.home.path() / "absent").string()},
+           {"AWS_ROLE_ARN", "arn:ci"}};
+  Error e = f.get_error();
+  EXPECT_EQ(e.kind, ErrorKind::auth);
+  EXPECT_EQ(e.message, "cannot read the web identity token file " +
+                           (f.home.path() / "absent").string() + " (AWS_WEB_IDENTITY_TOKEN_FILE)");
+}
+
+TEST(WebIdentity, AProfileWithRoleArnAndTokenFileUsesWebIdentityNotAssumeRole) {
+  Fixture f;
+  f.home.write("token", "profile-token");
+  f.home.write(".aws/config", "[profile eks]\nrole_arn = arn:eks\nweb_identity_token_file = " +
+                                  (f.home.path() / "token").string() +
+                                  "\nrole_session_name = pod\nduration_seconds = 900\n");
+  f.settings.profile = "eks";
+  Credentials c = f.get_ok();
+  EXPECT_EQ(c.source, "assume-role-with-web-identity arn:eks (profile eks)");
+  ASSERT_EQ(f.web_calls.size(), 1u);
+  EXPECT_EQ(f.web_calls[0].token, "profile-token");
+  EXPECT_EQ(f.web_calls[0].role_session_name, "pod");
+  EXPECT_EQ(f.web_calls[0].duration_seconds, 900);
+  EXPECT_TRUE(f.assume_calls.empty());
+}
+
+TEST(RoleCache, AnAssumedRoleIsReusedByTheNextRunUntilItNearlyExpires) {
+  Fixture f;
+  f.role_cache_dir = f.home.path() / "gpubox/credentials-cache";
+  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n");
+  f.home.write(".aws/credentials", "[base]\ncredential_process = /bin/creds\n");
+  f.processes.expect({"/bin/creds"}, {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
+  Credentials first = f.get_ok();
+  EXPECT_EQ(first.access_key_id, "ASIAROLE1");
+  EXPECT_EQ(f.assume_calls.size(), 1u);
+
+  // The cache file is owner-only and holds no more than the credentials and their source.
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(f.role_cache_dir)) {
+    files.push_back(entry.path());
+  }
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(std::filesystem::status(files[0]).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(std::filesystem::status(f.role_cache_dir).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+
+  // A new provider (the next gpubox command) neither runs the source's process nor calls STS.
+  f.clock.advance(30min);
+  Credentials second = f.get_ok();
+  EXPECT_EQ(second.access_key_id, "ASIAROLE1");
+  EXPECT_EQ(second.secret_access_key, "role-secret");
+  EXPECT_EQ(second.session_token, "role-token");
+  EXPECT_EQ(second.source.rfind("assume-role arn:r via profile base (cached until ", 0), 0u)
+      << second.source;
+  EXPECT_EQ(f.assume_calls.size(), 1u);
+  EXPECT_EQ(f.processes.calls.size(), 1u);
+
+  // Within five minutes of expiry it is assumed again.
+  f.clock.advance(26min);
+  f.processes.expect({"/bin/creds"}, {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE2");
+  EXPECT_EQ(f.assume_calls.size(), 2u);
+}
+
+TEST(RoleCache, DifferentProfilesAndRolesDoNotShareAnEntry) {
+  Fixture f;
+  f.role_cache_dir = f.home.path() / "cache";
+  f.home.write(".aws/config",
+               "[profile a]\nrole_arn = arn:a\nsource_profile = base\n"
+               "[profile b]\nrole_arn = arn:a\nsource_profile = base\nexternal_id = x\n");
+  f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
+  f.settings.profile = "a";
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE1");
+  f.settings.profile = "b";
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE2");
+  f.settings.profile = "a";
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE1");
+  EXPECT_EQ(f.assume_calls.size(), 2u);
+}
+
+TEST(RoleCache, AnUnreadableEntryCostsOnlyAnStsCall) {
+  Fixture f;
+  f.role_cache_dir = f.home.path() / "cache";
+  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n");
+  f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE1");
+  for (const auto& entry : std::filesystem::directory_iterator(f.role_cache_dir)) {
+    std::ofstream(entry.path()) << "{not json";
+  }
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE2");
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE2");  // and the entry is rewritten
+}
+
+TEST(ContainerCredentials, ComeAfterProfileKeysAndBeforeInstanceMetadata) {
+  Fixture f;
+  f.home.write("dmi/board_asset_tag", "i-0123456789abcdef0\n");
+  f.env = {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9911/creds"}};
+  f.http.replies = {{200, {}, R"({"AccessKeyId": "ASIAECS", "SecretAccessKey": "s", "Token": "t",
+                                 "Expiration": ")" + iso(f.clock.now() + 6h) + "\"}"}};
+  Credentials c = f.get_ok();
+  EXPECT_EQ(c.access_key_id, "ASIAECS");
+  ASSERT_EQ(f.http.requests.size(), 1u);
+  EXPECT_EQ(f.http.requests[0].url, "http://127.0.0.1:9911/creds");
+
+  f.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
+  EXPECT_EQ(f.get_ok().access_key_id, "AKIAFILE");
+  EXPECT_EQ(f.http.requests.size(), 1u);
+}
+
+TEST(ContainerCredentials, AreACredentialSourceForARole) {
+  Fixture f;
+  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\ncredential_source = EcsContainer\n");
+  f.env = {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"}};
+  f.http.replies = {{200, {}, R"({"AccessKeyId": "ASIAECS", "SecretAccessKey": "s", "Token": "t"})"}};
+  EXPECT_EQ(f.get_ok().source, "assume-role arn:r via container credentials");
+  EXPECT_EQ(f.assume_calls.at(0).first.access_key_id, "ASIAECS");
+  EXPECT_EQ(f.http.requests.at(0).url, "http://169.254.170.2/v2/credentials/abc");
+}
+
+TEST(SsoCredentials, AProfileWithAnSsoSessionUsesTheCachedTokenAndThePortal) {
+  Fixture f;
+  f.home.write(".aws/config",
+               "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\n"
+               "sso_role_name = Admin\n[sso-session corp]\nsso_region = us-east-1\n"
+               "sso_start_url = https://corp.awsapps.com/start\n");
+  // sha1("corp"): the file `aws sso login --sso-session corp` writes.
+  f.home.write(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
+               R"({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
+                   "accessToken": "sso-access-token", "expiresAt": ")" + iso(f.clock.now() + 1h) + "\"}");
+  f.settings.profile = "dev";
+  long long expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             (f.clock.now() + 1h).time_since_epoch()).count();
+  f.http.replies = {{200, {}, R"({"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "s",
+                                  "sessionToken": "t", "expiration": )" + std::to_string(expires_ms) + "}}"}};
+  Credentials c = f.get_ok();
+  EXPECT_EQ(c.access_key_id, "ASIASSO");
+  ASSERT_EQ(f.http.requests.size(), 1u);
+  EXPECT_NE(f.http.requests[0].url.find("portal.sso.us-east-1.amazonaws.com/federation/credentials"),
+            std::string::npos) << f.http.requests[0].url;
 }
 
 void stub_imds(Fixture& f) {

@@ -134,6 +134,9 @@ std::vector<nlohmann::json> other_requests() {
   return {
       query_request("sts", "GetCallerIdentity", build_get_caller_identity()),
       query_request("sts", "AssumeRole", build_assume_role(role)),
+      query_request("sts", "AssumeRoleWithWebIdentity",
+                    build_assume_role_with_web_identity(
+                        {"arn:aws:iam::123456789012:role/ci", "ci", "eyJ.token.sig", 900})),
       json_request("ssm", "GetParameter", build_get_parameter({"/a/b", true})),
       json_request("ssm", "GetParametersByPath",
                    build_get_parameters_by_path({"/a/", true, true, 10, "tok"})),

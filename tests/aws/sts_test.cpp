@@ -48,5 +48,41 @@ TEST(Sts, AssumeRoleWithoutCredentialsIsARemoteError) {
   EXPECT_EQ(out.error().kind, ErrorKind::remote);
 }
 
+TEST(Sts, AssumeRoleWithWebIdentityBuilderCarriesTheToken) {
+  AssumeRoleWithWebIdentityInput in{"arn:aws:iam::123456789012:role/ci", "build-7", "eyJ.t.s", {}};
+  EXPECT_EQ(build_assume_role_with_web_identity(in),
+            (QueryParams{{"RoleArn", in.role_arn}, {"RoleSessionName", "build-7"},
+                         {"WebIdentityToken", "eyJ.t.s"}}));
+  in.duration_seconds = 900;
+  EXPECT_EQ(build_assume_role_with_web_identity(in).back(),
+            (std::pair<std::string, std::string>{"DurationSeconds", "900"}));
+}
+
+TEST(Sts, AssumeRoleWithWebIdentityReplyIsParsedLikeAssumeRole) {
+  // The reply shape of the STS API reference's example, trimmed.
+  auto out = parse_assume_role_with_web_identity(R"(
+    <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+      <AssumeRoleWithWebIdentityResult>
+        <SubjectFromWebIdentityToken>amzn1.account.AF6RHO7KZU5XRVQJGXK6HB56KR2A</SubjectFromWebIdentityToken>
+        <AssumedRoleUser>
+          <Arn>arn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1</Arn>
+          <AssumedRoleId>AROACLKWSDQRAOEXAMPLE:app1</AssumedRoleId>
+        </AssumedRoleUser>
+        <Credentials>
+          <SessionToken>AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp</SessionToken>
+          <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>
+          <Expiration>2014-10-24T23:00:23Z</Expiration>
+          <AccessKeyId>ASgeIAIOSFODNN7EXAMPLE</AccessKeyId>
+        </Credentials>
+      </AssumeRoleWithWebIdentityResult>
+    </AssumeRoleWithWebIdentityResponse>)");
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->credentials.access_key_id, "ASgeIAIOSFODNN7EXAMPLE");
+  EXPECT_EQ(format_iso8601(*out->credentials.expiration), "2014-10-24T23:00:23Z");
+  EXPECT_EQ(out->assumed_role_arn, "arn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1");
+  // An AssumeRole reply is not accepted as one.
+  EXPECT_FALSE(parse_assume_role_with_web_identity(aws_fixture("sts/assume_role.xml")));
+}
+
 }  // namespace
 }  // namespace gpubox::aws

@@ -3,10 +3,15 @@ loopback moto wrapper, cross-checked with awscli; settings precedence; malformed
 --debug redaction; signatures re-verified with botocore from moto's recorder; retries against
 injected throttling, 5xx and dropped connections; wrong credentials in moto's auth mode."""
 import collections
+import hashlib
+import http.server
 import json
 import os
 import re
+import stat
 import subprocess
+import sys
+import threading
 import unittest
 
 import harness
@@ -320,6 +325,145 @@ class AuthModeTest(FoundationCase):
         r = self.run_gpubox("regions", extra={"AWS_ACCESS_KEY_ID": "AKIANOSUCHKEY0000000"})
         self.assert_clean_failure(r, 4)
         self.assertIn("AuthFailure", r.stderr)
+
+
+class JsonStub:
+    """A one-route JSON server on 127.0.0.1 (container credentials, the SSO portal) that records
+    each request's path and headers."""
+
+    def __init__(self, reply, status=200):
+        self.seen = []
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                stub.seen.append((self.path, dict(self.headers)))
+                body = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class CredentialSourcesTest(FoundationCase):
+    """The credential sources beyond static keys, end to end: each one's credentials sign the
+    STS call moto answers (moto maps an assumed role's keys back to the role)."""
+
+    KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    TOKEN = "eyJhbGciOiJSUzI1NiJ9.WEBIDENTITYMARKER.c2ln"
+
+    def stub(self, reply, status=200):
+        server = JsonStub(reply, status)
+        self.addCleanup(server.close)
+        return server
+
+    def test_web_identity_from_the_environment_matches_the_aws_cli(self):
+        token_file = os.path.join(self.home, "token")
+        write(token_file, self.TOKEN + "\n")
+        extra = {"AWS_WEB_IDENTITY_TOKEN_FILE": token_file,
+                 "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci-deploy",
+                 "AWS_ROLE_SESSION_NAME": "run-42"}
+        r = self.run_gpubox("--debug", "whoami", "--json", drop=self.KEYS, extra=extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got["arn"], "arn:aws:sts::123456789012:assumed-role/ci-deploy/run-42")
+        self.assertEqual(got["credential_source"],
+                         "assume-role-with-web-identity arn:aws:iam::123456789012:role/ci-deploy (environment)")
+        self.assertNotIn("WEBIDENTITYMARKER", r.stderr + r.stdout)
+        (exchange,) = self.requests(action="AssumeRoleWithWebIdentity")
+        self.assertNotIn("Authorization", exchange["headers"], "the exchange is unsigned, as botocore sends it")
+        # The AWS CLI, given the same environment, sees the same identity.
+        env = {k: v for k, v in self.env(extra).items() if k not in self.KEYS}
+        cli = subprocess.run([sys.executable, "-m", "awscli", "sts", "get-caller-identity",
+                              "--output", "json"], env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        self.assertEqual(json.loads(cli.stdout)["Arn"], got["arn"])
+
+    def test_an_assumed_role_is_cached_between_runs_in_an_owner_only_file(self):
+        write(os.path.join(self.home, ".aws", "config"),
+              "[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = base\n"
+              "role_session_name = me\n")
+        write(os.path.join(self.home, ".aws", "credentials"),
+              f"[base]\naws_access_key_id = {harness.ACCESS_KEY}\naws_secret_access_key = {harness.SECRET_KEY}\n")
+        first = self.run_gpubox("--profile", "ops", "whoami", "--json")
+        second = self.run_gpubox("--profile", "ops", "whoami", "--json")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        one, two = json.loads(first.stdout), json.loads(second.stdout)
+        self.assertEqual(one["arn"], "arn:aws:sts::123456789012:assumed-role/ops/me")
+        self.assertEqual(two["arn"], one["arn"])
+        self.assertNotIn("cached", one["credential_source"])
+        self.assertIn("(cached until ", two["credential_source"])
+        self.assertEqual(len(self.requests(action="AssumeRole")), 1, "the second run reuses the role")
+        self.assertEqual(len(self.requests(action="GetCallerIdentity")), 2)
+        cache = os.path.join(self.home, ".gpubox", "credentials-cache")
+        (entry,) = os.listdir(cache)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(cache, entry)).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(cache).st_mode), 0o700)
+
+    def test_container_credentials_with_an_authorization_token_file(self):
+        keys = self.boto3_client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/task",
+                                                    RoleSessionName="ecs")["Credentials"]
+        stub = self.stub({"AccessKeyId": keys["AccessKeyId"], "SecretAccessKey": keys["SecretAccessKey"],
+                          "Token": keys["SessionToken"], "Expiration": "2099-01-01T00:00:00Z"})
+        write(os.path.join(self.home, "auth"), "pod-identity-token\n")
+        r = self.run_gpubox("whoami", "--json", drop=self.KEYS, extra={
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": stub.url + "/v1/credentials",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": os.path.join(self.home, "auth")})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got["arn"], "arn:aws:sts::123456789012:assumed-role/task/ecs")
+        self.assertTrue(got["credential_source"].startswith("container credentials"), got)
+        ((path, headers),) = stub.seen
+        self.assertEqual((path, headers.get("Authorization")), ("/v1/credentials", "pod-identity-token"))
+
+    def sso_profile(self, portal_url, expires_at):
+        write(os.path.join(self.home, ".aws", "config"),
+              "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n"
+              "region = us-east-1\n\n[sso-session corp]\nsso_region = eu-west-1\n"
+              "sso_start_url = https://corp.awsapps.com/start\n")
+        name = hashlib.sha1(b"corp").hexdigest() + ".json"
+        write(os.path.join(self.home, ".aws", "sso", "cache", name), json.dumps(
+            {"startUrl": "https://corp.awsapps.com/start", "region": "eu-west-1",
+             "accessToken": "SSOACCESSTOKENMARKER", "expiresAt": expires_at}))
+        return {"AWS_ENDPOINT_URL_SSO": portal_url}
+
+    def test_sso_profile_exchanges_the_cached_token_at_the_portal(self):
+        keys = self.boto3_client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/Dev",
+                                                    RoleSessionName="sso-user")["Credentials"]
+        stub = self.stub({"roleCredentials": {
+            "accessKeyId": keys["AccessKeyId"], "secretAccessKey": keys["SecretAccessKey"],
+            "sessionToken": keys["SessionToken"], "expiration": 4102444800000}})
+        extra = self.sso_profile(stub.url, "2099-01-01T00:00:00Z")
+        r = self.run_gpubox("--profile", "dev", "whoami", "--json", drop=self.KEYS, extra=extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["arn"], "arn:aws:sts::123456789012:assumed-role/Dev/sso-user")
+        ((path, headers),) = stub.seen
+        self.assertEqual(path, "/federation/credentials?account_id=123456789012&role_name=Dev")
+        self.assertEqual(headers.get("x-amz-sso_bearer_token"), "SSOACCESSTOKENMARKER")
+        self.assertNotIn("Authorization", headers)
+        self.assertNotIn("SSOACCESSTOKENMARKER", r.stderr)
+
+    def test_an_expired_sso_token_says_to_log_in_again(self):
+        stub = self.stub({"message": "unused"}, status=401)
+        extra = self.sso_profile(stub.url, "2020-01-01T00:00:00Z")
+        r = self.run_gpubox("--profile", "dev", "whoami", drop=self.KEYS, extra=extra)
+        self.assert_clean_failure(r, 4)
+        self.assertRegex(r.stderr, r"(?m)^hint: .*aws sso login --profile dev")
+        self.assertEqual(stub.seen, [], "an expired token is not sent")
+        self.assertEqual(self.requests(), [])
 
 
 if __name__ == "__main__":
