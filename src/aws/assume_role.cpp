@@ -8,17 +8,14 @@ namespace gpubox::aws {
 AssumeRoleFn make_sts_assume_role(HttpClient& http, Clock& clock, const Settings& settings) {
   return [&http, &clock, &settings](const Credentials& source,
                                     const AssumeRoleRequest& req) -> Result<Credentials> {
-    if (!req.mfa_serial.empty()) {
-      return fail(ErrorKind::auth, "profile " + req.profile + " assumes " + req.role_arn +
-                                       " with MFA (mfa_serial), which gpubox cannot prompt for yet; "
-                                       "use credential_process or temporary keys instead");
-    }
     StaticCredentialProvider provider(source);
     AwsClient client(ClientDeps{http, clock, provider, settings});
     AssumeRoleInput in;
     in.role_arn = req.role_arn;
     in.session_name = req.role_session_name;
     in.external_id = req.external_id;
+    in.serial_number = req.mfa_serial;
+    in.token_code = req.mfa_code;
     if (req.duration_seconds) {
       in.duration_seconds = *req.duration_seconds;
     }

@@ -320,10 +320,35 @@ private:
     }
     if (const ProfileValue* v = p.find("mfa_serial")) {
       req.mfa_serial = v->value;
+      GPUBOX_TRY_ASSIGN(code, mfa_code(p, *v));
+      req.mfa_code = std::move(code);
     }
     GPUBOX_TRY_ASSIGN(duration, parse_duration(p.find("duration_seconds")));
     req.duration_seconds = duration;
     return req;
+  }
+
+  // Ask for the current code of the MFA device `serial` (botocore's prompt), once per role:
+  // the assumed credentials are cached, so the next commands do not ask again.
+  Result<std::string> mfa_code(const Profile& p, const ProfileValue& serial) {
+    if (!m_deps.ask_mfa_code) {
+      return fail(ErrorKind::auth, "profile " + p.name + " assumes its role with MFA (" +
+                                       serial.where() + "), and nobody can be asked for a code");
+    }
+    auto code = m_deps.ask_mfa_code("Enter MFA code for " + serial.value + ": ");
+    if (!code) {
+      Error e = std::move(code.error());
+      e.message = "profile " + p.name + " needs an MFA code for " + serial.value + ": " + e.message;
+      return fail(std::move(e));
+    }
+    std::string typed(trim(*code));
+    bool digits = typed.size() == 6 && std::all_of(typed.begin(), typed.end(), [](char c) {
+                    return c >= '0' && c <= '9';
+                  });
+    if (!digits) {
+      return fail(ErrorKind::invalid_input, "an MFA code is 6 digits");
+    }
+    return typed;
   }
 
   std::string default_session_name() const {

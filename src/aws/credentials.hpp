@@ -66,6 +66,7 @@ struct AssumeRoleRequest {
   std::string role_session_name;       // the profile's, or "gpubox-<epoch seconds>"
   std::string external_id;             // empty when none
   std::string mfa_serial;              // empty when none
+  std::string mfa_code;                // the code typed for mfa_serial; empty when none
   std::optional<int> duration_seconds;  // nullopt: STS's default (1 hour)
   std::string region;                  // where to call STS: the resolved region, or us-east-1
   std::string profile;                 // the profile that holds role_arn, for messages
@@ -74,6 +75,10 @@ struct AssumeRoleRequest {
 // Call STS AssumeRole with `source` credentials (implemented next to the STS client).
 using AssumeRoleFn =
     std::function<Result<Credentials>(const Credentials& source, const AssumeRoleRequest&)>;
+
+// Ask the person at the terminal `question` and return the line typed (an MFA code). An Error
+// when nobody can answer (stdin is not a terminal).
+using PromptFn = std::function<Result<std::string>(const std::string& question)>;
 
 // What an STS AssumeRoleWithWebIdentity call needs (from a profile or the environment).
 struct WebIdentityRequest {
@@ -102,6 +107,8 @@ struct CredentialDeps {
   std::filesystem::path role_cache_dir;
   // IAM Identity Center token cache, as `aws sso login` writes it (~/.aws/sso/cache).
   std::filesystem::path sso_cache_dir;
+  // Asks for the MFA code of a role profile with mfa_serial; empty: such profiles fail.
+  PromptFn ask_mfa_code;
 };
 
 // Return the standard chain for `settings`: environment (unless --profile was given), then the

@@ -1,5 +1,9 @@
 #include "cli/env.hpp"
 
+#include <unistd.h>
+
+#include <iostream>
+
 #include "aws/assume_role.hpp"
 #include "aws/client.hpp"
 #include "aws/credential_sso.hpp"
@@ -59,12 +63,30 @@ Result<AwsContext*> Env::aws() {
           aws::make_sts_assume_role_with_web_identity(http, clock, *ctx->settings),
       .role_cache_dir = data ? *data / "credentials-cache" : std::filesystem::path(),
       .sso_cache_dir = aws::default_sso_cache_dir(home()),
+      .ask_mfa_code = [this](const std::string& question) { return ask_terminal(question); },
   };
   ctx->credentials = aws::make_default_credential_provider(*ctx->settings, deps);
   ctx->client = std::make_unique<aws::AwsClient>(
       aws::ClientDeps{http, clock, *ctx->credentials, *ctx->settings});
   m_aws = std::move(ctx);
   return m_aws.get();
+}
+
+Result<std::string> Env::ask_terminal(const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0) {
+    Error e;
+    e.kind = ErrorKind::auth;
+    e.message = "stdin is not a terminal";
+    e.hint = "run gpubox in a terminal once (the role is then cached until it expires), or use a "
+             "profile without mfa_serial";
+    return fail(std::move(e));
+  }
+  streams.err << question << std::flush;
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    return fail(ErrorKind::auth, "no answer on stdin");
+  }
+  return line;
 }
 
 Result<std::filesystem::path> Env::data_dir() {

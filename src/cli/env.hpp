@@ -82,6 +82,9 @@ public:
   // Return gpubox's data directory (GPUBOX_HOME, $XDG_DATA_HOME/gpubox, ~/.local/share/gpubox),
   // created with mode 0700.
   Result<std::filesystem::path> data_dir();
+  // Print `question` on stderr and return the line typed on the terminal; an Error when stdin is
+  // not a terminal (scripts are never left waiting).
+  Result<std::string> ask_terminal(const std::string& question);
   // Return the local state database in the data directory, opened on first call.
   Result<state::BoxStore*> store();
   // Return the newest price catalog: a refreshed one in the data directory, else the embedded.

@@ -49,6 +49,8 @@ struct Fixture {
   std::vector<std::pair<Credentials, AssumeRoleRequest>> assume_calls;
   std::vector<WebIdentityRequest> web_calls;
   std::filesystem::path role_cache_dir;  // empty: no cache between providers
+  std::vector<std::string> questions;    // MFA prompts asked
+  std::optional<std::string> mfa_answer;  // nullopt: nobody at the terminal
   Settings settings;
 
   Fixture() {
@@ -74,7 +76,14 @@ struct Fixture {
     return make_default_credential_provider(
         settings, CredentialDeps{clock, processes, http, assume, env_from_map(env),
                                  home.path() / "dmi", web, role_cache_dir,
-                                 home.path() / ".aws/sso/cache"});
+                                 home.path() / ".aws/sso/cache",
+                                 [this](const std::string& question) -> Result<std::string> {
+                                   questions.push_back(question);
+                                   if (!mfa_answer) {
+                                     return fail(ErrorKind::auth, "stdin is not a terminal");
+                                   }
+                                   return *mfa_answer;
+                                 }});
   }
   Credentials get_ok() {
     auto r = provider()->get();
@@ -358,7 +367,7 @@ TEST(AssumeRole, AnAssumeRoleFailureNamesTheRoleAndKeepsItsKind) {
                                  [](const Credentials&, const AssumeRoleRequest&) -> Result<Credentials> {
                                    return fail(ErrorKind::auth, "AccessDenied");
                                  },
-                                 env_from_map({}), f.home.path() / "dmi", {}, {}, {}});
+                                 env_from_map({}), f.home.path() / "dmi", {}, {}, {}, {}});
   auto r = provider->get();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::auth);
@@ -478,6 +487,37 @@ TEST(RoleCache, AnAssumedRoleIsReusedByTheNextRunUntilItNearlyExpires) {
   f.processes.expect({"/bin/creds"}, {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
   EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE2");
   EXPECT_EQ(f.assume_calls.size(), 2u);
+}
+
+TEST(AssumeRole, MfaSerialAsksForTheCodeOnceAndSendsIt) {
+  Fixture f;
+  f.role_cache_dir = f.home.path() / "cache";
+  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n"
+                              "mfa_serial = arn:aws:iam::123456789012:mfa/me\n");
+  f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
+  f.mfa_answer = " 123456\n";
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE1");
+  EXPECT_EQ(f.questions, std::vector<std::string>{"Enter MFA code for arn:aws:iam::123456789012:mfa/me: "});
+  EXPECT_EQ(f.assume_calls.at(0).second.mfa_serial, "arn:aws:iam::123456789012:mfa/me");
+  EXPECT_EQ(f.assume_calls.at(0).second.mfa_code, "123456");
+  // The next command finds the role in the cache and does not ask again.
+  EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE1");
+  EXPECT_EQ(f.questions.size(), 1u);
+}
+
+TEST(AssumeRole, MfaWithoutATerminalOrWithABadCodeIsAClearError) {
+  Fixture f;
+  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n"
+                              "mfa_serial = arn:mfa\n");
+  f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
+  Error e = f.get_error();
+  EXPECT_EQ(e.kind, ErrorKind::auth);
+  EXPECT_EQ(e.message, "profile default needs an MFA code for arn:mfa: stdin is not a terminal");
+  f.mfa_answer = "12ab56";
+  e = f.get_error();
+  EXPECT_EQ(e.kind, ErrorKind::invalid_input);
+  EXPECT_EQ(e.message, "an MFA code is 6 digits");
+  EXPECT_TRUE(f.assume_calls.empty());
 }
 
 TEST(RoleCache, DifferentProfilesAndRolesDoNotShareAnEntry) {

@@ -7,7 +7,9 @@ import hashlib
 import http.server
 import json
 import os
+import pty
 import re
+import select
 import stat
 import subprocess
 import sys
@@ -428,6 +430,58 @@ class CredentialSourcesTest(FoundationCase):
         self.assertTrue(got["credential_source"].startswith("container credentials"), got)
         ((path, headers),) = stub.seen
         self.assertEqual((path, headers.get("Authorization")), ("/v1/credentials", "pod-identity-token"))
+
+    def run_on_a_terminal(self, args, answer, env):
+        """Run gpubox with a pseudo-terminal as stdin/stdout/stderr, type `answer` when it asks
+        for an MFA code, and return (exit code, everything it wrote)."""
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(harness.gpubox_bin(), [harness.gpubox_bin(), *args], env)
+        out = b""
+        answered = False
+        while True:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:
+                os.kill(pid, 9)
+                self.fail(f"gpubox went quiet: {out!r}")
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not answered and b"Enter MFA code for " in out:
+                os.write(fd, answer.encode() + b"\n")
+                answered = True
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+    def test_an_mfa_role_asks_for_the_code_on_the_terminal_once(self):
+        write(os.path.join(self.home, ".aws", "config"),
+              "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\n"
+              "role_session_name = me\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n")
+        write(os.path.join(self.home, ".aws", "credentials"),
+              f"[base]\naws_access_key_id = {harness.ACCESS_KEY}\naws_secret_access_key = {harness.SECRET_KEY}\n")
+        env = {k: v for k, v in self.env().items() if k not in self.KEYS}
+        code, out = self.run_on_a_terminal(["--profile", "admin", "whoami"], "123456", env)
+        self.assertEqual(code, 0, out)
+        self.assertIn("Enter MFA code for arn:aws:iam::123456789012:mfa/me: ", out)
+        self.assertIn("arn:aws:sts::123456789012:assumed-role/admin/me", out)
+        (sent,) = self.requests(action="AssumeRole")
+        self.assertEqual((sent["params"].get("SerialNumber"), sent["params"].get("TokenCode")),
+                         ("arn:aws:iam::123456789012:mfa/me", "123456"))
+        # The role is cached: the next command asks nothing, even without a terminal.
+        r = self.run_gpubox("--profile", "admin", "whoami", drop=self.KEYS)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.requests(action="AssumeRole")), 1)
+        # Without a terminal and without a cached role, it refuses instead of waiting.
+        r = self.run_gpubox("--profile", "admin", "whoami", drop=self.KEYS,
+                            extra={"GPUBOX_HOME": os.path.join(self.home, "fresh")})
+        self.assert_clean_failure(r, 4)
+        self.assertIn("needs an MFA code for arn:aws:iam::123456789012:mfa/me: stdin is not a terminal",
+                      r.stderr)
 
     def sso_profile(self, portal_url, expires_at):
         write(os.path.join(self.home, ".aws", "config"),
