@@ -42,7 +42,14 @@ Result<void> run_whoami(const WhoamiOptions& opts, Env& env) {
 void add_whoami_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<WhoamiOptions>();
   auto* cmd = app.add_subcommand("whoami", "Show the AWS account, identity, region and credential source");
-  cmd->footer("Examples:\n  gpubox whoami\n  gpubox --profile work whoami --json");
+  cmd->footer(
+      "Credentials are looked up as the AWS CLI does: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,\n"
+      "the profile's role_arn (source_profile, credential_source or web_identity_token_file; asks\n"
+      "for the code when it sets mfa_serial), AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, SSO\n"
+      "(after `aws sso login`), the profile's keys or credential_process, container credentials,\n"
+      "then the EC2 instance role. Assumed roles are cached in $GPUBOX_HOME/credentials-cache.\n\n"
+      "Examples:\n  gpubox whoami\n  gpubox --profile work whoami --json\n"
+      "  AWS_PROFILE=sso-dev gpubox whoami");
   cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_whoami(*opts, env); }); });
 }
