@@ -1,8 +1,6 @@
 #include "aws/credential_container.hpp"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +9,7 @@
 
 #include "aws/json_fields.hpp"
 
+#include "core/paths.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::aws {
@@ -83,18 +82,13 @@ bool http_host_allowed(const std::string& host) {
 
 Result<std::string> token_from_file(const std::string& path) {
   std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!std::filesystem::is_regular_file(path, ec) || !in) {
+  auto text = std::filesystem::is_regular_file(path, ec) ? read_file(path)
+                                                         : fail(ErrorKind::not_found, "not a file");
+  if (!text) {
     return fail(ErrorKind::auth, "container credentials: cannot read "
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + path);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return fail(ErrorKind::auth, "container credentials: cannot read "
-                                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + path);
-  }
-  return std::string(trim(text.str()));
+  return std::string(trim(*text));
 }
 
 // Return the Authorization header value; empty when none is configured.

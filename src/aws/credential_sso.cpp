@@ -1,7 +1,5 @@
 #include "aws/credential_sso.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -9,8 +7,10 @@
 
 #include "aws/endpoints.hpp"
 #include "aws/errors.hpp"
+#include "aws/json_fields.hpp"
 #include "aws/service.hpp"
 #include "core/crypto.hpp"
+#include "core/paths.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::aws {
@@ -133,21 +133,16 @@ Result<std::string> cached_access_token(const SsoConfig& c, const Profile& p, co
     return fail(login_error(p, "no SSO token for profile " + p.name + ": " + path.string() +
                                    " does not exist"));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
-  auto field = [&doc](const char* key) {
-    auto it = doc.is_object() ? doc.find(key) : doc.end();
-    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  auto text = read_file(path);
+  nlohmann::json doc = nlohmann::json::parse(text ? *text : std::string(), nullptr, false);
+  auto field = [&doc](const char* key) { return json_string(doc, key); };
   std::string token = field("accessToken");
   std::string expires_at = field("expiresAt");
   if (expires_at.ends_with("UTC")) {  // older AWS CLI versions wrote "2026-11-26T10:00:00UTC"
     expires_at.replace(expires_at.size() - 3, 3, "Z");
   }
   auto expiry = parse_iso8601(expires_at);
-  if (!in || doc.is_discarded() || token.empty() || !expiry) {
+  if (!text || doc.is_discarded() || token.empty() || !expiry) {
     return fail(login_error(p, who + " in " + path.string() +
                                    " is unreadable (no accessToken or expiresAt)"));
   }
@@ -157,29 +152,9 @@ Result<std::string> cached_access_token(const SsoConfig& c, const Profile& p, co
   return token;
 }
 
-// Return the code and message of a REST-JSON error reply (x-amzn-ErrorType, or the body).
-AwsErrorFields rest_json_error(const HttpResponse& reply) {
-  AwsErrorFields f;
-  nlohmann::json doc = nlohmann::json::parse(reply.body, nullptr, false);
-  auto text = [&doc](const char* key) {
-    auto it = doc.is_object() ? doc.find(key) : doc.end();
-    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  f.code = find_header(reply.headers, "x-amzn-ErrorType").value_or("");
-  for (const char* key : {"__type", "code"}) {
-    if (f.code.empty()) {
-      f.code = text(key);
-    }
-  }
-  f.code = f.code.substr(0, f.code.find(':'));
-  f.code = f.code.substr(f.code.rfind('#') == std::string::npos ? 0 : f.code.rfind('#') + 1);
-  f.message = text("message").empty() ? text("Message") : text("message");
-  f.request_id = find_header(reply.headers, "x-amzn-RequestId").value_or("");
-  return f;
-}
-
 Error portal_error(const HttpResponse& reply, const std::string& who, const Profile& p) {
-  AwsErrorFields f = rest_json_error(reply);
+  AwsErrorFields f;
+  parse_rest_json_error(reply, f);
   std::string detail = f.code.empty() ? "HTTP " + std::to_string(reply.status) : f.code;
   if (!f.message.empty()) {
     detail += ": " + f.message.substr(0, 200);
@@ -211,10 +186,7 @@ Result<Credentials> parse_role_credentials(const HttpResponse& reply, const std:
     return fail(ErrorKind::remote, who + ": the reply has no roleCredentials object (HTTP " +
                                        std::to_string(reply.status) + ")");
   }
-  auto text = [creds](const char* key) {
-    auto it = creds->find(key);
-    return it != creds->end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  auto text = [creds](const char* key) { return json_string(*creds, key); };
   Credentials c{text("accessKeyId"), text("secretAccessKey"), text("sessionToken"), std::nullopt,
                 ""};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {

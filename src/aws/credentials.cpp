@@ -4,9 +4,6 @@
 #include <charconv>
 #include <mutex>
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -70,13 +67,11 @@ public:
     if (m_dir.empty()) {
       return std::nullopt;
     }
-    std::ifstream in(file(key));
-    if (!in) {
+    auto text = read_file(file(key));
+    if (!text) {
       return std::nullopt;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+    nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
       return std::nullopt;
     }
@@ -119,14 +114,12 @@ private:
 };
 
 Result<std::string> read_token_file(const std::string& path, const std::string& origin) {
-  std::ifstream in(path);
-  if (!in) {
+  auto text = read_file(path);
+  if (!text) {
     return fail(ErrorKind::auth, "cannot read the web identity token file " + path + " (" +
                                      origin + ")");
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token(trim(text.str()));
+  std::string token(trim(*text));
   if (token.empty()) {
     return fail(ErrorKind::auth, "the web identity token file " + path + " (" + origin +
                                      ") is empty");

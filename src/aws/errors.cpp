@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "aws/json_fields.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::aws {
@@ -275,6 +276,26 @@ bool parse_json_error(std::string_view body, AwsErrorFields& out) {
   return true;
 }
 
+bool parse_rest_json_error(const HttpResponse& response, AwsErrorFields& out) {
+  auto doc = nlohmann::json::parse(response.body, nullptr, false);
+  std::string type = find_header(response.headers, "x-amzn-ErrorType").value_or("");
+  for (const char* key : {"__type", "code"}) {
+    if (type.empty()) {
+      type = json_string(doc, key);
+    }
+  }
+  if (type.empty()) {
+    return false;
+  }
+  out.code = json_code(type);
+  out.message = json_string(doc, "message");
+  if (out.message.empty()) {
+    out.message = json_string(doc, "Message");
+  }
+  out.request_id = find_header(response.headers, "x-amzn-RequestId").value_or("");
+  return true;
+}
+
 void apply_class(Error& error) {
   auto c = classify(error.aws_code, error.http_status);
   error.kind = c.kind;
@@ -283,7 +304,8 @@ void apply_class(Error& error) {
 
 Error error_from_response(const HttpResponse& response, std::string_view context) {
   AwsErrorFields fields;
-  bool parsed = parse_json_error(response.body, fields) || parse_xml_error(response.body, fields);
+  bool parsed = parse_json_error(response.body, fields) || parse_xml_error(response.body, fields) ||
+                parse_rest_json_error(response, fields);
   if (parsed && fields.request_id.empty()) {
     fields.request_id = find_header(response.headers, "x-amzn-RequestId").value_or("");
   }

@@ -43,6 +43,10 @@ bool parse_xml_error(std::string_view body, AwsErrorFields& out);
 // JSON object with `__type`.
 bool parse_json_error(std::string_view body, AwsErrorFields& out);
 
+// Parse the REST-JSON shape (the SSO portal): the code in the x-amzn-ErrorType header (or
+// `__type` / `code` in the body), the message in the body; return false when there is no code.
+bool parse_rest_json_error(const HttpResponse& response, AwsErrorFields& out);
+
 // Turn a non-2xx `response` (any body: XML, JSON, HTML or empty) into a classified Error whose
 // message starts with `context` ("DescribeInstances in us-east-1").
 Error error_from_response(const HttpResponse& response, std::string_view context);

@@ -180,5 +180,23 @@ TEST(Errors, DryRunOperationIsRecognisedAsSuccess) {
   EXPECT_FALSE(e.retryable);
 }
 
+TEST(Errors, RestJsonErrorsTakeTheCodeFromTheHeader) {
+  HttpResponse r{401,
+                 {{"x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/coral/"},
+                  {"x-amzn-RequestId", "req-9"}},
+                 R"({"message":"Session token not found or invalid"})"};
+  AwsErrorFields f;
+  ASSERT_TRUE(parse_rest_json_error(r, f));
+  EXPECT_EQ(f.code, "UnauthorizedException");
+  EXPECT_EQ(f.message, "Session token not found or invalid");
+  EXPECT_EQ(f.request_id, "req-9");
+  Error e = error_from_response(r, "GetRoleCredentials in us-east-1");
+  EXPECT_EQ(e.message,
+            "GetRoleCredentials in us-east-1: UnauthorizedException: Session token not found or invalid");
+  EXPECT_EQ(e.aws_code, "UnauthorizedException");
+  AwsErrorFields none;
+  EXPECT_FALSE(parse_rest_json_error(HttpResponse{500, {}, "<html>oops</html>"}, none));
+}
+
 }  // namespace
 }  // namespace gpubox::aws
