@@ -10,7 +10,6 @@
 #include "box/ssh_config.hpp"
 #include "box/tags.hpp"
 #include "box/up.hpp"
-#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 
@@ -23,23 +22,6 @@ void say(const UpDeps& deps, const std::string& line) {
   if (deps.progress) {
     deps.progress(line);
   }
-}
-
-// Return the Jupyter token of box `name`, creating and saving it (0600) on first use.
-Result<std::pair<std::string, fs::path>> jupyter_token(const fs::path& data_dir,
-                                                       std::string_view name) {
-  fs::path path = data_dir / "tokens" / std::string(name);
-  if (auto existing = read_file(path); existing && existing->size() >= 32) {
-    return std::make_pair(*existing, path);
-  }
-  std::string token = hex_encode(random_bytes(24));
-  if (auto dir = ensure_private_dir(path.parent_path()); !dir) {
-    return fail(dir.error());
-  }
-  if (auto w = write_file_atomic(path, token, 0600); !w) {
-    return fail(w.error());
-  }
-  return std::make_pair(token, path);
 }
 
 Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan,
@@ -227,12 +209,13 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
     out.warnings.push_back("ssh on " + in.name + " is open to the whole internet (" +
                            plan.allow_from + "), as --allow-from asked");
   }
-  GPUBOX_TRY_ASSIGN(token, jupyter_token(deps.data_dir, in.name));
-  GPUBOX_TRY_ASSIGN(launched, launch_somewhere(deps, in, plan, owner, token.first));
+  const fs::path token_path = jupyter_token_path(deps.data_dir, in.name);
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));
+  GPUBOX_TRY_ASSIGN(launched, launch_somewhere(deps, in, plan, owner, token));
   out.resumed = launched.first.resumed;
   out.failed_zones = launched.first.failed_zones;
   out.box = box_from_launch(in, plan, launched.first, deps.clock.now());
-  out.box.jupyter_token_path = token.second.string();
+  out.box.jupyter_token_path = token_path.string();
   if (auto saved = record(deps, out.box); !saved) {
     return fail(saved.error());
   }
