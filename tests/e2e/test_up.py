@@ -151,6 +151,32 @@ class UpTest(MotoTestCase):
         self.assert_nothing_created()
         self.assertFalse(os.path.exists(os.path.join(self.home, ".gpubox", "keys", "gpubox-lab.pem")))
 
+    def test_spot_launch_asks_for_a_persistent_spot_instance_that_stops(self):
+        r = self.up("lab", "--type", "g4dn.xlarge", "--spot", "--wait", "running", "--yes", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertTrue(doc["spot"])
+        run = self.requests(action="RunInstances")[-1]["params"]
+        self.assertEqual(run["InstanceMarketOptions.MarketType"], "spot")
+        # Persistent + stop: an interruption stops the box (disk kept) instead of deleting it,
+        # which is what lets `gpubox start` bring it back.
+        self.assertEqual(run["InstanceMarketOptions.SpotOptions.SpotInstanceType"], "persistent")
+        self.assertEqual(run["InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior"], "stop")
+        self.assertNotIn("InstanceMarketOptions.SpotOptions.MaxPrice", run, "pay at most on-demand")
+        (inst,) = self.instances()
+        self.assertEqual(inst["InstanceId"], doc["instance_id"])
+        listing = json.loads(self.gpubox("ls", "--json").stdout)
+        self.assertEqual([(b["name"], b["spot"]) for b in listing], [("lab", True)])
+
+    def test_spot_quota_of_zero_is_refused_with_the_spot_request_hint(self):
+        # The on-demand G quota stays open: only the spot one (L-3819A6DF) can refuse this.
+        self.moto.set_quota("us-east-1", "L-3819A6DF", 0)
+        r = self.up("lab", "--type", "g4dn.xlarge", "--spot", "--yes")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stderr, r"gpubox quota request .*--spot")
+        self.assertEqual(self.requests(action="RunInstances"), [])
+        self.assert_nothing_created()
+
     def test_quota_preflight_refuses_before_creating_anything(self):
         r = self.up("lab", "--type", "p4d.24xlarge", "--yes")  # P quota is 0 in us-east-1
         self.assertNotEqual(r.returncode, 0)
