@@ -6,7 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+import shutil
 import tarfile
+import tempfile
+import threading
 import time
 import unittest
 
@@ -231,6 +234,31 @@ class UpTest(MotoTestCase):
                              "GPUBOX_SSH_USER": info.user})
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("ssh is up", r.stderr)
+
+    def test_wait_ready_holds_until_the_bootstrap_reports_its_status(self):
+        # The "box" is the loopback sshd with its own HOME; the bootstrap there would write
+        # ~/.gpubox/run/status.json when Jupyter and the watchdog are up. A timer stands in for it.
+        box_home = tempfile.mkdtemp(prefix="gpubox-box-home.")
+        self.addCleanup(shutil.rmtree, box_home, True)
+        status = os.path.join(box_home, ".gpubox", "run", "status.json")
+
+        def bootstrap_done():
+            os.makedirs(os.path.dirname(status))
+            with open(status, "w") as f:
+                f.write('{"jupyter_url": "http://127.0.0.1:8888"}\n')
+
+        timer = threading.Timer(4.0, bootstrap_done)
+        with Sshd(extra_config=f"SetEnv HOME={box_home}\n") as info:
+            timer.start()
+            self.addCleanup(timer.cancel)
+            r = self.up("lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",
+                        "--wait", "ready", "--yes",
+                        env={"GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}",
+                             "GPUBOX_SSH_USER": info.user})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(status), "up returned before the bootstrap finished")
+        waiting = r.stderr.index("waiting for the bootstrap")
+        self.assertGreater(r.stderr.index("lab is ready"), waiting, r.stderr)
 
     def test_ssh_checks_are_skipped_for_invented_addresses(self):
         r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "ssh", "--yes")
