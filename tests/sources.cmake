@@ -21,6 +21,7 @@ target_sources(gpubox_tests PRIVATE
   catalog/gpus_test.cpp
   plan/offers_test.cpp
   core/paths_test.cpp
+  core/log_test.cpp
   state/db_test.cpp
   state/box_store_test.cpp
   state/launch_ledger_test.cpp

@@ -31,10 +31,13 @@ void write(std::string_view line) {
 std::string redact_header(std::string_view name, std::string_view value) {
   if (iequals(name, "authorization")) {
     auto pos = value.find("Signature=");
-    std::string v(value.substr(0, pos == std::string_view::npos ? 0 : pos));
-    return v + "Signature=REDACTED";
+    if (pos == std::string_view::npos) {
+      return "REDACTED";
+    }
+    return std::string(value.substr(0, pos)) + "Signature=REDACTED";
   }
-  if (iequals(name, "x-amz-security-token") || iequals(name, "x-aws-ec2-metadata-token")) {
+  if (iequals(name, "x-amz-security-token") || iequals(name, "x-aws-ec2-metadata-token") ||
+      iequals(name, "x-amz-sso_bearer_token")) {
     return "REDACTED";
   }
   return std::string(value);

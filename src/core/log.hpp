@@ -14,8 +14,9 @@ void set_enabled(bool on);
 // Write one timestamped line to stderr.
 void write(std::string_view line);
 
-// Return `value` with credentials removed: the Signature= part of an Authorization header,
-// security tokens and secret keys become "REDACTED".
+// Return `value` with credentials removed: an Authorization header keeps only what precedes
+// its Signature= (a bare token becomes "REDACTED"); session, IMDS and SSO bearer tokens become
+// "REDACTED".
 std::string redact_header(std::string_view name, std::string_view value);
 
 }  // namespace gpubox::log
