@@ -235,22 +235,6 @@ Result<bool> delete_volume_if_present(aws::AwsClient& client, std::string_view r
   return true;
 }
 
-Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files) {
-  GPUBOX_TRY_ASSIGN(boxes, store.list_boxes());
-  std::vector<SshHost> hosts;
-  for (const auto& b : boxes) {
-    SshHost h = ssh_host_for(b);
-    // Stopped boxes have no address, and names adopted from foreign tags may not be valid aliases.
-    if (!h.host_name.empty() && validate_name(h.alias)) {
-      hosts.push_back(std::move(h));
-    }
-  }
-  SshRenderOptions options;
-  options.known_hosts = files.known_hosts();
-  GPUBOX_TRY_ASSIGN(text, render_ssh_config(hosts, options));
-  return write_ssh_config(files.ssh_config(), text);
-}
-
 Result<bool> update_caller_rule(aws::AwsClient& client, state::Box& box,
                                 std::string_view caller_ip) {
   GPUBOX_TRY_ASSIGN(cidr, to_cidr32(caller_ip));

@@ -14,20 +14,12 @@
 
 #include "aws/client.hpp"
 #include "aws/ec2_instances.hpp"
+#include "box/local_files.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::box {
-
-// gpubox's files in its data directory that the lifecycle keeps in step with the store.
-struct LocalFiles {
-  std::filesystem::path data_dir;
-  // Return the managed SSH config (<data>/ssh_config).
-  std::filesystem::path ssh_config() const { return data_dir / "ssh_config"; }
-  // Return gpubox's known_hosts file (<data>/known_hosts).
-  std::filesystem::path known_hosts() const { return data_dir / "known_hosts"; }
-};
 
 // Report one line of progress (may be empty: then nothing is reported).
 using ProgressFn = std::function<void(const std::string&)>;
@@ -72,9 +64,6 @@ Result<int> delete_security_group_with_retry(aws::AwsClient& client, Clock& cloc
 // Delete volume `volume_id` unless it is already gone; return false when it was gone.
 Result<bool> delete_volume_if_present(aws::AwsClient& client, std::string_view region,
                                       const std::string& volume_id);
-
-// Re-render the managed SSH config from every box in `store` and write it.
-Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files);
 
 // Make the /32 rule of `box`'s security group admit `caller_ip` instead of `box.allow_from`
 // (authorize the new address, then revoke the old one) and update `box.allow_from`. Nothing is

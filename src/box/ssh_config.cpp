@@ -126,4 +126,20 @@ Result<void> write_ssh_config(const fs::path& path, std::string_view content) {
   return write_file_atomic(path, content, 0600);
 }
 
+Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files) {
+  GPUBOX_TRY_ASSIGN(boxes, store.list_boxes());
+  std::vector<SshHost> hosts;
+  for (const auto& b : boxes) {
+    SshHost h = ssh_host_for(b);
+    // Stopped boxes have no address, and names adopted from foreign tags may not be valid aliases.
+    if (!h.host_name.empty() && validate_name(h.alias)) {
+      hosts.push_back(std::move(h));
+    }
+  }
+  SshRenderOptions options;
+  options.known_hosts = files.known_hosts();
+  GPUBOX_TRY_ASSIGN(text, render_ssh_config(hosts, options));
+  return write_ssh_config(files.ssh_config(), text);
+}
+
 }  // namespace gpubox::box

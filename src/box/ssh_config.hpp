@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "box/local_files.hpp"
 #include "core/error.hpp"
 #include "state/box_store.hpp"
 
@@ -46,6 +47,9 @@ enum class IncludeResult {
   added,         // the user said yes and the Include line was added
   not_included,  // the user said no, now or on an earlier run
 };
+
+// Re-render the managed SSH config from every box in `store` and write it.
+Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files);
 
 // Ask `question`; return true for yes.
 using AskFn = std::function<bool(std::string_view question)>;

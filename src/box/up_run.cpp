@@ -6,7 +6,7 @@
 #include "aws/xml.hpp"
 #include "box/bootstrap.hpp"
 #include "box/known_hosts.hpp"
-#include "box/lifecycle.hpp"
+#include "box/local_files.hpp"
 #include "box/ssh_config.hpp"
 #include "box/tags.hpp"
 #include "box/up.hpp"

@@ -1,0 +1,17 @@
+#pragma once
+// Where gpubox keeps its own files inside the data directory.
+
+#include <filesystem>
+
+namespace gpubox::box {
+
+// gpubox's files in its data directory that the lifecycle keeps in step with the store.
+struct LocalFiles {
+  std::filesystem::path data_dir;
+  // Return the managed SSH config (<data>/ssh_config).
+  std::filesystem::path ssh_config() const { return data_dir / "ssh_config"; }
+  // Return gpubox's known_hosts file (<data>/known_hosts).
+  std::filesystem::path known_hosts() const { return data_dir / "known_hosts"; }
+};
+
+}  // namespace gpubox::box
