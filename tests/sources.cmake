@@ -1,9 +1,9 @@
 target_sources(gpubox_tests PRIVATE
-  box/bootstrap_test.cpp
-  box/onbox_files_test.cpp
-  box/status_test.cpp
-  box/notebook_test.cpp
-  box/byo_test.cpp
+  box/onbox/bootstrap_test.cpp
+  box/onbox/onbox_files_test.cpp
+  box/onbox/status_test.cpp
+  box/access/notebook_test.cpp
+  box/fleet/byo_test.cpp
   aws/client_test.cpp
   aws/errors_test.cpp
   aws/http_curl_test.cpp
@@ -26,19 +26,19 @@ target_sources(gpubox_tests PRIVATE
   state/box_store_test.cpp
   state/launch_ledger_test.cpp
   box/names_test.cpp
-  box/image_test.cpp
-  box/placement_test.cpp
-  box/launch_test.cpp
-  box/wait_test.cpp
-  box/up_test.cpp
-  box/ssh_config_test.cpp
-  box/known_hosts_test.cpp
-  box/caller_ip_test.cpp
-  box/discovery_test.cpp
-  box/lifecycle_test.cpp
-  box/gc_test.cpp
-  box/quota_test.cpp
-  box/cost_test.cpp
+  box/launch/image_test.cpp
+  box/launch/placement_test.cpp
+  box/launch/launch_test.cpp
+  box/launch/wait_test.cpp
+  box/launch/up_test.cpp
+  box/access/ssh_config_test.cpp
+  box/access/known_hosts_test.cpp
+  box/access/caller_ip_test.cpp
+  box/fleet/discovery_test.cpp
+  box/fleet/lifecycle_test.cpp
+  box/fleet/gc_test.cpp
+  box/launch/quota_test.cpp
+  box/money/cost_test.cpp
   catalog/refresh_test.cpp
   aws/xml_test.cpp
   aws/ec2_catalog_test.cpp

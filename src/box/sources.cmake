@@ -1,30 +1,30 @@
 target_sources(gpubox_lib PRIVATE
-  src/box/bootstrap.cpp
-  src/box/image.cpp
-  src/box/placement.cpp
-  src/box/launch.cpp
-  src/box/wait.cpp
-  src/box/up.cpp
-  src/box/up_plan.cpp
-  src/box/up_run.cpp
-  src/box/onbox_files.cpp
-  src/box/status.cpp
-  src/box/notebook.cpp
-  src/box/check.cpp
-  src/box/byo.cpp
-  src/box/caller_ip.cpp
-  src/box/known_hosts.cpp
+  src/box/onbox/bootstrap.cpp
+  src/box/launch/image.cpp
+  src/box/launch/placement.cpp
+  src/box/launch/launch.cpp
+  src/box/launch/wait.cpp
+  src/box/launch/up.cpp
+  src/box/launch/up_plan.cpp
+  src/box/launch/up_run.cpp
+  src/box/onbox/onbox_files.cpp
+  src/box/onbox/status.cpp
+  src/box/access/notebook.cpp
+  src/box/onbox/check.cpp
+  src/box/fleet/byo.cpp
+  src/box/access/caller_ip.cpp
+  src/box/access/known_hosts.cpp
   src/box/names.cpp
-  src/box/ssh_config.cpp
-  src/box/ssh_include.cpp
-  src/box/quota.cpp
-  src/box/quota_cache.cpp
-  src/box/cost.cpp
-  src/box/catalog_refresh.cpp
-  src/box/discovery.cpp
-  src/box/lifecycle.cpp
-  src/box/lifecycle_down.cpp
-  src/box/gc.cpp
+  src/box/access/ssh_config.cpp
+  src/box/access/ssh_include.cpp
+  src/box/launch/quota.cpp
+  src/box/launch/quota_cache.cpp
+  src/box/money/cost.cpp
+  src/box/money/catalog_refresh.cpp
+  src/box/fleet/discovery.cpp
+  src/box/fleet/lifecycle.cpp
+  src/box/fleet/lifecycle_down.cpp
+  src/box/fleet/gc.cpp
 )
 # The onbox/ scripts, embedded as generated C++ (cmake/embed.cmake).
 include(${PROJECT_SOURCE_DIR}/cmake/embed.cmake)

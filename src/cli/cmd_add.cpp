@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "box/byo.hpp"
-#include "box/lifecycle.hpp"
+#include "box/fleet/byo.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
 

@@ -5,7 +5,7 @@
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
-#include "box/catalog_refresh.hpp"
+#include "box/money/catalog_refresh.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/refresh.hpp"
 #include "cli/app.hpp"

@@ -5,9 +5,9 @@
 #include <memory>
 #include <ostream>
 
-#include "box/byo.hpp"
-#include "box/check.hpp"
-#include "box/lifecycle.hpp"
+#include "box/fleet/byo.hpp"
+#include "box/onbox/check.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 

@@ -6,7 +6,7 @@
 #include "aws/ec2_instances.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
-#include "box/cost.hpp"
+#include "box/money/cost.hpp"
 #include "box/tags.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"

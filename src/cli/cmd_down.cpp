@@ -10,7 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "aws/settings.hpp"
-#include "box/lifecycle.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
 #include "core/strings.hpp"
 #include "state/box_store.hpp"

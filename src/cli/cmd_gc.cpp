@@ -10,7 +10,7 @@
 
 #include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
-#include "box/gc.hpp"
+#include "box/fleet/gc.hpp"
 #include "cli/app.hpp"
 #include "core/strings.hpp"
 

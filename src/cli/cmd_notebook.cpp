@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "box/byo.hpp"
-#include "box/lifecycle.hpp"
-#include "box/notebook.hpp"
+#include "box/fleet/byo.hpp"
+#include "box/fleet/lifecycle.hpp"
+#include "box/access/notebook.hpp"
 #include "cli/app.hpp"
 
 namespace gpubox::cli {

@@ -3,7 +3,7 @@
 
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
-#include "box/quota.hpp"
+#include "box/launch/quota.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "core/paths.hpp"

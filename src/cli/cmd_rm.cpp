@@ -3,8 +3,8 @@
 #include <memory>
 #include <ostream>
 
-#include "box/byo.hpp"
-#include "box/lifecycle.hpp"
+#include "box/fleet/byo.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
 #include "remote/ssh.hpp"

@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "box/caller_ip.hpp"
-#include "box/lifecycle.hpp"
+#include "box/access/caller_ip.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "box/caller_ip.hpp"
-#include "box/lifecycle.hpp"
+#include "box/access/caller_ip.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
 
 namespace gpubox::cli {

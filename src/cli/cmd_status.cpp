@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "box/byo.hpp"
-#include "box/lifecycle.hpp"
-#include "box/status.hpp"
+#include "box/fleet/byo.hpp"
+#include "box/fleet/lifecycle.hpp"
+#include "box/onbox/status.hpp"
 #include "cli/app.hpp"
 #include "state/box_store.hpp"
 

@@ -1,6 +1,6 @@
 #include "cli/deps.hpp"
 
-#include "box/lifecycle.hpp"
+#include "box/fleet/lifecycle.hpp"
 #include "remote/ssh.hpp"
 
 namespace gpubox::cli {

@@ -1,7 +1,7 @@
 #pragma once
 // Dependency bundles that several commands hand to box/ functions, built from Env in one place.
 
-#include "box/byo.hpp"
+#include "box/fleet/byo.hpp"
 #include "cli/env.hpp"
 #include "core/error.hpp"
 

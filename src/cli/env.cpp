@@ -11,7 +11,7 @@
 #include "aws/endpoints.hpp"
 #include "aws/service.hpp"
 #include "aws/settings.hpp"
-#include "box/caller_ip.hpp"
+#include "box/access/caller_ip.hpp"
 #include "catalog/catalog.hpp"
 #include "core/paths.hpp"
 #include "remote/ssh.hpp"

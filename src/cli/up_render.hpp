@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "box/up.hpp"
+#include "box/launch/up.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/env.hpp"
 

@@ -1,0 +1,277 @@
+#include "box/access/notebook.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "box/onbox/bootstrap.hpp"
+#include "box/onbox/status.hpp"
+#include "core/crypto.hpp"
+#include "core/paths.hpp"
+#include "core/strings.hpp"
+
+namespace gpubox::box {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ssh adds a 17-character suffix to the control path while it binds it, and sockaddr_un holds
+// 108 bytes: longer data directories get their sockets in a private directory under /tmp.
+constexpr size_t k_max_socket_path = 88;
+
+fs::path tunnel_state_file(const fs::path& data_dir, std::string_view name) {
+  return data_dir / "run" / (std::string(name) + ".tunnel.json");
+}
+
+void say(const NotebookDeps& deps, const std::string& text) {
+  if (deps.progress) {
+    deps.progress(text);
+  }
+}
+
+bool wait_for_jupyter(const NotebookDeps& deps, int port, std::string_view token,
+                      std::chrono::seconds timeout) {
+  auto deadline = deps.clock.now() + timeout;
+  while (true) {
+    if (jupyter_answers(deps.http, port, token)) {
+      return true;
+    }
+    if (deps.clock.now() >= deadline) {
+      return false;
+    }
+    deps.clock.sleep_for(std::chrono::seconds(1));
+  }
+}
+
+Result<int> open_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
+                        const fs::path& socket, int remote_port) {
+  int local = req.local_port;
+  if (local == 0) {
+    GPUBOX_TRY_ASSIGN(port, free_local_port());
+    local = port;
+  }
+  RunOptions options;
+  options.timeout = std::chrono::seconds(40);
+  GPUBOX_TRY_ASSIGN(result, deps.runner.run(tunnel_argv(req.target, socket, local, remote_port),
+                                            options));
+  if (result.exit_code != 0) {
+    Error e;
+    e.kind = ErrorKind::network;
+    e.message = fmt::format("could not open the tunnel 127.0.0.1:{} -> {}:127.0.0.1:{}: {}", local,
+                            req.box.name, remote_port, trim(result.stderr_text));
+    e.hint = req.local_port != 0 ? "is the port in use? pick another with --port"
+                                 : "check `gpubox ssh " + req.box.name + "` works";
+    return fail(std::move(e));
+  }
+  nlohmann::json state{{"local_port", local}, {"remote_port", remote_port}};
+  if (auto w = write_file_atomic(tunnel_state_file(deps.data_dir, req.box.name), state.dump(), 0600);
+      !w) {
+    return fail(w.error());
+  }
+  return local;
+}
+
+// Return the session of a detached tunnel that still reaches Jupyter, if there is one.
+std::optional<NotebookSession> reuse_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
+                                            const fs::path& socket) {
+  if (!fs::exists(socket) || !tunnel_alive(deps.runner, req.target, socket)) {
+    return std::nullopt;
+  }
+  auto text = read_file(tunnel_state_file(deps.data_dir, req.box.name));
+  auto state = nlohmann::json::parse(text.value_or(""), nullptr, false);
+  int port = state.is_object() ? state.value("local_port", 0) : 0;
+  if (port > 0 && (req.local_port == 0 || req.local_port == port) &&
+      jupyter_answers(deps.http, port, req.token)) {
+    return NotebookSession{port, state.value("remote_port", 0), notebook_url(port, req.token), true,
+                           false};
+  }
+  (void)close_tunnel(deps.runner, req.target, socket);
+  return std::nullopt;
+}
+
+// Run the bootstrap with the box's settings, keeping the Jupyter port it already uses.
+Result<void> bootstrap(const NotebookDeps& deps, const NotebookRequest& req, int remote_port) {
+  say(deps, "running gpubox's bootstrap on " + req.box.name + " (Jupyter on 127.0.0.1, watchdog)");
+  BootstrapOptions options = bootstrap_options_for(req.box, req.token);
+  if (remote_port > 0) {
+    options.jupyter_port = remote_port;
+  }
+  return run_bootstrap(deps.runner, req.target, options, req.box.kind == state::BoxKind::aws);
+}
+
+}  // namespace
+
+SignalWaiter::SignalWaiter() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+SignalWaiter::~SignalWaiter() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+bool SignalWaiter::wait(std::chrono::seconds timeout) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  timespec ts{static_cast<time_t>(timeout.count()), 0};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+std::string notebook_url(int port, std::string_view token) {
+  return fmt::format("http://127.0.0.1:{}/?token={}", port, token);
+}
+
+fs::path tunnel_socket(const fs::path& data_dir, std::string_view name) {
+  fs::path socket = data_dir / "run" / (std::string(name) + ".tunnel");
+  if (socket.string().size() <= k_max_socket_path) {
+    return socket;
+  }
+  std::string key = sha256_hex(data_dir.string()).substr(0, 12);
+  return fs::path("/tmp") / fmt::format("gpubox-{}", ::getuid()) / (key + "-" + std::string(name));
+}
+
+Result<int> free_local_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return fail(ErrorKind::internal, "cannot create a socket");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  if (port <= 0) {
+    return fail(ErrorKind::internal, "no free local port on 127.0.0.1");
+  }
+  return port;
+}
+
+std::vector<std::string> tunnel_argv(const remote::SshTarget& target, const fs::path& socket,
+                                     int local_port, int remote_port) {
+  return remote::ssh_argv(
+      target,
+      {"-M", "-S", socket.string(), "-f", "-N", "-o", "BatchMode=yes", "-o",
+       "ExitOnForwardFailure=yes", "-L",
+       fmt::format("127.0.0.1:{}:127.0.0.1:{}", local_port, remote_port)},
+      {});
+}
+
+bool tunnel_alive(ProcessRunner& runner, const remote::SshTarget& target, const fs::path& socket) {
+  RunOptions options;
+  options.timeout = std::chrono::seconds(10);
+  auto r = runner.run(remote::ssh_argv(target, {"-S", socket.string(), "-O", "check"}, {}), options);
+  return r && r->exit_code == 0;
+}
+
+Result<bool> close_tunnel(ProcessRunner& runner, const remote::SshTarget& target,
+                          const fs::path& socket) {
+  if (!fs::exists(socket)) {
+    return false;
+  }
+  RunOptions options;
+  options.timeout = std::chrono::seconds(10);
+  GPUBOX_TRY_ASSIGN(r, runner.run(remote::ssh_argv(target, {"-S", socket.string(), "-O", "exit"}, {}),
+                                  options));
+  std::error_code ec;
+  fs::remove(socket, ec);  // a dead master leaves its socket behind
+  return r.exit_code == 0;
+}
+
+bool jupyter_answers(aws::HttpClient& http, int port, std::string_view token) {
+  aws::HttpRequest request;
+  request.method = "GET";
+  request.url = fmt::format("http://127.0.0.1:{}/api/status", port);
+  request.headers.emplace_back("Authorization", "token " + std::string(token));
+  auto response = http.send(request);
+  return response && response->status == 200;
+}
+
+Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const NotebookRequest& req) {
+  fs::path socket = tunnel_socket(deps.data_dir, req.box.name);
+  if (auto made = ensure_private_dir(socket.parent_path()); !made) {
+    return fail(made.error());
+  }
+  if (auto reused = reuse_tunnel(deps, req, socket)) {
+    return *reused;
+  }
+  NotebookSession session;
+  auto state = fetch_remote_state(deps.runner, req.target);
+  if (!state && state.error().kind == ErrorKind::not_found) {
+    if (auto ran = bootstrap(deps, req, 0); !ran) {
+      return fail(ran.error());
+    }
+    session.bootstrapped = true;
+    state = fetch_remote_state(deps.runner, req.target);
+  }
+  if (!state) {
+    return fail(state.error());
+  }
+  session.remote_port = jupyter_port(*state);
+  GPUBOX_TRY_ASSIGN(local, open_tunnel(deps, req, socket, session.remote_port));
+  session.local_port = local;
+  session.url = notebook_url(local, req.token);
+  if (wait_for_jupyter(deps, local, req.token, std::chrono::seconds(20))) {
+    return session;
+  }
+  if (!session.bootstrapped) {
+    // Jupyter is down (or has another token): the bootstrap restarts it with ours.
+    if (auto ran = bootstrap(deps, req, session.remote_port); !ran) {
+      (void)close_tunnel(deps.runner, req.target, socket);
+      return fail(ran.error());
+    }
+    session.bootstrapped = true;
+    if (wait_for_jupyter(deps, local, req.token, std::chrono::seconds(90))) {
+      return session;
+    }
+  }
+  (void)close_tunnel(deps.runner, req.target, socket);
+  Error e;
+  e.kind = ErrorKind::remote;
+  e.message = "Jupyter does not answer on " + req.box.name + " through the tunnel";
+  e.hint = "look at ~/.gpubox/log/jupyter.log (or /opt/gpubox/log) on the box: gpubox ssh " +
+           req.box.name;
+  return fail(std::move(e));
+}
+
+Result<void> hold_tunnel(ProcessRunner& runner, InterruptWaiter& waiter,
+                         const remote::SshTarget& target, const fs::path& socket) {
+  while (!waiter.wait(std::chrono::seconds(5))) {
+    if (!tunnel_alive(runner, target, socket)) {
+      return fail(ErrorKind::network, "the tunnel to " + target.name + " closed");
+    }
+  }
+  if (auto closed = close_tunnel(runner, target, socket); !closed) {
+    return fail(closed.error());
+  }
+  return {};
+}
+
+std::vector<std::string> browser_argv(std::string_view browser_env, std::string_view url) {
+  // $BROWSER may list several commands separated by ':'; the first is used.
+  std::string browser(trim(browser_env.substr(0, browser_env.find(':'))));
+  return {browser.empty() ? "xdg-open" : browser, std::string(url)};
+}
+
+}  // namespace gpubox::box

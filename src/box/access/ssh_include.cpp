@@ -1,0 +1,146 @@
+// ensure_include: the one edit gpubox makes to the user's ~/.ssh/config.
+
+#include <sys/stat.h>
+
+#include <system_error>
+
+#include "box/access/ssh_config.hpp"
+#include "core/paths.hpp"
+#include "core/strings.hpp"
+
+namespace gpubox::box {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Split an ssh_config line into keyword and arguments ("Include=a b" and "Include a b" alike),
+// dropping surrounding double quotes from each argument.
+std::vector<std::string> config_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::string current;
+  bool in_quotes = false;
+  bool first = true;
+  for (char c : line) {
+    bool sep = (c == ' ' || c == '\t' || (first && c == '=')) && !in_quotes;
+    if (c == '"') {
+      in_quotes = !in_quotes;
+    } else if (sep) {
+      if (!current.empty()) {
+        words.push_back(std::move(current));
+        current.clear();
+        first = false;
+      }
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) {
+    words.push_back(std::move(current));
+  }
+  return words;
+}
+
+// Mode bits of `path`, or `fallback` when it does not exist.
+mode_t mode_of(const fs::path& path, mode_t fallback) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return fallback;
+  }
+  return st.st_mode & 07777;
+}
+
+Result<void> add_include_line(const fs::path& ssh_config, const fs::path& managed) {
+  if (auto r = ensure_private_dir(ssh_config.parent_path()); !r) {
+    return r;
+  }
+  // Write through a symlinked config (dotfile managers) instead of replacing the link.
+  std::error_code ec;
+  fs::path target = ssh_config;
+  if (fs::is_symlink(fs::symlink_status(ssh_config, ec))) {
+    target = fs::weakly_canonical(ssh_config, ec);
+    if (ec) {
+      return fail(ErrorKind::state,
+                  "cannot resolve " + ssh_config.string() + ": " + ec.message());
+    }
+  }
+  std::string existing;
+  if (fs::exists(target, ec)) {
+    GPUBOX_TRY_ASSIGN(text, read_file(target));
+    existing = std::move(text);
+  }
+  std::string managed_text = managed.string();
+  if (managed_text.find_first_of(" \t") != std::string::npos) {
+    managed_text = "\"" + managed_text + "\"";
+  }
+  std::string updated = "Include " + managed_text + "\n" + existing;
+  return write_file_atomic(target, updated, mode_of(target, 0600));
+}
+
+Result<void> record_answer(const fs::path& answer_file, bool yes) {
+  if (answer_file.has_parent_path()) {
+    if (auto r = ensure_private_dir(answer_file.parent_path()); !r) {
+      return r;
+    }
+  }
+  return write_file_atomic(answer_file, yes ? "yes\n" : "no\n", 0600);
+}
+
+}  // namespace
+
+bool includes_managed(std::string_view config_text, const fs::path& managed,
+                      const fs::path& home) {
+  std::string plain = managed.lexically_normal().string();
+  std::string tilde;
+  fs::path rel = managed.lexically_normal().lexically_relative(home.lexically_normal());
+  if (!home.empty() && !rel.empty() && *rel.begin() != "..") {
+    tilde = "~/" + rel.string();
+  }
+  for (const std::string& line : split(config_text, '\n')) {
+    std::vector<std::string> words = config_words(trim(line));
+    if (words.empty() || words.front().starts_with('#')) {
+      continue;
+    }
+    if (iequals(words.front(), "host") || iequals(words.front(), "match")) {
+      return false;  // an Include below here only applies inside that block
+    }
+    if (!iequals(words.front(), "include")) {
+      continue;
+    }
+    for (size_t i = 1; i < words.size(); ++i) {
+      if (words[i] == plain || (!tilde.empty() && words[i] == tilde)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Result<IncludeResult> ensure_include(const fs::path& ssh_config, const fs::path& managed,
+                                     const fs::path& answer_file, const AskFn& ask) {
+  std::error_code ec;
+  fs::path home = ssh_config.parent_path().parent_path();
+  if (fs::exists(ssh_config, ec)) {
+    GPUBOX_TRY_ASSIGN(text, read_file(ssh_config));
+    if (includes_managed(text, managed, home)) {
+      return IncludeResult::present;
+    }
+  }
+  if (fs::exists(answer_file, ec)) {
+    // Asked before: a "no" stands, and so does a user removing the line after a "yes".
+    return IncludeResult::not_included;
+  }
+  bool yes = ask("Add `Include " + managed.string() + "` to the top of " + ssh_config.string() +
+                 " so that `ssh <box>` works?");
+  if (yes) {
+    if (auto r = add_include_line(ssh_config, managed); !r) {
+      return fail(r.error());
+    }
+  }
+  if (auto r = record_answer(answer_file, yes); !r) {
+    return fail(r.error());
+  }
+  return yes ? IncludeResult::added : IncludeResult::not_included;
+}
+
+}  // namespace gpubox::box

@@ -1,0 +1,200 @@
+#include "box/fleet/byo.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "box/onbox/bootstrap.hpp"
+#include "box/access/known_hosts.hpp"
+#include "box/names.hpp"
+#include "box/access/notebook.hpp"
+#include "box/onbox/onbox_files.hpp"
+#include "core/strings.hpp"
+
+namespace gpubox::box {
+namespace {
+
+namespace fs = std::filesystem;
+
+Error url_error(std::string_view url, std::string_view why) {
+  Error e;
+  e.kind = ErrorKind::invalid_input;
+  e.message = fmt::format("invalid machine address '{}': {}", url, why);
+  e.hint = "write it as ssh://user@host or ssh://user@host:port";
+  return e;
+}
+
+void say(const ByoDeps& deps, const std::string& text) {
+  if (deps.progress) {
+    deps.progress(text);
+  }
+}
+
+}  // namespace
+
+Result<SshUrl> parse_ssh_url(std::string_view url) {
+  constexpr std::string_view scheme = "ssh://";
+  if (!url.starts_with(scheme)) {
+    return fail(url_error(url, "it must start with ssh://"));
+  }
+  std::string_view rest = url.substr(scheme.size());
+  if (!rest.empty() && rest.back() == '/') {
+    rest.remove_suffix(1);
+  }
+  auto at = rest.rfind('@');
+  if (at == std::string_view::npos || at == 0) {
+    return fail(url_error(url, "it needs a user (user@host)"));
+  }
+  SshUrl out;
+  out.user = std::string(rest.substr(0, at));
+  std::string_view hostport = rest.substr(at + 1);
+  std::string_view port_text;
+  if (hostport.starts_with("[")) {
+    auto close = hostport.find(']');
+    if (close == std::string_view::npos) {
+      return fail(url_error(url, "an unclosed [ in the host"));
+    }
+    out.host = std::string(hostport.substr(1, close - 1));
+    if (close + 1 < hostport.size()) {
+      if (hostport[close + 1] != ':') {
+        return fail(url_error(url, "unexpected text after the host"));
+      }
+      port_text = hostport.substr(close + 2);
+    }
+  } else {
+    auto colon = hostport.find(':');
+    out.host = std::string(hostport.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = hostport.substr(colon + 1);
+    }
+  }
+  auto bad = [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '@'; };
+  if (out.host.empty() || std::any_of(out.host.begin(), out.host.end(), bad) ||
+      std::any_of(out.user.begin(), out.user.end(), bad) || out.user.starts_with("-") ||
+      out.host.starts_with("-")) {
+    return fail(url_error(url, "the user or host is empty or has odd characters"));
+  }
+  if (!port_text.empty() || hostport.ends_with(":")) {
+    int port = 0;
+    for (char c : port_text) {
+      port = std::isdigit(static_cast<unsigned char>(c)) && port < 100000 ? port * 10 + (c - '0') : -1;
+    }
+    if (port <= 0 || port > 65535) {
+      return fail(url_error(url, "the port must be 1-65535"));
+    }
+    out.port = port;
+  }
+  return out;
+}
+
+Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request) {
+  if (auto valid = validate_name(request.name); !valid) {
+    return fail(valid.error());
+  }
+  GPUBOX_TRY_ASSIGN(existing, deps.store.find_box(request.name));
+  if (existing) {
+    Error e;
+    e.kind = ErrorKind::conflict;
+    e.message = "a box named '" + request.name + "' already exists";
+    e.hint = "pick another name, or `gpubox rm " + request.name + "` first";
+    return fail(std::move(e));
+  }
+  GPUBOX_TRY_ASSIGN(url, parse_ssh_url(request.url));
+  state::Box box;
+  box.name = request.name;
+  box.kind = state::BoxKind::byo;
+  box.state = "unknown";
+  box.ssh_user = url.user;
+  box.ssh_host = url.host;
+  box.ssh_port = url.port;
+  box.key_path = request.key_path.empty() ? "" : fs::absolute(request.key_path).string();
+  box.created_at = deps.clock.now();
+  box.idle_minutes = request.idle_minutes;
+  box.max_hours = request.max_hours;
+  box.jupyter_token_path = jupyter_token_path(deps.data_dir, request.name).string();
+  // The first connection accepts and records the host key (under the box's name); every later
+  // one requires it.
+  GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.known_hosts, deps.policy));
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(box.jupyter_token_path));
+  say(deps, fmt::format("bootstrapping {}@{}:{} (Jupyter on its 127.0.0.1, idle watchdog)",
+                        target.user, target.host, target.port));
+  BootstrapOptions options = bootstrap_options_for(box, token);
+  options.jupyter_port = request.jupyter_port;
+  if (auto ran = run_bootstrap(deps.runner, target, options, false); !ran) {
+    std::error_code ec;
+    fs::remove(box.jupyter_token_path, ec);
+    (void)unpin_host_keys(deps.known_hosts, box.name);
+    return fail(ran.error());
+  }
+  box.host_key_pinned = true;
+  if (auto stored = deps.store.insert_box(box); !stored) {
+    return fail(stored.error());
+  }
+  return box;
+}
+
+Result<void> stop_byo(ProcessRunner& runner, const remote::SshTarget& target) {
+  RunOptions options;
+  options.timeout = std::chrono::minutes(1);
+  // The uploaded copy first, then the installed one (~ expands in assignments).
+  std::string command =
+      "B=~/" + std::string(k_remote_onbox_dir) +
+      "/bootstrap.sh; [ -f \"$B\" ] || B=~/.gpubox/bin/bootstrap.sh; "
+      "[ -f \"$B\" ] || exit 0; bash \"$B\" --stop";
+  GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target, {command}, options));
+  if (result.exit_code != 0) {
+    return fail(ErrorKind::remote, fmt::format("stopping gpubox's services on {} failed: {}",
+                                               target.name, trim(result.stderr_text)));
+  }
+  return {};
+}
+
+Result<void> forget_byo_box(const ByoDeps& deps, std::string_view name) {
+  GPUBOX_TRY_ASSIGN(box, deps.store.get_box(name));
+  if (box.kind != state::BoxKind::byo) {
+    Error e;
+    e.kind = ErrorKind::invalid_input;
+    e.message = fmt::format("{} is an AWS box; `rm` only forgets machines added with `gpubox add`",
+                            name);
+    e.hint = fmt::format("run `gpubox down {}` to terminate it", name);
+    return fail(std::move(e));
+  }
+  if (auto target = remote::target_for(box, deps.known_hosts, deps.policy)) {
+    (void)close_tunnel(deps.runner, *target, tunnel_socket(deps.data_dir, box.name));
+  }
+  std::error_code ec;
+  fs::remove(deps.data_dir / "run" / (box.name + ".tunnel.json"), ec);
+  if (!box.jupyter_token_path.empty()) {
+    fs::remove(box.jupyter_token_path, ec);
+  }
+  if (auto unpinned = unpin_host_keys(deps.known_hosts, box.name); !unpinned) {
+    return fail(unpinned.error());
+  }
+  return deps.store.remove_box(name);
+}
+
+Result<BoxTarget> box_target(state::BoxStore& store, std::string_view name,
+                             const fs::path& data_dir, const fs::path& known_hosts,
+                             const remote::ConnectPolicy& policy) {
+  GPUBOX_TRY_ASSIGN(found, store.find_box(name));
+  if (!found) {
+    Error e;
+    e.kind = ErrorKind::not_found;
+    e.message = fmt::format("no box named '{}'", name);
+    e.hint = "`gpubox ls` lists your boxes; `gpubox add NAME ssh://user@host` adds a machine";
+    return fail(std::move(e));
+  }
+  BoxTarget out;
+  out.box = *found;
+  GPUBOX_TRY_ASSIGN(target, remote::target_for(out.box, known_hosts, policy));
+  out.target = std::move(target);
+  fs::path token_path = out.box.jupyter_token_path.empty()
+                            ? jupyter_token_path(data_dir, out.box.name)
+                            : fs::path(out.box.jupyter_token_path);
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));
+  out.token = std::move(token);
+  return out;
+}
+
+}  // namespace gpubox::box

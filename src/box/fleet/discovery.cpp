@@ -1,0 +1,301 @@
+#include "box/fleet/discovery.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "aws/credentials.hpp"
+#include "box/tags.hpp"
+
+namespace gpubox::box {
+namespace {
+
+std::string tag_of(const aws::Instance& instance, std::string_view key) {
+  auto it = instance.tags.find(std::string(key));
+  return it == instance.tags.end() ? "" : it->second;
+}
+
+std::string format_count(double count) {
+  if (std::floor(count) == count) {
+    return fmt::format("{}", static_cast<long long>(count));
+  }
+  return fmt::format("{:g}", count);
+}
+
+// Return the stored box's instance in `scan`: the same instance ID, else the first unclaimed
+// instance tagged with its name (the ID changes when a box was relaunched elsewhere).
+const aws::Instance* find_instance(const RegionInstances& scan, const state::Box& box,
+                                   const std::set<std::string>& claimed) {
+  for (const auto& inst : scan.instances) {
+    if (!box.instance_id.empty() && inst.id == box.instance_id) {
+      return &inst;
+    }
+  }
+  for (const auto& inst : scan.instances) {
+    if (!claimed.contains(inst.id) && tag_of(inst, k_tag_box) == box.name) {
+      return &inst;
+    }
+  }
+  return nullptr;
+}
+
+// Copy what the cloud knows about `inst` into `view.box`; set `changed` when anything differs.
+void apply_instance(BoxView& view, const aws::Instance& inst, std::string_view region,
+                    const catalog::Catalog* catalog) {
+  state::Box& b = view.box;
+  const state::Box before = b;
+  if (b.ssh_host.empty() || b.ssh_host == b.public_ip) {
+    b.ssh_host = inst.public_ip;
+  }
+  b.region = std::string(region);
+  b.state = inst.state;
+  b.public_ip = inst.public_ip;
+  b.zone = inst.zone;
+  b.instance_id = inst.id;
+  b.instance_type = inst.type;
+  b.spot = inst.lifecycle == "spot";
+  if (b.gpu_summary.empty() || b.price_per_hour_usd == 0) {
+    TypeInfo info = type_info(catalog, b.instance_type, b.region, b.spot);
+    b.gpu_summary = b.gpu_summary.empty() ? info.gpu_summary : b.gpu_summary;
+    b.price_per_hour_usd = b.price_per_hour_usd == 0 ? info.price_per_hour_usd : b.price_per_hour_usd;
+  }
+  view.instance = inst;
+  view.changed = b.state != before.state || b.public_ip != before.public_ip ||
+                 b.zone != before.zone || b.instance_id != before.instance_id ||
+                 b.instance_type != before.instance_type || b.ssh_host != before.ssh_host ||
+                 b.region != before.region || b.gpu_summary != before.gpu_summary ||
+                 b.price_per_hour_usd != before.price_per_hour_usd || b.spot != before.spot;
+}
+
+void mark_gone(BoxView& view) {
+  state::Box& b = view.box;
+  view.gone = true;
+  view.changed = b.state != k_state_gone || !b.public_ip.empty();
+  if (b.ssh_host == b.public_ip) {
+    b.ssh_host.clear();
+  }
+  b.state = std::string(k_state_gone);
+  b.public_ip.clear();
+}
+
+// Handle a live instance no stored box claimed: adopt it, move a gone box onto it, or report it
+// as a duplicate of a name the store already maps to another live instance.
+void place_unclaimed(std::vector<BoxView>& views, const aws::Instance& inst,
+                     const std::string& region, const catalog::Catalog* catalog, TimePoint now) {
+  const std::string name = tag_of(inst, k_tag_box);
+  auto same = std::find_if(views.begin(), views.end(), [&](const BoxView& v) {
+    return v.box.name == name && !v.duplicate;
+  });
+  if (same == views.end()) {
+    BoxView v;
+    v.box = box_from_instance(inst, region, catalog, now);
+    v.instance = inst;
+    v.adopted = true;
+    views.push_back(std::move(v));
+  } else if (same->gone) {
+    same->gone = false;
+    apply_instance(*same, inst, region, catalog);
+    same->changed = true;
+  } else {
+    BoxView v;
+    v.box = box_from_instance(inst, region, catalog, now);
+    v.instance = inst;
+    v.duplicate = true;
+    views.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& live_instance_states() {
+  static const std::vector<std::string> k_states{"pending", "running", "stopping", "stopped"};
+  return k_states;
+}
+
+void for_each_region_parallel(const std::vector<std::string>& regions,
+                              const std::function<void(size_t, const std::string&)>& fn) {
+  std::vector<std::thread> threads;
+  threads.reserve(regions.size());
+  for (size_t i = 0; i < regions.size(); ++i) {
+    threads.emplace_back([&fn, &regions, i] { fn(i, regions[i]); });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+}
+
+std::vector<RegionInstances> scan_instances(aws::AwsClient& client,
+                                            const std::vector<std::string>& regions) {
+  std::vector<RegionInstances> out(regions.size());
+  for_each_region_parallel(regions, [&](size_t i, const std::string& region) {
+    aws::DescribeInstancesInput in;
+    in.filters = {{"tag-key", {std::string(k_tag_box)}},
+                  {"instance-state-name", live_instance_states()}};
+    out[i].region = region;
+    auto page = aws::describe_instances(client, region, in);
+    if (!page) {
+      out[i].error = page.error();
+      return;
+    }
+    out[i].instances = std::move(page->instances);
+  });
+  return out;
+}
+
+TypeInfo type_info(const catalog::Catalog* catalog, std::string_view instance_type,
+                   std::string_view region, bool spot) {
+  TypeInfo info;
+  if (catalog == nullptr) {
+    return info;
+  }
+  if (const auto* spec = catalog->find_type(instance_type); spec != nullptr && spec->gpu_count > 0) {
+    info.gpu_summary = fmt::format("{}x {} {}GiB", format_count(spec->gpu_count), spec->gpu,
+                                   format_count(spec->gpu_memory_gib));
+  }
+  if (const auto* price = catalog->find_price(instance_type, region)) {
+    if (spot && price->spot_usd) {
+      info.price_per_hour_usd = *price->spot_usd;
+    } else if (price->on_demand_usd) {
+      info.price_per_hour_usd = *price->on_demand_usd;
+    }
+  }
+  return info;
+}
+
+state::Box box_from_instance(const aws::Instance& instance, std::string_view region,
+                             const catalog::Catalog* catalog, TimePoint now) {
+  state::Box b;
+  b.name = tag_of(instance, k_tag_box);
+  b.kind = state::BoxKind::aws;
+  b.ssh_user = "ubuntu";  // the DLAMIs gpubox launches are Ubuntu
+  b.key_name = instance.key_name;
+  b.ami_id = instance.image_id;
+  for (const auto& g : instance.security_groups) {
+    if (b.security_group_id.empty() || g.name == resource_name(b.name)) {
+      b.security_group_id = g.id;
+    }
+  }
+  auto created = aws::parse_iso8601(tag_of(instance, k_tag_created));
+  b.created_at = created ? *created : instance.launch_time.value_or(now);
+  BoxView view;
+  view.box = std::move(b);
+  apply_instance(view, instance, region, catalog);
+  return view.box;
+}
+
+std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
+                                 const std::vector<RegionInstances>& scans,
+                                 const catalog::Catalog* catalog, TimePoint now) {
+  std::map<std::string, const RegionInstances*> by_region;
+  for (const auto& scan : scans) {
+    by_region[scan.region] = &scan;
+  }
+  std::set<std::string> claimed;
+  std::vector<BoxView> views;
+  for (const auto& s : stored) {
+    BoxView v;
+    v.box = s;
+    auto it = by_region.find(s.region);
+    if (s.kind == state::BoxKind::aws && it != by_region.end()) {
+      if (it->second->error) {
+        v.unknown = true;
+      } else if (const auto* inst = find_instance(*it->second, s, claimed)) {
+        claimed.insert(inst->id);
+        apply_instance(v, *inst, s.region, catalog);
+      } else {
+        mark_gone(v);
+      }
+    }
+    views.push_back(std::move(v));
+  }
+  for (const auto& scan : scans) {
+    for (const auto& inst : scan.instances) {
+      if (!claimed.contains(inst.id) && !tag_of(inst, k_tag_box).empty()) {
+        claimed.insert(inst.id);
+        place_unclaimed(views, inst, scan.region, catalog, now);
+      }
+    }
+  }
+  std::stable_sort(views.begin(), views.end(), [](const BoxView& a, const BoxView& b) {
+    return std::tie(a.box.name, a.duplicate) < std::tie(b.box.name, b.duplicate);
+  });
+  return views;
+}
+
+std::optional<TimePoint> running_since(const std::vector<state::LedgerEntry>& ledger) {
+  std::optional<TimePoint> since;
+  for (const auto& e : ledger) {
+    if (e.state == "pending" || e.state == "running") {
+      since = since.value_or(e.at);
+    } else {
+      since.reset();
+    }
+  }
+  return since;
+}
+
+BoxCost view_cost(const BoxView& view, const std::vector<state::LedgerEntry>& ledger,
+                  TimePoint now) {
+  const state::Box& b = view.box;
+  const bool estimate = view.adopted || view.duplicate || ledger.empty();
+  if (estimate) {
+    TimePoint launched = view.instance && view.instance->launch_time
+                             ? *view.instance->launch_time
+                             : b.created_at;
+    return estimate_from_launch(launched, b.state, b.price_per_hour_usd, now, b.disk_gb, b.region);
+  }
+  std::optional<TimePoint> since;
+  if (b.created_at != TimePoint{}) {
+    since = b.created_at;
+  }
+  return cost_from_ledger(ledger, now, since, b.disk_gb, b.region);
+}
+
+Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> regions) {
+  GPUBOX_TRY_ASSIGN(stored, deps.store.list_boxes());
+  for (const auto& b : stored) {
+    if (b.kind == state::BoxKind::aws && !b.region.empty()) {
+      regions.push_back(b.region);
+    }
+  }
+  std::sort(regions.begin(), regions.end());
+  regions.erase(std::unique(regions.begin(), regions.end()), regions.end());
+  Discovery d;
+  d.regions = regions;
+  auto scans = scan_instances(deps.client, regions);
+  const TimePoint now = deps.clock.now();
+  d.views = merge_views(stored, scans, deps.catalog, now);
+  for (auto& scan : scans) {
+    if (scan.error) {
+      d.failed.push_back(std::move(scan));
+    }
+  }
+  for (const auto& v : d.views) {
+    if (v.duplicate) {
+      continue;
+    }
+    if (v.adopted) {
+      if (auto r = deps.store.insert_box(v.box); !r) {
+        return fail(r.error());
+      }
+    } else if (v.changed) {
+      if (auto r = deps.store.update_box(v.box); !r) {
+        return fail(r.error());
+      }
+    }
+    if (v.instance || (v.gone && v.changed)) {
+      state::LedgerEntry e{v.box.name, v.box.instance_id, v.gone ? "terminated" : v.box.state,
+                           now, v.box.price_per_hour_usd};
+      if (auto r = deps.store.record_state_change(e); !r) {
+        return fail(r.error());
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace gpubox::box

@@ -1,0 +1,196 @@
+#include "box/fleet/gc.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "box/fleet/discovery.hpp"
+#include "box/tags.hpp"
+
+namespace gpubox::box {
+namespace {
+
+std::string box_tag(const aws::Tags& tags) {
+  auto it = tags.find(std::string(k_tag_box));
+  return it == tags.end() ? "" : it->second;
+}
+
+std::vector<aws::Filter> tagged() { return {{"tag-key", {std::string(k_tag_box)}}}; }
+
+Result<void> read_inventory(aws::AwsClient& client, RegionInventory& inv) {
+  aws::DescribeInstancesInput di;
+  di.filters = tagged();
+  di.filters.push_back({"instance-state-name", live_instance_states()});
+  GPUBOX_TRY_ASSIGN(instances, aws::describe_instances(client, inv.region, di));
+  inv.instances = std::move(instances.instances);
+  aws::DescribeSecurityGroupsInput dg;
+  dg.filters = tagged();
+  GPUBOX_TRY_ASSIGN(groups, aws::describe_security_groups(client, inv.region, dg));
+  inv.groups = std::move(groups.groups);
+  aws::DescribeKeyPairsInput dk;
+  dk.filters = tagged();
+  GPUBOX_TRY_ASSIGN(keys, aws::describe_key_pairs(client, inv.region, dk));
+  inv.keys = std::move(keys);
+  aws::DescribeVolumesInput dv;
+  dv.filters = tagged();
+  GPUBOX_TRY_ASSIGN(volumes, aws::describe_volumes(client, inv.region, dv));
+  inv.volumes = std::move(volumes.volumes);
+  return {};
+}
+
+Result<void> remove_one(aws::AwsClient& client, Clock& clock, const Leftover& item,
+                        const RetryPolicy& retry) {
+  if (item.kind == "security-group") {
+    auto r = delete_security_group_with_retry(client, clock, item.region, item.id, retry);
+    return r ? Result<void>{} : fail(r.error());
+  }
+  if (item.kind == "key-pair") {
+    aws::DeleteKeyPairInput in;
+    in.key_name = item.id;
+    auto r = aws::delete_key_pair(client, item.region, in);
+    return r ? Result<void>{} : fail(r.error());
+  }
+  if (item.kind == "volume") {
+    auto r = delete_volume_if_present(client, item.region, item.id);
+    return r ? Result<void>{} : fail(r.error());
+  }
+  return fail(ErrorKind::internal, "gc: unknown leftover kind " + item.kind);
+}
+
+// Remove the leftovers of one region: instances first (their groups and volumes depend on them).
+void remove_region(aws::AwsClient& client, Clock& clock, const std::vector<Leftover>& items,
+                   const WaitPolicy& wait, const RetryPolicy& retry, GcReport& out) {
+  std::vector<std::string> ids;
+  std::vector<Leftover> instances;
+  for (const auto& item : items) {
+    if (item.kind == "instance") {
+      ids.push_back(item.id);
+      instances.push_back(item);
+    }
+  }
+  if (!ids.empty()) {
+    auto r = terminate_and_wait(client, clock, items.front().region, ids, wait);
+    for (const auto& item : instances) {
+      if (r) {
+        out.removed.push_back(item);
+      } else {
+        out.failed.push_back({item, r.error()});
+      }
+    }
+  }
+  for (const auto& item : items) {
+    if (item.kind == "instance") {
+      continue;
+    }
+    if (auto r = remove_one(client, clock, item, retry); r) {
+      out.removed.push_back(item);
+    } else {
+      out.failed.push_back({item, r.error()});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Leftover> select_leftovers(const RegionInventory& inv, const OwnedFn& owned) {
+  std::vector<Leftover> out;
+  auto consider = [&](std::string kind, const std::string& id, const aws::Tags& tags,
+                      std::string detail) {
+    const std::string name = box_tag(tags);
+    if (!tags.contains(std::string(k_tag_box)) || owned(inv.region, name)) {
+      return;
+    }
+    out.push_back({inv.region, std::move(kind), id, name, std::move(detail)});
+  };
+  for (const auto& i : inv.instances) {
+    consider("instance", i.id, i.tags, fmt::format("{} {}", i.state, i.type));
+  }
+  for (const auto& g : inv.groups) {
+    consider("security-group", g.id, g.tags, g.name);
+  }
+  for (const auto& k : inv.keys) {
+    consider("key-pair", k.name, k.tags, k.id);
+  }
+  for (const auto& v : inv.volumes) {
+    consider("volume", v.id, v.tags, fmt::format("{} GiB {}", v.size_gib, v.state));
+  }
+  return out;
+}
+
+Result<OwnedFn> owned_by_store(state::BoxStore& store) {
+  GPUBOX_TRY_ASSIGN(boxes, store.list_boxes());
+  std::set<std::pair<std::string, std::string>> owned;
+  for (const auto& b : boxes) {
+    owned.insert({b.region, b.name});
+  }
+  // A launch in progress owns its group and key before the box is stored.
+  GPUBOX_TRY_ASSIGN(stmt, store.db().prepare(
+                              "SELECT region, name FROM launch_records "
+                              "WHERE status IN ('pending', 'launched')"));
+  while (true) {
+    GPUBOX_TRY_ASSIGN(row, stmt.step());
+    if (!row) {
+      break;
+    }
+    owned.insert({stmt.column_text(0), stmt.column_text(1)});
+  }
+  return OwnedFn([owned = std::move(owned)](std::string_view region, std::string_view name) {
+    return owned.contains({std::string(region), std::string(name)});
+  });
+}
+
+RegionInventory inventory_region(aws::AwsClient& client, const std::string& region) {
+  RegionInventory inv;
+  inv.region = region;
+  if (auto r = read_inventory(client, inv); !r) {
+    inv.error = r.error();
+  }
+  return inv;
+}
+
+Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
+                              const std::vector<std::string>& regions) {
+  GPUBOX_TRY_ASSIGN(owned, owned_by_store(store));
+  std::vector<RegionInventory> inventories(regions.size());
+  for_each_region_parallel(regions, [&](size_t i, const std::string& region) {
+    inventories[i] = inventory_region(client, region);
+  });
+  GcPlan plan;
+  for (auto& inv : inventories) {
+    if (inv.error) {
+      plan.failed.push_back(std::move(inv));
+      continue;
+    }
+    auto items = select_leftovers(inv, owned);
+    plan.leftovers.insert(plan.leftovers.end(), items.begin(), items.end());
+  }
+  return plan;
+}
+
+GcReport remove_leftovers(aws::AwsClient& client, Clock& clock,
+                          const std::vector<Leftover>& leftovers, const WaitPolicy& wait,
+                          const RetryPolicy& retry) {
+  std::map<std::string, std::vector<Leftover>> by_region;
+  for (const auto& item : leftovers) {
+    by_region[item.region].push_back(item);
+  }
+  std::vector<std::string> regions;
+  for (const auto& [region, items] : by_region) {
+    regions.push_back(region);
+  }
+  std::vector<GcReport> reports(regions.size());
+  for_each_region_parallel(regions, [&](size_t i, const std::string& region) {
+    remove_region(client, clock, by_region.at(region), wait, retry, reports[i]);
+  });
+  GcReport out;
+  for (auto& r : reports) {
+    out.removed.insert(out.removed.end(), r.removed.begin(), r.removed.end());
+    out.failed.insert(out.failed.end(), r.failed.begin(), r.failed.end());
+  }
+  return out;
+}
+
+}  // namespace gpubox::box

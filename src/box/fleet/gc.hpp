@@ -1,0 +1,79 @@
+#pragma once
+// Garbage collection: everything tagged gpubox:box that no box in the local store owns
+// (instances of boxes the store forgot, security groups, key pairs, volumes), found in every
+// region in parallel, listed, and removed on request.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/client.hpp"
+#include "aws/ec2_instances.hpp"
+#include "aws/ec2_network.hpp"
+#include "box/fleet/lifecycle.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "state/box_store.hpp"
+
+namespace gpubox::box {
+
+// One tagged resource that no box owns.
+struct Leftover {
+  std::string region;
+  std::string kind;    // "instance", "security-group", "key-pair", "volume"
+  std::string id;      // instance, group or volume ID; key pair name
+  std::string box;     // its gpubox:box tag
+  std::string detail;  // e.g. "running g5.xlarge", "100 GiB available"
+};
+
+// Everything tagged gpubox:box in one region, or why the region could not be read.
+struct RegionInventory {
+  std::string region;
+  std::vector<aws::Instance> instances;  // live states only
+  std::vector<aws::SecurityGroup> groups;
+  std::vector<aws::KeyPair> keys;
+  std::vector<aws::Volume> volumes;
+  std::optional<Error> error;
+};
+
+// Return whether box `name` in `region` is owned (known to the store or being launched).
+using OwnedFn = std::function<bool(std::string_view region, std::string_view name)>;
+
+// Return the resources of `inventory` whose box is not owned, instances first (pure).
+std::vector<Leftover> select_leftovers(const RegionInventory& inventory, const OwnedFn& owned);
+
+// Return an OwnedFn for the boxes and open launches in `store`.
+Result<OwnedFn> owned_by_store(state::BoxStore& store);
+
+// Read everything tagged gpubox:box in `region`.
+RegionInventory inventory_region(aws::AwsClient& client, const std::string& region);
+
+struct GcPlan {
+  std::vector<Leftover> leftovers;
+  std::vector<RegionInventory> failed;  // regions that could not be read
+};
+
+// Inventory `regions` in parallel and select what the store does not own.
+Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
+                              const std::vector<std::string>& regions);
+
+struct GcFailure {
+  Leftover leftover;
+  Error error;
+};
+
+struct GcReport {
+  std::vector<Leftover> removed;
+  std::vector<GcFailure> failed;
+};
+
+// Remove `leftovers` region by region in parallel: terminate instances and wait, then delete
+// security groups (retrying while in use), key pairs and volumes. `clock` must be thread-safe
+// when the leftovers span several regions.
+GcReport remove_leftovers(aws::AwsClient& client, Clock& clock,
+                          const std::vector<Leftover>& leftovers, const WaitPolicy& wait = {},
+                          const RetryPolicy& retry = {});
+
+}  // namespace gpubox::box

@@ -1,0 +1,190 @@
+// `down`: terminate a box and delete everything tagged for it (lifecycle.hpp).
+
+#include <algorithm>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "aws/ec2_network.hpp"
+#include "box/fleet/discovery.hpp"
+#include "box/access/known_hosts.hpp"
+#include "box/fleet/lifecycle.hpp"
+#include "box/tags.hpp"
+
+namespace gpubox::box {
+namespace {
+
+aws::Filter box_tag(std::string_view name) {
+  return {"tag:" + std::string(k_tag_box), {std::string(name)}};
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& value) {
+  if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end()) {
+    list.push_back(value);
+  }
+}
+
+// Return the live instances tagged for `name`, plus the store's instance when it is live.
+Result<std::vector<std::string>> live_instances(aws::AwsClient& client, std::string_view region,
+                                                std::string_view name,
+                                                const std::string& stored_id) {
+  aws::DescribeInstancesInput in;
+  in.filters = {box_tag(name), {"instance-state-name", live_instance_states()}};
+  GPUBOX_TRY_ASSIGN(page, aws::describe_instances(client, region, in));
+  std::vector<std::string> ids;
+  for (const auto& i : page.instances) {
+    add_unique(ids, i.id);
+  }
+  if (!stored_id.empty() && std::find(ids.begin(), ids.end(), stored_id) == ids.end()) {
+    aws::DescribeInstancesInput by_id;
+    by_id.instance_ids = {stored_id};
+    auto one = aws::describe_instances(client, region, by_id);
+    if (!one && one.error().aws_code != "InvalidInstanceID.NotFound") {
+      return fail(one.error());
+    }
+    const auto& live = live_instance_states();
+    for (const auto& i : one ? one->instances : std::vector<aws::Instance>{}) {
+      if (std::find(live.begin(), live.end(), i.state) != live.end()) {
+        add_unique(ids, i.id);
+      }
+    }
+  }
+  return ids;
+}
+
+Result<std::vector<std::string>> tagged_groups(aws::AwsClient& client, std::string_view region,
+                                               std::string_view name, const std::string& stored) {
+  aws::DescribeSecurityGroupsInput in;
+  in.filters = {box_tag(name)};
+  GPUBOX_TRY_ASSIGN(page, aws::describe_security_groups(client, region, in));
+  std::vector<std::string> ids;
+  for (const auto& g : page.groups) {
+    add_unique(ids, g.id);
+  }
+  add_unique(ids, stored);  // deleting an unknown group counts as done
+  return ids;
+}
+
+Result<std::vector<std::string>> tagged_keys(aws::AwsClient& client, std::string_view region,
+                                             std::string_view name, const std::string& stored) {
+  aws::DescribeKeyPairsInput in;
+  in.filters = {box_tag(name)};
+  GPUBOX_TRY_ASSIGN(keys, aws::describe_key_pairs(client, region, in));
+  std::vector<std::string> names;
+  for (const auto& k : keys) {
+    add_unique(names, k.name);
+  }
+  // Only gpubox's own per-box key; never a key the user imported under another name.
+  if (stored == resource_name(name)) {
+    aws::DescribeKeyPairsInput by_name;
+    by_name.key_names = {stored};
+    auto found = aws::describe_key_pairs(client, region, by_name);
+    if (found && !found->empty()) {
+      add_unique(names, stored);
+    }
+  }
+  return names;
+}
+
+Result<void> delete_volumes(const LifecycleDeps& deps, std::string_view region,
+                            std::string_view name, DownReport& rep) {
+  aws::DescribeVolumesInput in;
+  in.filters = {box_tag(name)};
+  GPUBOX_TRY_ASSIGN(page, aws::describe_volumes(deps.client, region, in));
+  for (const auto& v : page.volumes) {
+    if (v.state != "available") {
+      rep.kept_volumes.push_back(v.id);
+      continue;
+    }
+    GPUBOX_TRY_ASSIGN(deleted, delete_volume_if_present(deps.client, region, v.id));
+    if (deleted) {
+      rep.volumes.push_back(v.id);
+    }
+  }
+  return {};
+}
+
+// Remove the saved private key, but only a file gpubox wrote inside its data directory: a key
+// the user brought stays where it is.
+bool remove_key_file(const std::string& key_path, const std::filesystem::path& data_dir) {
+  if (key_path.empty() || data_dir.empty()) {
+    return false;
+  }
+  std::error_code ec;
+  auto key = std::filesystem::weakly_canonical(key_path, ec);
+  auto dir = std::filesystem::weakly_canonical(data_dir, ec);
+  auto rel = key.lexically_relative(dir);
+  if (ec || rel.empty() || rel.native().starts_with("..")) {
+    return false;
+  }
+  bool removed = std::filesystem::remove(key, ec);
+  std::filesystem::remove(key.string() + ".pub", ec);
+  return removed;
+}
+
+Result<void> forget_locally(const LifecycleDeps& deps, std::string_view name,
+                            const DownOptions& options, bool in_store) {
+  if (in_store) {
+    if (auto r = deps.store.remove_box(name); !r && r.error().kind != ErrorKind::not_found) {
+      return r;
+    }
+  } else if (auto r = deps.store.end_launches(name); !r) {
+    return r;
+  }
+  if (auto r = unpin_host_keys(options.files.known_hosts(), name); !r) {
+    return r;
+  }
+  return refresh_ssh_config(deps.store, options.files);
+}
+
+}  // namespace
+
+Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
+                            const DownOptions& options) {
+  GPUBOX_TRY_ASSIGN(stored, deps.store.find_box(name));
+  DownReport rep;
+  rep.was_in_store = stored.has_value();
+  const state::Box box = stored.value_or(state::Box{});
+  rep.region = box.region.empty() ? options.region : box.region;
+  if (rep.was_in_store && box.kind == state::BoxKind::byo) {
+    return fail(ErrorKind::invalid_input,
+                fmt::format("box '{}' is your own machine; gpubox does not terminate it", name));
+  }
+  GPUBOX_TRY_ASSIGN(ids, live_instances(deps.client, rep.region, name, box.instance_id));
+  if (!ids.empty() && deps.progress) {
+    deps.progress(fmt::format("terminating {} in {}", fmt::join(ids, ", "), rep.region));
+  }
+  if (auto r = terminate_and_wait(deps.client, deps.clock, rep.region, ids, options.wait); !r) {
+    return fail(r.error());
+  }
+  rep.terminated = ids;
+  GPUBOX_TRY_ASSIGN(groups, tagged_groups(deps.client, rep.region, name, box.security_group_id));
+  for (const auto& g : groups) {
+    GPUBOX_TRY_ASSIGN(retries, delete_security_group_with_retry(deps.client, deps.clock,
+                                                                rep.region, g, options.retry));
+    rep.security_group_retries += retries;
+    rep.security_groups.push_back(g);
+  }
+  GPUBOX_TRY_ASSIGN(keys, tagged_keys(deps.client, rep.region, name, box.key_name));
+  for (const auto& k : keys) {
+    aws::DeleteKeyPairInput in;
+    in.key_name = k;
+    if (auto r = aws::delete_key_pair(deps.client, rep.region, in); !r) {
+      return fail(r.error());
+    }
+    rep.key_pairs.push_back(k);
+  }
+  if (auto r = delete_volumes(deps, rep.region, name, rep); !r) {
+    return fail(r.error());
+  }
+  rep.key_file_removed = remove_key_file(box.key_path, options.files.data_dir);
+  if (auto r = forget_locally(deps, name, options, rep.was_in_store); !r) {
+    return fail(r.error());
+  }
+  rep.already_gone = !rep.was_in_store && rep.terminated.empty() &&
+                     rep.security_groups.empty() && rep.key_pairs.empty() && rep.volumes.empty();
+  return rep;
+}
+
+}  // namespace gpubox::box

@@ -1,0 +1,335 @@
+#include "box/launch/quota.hpp"
+
+#include "aws/ec2_catalog.hpp"
+#include "aws/ec2_instances.hpp"
+#include "core/log.hpp"
+#include "core/strings.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+#include <future>
+#include <map>
+#include <set>
+
+namespace gpubox::box {
+
+namespace {
+
+constexpr const char* k_standard_on_demand =
+    "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances";
+constexpr const char* k_standard_spot =
+    "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests";
+constexpr const char* k_p_old_spot = "All P4, P3 and P2 Spot Instance Requests";
+
+struct FamilyQuota {
+  std::string_view prefix; // the letters before the generation digit
+  const char* on_demand;
+  const char* spot;
+};
+
+// aws-reference.md 7.1/7.2. Longer prefixes first so "inf" wins over "i" and "dl" over "d".
+constexpr FamilyQuota k_families[] = {
+    {"inf", "Running On-Demand Inf instances", "All Inf Spot Instance Requests"},
+    {"trn", "Running On-Demand Trainium instances", "All Trn Spot Instance Requests"},
+    {"dl", "Running On-Demand DL instances", "All DL Spot Instance Requests"},
+    {"vt", "Running On-Demand G and VT instances", "All G and VT Spot Instance Requests"},
+    {"gr", "Running On-Demand G and VT instances", "All G and VT Spot Instance Requests"},
+    {"g", "Running On-Demand G and VT instances", "All G and VT Spot Instance Requests"},
+    {"f", "Running On-Demand F instances", "All F Spot Instance Requests"},
+    {"x", "Running On-Demand X instances", "All X Spot Instance Requests"},
+    {"im", k_standard_on_demand, k_standard_spot},
+    {"is", k_standard_on_demand, k_standard_spot},
+    {"a", k_standard_on_demand, k_standard_spot},
+    {"c", k_standard_on_demand, k_standard_spot},
+    {"d", k_standard_on_demand, k_standard_spot},
+    {"h", k_standard_on_demand, k_standard_spot},
+    {"i", k_standard_on_demand, k_standard_spot},
+    {"m", k_standard_on_demand, k_standard_spot},
+    {"r", k_standard_on_demand, k_standard_spot},
+    {"t", k_standard_on_demand, k_standard_spot},
+    {"z", k_standard_on_demand, k_standard_spot},
+};
+
+// Split "p4de.24xlarge" into ("p", 4).
+std::pair<std::string, int> family_letters(std::string_view instance_type) {
+  const std::string type = to_lower(instance_type.substr(0, instance_type.find('.')));
+  size_t i = 0;
+  while (i < type.size() && std::isalpha(static_cast<unsigned char>(type[i]))) {
+    ++i;
+  }
+  const int generation =
+      i < type.size() && std::isdigit(static_cast<unsigned char>(type[i])) ? type[i] - '0' : -1;
+  return {type.substr(0, i), generation};
+}
+
+bool is_spot_instance(const aws::Instance& i) {
+  return i.lifecycle == "spot";
+}
+
+// Resolve quota `names` in `region`: GetServiceQuota per cached code, else one ListServiceQuotas
+// whose name -> code pairs are cached for next time.
+Result<std::vector<aws::ServiceQuota>> lookup_quotas(aws::AwsClient& client, const QuotaDeps& deps,
+                                                     std::string_view region,
+                                                     const std::vector<std::string>& names) {
+  if (deps.cache != nullptr) {
+    std::vector<aws::ServiceQuota> found;
+    for (const std::string& name : names) {
+      auto code = deps.cache->code_for(region, name);
+      if (!code) {
+        break;
+      }
+      auto q = aws::get_service_quota(client, region, {"ec2", *code});
+      if (!q && q.error().aws_code != "NoSuchResourceException") {
+        return fail(q.error());
+      }
+      if (!q || (!q->quota_name.empty() && !quota_name_matches(q->quota_name, name))) {
+        deps.cache->forget(region); // AWS renamed or renumbered it: list again
+        break;
+      }
+      found.push_back(std::move(*q));
+    }
+    if (found.size() == names.size()) {
+      return found;
+    }
+  }
+  GPUBOX_TRY_ASSIGN(page, aws::list_service_quotas(client, region, {"ec2", "", 100, ""}));
+  if (deps.cache != nullptr) {
+    if (auto stored = deps.cache->store(region, page.quotas); !stored) {
+      GPUBOX_LOG("quota code cache not written: {}", stored.error().message);
+    }
+  }
+  std::vector<aws::ServiceQuota> found;
+  for (const std::string& name : names) {
+    auto it = std::find_if(page.quotas.begin(), page.quotas.end(),
+                           [&](const auto& q) { return quota_name_matches(q.quota_name, name); });
+    if (it == page.quotas.end()) {
+      return fail(ErrorKind::not_found,
+                  fmt::format("no EC2 quota named \"{}\" in {}", name, region));
+    }
+    found.push_back(*it);
+  }
+  return found;
+}
+
+// Return the vCPUs of every type in `instances` plus `type` itself; DescribeInstanceTypes fills
+// in what the lookup table does not know.
+Result<std::map<std::string, int>> vcpu_table(aws::AwsClient& client, const QuotaDeps& deps,
+                                              std::string_view region,
+                                              const std::vector<aws::Instance>& instances,
+                                              std::string_view type, int type_vcpus) {
+  std::map<std::string, int> table{{std::string(type), type_vcpus}};
+  std::set<std::string> missing;
+  for (const aws::Instance& i : instances) {
+    if (table.contains(i.type)) {
+      continue;
+    }
+    auto v = deps.vcpus_of ? deps.vcpus_of(i.type) : std::nullopt;
+    if (v) {
+      table[i.type] = *v;
+    } else {
+      missing.insert(i.type);
+    }
+  }
+  if (!missing.empty()) {
+    aws::DescribeInstanceTypesInput in;
+    in.instance_types.assign(missing.begin(), missing.end());
+    GPUBOX_TRY_ASSIGN(page, aws::describe_instance_types(client, region, in));
+    for (const aws::InstanceTypeInfo& t : page.types) {
+      table[t.type] = t.vcpus;
+    }
+  }
+  return table;
+}
+
+int used_vcpus(const std::vector<aws::Instance>& instances, const std::map<std::string, int>& vcpus,
+               const std::string& quota_name, bool spot) {
+  int used = 0;
+  for (const aws::Instance& i : instances) {
+    if (is_spot_instance(i) != spot || quota_name_for(i.type, spot) != quota_name) {
+      continue;
+    }
+    auto it = vcpus.find(i.type);
+    used += it == vcpus.end() ? 0 : it->second;
+  }
+  return used;
+}
+
+QuotaCheck make_check(std::string_view region, std::string_view type, bool spot,
+                      const aws::ServiceQuota& q, int used, int needed) {
+  QuotaCheck c;
+  c.region = std::string(region);
+  c.instance_type = std::string(type);
+  c.spot = spot;
+  c.quota_code = q.quota_code;
+  c.quota_name = q.quota_name;
+  c.quota_vcpus = q.value;
+  c.used_vcpus = used;
+  c.needed_vcpus = needed;
+  c.fits = used + needed <= q.value + 1e-9;
+  return c;
+}
+
+// The shared core of check_quota and check_region_quotas: one DescribeInstances, one lookup.
+Result<std::vector<QuotaCheck>> check_markets(aws::AwsClient& client, const QuotaDeps& deps,
+                                              std::string_view region,
+                                              std::string_view instance_type, int type_vcpus,
+                                              const std::vector<bool>& markets, int count) {
+  std::vector<std::string> names;
+  for (bool spot : markets) {
+    auto name = quota_name_for(instance_type, spot);
+    if (!name) {
+      return fail(ErrorKind::invalid_input,
+                  fmt::format("no known {} vCPU quota governs {}", spot ? "spot" : "on-demand",
+                              instance_type));
+    }
+    names.push_back(*name);
+  }
+  GPUBOX_TRY_ASSIGN(quotas, lookup_quotas(client, deps, region, names));
+  aws::DescribeInstancesInput in;
+  in.filters.push_back({"instance-state-name", {"running", "pending"}});
+  GPUBOX_TRY_ASSIGN(page, aws::describe_instances(client, region, in));
+  GPUBOX_TRY_ASSIGN(vcpus,
+                    vcpu_table(client, deps, region, page.instances, instance_type, type_vcpus));
+  std::vector<QuotaCheck> checks;
+  for (size_t k = 0; k < markets.size(); ++k) {
+    const int used = used_vcpus(page.instances, vcpus, names[k], markets[k]);
+    checks.push_back(
+        make_check(region, instance_type, markets[k], quotas[k], used, type_vcpus * count));
+  }
+  return checks;
+}
+
+} // namespace
+
+std::optional<std::string> quota_name_for(std::string_view instance_type, bool spot) {
+  const auto [letters, generation] = family_letters(instance_type);
+  if (letters == "p") {
+    if (!spot) {
+      return "Running On-Demand P instances";
+    }
+    if (generation >= 2 && generation <= 4) {
+      return k_p_old_spot;
+    }
+    if (generation == 5) {
+      return "All P5 Spot Instance Requests";
+    }
+    return std::nullopt; // p6 spot: no quota name documented yet
+  }
+  for (const FamilyQuota& f : k_families) {
+    if (letters == f.prefix) {
+      return std::string(spot ? f.spot : f.on_demand);
+    }
+  }
+  return std::nullopt;
+}
+
+bool quota_name_matches(std::string_view quota_name, std::string_view wanted) {
+  if (iequals(trim(quota_name), trim(wanted))) {
+    return true;
+  }
+  // The P2-P4 spot quota was called "All P Spot Instance Requests" before P5 got its own.
+  return iequals(wanted, k_p_old_spot) && iequals(trim(quota_name), "All P Spot Instance Requests");
+}
+
+Result<QuotaCheck> check_quota(aws::AwsClient& client, std::string_view region,
+                               std::string_view instance_type, int type_vcpus, bool spot,
+                               int count) {
+  return check_quota(client, QuotaDeps{}, region, instance_type, type_vcpus, spot, count);
+}
+
+Result<QuotaCheck> check_quota(aws::AwsClient& client, const QuotaDeps& deps,
+                               std::string_view region, std::string_view instance_type,
+                               int type_vcpus, bool spot, int count) {
+  GPUBOX_TRY_ASSIGN(checks,
+                    check_markets(client, deps, region, instance_type, type_vcpus, {spot}, count));
+  return checks.front();
+}
+
+Result<RegionQuota> check_region_quotas(aws::AwsClient& client, const QuotaDeps& deps,
+                                        std::string_view region, std::string_view instance_type,
+                                        int type_vcpus, int count) {
+  GPUBOX_TRY_ASSIGN(
+      checks, check_markets(client, deps, region, instance_type, type_vcpus, {false, true}, count));
+  RegionQuota r;
+  r.region = std::string(region);
+  r.on_demand = checks[0];
+  r.spot = checks[1];
+  return r;
+}
+
+std::vector<RegionQuota> check_quotas_in_regions(aws::AwsClient& client, const QuotaDeps& deps,
+                                                 const std::vector<std::string>& regions,
+                                                 std::string_view instance_type, int type_vcpus) {
+  std::vector<std::future<Result<RegionQuota>>> pending;
+  for (const std::string& region : regions) {
+    pending.push_back(std::async(std::launch::async, [&, region] {
+      return check_region_quotas(client, deps, region, instance_type, type_vcpus);
+    }));
+  }
+  std::vector<RegionQuota> rows;
+  for (size_t k = 0; k < regions.size(); ++k) {
+    auto r = pending[k].get();
+    if (r) {
+      rows.push_back(std::move(*r));
+    } else {
+      rows.push_back(RegionQuota{regions[k], std::nullopt, std::nullopt, r.error()});
+    }
+  }
+  return rows;
+}
+
+std::string quota_request_command(const QuotaCheck& check, int count) {
+  return fmt::format("gpubox quota request --type {} --region {} --count {}{}", check.instance_type,
+                     check.region, count, check.spot ? " --spot" : "");
+}
+
+double desired_quota_value(const QuotaCheck& check) {
+  return std::max(static_cast<double>(check.used_vcpus + check.needed_vcpus), check.quota_vcpus);
+}
+
+Result<QuotaIncrease> request_quota_increase(aws::AwsClient& client, const QuotaDeps& deps,
+                                             std::string_view region,
+                                             std::string_view instance_type, int type_vcpus,
+                                             bool spot, int count) {
+  QuotaIncrease out;
+  GPUBOX_TRY_ASSIGN(check,
+                    check_quota(client, deps, region, instance_type, type_vcpus, spot, count));
+  out.check = check;
+  out.desired_vcpus = desired_quota_value(check);
+  if (check.fits) {
+    out.already_enough = true;
+    return out;
+  }
+  auto sent = aws::request_service_quota_increase(
+      client, region, {"ec2", check.quota_code, out.desired_vcpus, std::nullopt});
+  if (sent) {
+    out.request = std::move(*sent);
+    return out;
+  }
+  if (sent.error().aws_code != "ResourceAlreadyExistsException") {
+    return fail(sent.error());
+  }
+  out.already_open = true;
+  GPUBOX_TRY_ASSIGN(history, quota_request_history(client, region));
+  for (aws::QuotaChangeRequest& r : history) {
+    if (r.quota_code == check.quota_code && (r.status == "PENDING" || r.status == "CASE_OPENED")) {
+      out.request = std::move(r);
+      break;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<aws::QuotaChangeRequest>> quota_request_history(aws::AwsClient& client,
+                                                                   std::string_view region) {
+  aws::ListQuotaChangeHistoryInput in;
+  in.service_code = "ec2";
+  GPUBOX_TRY_ASSIGN(page, aws::list_requested_service_quota_change_history(client, region, in));
+  std::stable_sort(page.requests.begin(), page.requests.end(), [](const auto& a, const auto& b) {
+    return a.created.value_or(TimePoint{}) > b.created.value_or(TimePoint{});
+  });
+  return page.requests;
+}
+
+} // namespace gpubox::box

@@ -1,0 +1,184 @@
+#include "box/onbox/bootstrap.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+
+#include "box/onbox/onbox_files.hpp"
+#include "core/crypto.hpp"
+#include "core/paths.hpp"
+#include "core/strings.hpp"
+
+namespace gpubox::box {
+namespace {
+
+// Where user-data unpacks the scripts: bootstrap.sh finds them next to itself in PREFIX/bin and
+// leaves them in place, so later runs over ssh (`sudo bash .../bootstrap.sh`) find the same tree.
+constexpr std::string_view k_aws_prefix = "/opt/gpubox";
+
+bool valid_token(std::string_view token) {
+  return token.size() >= 16 && std::all_of(token.begin(), token.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+         });
+}
+
+std::string number(double value) { return fmt::format("{}", value); }
+
+// Return `bytes` base64-encoded in lines of 76 characters, each ending in a newline.
+std::string wrapped_base64(std::string_view bytes) {
+  std::string encoded = base64_encode(bytes);
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); i += 76) {
+    out += encoded.substr(i, 76);
+    out += '\n';
+  }
+  return out;
+}
+
+Result<void> validate(const BootstrapOptions& options) {
+  if (!valid_token(options.jupyter_token)) {
+    return fail(ErrorKind::internal, "the Jupyter token must be at least 16 letters, digits, - or _");
+  }
+  if (options.budget_usd > 0 && options.price_per_hour_usd <= 0) {
+    return fail(ErrorKind::invalid_input, "a budget needs the box's price per hour");
+  }
+  if (options.jupyter_port <= 0 || options.jupyter_port > 65535 || options.idle_minutes < 0) {
+    return fail(ErrorKind::invalid_input, "invalid Jupyter port or idle minutes");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> bootstrap_args(const BootstrapOptions& options) {
+  std::vector<std::string> args{"--mode", options.byo ? "byo" : "aws"};
+  args.insert(args.end(), {"--port", std::to_string(options.jupyter_port)});
+  args.insert(args.end(), {"--idle", options.idle_minutes > 0
+                                         ? std::to_string(options.idle_minutes)
+                                         : std::string("off")});
+  if (options.max_hours > 0) {
+    args.insert(args.end(), {"--max-hours", number(options.max_hours)});
+  }
+  if (options.budget_usd > 0 && options.price_per_hour_usd > 0) {
+    args.insert(args.end(), {"--budget", number(options.budget_usd), "--price",
+                             number(options.price_per_hour_usd)});
+  }
+  if (!options.run_user.empty()) {
+    args.insert(args.end(), {"--user", options.run_user});
+  }
+  if (options.byo && options.idle_shutdown) {
+    args.insert(args.end(), {"--idle-action", "shutdown"});
+  }
+  if (options.install_jupyter) {
+    args.emplace_back("--install-jupyter");
+  }
+  return args;
+}
+
+Result<std::string> build_user_data(const BootstrapOptions& options) {
+  if (auto ok = validate(options); !ok) {
+    return fail(ok.error());
+  }
+  const std::string prefix(k_aws_prefix);
+  const std::string token_in = prefix + "/etc/jupyter_token.in";
+  std::string script = "#!/bin/bash\n"
+                       "# gpubox: unpack the bootstrap and its watchdog, then run it as root.\n"
+                       "set -u\numask 022\n"
+                       "mkdir -p " + prefix + "/bin " + prefix + "/etc\n"
+                       "base64 -d <<'GPUBOX_ARCHIVE' | tar --no-same-owner -xzf - -C " + prefix +
+                       "/bin || { echo 'gpubox: cannot unpack the bootstrap' >&2; exit 1; }\n";
+  script += wrapped_base64(userdata_archive());
+  script += "GPUBOX_ARCHIVE\n"
+            "# The Jupyter token: 0600, read by the bootstrap from this file, then deleted.\n"
+            "(umask 077; printf '%s\\n' '" + options.jupyter_token + "' >" + token_in + ")\n";
+  std::vector<std::string> argv{"bash", prefix + "/bin/bootstrap.sh", "--token-file", token_in};
+  for (std::string& a : bootstrap_args(options)) {
+    argv.push_back(std::move(a));
+  }
+  script += shell_join(argv) + "\nrc=$?\nrm -f " + token_in + "\nexit $rc\n";
+  if (script.size() > k_user_data_limit) {
+    return fail(ErrorKind::internal, fmt::format("the user-data is {} bytes, over EC2's limit of {}",
+                                                 script.size(), k_user_data_limit));
+  }
+  return script;
+}
+
+BootstrapOptions bootstrap_options_for(const state::Box& box, std::string token) {
+  BootstrapOptions o;
+  o.jupyter_token = std::move(token);
+  o.byo = box.kind == state::BoxKind::byo;
+  o.idle_minutes = box.idle_minutes;
+  o.max_hours = box.max_hours;
+  o.budget_usd = box.price_per_hour_usd > 0 ? box.budget_usd : 0;
+  o.price_per_hour_usd = box.price_per_hour_usd;
+  o.idle_shutdown = o.byo && box.idle_minutes > 0;  // a byo box has an idle timer only on request
+  o.install_jupyter = !o.byo;
+  return o;
+}
+
+std::string new_jupyter_token() { return hex_encode(random_bytes(24)); }
+
+std::filesystem::path jupyter_token_path(const std::filesystem::path& data_dir,
+                                         std::string_view name) {
+  return data_dir / "tokens" / std::string(name);
+}
+
+Result<std::string> ensure_jupyter_token(const std::filesystem::path& path) {
+  auto existing = read_file(path);
+  if (existing) {
+    std::string token(trim(*existing));
+    if (valid_token(token)) {
+      return token;
+    }
+  } else if (existing.error().kind != ErrorKind::not_found) {
+    return fail(existing.error());
+  }
+  if (auto made = ensure_private_dir(path.parent_path()); !made) {
+    return fail(made.error());
+  }
+  std::string token = new_jupyter_token();
+  if (auto written = write_file_atomic(path, token + "\n", 0600); !written) {
+    return fail(written.error());
+  }
+  return token;
+}
+
+std::string bootstrap_remote_command(const BootstrapOptions& options, bool use_sudo) {
+  // ~ stays unquoted so the remote shell expands it; every other word is quoted.
+  const std::string dir = "~/" + std::string(k_remote_onbox_dir);
+  const std::string token_in = dir + "/jupyter_token.in";
+  std::vector<std::string> argv{"bash"};
+  if (use_sudo) {
+    argv.insert(argv.begin(), {"sudo", "-n"});
+  }
+  std::string command = "umask 077 && cat >" + token_in + " && umask 022 && " + shell_join(argv) +
+                        " " + dir + "/bootstrap.sh --token-file " + token_in;
+  std::string args = shell_join(bootstrap_args(options));
+  return command + " " + args + "; rc=$?; rm -f " + token_in + "; exit $rc";
+}
+
+Result<void> run_bootstrap(ProcessRunner& runner, const remote::SshTarget& target,
+                           const BootstrapOptions& options, bool use_sudo) {
+  if (auto ok = validate(options); !ok) {
+    return fail(ok.error());
+  }
+  if (auto uploaded = upload_onbox_files(runner, target); !uploaded) {
+    return fail(uploaded.error());
+  }
+  RunOptions run;
+  run.stdin_text = options.jupyter_token + "\n";
+  run.timeout = std::chrono::minutes(options.install_jupyter ? 8 : 3);
+  GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target,
+                                            {bootstrap_remote_command(options, use_sudo)}, run));
+  if (result.exit_code != 0) {
+    Error e;
+    e.kind = ErrorKind::remote;
+    e.message = fmt::format("the bootstrap failed on {} (exit {}): {}", target.name,
+                            result.exit_code, trim(result.stderr_text));
+    e.hint = "its log is ~/.gpubox/log/bootstrap.log (or /opt/gpubox/log) on the box";
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+}  // namespace gpubox::box

@@ -1,0 +1,92 @@
+#include "box/onbox/check.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "box/onbox/onbox_files.hpp"
+#include "core/crypto.hpp"
+
+namespace gpubox::box {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The IMDB run trains a small model; on a CPU it takes minutes.
+constexpr std::chrono::minutes k_check_timeout{40};
+
+std::string number(double value) { return fmt::format("{}", value); }
+
+// Debian and the DLAMIs keep their frameworks under the system python; a pyenv or venv python3
+// first on PATH would miss them, so check.py prefers /usr/bin/python3.
+std::string python_for_shell() {
+  return "PY=/usr/bin/python3; [ -x \"$PY\" ] || PY=python3; ";
+}
+
+}  // namespace
+
+CheckOptions with_expectations(CheckOptions options, const catalog::InstanceSpec& spec) {
+  options.expect_gpu_model = spec.gpu;
+  if (spec.gpu_count >= 1 && std::floor(spec.gpu_count) == spec.gpu_count) {
+    options.expect_gpu_count = static_cast<int>(spec.gpu_count);
+  }
+  options.expect_gpu_memory_gib = spec.gpu_memory_gib;
+  return options;
+}
+
+std::vector<std::string> check_args(const CheckOptions& options) {
+  std::vector<std::string> args;
+  if (options.json) {
+    args.emplace_back("--json");
+  }
+  if (options.quick) {
+    args.emplace_back("--quick");
+  }
+  if (!options.expect_gpu_model.empty()) {
+    args.insert(args.end(), {"--expect-gpu-model", options.expect_gpu_model});
+  }
+  if (options.expect_gpu_count > 0) {
+    args.insert(args.end(), {"--expect-gpu-count", std::to_string(options.expect_gpu_count)});
+  }
+  if (options.expect_gpu_memory_gib > 0) {
+    args.insert(args.end(), {"--expect-gpu-memory-gib", number(options.expect_gpu_memory_gib)});
+  }
+  return args;
+}
+
+Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshTarget& target,
+                                       const CheckOptions& options) {
+  if (auto uploaded = upload_onbox_files(runner, target); !uploaded) {
+    return fail(uploaded.error());
+  }
+  std::string command = python_for_shell() + "exec \"$PY\" ~/" + std::string(k_remote_onbox_dir) +
+                        "/check.py";
+  std::string args = shell_join(check_args(options));
+  if (!args.empty()) {
+    command += " " + args;
+  }
+  RunOptions run;
+  run.timeout = k_check_timeout;
+  return remote::ssh_run(runner, target, {command}, run);
+}
+
+Result<ProcessResult> run_local_check(ProcessRunner& runner, const fs::path& tmp_root,
+                                      const CheckOptions& options) {
+  fs::path dir = tmp_root / ("gpubox-check-" + hex_encode(random_bytes(6)));
+  if (auto made = extract_onbox_files(dir); !made) {
+    return fail(made.error());
+  }
+  std::vector<std::string> argv{"sh", "-c", python_for_shell() + "exec \"$PY\" \"$0\" \"$@\"",
+                                (dir / "check.py").string()};
+  for (std::string& a : check_args(options)) {
+    argv.push_back(std::move(a));
+  }
+  RunOptions run;
+  run.timeout = k_check_timeout;
+  auto result = runner.run(argv, run);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return result;
+}
+
+}  // namespace gpubox::box

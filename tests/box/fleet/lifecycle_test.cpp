@@ -1,0 +1,261 @@
+#include "box/fleet/lifecycle.hpp"
+
+#include <filesystem>
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "box/money/cost.hpp"
+#include "box/ec2_replies.hpp"
+#include "core/paths.hpp"
+#include "fakes/fake_clock.hpp"
+#include "fakes/fake_http_client.hpp"
+#include "fakes/temp_dir.hpp"
+
+namespace gpubox::box {
+namespace {
+
+using std::chrono::seconds;
+using testing::FakeInstance;
+
+struct LifecycleFixture : ::testing::Test {
+  LifecycleFixture() {
+    settings.region = "us-east-1";
+    client = std::make_unique<aws::AwsClient>(aws::ClientDeps{http, clock, creds, settings},
+                                              [] { return 0.5; });
+    store = std::make_unique<state::BoxStore>(*state::BoxStore::open_memory());
+    files.data_dir = tmp.path() / "data";
+  }
+
+  state::Box box_a() {
+    state::Box b;
+    b.name = "a";
+    b.region = "us-east-1";
+    b.zone = "us-east-1a";
+    b.instance_id = "i-1";
+    b.instance_type = "g4dn.xlarge";
+    b.state = "running";
+    b.public_ip = "203.0.113.5";
+    b.ssh_host = "203.0.113.5";
+    b.ssh_user = "ubuntu";
+    b.key_name = "gpubox-a";
+    b.security_group_id = "sg-1";
+    b.allow_from = "198.51.100.1/32";
+    b.price_per_hour_usd = 0.526;
+    return b;
+  }
+
+  FakeInstance inst(std::string state, std::string ip = "") {
+    return {"i-1", std::move(state), "g4dn.xlarge", std::move(ip), "us-east-1a",
+            {{"gpubox:box", "a"}}, "gpubox-a", "sg-1", "gpubox-a", "vol-1"};
+  }
+
+  void reply(const std::string& call, const std::string& body) { http.respond(call, 200, body); }
+  void refuse(const std::string& call, const std::string& code, int status = 400) {
+    http.respond(call, status, testing::ec2_error_xml(code));
+  }
+  std::vector<std::string> bodies(const std::string& call) const {
+    std::vector<std::string> out;
+    for (const auto& r : http.requests()) {
+      if (testing::FakeHttpClient::call_of(r) == call) {
+        out.push_back(r.body);
+      }
+    }
+    return out;
+  }
+  LifecycleDeps deps() { return {*client, *store, clock, {}}; }
+
+  testing::FakeHttpClient http;
+  testing::FakeClock clock;
+  aws::StaticCredentialProvider creds{aws::Credentials{"AKID", "secret", "", {}, "test"}};
+  aws::Settings settings;
+  std::unique_ptr<aws::AwsClient> client;
+  std::unique_ptr<state::BoxStore> store;
+  testing::ScopedTempDir tmp;
+  LocalFiles files;
+};
+
+TEST_F(LifecycleFixture, SecurityGroupDeleteRetriesWhileAwsReportsDependencyViolation) {
+  refuse("DeleteSecurityGroup", "DependencyViolation");
+  refuse("DeleteSecurityGroup", "InvalidGroup.InUse");
+  reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
+  auto r = delete_security_group_with_retry(*client, clock, "us-east-1", "sg-1");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 2);
+  EXPECT_EQ(clock.sleeps, (std::vector<Duration>{seconds(2), seconds(4)}));
+}
+
+TEST_F(LifecycleFixture, SecurityGroupDeleteGivesUpAfterTheBoundedTotal) {
+  for (int i = 0; i < 6; ++i) {
+    refuse("DeleteSecurityGroup", "DependencyViolation");
+  }
+  RetryPolicy policy{seconds(2), seconds(30), seconds(10)};
+  auto r = delete_security_group_with_retry(*client, clock, "us-east-1", "sg-1", policy);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().aws_code, "DependencyViolation");
+  EXPECT_NE(r.error().message.find("still in use after 10 s"), std::string::npos);
+  EXPECT_EQ(clock.sleeps, (std::vector<Duration>{seconds(2), seconds(4), seconds(4)}));
+}
+
+TEST_F(LifecycleFixture, SecurityGroupAlreadyGoneCountsAsDeleted) {
+  refuse("DeleteSecurityGroup", "InvalidGroup.NotFound");
+  auto r = delete_security_group_with_retry(*client, clock, "us-east-1", "sg-1");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(clock.sleeps.empty());
+}
+
+TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox) {
+  state::Box b = box_a();
+  const auto key = files.data_dir / "keys" / "a.pem";
+  std::filesystem::create_directories(key.parent_path());
+  ASSERT_TRUE(write_file_atomic(key, "PRIVATE"));
+  b.key_path = key.string();
+  ASSERT_TRUE(store->insert_box(b));
+  const std::map<std::string, std::string> tags{{"gpubox:box", "a"}};
+  reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  reply("TerminateInstances", testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
+  reply("DescribeSecurityGroups", testing::describe_groups_xml({{"sg-1", "gpubox-a", tags, {}}}));
+  refuse("DeleteSecurityGroup", "DependencyViolation");
+  refuse("DeleteSecurityGroup", "DependencyViolation");
+  reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
+  reply("DescribeKeyPairs", testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
+  reply("DescribeKeyPairs", testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
+  reply("DeleteKeyPair", testing::return_xml("DeleteKeyPair"));
+  reply("DescribeVolumes", testing::describe_volumes_xml({{"vol-9", 100, "available"}}, tags));
+  reply("DeleteVolume", testing::return_xml("DeleteVolume"));
+
+  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_EQ(rep->terminated, std::vector<std::string>{"i-1"});
+  EXPECT_EQ(rep->security_groups, std::vector<std::string>{"sg-1"});
+  EXPECT_EQ(rep->key_pairs, std::vector<std::string>{"gpubox-a"});
+  EXPECT_EQ(rep->volumes, std::vector<std::string>{"vol-9"});
+  EXPECT_EQ(rep->security_group_retries, 2);
+  EXPECT_EQ(clock.sleeps, (std::vector<Duration>{seconds(2), seconds(4)}));
+  EXPECT_TRUE(rep->key_file_removed);
+  EXPECT_FALSE(std::filesystem::exists(key));
+  EXPECT_FALSE(rep->already_gone);
+  EXPECT_FALSE(*store->find_box("a"));
+  auto config = read_file(files.ssh_config());
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->find("Host a"), std::string::npos);
+  EXPECT_TRUE(http.unused().empty());
+  ASSERT_EQ(bodies("TerminateInstances").size(), 1u);
+  EXPECT_NE(bodies("TerminateInstances")[0].find("InstanceId.1=i-1"), std::string::npos);
+}
+
+TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
+  state::Box b = box_a();
+  const auto key = tmp.write("home/.ssh/id_ed25519", "MINE");
+  b.key_path = key.string();
+  b.key_name = "my-own-key";
+  ASSERT_TRUE(store->insert_box(b));
+  reply("DescribeInstances", testing::describe_instances_xml({}));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
+  reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
+  reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
+  reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
+  reply("DescribeVolumes", testing::describe_volumes_xml({}, {}));
+  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_FALSE(rep->key_file_removed);
+  EXPECT_TRUE(std::filesystem::exists(key));
+  EXPECT_TRUE(bodies("DeleteKeyPair").empty());
+}
+
+TEST_F(LifecycleFixture, SecondDownOfAGoneBoxSucceedsAndSaysSo) {
+  reply("DescribeInstances", testing::describe_instances_xml({}));
+  reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
+  reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
+  reply("DescribeVolumes", testing::describe_volumes_xml({}, {}));
+  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->already_gone);
+  EXPECT_TRUE(bodies("TerminateInstances").empty());
+}
+
+TEST_F(LifecycleFixture, StopRecordsTheStateAndPricesTheDiskStillBilled) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  reply("StopInstances", testing::state_change_xml("StopInstances", "i-1", "stopping"));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("stopped")}));
+  reply("DescribeVolumes", testing::describe_volumes_xml({{"vol-1", 120, "in-use"}}, {}));
+  auto rep = stop_box(deps(), "a", files);
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_FALSE(rep->already_stopped);
+  EXPECT_EQ(rep->disk_gib, 120);
+  EXPECT_DOUBLE_EQ(rep->disk_usd_per_month, 120 * ebs_gp3_usd_per_gib_month("us-east-1"));
+  auto saved = store->get_box("a");
+  EXPECT_EQ(saved->state, "stopped");
+  EXPECT_EQ(saved->public_ip, "");
+  EXPECT_EQ(saved->disk_gb, 120);
+  auto ledger = store->ledger("a");
+  ASSERT_FALSE(ledger->empty());
+  EXPECT_EQ(ledger->back().state, "stopped");
+  EXPECT_DOUBLE_EQ(ledger->back().price_per_hour_usd, 0.526);
+}
+
+TEST_F(LifecycleFixture, StartWithoutCapacityExplainsItNeverRelaunchesElsewhere) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("stopped")}));
+  refuse("StartInstances", "InsufficientInstanceCapacity", 500);
+  auto rep = start_box(deps(), "a", files, std::nullopt);
+  ASSERT_FALSE(rep);
+  EXPECT_EQ(rep.error().kind, ErrorKind::capacity);
+  EXPECT_NE(rep.error().message.find("never launches a replacement elsewhere"), std::string::npos);
+  EXPECT_NE(rep.error().hint.find("gpubox start a"), std::string::npos);
+  EXPECT_TRUE(bodies("RunInstances").empty());
+}
+
+TEST_F(LifecycleFixture, StartOverQuotaNamesTheQuotaRequest) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("stopped")}));
+  refuse("StartInstances", "VcpuLimitExceeded");
+  auto rep = start_box(deps(), "a", files, std::nullopt);
+  ASSERT_FALSE(rep);
+  EXPECT_EQ(rep.error().kind, ErrorKind::quota);
+  EXPECT_NE(rep.error().hint.find("gpubox quota request --type g4dn.xlarge --region us-east-1"),
+            std::string::npos);
+}
+
+TEST_F(LifecycleFixture, StartUpdatesTheAddressSshConfigAndCallerRule) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("stopped")}));
+  reply("StartInstances", testing::state_change_xml("StartInstances", "i-1", "pending"));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("running", "192.0.2.44")}));
+  reply("DescribeSecurityGroups",
+        testing::describe_groups_xml({{"sg-1", "gpubox-a", {}, {"198.51.100.1/32"}}}));
+  reply("AuthorizeSecurityGroupIngress", testing::return_xml("AuthorizeSecurityGroupIngress"));
+  reply("RevokeSecurityGroupIngress", testing::return_xml("RevokeSecurityGroupIngress"));
+  auto rep = start_box(deps(), "a", files, std::string("203.0.113.50"));
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->address_changed);
+  EXPECT_TRUE(rep->rule_updated);
+  auto saved = store->get_box("a");
+  EXPECT_EQ(saved->public_ip, "192.0.2.44");
+  EXPECT_EQ(saved->allow_from, "203.0.113.50/32");
+  EXPECT_EQ(store->ledger("a")->back().state, "running");
+  auto config = read_file(files.ssh_config());
+  ASSERT_TRUE(config);
+  EXPECT_NE(config->find("HostName 192.0.2.44"), std::string::npos);
+  auto auth = bodies("AuthorizeSecurityGroupIngress");
+  auto revoke = bodies("RevokeSecurityGroupIngress");
+  ASSERT_EQ(auth.size(), 1u);
+  ASSERT_EQ(revoke.size(), 1u);
+  EXPECT_NE(auth[0].find("203.0.113.50%2F32"), std::string::npos);
+  EXPECT_NE(revoke[0].find("198.51.100.1%2F32"), std::string::npos);
+}
+
+TEST_F(LifecycleFixture, CallerRuleIsLeftAloneForAWiderRangeTheUserChose) {
+  state::Box b = box_a();
+  b.allow_from = "10.0.0.0/8";
+  auto r = update_caller_rule(*client, b, "203.0.113.50");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(b.allow_from, "10.0.0.0/8");
+  EXPECT_TRUE(http.requests().empty());
+}
+
+}  // namespace
+}  // namespace gpubox::box

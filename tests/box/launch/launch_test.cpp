@@ -1,0 +1,220 @@
+#include "box/launch/launch.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "aws/aws_fixtures.hpp"
+#include "box/up_fixtures.hpp"
+#include "fakes/temp_dir.hpp"
+
+namespace gpubox::box {
+namespace {
+
+using testing::aws_fixture;
+using up_testing::AwsHarness;
+using up_testing::ec2_error;
+using up_testing::empty_instances_xml;
+using up_testing::instance_xml;
+
+struct LaunchHarness : AwsHarness {
+  LaunchHarness() : store(std::move(*state::BoxStore::open_memory())) {}
+  LaunchDeps deps() {
+    return LaunchDeps{*client, store, clock, [this](const std::string& l) { lines.push_back(l); }};
+  }
+  LaunchSpec spec(bool import_key) {
+    LaunchSpec s;
+    s.name = "lab";
+    s.region = "us-east-1";
+    s.zones = {"us-east-1a", "us-east-1b"};
+    s.instance_type = "g4dn.xlarge";
+    s.image_id = "ami-0123456789abcdef0";
+    s.disk_gb = 120;
+    s.allow_from = "203.0.113.7/32";
+    if (import_key) {
+      s.public_key_line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE test@host";
+    }
+    s.key_dir = tmp.path() / "keys";
+    s.user_data = "#!/bin/bash\n";
+    s.tags = {{"gpubox:box", "lab"}, {"Name", "gpubox-lab"}};
+    return s;
+  }
+  void expect_resources(bool import_key) {
+    if (import_key) {
+      http.respond("ImportKeyPair", 200, aws_fixture("ec2/import_key_pair.xml"));
+    } else {
+      http.respond("CreateKeyPair", 200, aws_fixture("ec2/create_key_pair.xml"));
+    }
+    http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
+    http.respond("AuthorizeSecurityGroupIngress", 200,
+                 aws_fixture("ec2/authorize_security_group_ingress.xml"));
+  }
+  size_t count(const std::string& call) const {
+    auto c = calls();
+    return static_cast<size_t>(std::count(c.begin(), c.end(), call));
+  }
+  testing::ScopedTempDir tmp;
+  state::BoxStore store;
+  std::vector<std::string> lines;
+};
+
+TEST(Launch, RunInstancesCarriesTheRecordedTokenAndSafeDefaults) {
+  LaunchHarness h;
+  h.expect_resources(true);
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-1", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->instance.id, "i-1");
+  auto records = *h.store.launches("lab");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, state::LaunchStatus::launched);
+  EXPECT_EQ(records[0].instance_id, "i-1");
+  const std::string body = h.bodies("RunInstances").at(0);
+  for (const char* want :
+       {"MetadataOptions.HttpTokens=required", "Ebs.Encrypted=true", "Ebs.VolumeType=gp3",
+        "Ebs.VolumeSize=120", "Ebs.DeleteOnTermination=true",
+        "InstanceInitiatedShutdownBehavior=stop", "Placement.AvailabilityZone=us-east-1a",
+        "TagSpecification.2.ResourceType=volume", "KeyName=gpubox-lab"}) {
+    EXPECT_NE(body.find(want), std::string::npos) << want << " in " << body;
+  }
+  EXPECT_NE(body.find("ClientToken=" + records[0].client_token), std::string::npos);
+  const std::string ingress = h.bodies("AuthorizeSecurityGroupIngress").at(0);
+  EXPECT_NE(ingress.find("CidrIp=203.0.113.7%2F32"), std::string::npos) << ingress;
+  EXPECT_NE(ingress.find("FromPort=22"), std::string::npos);
+}
+
+TEST(Launch, NoCapacityInTheFirstZoneMovesOnWithAFreshToken) {
+  LaunchHarness h;
+  h.expect_resources(true);
+  h.http.respond("RunInstances", 500, ec2_error("InsufficientInstanceCapacity"));
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-2", "pending", "us-east-1b"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->zone, "us-east-1b");
+  EXPECT_EQ(r->failed_zones, std::vector<std::string>{"us-east-1a"});
+  auto records = *h.store.launches("lab");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].status, state::LaunchStatus::failed);
+  EXPECT_EQ(records[1].status, state::LaunchStatus::launched);
+  EXPECT_NE(records[0].client_token, records[1].client_token);
+  auto bodies = h.bodies("RunInstances");
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_NE(bodies[1].find("Placement.AvailabilityZone=us-east-1b"), std::string::npos);
+  EXPECT_EQ(h.count("CreateSecurityGroup"), 1u);
+}
+
+TEST(Launch, VcpuLimitStopsAndRemovesWhatItCreated) {
+  LaunchHarness h;
+  h.expect_resources(false);
+  h.http.respond("RunInstances", 400, ec2_error("VcpuLimitExceeded", "You have requested more vCPU"));
+  h.http.respond("DeleteSecurityGroup", 200, aws_fixture("ec2/delete_security_group.xml"));
+  h.http.respond("DeleteKeyPair", 200, aws_fixture("ec2/delete_key_pair.xml"));
+  auto deps = h.deps();
+  auto spec = h.spec(false);
+  auto r = launch_instance(deps, spec);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::quota);
+  EXPECT_EQ(r.error().aws_code, "VcpuLimitExceeded");
+  EXPECT_EQ(h.count("RunInstances"), 1u);  // never tried in the next zone
+  EXPECT_EQ(h.count("DeleteSecurityGroup"), 1u);
+  EXPECT_EQ(h.count("DeleteKeyPair"), 1u);
+  EXPECT_FALSE(std::filesystem::exists(created_key_path(spec.key_dir, "lab")));
+  EXPECT_FALSE(*h.store.open_launch("lab"));
+}
+
+TEST(Launch, CreatedPrivateKeyIsSavedOwnerOnly) {
+  LaunchHarness h;
+  h.expect_resources(false);
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-3", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  auto spec = h.spec(false);
+  auto r = launch_instance(deps, spec);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->created_key_path, created_key_path(spec.key_dir, "lab"));
+  struct stat st {};
+  ASSERT_EQ(::stat(r->created_key_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  for (const auto& line : h.lines) {
+    EXPECT_EQ(line.find("PRIVATE KEY"), std::string::npos) << line;
+  }
+}
+
+TEST(Launch, AnInterruptedLaunchIsFoundByItsClientToken) {
+  LaunchHarness h;
+  auto first = h.store.begin_launch({"lab", "us-east-1", "us-east-1a", "g4dn.xlarge", h.clock.now()});
+  ASSERT_TRUE(first);
+  h.http.respond("DescribeInstances", 200,
+                 instance_xml("DescribeInstancesResponse", "i-9", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->resumed);
+  EXPECT_EQ(r->instance.id, "i-9");
+  EXPECT_EQ(h.count("RunInstances"), 0u);
+  EXPECT_EQ(h.count("CreateSecurityGroup"), 0u);
+  const std::string body = h.bodies("DescribeInstances").at(0);
+  EXPECT_NE(body.find("Filter.1.Name=client-token"), std::string::npos);
+  EXPECT_NE(body.find(first->client_token), std::string::npos);
+  EXPECT_EQ((*h.store.launches("lab")).at(0).status, state::LaunchStatus::launched);
+}
+
+TEST(Launch, AnInterruptedLaunchWithoutInstanceResendsTheSameToken) {
+  LaunchHarness h;
+  auto first = h.store.begin_launch({"lab", "us-east-1", "us-east-1b", "g4dn.xlarge", h.clock.now()});
+  ASSERT_TRUE(first);
+  h.http.respond("DescribeInstances", 200, empty_instances_xml());
+  h.http.respond("ImportKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));
+  h.http.respond("CreateSecurityGroup", 400, ec2_error("InvalidGroup.Duplicate"));
+  h.http.respond("DescribeSecurityGroups", 200, aws_fixture("ec2/describe_security_groups.xml"));
+  h.http.respond("AuthorizeSecurityGroupIngress", 400, ec2_error("InvalidPermission.Duplicate"));
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-4", "pending", "us-east-1b"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_TRUE(r) << r.error().message;
+  const std::string body = h.bodies("RunInstances").at(0);
+  EXPECT_NE(body.find("ClientToken=" + first->client_token), std::string::npos);
+  EXPECT_NE(body.find("Placement.AvailabilityZone=us-east-1b"), std::string::npos) << body;
+  EXPECT_EQ((*h.store.launches("lab")).size(), 1u);
+}
+
+TEST(Launch, NoCapacityAnywhereCleansUpAndSaysCapacity) {
+  LaunchHarness h;
+  h.expect_resources(true);
+  h.http.respond("RunInstances", 500, ec2_error("InsufficientInstanceCapacity"));
+  h.http.respond("RunInstances", 400, ec2_error("Unsupported"));
+  h.http.respond("DeleteSecurityGroup", 200, aws_fixture("ec2/delete_security_group.xml"));
+  h.http.respond("DeleteKeyPair", 200, aws_fixture("ec2/delete_key_pair.xml"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::capacity);
+  EXPECT_EQ(h.count("RunInstances"), 2u);
+  EXPECT_EQ(h.count("DeleteSecurityGroup"), 1u);
+  EXPECT_TRUE(h.http.unused().empty());
+}
+
+TEST(Launch, NoAnswerKeepsTheRecordPendingAndTheResources) {
+  LaunchHarness h;
+  h.expect_resources(true);
+  h.http.fail_network("RunInstances");
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().hint.find("gpubox up lab"), std::string::npos);
+  auto open = *h.store.open_launch("lab");
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->status, state::LaunchStatus::pending);
+  EXPECT_EQ(h.count("DeleteSecurityGroup"), 0u);
+}
+
+}  // namespace
+}  // namespace gpubox::box

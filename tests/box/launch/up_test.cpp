@@ -1,0 +1,99 @@
+#include "box/launch/up.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fakes/temp_dir.hpp"
+
+namespace gpubox::box {
+namespace {
+
+catalog::Catalog fixture() {
+  auto c = catalog::load_file(std::string(GPUBOX_SOURCE_DIR) + "/tests/fixtures/catalog/instances.csv");
+  EXPECT_TRUE(c.has_value());
+  return c ? *c : catalog::Catalog{};
+}
+
+RandomSource fixed_random() {
+  return [] { return std::uint64_t{42}; };
+}
+
+UpRequest request() {
+  UpRequest r;
+  r.name = "lab";
+  r.gpu = "T4";
+  return r;
+}
+
+Result<UpInput> validate(const UpRequest& r, const std::filesystem::path& home) {
+  return validate_up(r, fixture(), home, fixed_random());
+}
+
+TEST(UpValidation, BadInputIsRejectedBeforeAnyCall) {
+  testing::ScopedTempDir home;
+  auto cases = std::vector<std::pair<std::string, std::function<void(UpRequest&)>>>{
+      {"name", [](UpRequest& r) { r.name = "bad_name!"; }},
+      {"long name", [](UpRequest& r) { r.name = std::string(41, 'a'); }},
+      {"disk 0", [](UpRequest& r) { r.disk_gb = 0; }},
+      {"disk huge", [](UpRequest& r) { r.disk_gb = 16385; }},
+      {"cidr", [](UpRequest& r) { r.allow_from = "10.0.0.300/8"; }},
+      {"gpu", [](UpRequest& r) { r.gpu = "T5000"; }},
+      {"old gpu", [](UpRequest& r) { r.gpu = "K80"; }},
+      {"type", [](UpRequest& r) { r.gpu.clear(); r.instance_type = "p3.2xlarge"; }},
+      {"both", [](UpRequest& r) { r.instance_type = "g5.xlarge"; }},
+      {"key", [](UpRequest& r) { r.key_path = "/nonexistent/id.pub"; }},
+      {"wait", [](UpRequest& r) { r.wait = "forever"; }},
+      {"idle", [](UpRequest& r) { r.idle = "soon"; }},
+      {"framework", [](UpRequest& r) { r.framework = "jax"; }},
+  };
+  for (auto& [what, change] : cases) {
+    UpRequest r = request();
+    change(r);
+    auto got = validate(r, home.path());
+    ASSERT_FALSE(got) << what;
+    EXPECT_EQ(got.error().kind, ErrorKind::invalid_input) << what << ": " << got.error().message;
+  }
+}
+
+TEST(UpValidation, DefaultKeyIsTheFirstOpenSshPublicKeyFound) {
+  testing::ScopedTempDir home;
+  auto none = validate(request(), home.path());
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->public_key_line.empty());  // no key: a key pair gets created
+  home.write(".ssh/id_rsa.pub", "ssh-rsa AAAAB3 me@rsa\n");
+  home.write(".ssh/id_ecdsa.pub", "ecdsa-sha2-nistp256 AAAAE2 me@ecdsa\n");
+  home.write(".ssh/id_ecdsa", "private");
+  auto got = validate(request(), home.path());
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->public_key_line, "ecdsa-sha2-nistp256 AAAAE2 me@ecdsa");
+  EXPECT_EQ(got->private_key_path, home.path() / ".ssh/id_ecdsa");
+}
+
+TEST(UpValidation, APrivateKeyPassedAsKeyIsRefused) {
+  testing::ScopedTempDir home;
+  auto path = home.write("k", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n");
+  UpRequest r = request();
+  r.key_path = path.string();
+  auto got = validate(r, home.path());
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message.find("private key"), std::string::npos);
+}
+
+TEST(UpValidation, NamesAreGeneratedAndValuesNormalised) {
+  testing::ScopedTempDir home;
+  UpRequest r = request();
+  r.name.clear();
+  r.gpu = "t4:1";
+  r.allow_from = "198.51.100.9";
+  r.idle = "2h";
+  auto got = validate(r, home.path());
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_TRUE(validate_name(got->name));
+  EXPECT_EQ(got->gpu->name, "T4");
+  EXPECT_EQ(got->allow_from, "198.51.100.9/32");
+  EXPECT_EQ(got->idle_minutes, 120);
+  EXPECT_EQ(*parse_idle_minutes("off"), 0);
+  EXPECT_EQ(*parse_idle_minutes("45"), 45);
+}
+
+}  // namespace
+}  // namespace gpubox::box

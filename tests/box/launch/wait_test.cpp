@@ -1,0 +1,75 @@
+#include "box/launch/wait.hpp"
+
+#include <gtest/gtest.h>
+
+#include "box/up_fixtures.hpp"
+#include "fakes/fake_process_runner.hpp"
+
+namespace gpubox::box {
+namespace {
+
+using up_testing::AwsHarness;
+using up_testing::instance_xml;
+
+remote::SshTarget target() {
+  remote::SshTarget t;
+  t.name = "lab";
+  t.user = "ubuntu";
+  t.host = "127.0.0.1";
+  t.port = 2222;
+  t.known_hosts = "/tmp/kh";
+  return t;
+}
+
+TEST(Wait, PollsUntilRunningAndReportsEachStateOnce) {
+  AwsHarness h;
+  h.http.respond("DescribeInstances", 200,
+                 instance_xml("DescribeInstancesResponse", "i-1", "pending", "us-east-1a"));
+  h.http.respond("DescribeInstances", 200,
+                 instance_xml("DescribeInstancesResponse", "i-1", "pending", "us-east-1a"));
+  h.http.respond("DescribeInstances", 200,
+                 instance_xml("DescribeInstancesResponse", "i-1", "running", "us-east-1a"));
+  std::vector<std::string> lines;
+  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", {},
+                        [&](const std::string& l) { lines.push_back(l); });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->public_ip, "54.214.1.2");
+  EXPECT_EQ(lines, (std::vector<std::string>{"i-1 is pending", "i-1 is running"}));
+  EXPECT_EQ(h.clock.sleeps.size(), 2u);
+}
+
+TEST(Wait, RunningTimesOutThroughTheClock) {
+  AwsHarness h;
+  for (int i = 0; i < 4; ++i) {
+    h.http.respond("DescribeInstances", 200,
+                   instance_xml("DescribeInstancesResponse", "i-1", "pending", "us-east-1a"));
+  }
+  WaitLimits limits;
+  limits.poll = std::chrono::seconds(10);
+  limits.running_timeout = std::chrono::seconds(30);
+  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", limits, {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("not running"), std::string::npos);
+}
+
+TEST(Wait, SshIsRetriedUntilItAnswersThenTheStatusFileIsChecked) {
+  testing::FakeClock clock;
+  testing::FakeProcessRunner runner;
+  auto is_ssh_with = [](std::string last) {
+    return [last](const std::vector<std::string>& argv) {
+      return argv.at(0) == "ssh" && argv.back() == last;
+    };
+  };
+  runner.expect_if(is_ssh_with("true"), "ssh true (refused)", {255, "", "refused"}, 2);
+  runner.expect_if(is_ssh_with("true"), "ssh true", {0, "", ""});
+  runner.expect_if(is_ssh_with(ready_check_command()), "status file", {1, "", ""});
+  runner.expect_if(is_ssh_with(ready_check_command()), "status file", {0, "", ""});
+  ASSERT_TRUE(wait_ssh(runner, clock, target(), {}, {}));
+  ASSERT_TRUE(wait_ready(runner, clock, target(), {}, {}));
+  EXPECT_EQ(runner.calls.size(), 5u);
+  EXPECT_EQ(clock.sleeps.size(), 3u);
+  EXPECT_NE(ready_check_command().find("run/status.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpubox::box
