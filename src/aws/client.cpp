@@ -267,9 +267,7 @@ Result<void> paginate_query(AwsClient& client, const Service& service, std::stri
   std::string previous;
   for (int page = 0; page < k_max_pagination_pages; ++page) {
     GPUBOX_TRY_ASSIGN(xml, client.query(service, region, action, params));
-    if (auto r = on_page(xml); !r) {
-      return r;
-    }
+    GPUBOX_TRY(on_page(xml));
     std::string token = xml_next_token(xml);
     if (token.empty()) {
       return {};
@@ -293,9 +291,7 @@ Result<void> paginate_json(AwsClient& client, const Service& service, std::strin
   }
   for (int page = 0; page < k_max_pagination_pages; ++page) {
     GPUBOX_TRY_ASSIGN(reply, client.json(service, region, operation, body));
-    if (auto r = on_page(reply); !r) {
-      return r;
-    }
+    GPUBOX_TRY(on_page(reply));
     auto it = reply.find("NextToken");
     if (it == reply.end() || !it->is_string() || it->get<std::string>().empty()) {
       return {};

@@ -106,9 +106,7 @@ Result<SsoConfig> load_sso_config(const ProfileFiles& files, const Profile& p) {
                                               join(missing));
   }
   if (session != nullptr) {
-    if (auto ok = read_sso_session(files, p, *session, c); !ok) {
-      return fail(std::move(ok.error()));
-    }
+    GPUBOX_TRY(read_sso_session(files, p, *session, c));
   }
   return c;
 }

@@ -134,17 +134,13 @@ Result<void> profile_endpoints(const ProfileFiles& files, const Profile& profile
       if (url != entry.nested.end() && !s.service_endpoints.contains(key)) {
         std::string source = "[services " + ref->value + "] " + key + " in " +
                              files.config_path.string() + ":" + std::to_string(entry.line);
-        if (auto ok = check_url(url->second, source); !ok) {
-          return ok;
-        }
+        GPUBOX_TRY(check_url(url->second, source));
         s.service_endpoints[key] = url->second;
       }
     }
   }
   if (const ProfileValue* url = profile.find("endpoint_url"); url != nullptr && !global_from_env) {
-    if (auto ok = check_url(url->value, where(*url, "endpoint_url")); !ok) {
-      return ok;
-    }
+    GPUBOX_TRY(check_url(url->value, where(*url, "endpoint_url")));
     s.global_endpoint = url->value;
   }
   return {};
@@ -156,9 +152,7 @@ Result<void> choose_endpoints(const SettingsInput& input, const ProfileFiles& fi
                               const Profile& profile, Settings& s) {
   s.endpoint_url_flag = input.endpoint_url_flag;
   if (!s.endpoint_url_flag.empty()) {
-    if (auto ok = check_url(s.endpoint_url_flag, "--endpoint-url"); !ok) {
-      return ok;
-    }
+    GPUBOX_TRY(check_url(s.endpoint_url_flag, "--endpoint-url"));
   }
   if (auto v = env_value(input, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
     GPUBOX_TRY_ASSIGN(ignore, parse_bool(*v, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
@@ -173,16 +167,12 @@ Result<void> choose_endpoints(const SettingsInput& input, const ProfileFiles& fi
   for (const Service* service : k_known_services) {
     std::string name = "AWS_ENDPOINT_URL_" + std::string(service->env_suffix);
     if (auto url = env_value(input, name)) {
-      if (auto ok = check_url(*url, name); !ok) {
-        return ok;
-      }
+      GPUBOX_TRY(check_url(*url, name));
       s.service_endpoints[std::string(service->config_key)] = *url;
     }
   }
   if (auto url = env_value(input, "AWS_ENDPOINT_URL")) {
-    if (auto ok = check_url(*url, "AWS_ENDPOINT_URL"); !ok) {
-      return ok;
-    }
+    GPUBOX_TRY(check_url(*url, "AWS_ENDPOINT_URL"));
     s.global_endpoint = *url;
   }
   return profile_endpoints(files, profile, s, !s.global_endpoint.empty());
@@ -204,12 +194,8 @@ Result<Settings> load_settings(const SettingsInput& input) {
     return fail(profile_not_found(files, s.profile, s.profile_source));
   }
   choose_region(input, profile, s);
-  if (auto ok = choose_retry(input, profile, s); !ok) {
-    return fail(std::move(ok.error()));
-  }
-  if (auto ok = choose_endpoints(input, files, profile, s); !ok) {
-    return fail(std::move(ok.error()));
-  }
+  GPUBOX_TRY(choose_retry(input, profile, s));
+  GPUBOX_TRY(choose_endpoints(input, files, profile, s));
   return s;
 }
 

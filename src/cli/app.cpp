@@ -146,8 +146,6 @@ int run(Env& env, std::vector<std::string> args) {
   } catch (const CLI::ParseError& e) {
     env.streams.err << "gpubox: error: " << e.what() << "\nRun 'gpubox --help' for usage.\n";
     return 2;
-  } catch (const Fatal& f) {
-    return report_error(env.streams, f.error());
   }
   return env.exit_code;
 }

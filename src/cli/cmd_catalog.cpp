@@ -46,9 +46,7 @@ Result<void> run_catalog_refresh(const RefreshOptions& opts, Env& env) {
   if (parsed.prices.empty()) {
     return fail(ErrorKind::remote, "AWS returned no GPU instance types with prices; catalog kept");
   }
-  if (auto w = write_file_atomic(path, csv, 0644); !w) {
-    return fail(w.error());
-  }
+  GPUBOX_TRY(write_file_atomic(path, csv, 0644));
   std::set<std::string> with_prices;
   for (const auto& p : parsed.prices) {
     with_prices.insert(p.region);

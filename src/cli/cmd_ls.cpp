@@ -194,9 +194,7 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     rows.push_back(std::move(row));
   }
   if (opts.status) {
-    if (auto filled = fill_activity(rows, env); !filled) {
-      return fail(filled.error());
-    }
+    GPUBOX_TRY(fill_activity(rows, env));
   }
   if (opts.json) {
     auto doc = nlohmann::json::array();

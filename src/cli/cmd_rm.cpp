@@ -29,9 +29,7 @@ Result<void> run_rm(const RmOptions& opts, Env& env) {
                                 stopped.error().message);
     }
   }
-  if (auto forgot = box::forget_byo_box(deps, opts.name); !forgot) {
-    return forgot;
-  }
+  GPUBOX_TRY(box::forget_byo_box(deps, opts.name));
   env.streams.out << "forgot " << opts.name << "\n";
   return {};
 }

@@ -22,9 +22,7 @@ struct StopOptions {
 Result<void> stop_byo_box(const state::Box& b, Env& env, const std::filesystem::path& dir) {
   GPUBOX_TRY_ASSIGN(target, remote::target_for(b, dir / "known_hosts", env.connect_policy()));
   progress(env.streams, "stopping gpubox's services on " + b.name);
-  if (auto r = box::stop_byo(env.runner, target); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(box::stop_byo(env.runner, target));
   env.streams.out << fmt::format("{}: gpubox's services stopped; the machine keeps running\n",
                                  b.name);
   return {};

@@ -94,9 +94,7 @@ Result<std::filesystem::path> Env::data_dir() {
     return *m_data_dir;
   }
   GPUBOX_TRY_ASSIGN(dir, gpubox::data_dir(getenv));
-  if (auto made = ensure_private_dir(dir); !made) {
-    return fail(made.error());
-  }
+  GPUBOX_TRY(ensure_private_dir(dir));
   m_data_dir = dir;
   return dir;
 }

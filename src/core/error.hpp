@@ -1,9 +1,8 @@
 #pragma once
-// Errors as values: every operation that can fail for ordinary reasons returns Result<T>.
-// Exceptions are used only at the CLI boundary (Fatal) and for bugs.
+// Errors as values: every operation that can fail for ordinary reasons returns Result<T>, and
+// GPUBOX_TRY / GPUBOX_TRY_ASSIGN / GPUBOX_TRY_SET propagate them. Exceptions are for bugs only.
 
 #include <expected>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -47,27 +46,17 @@ inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
   return std::unexpected<Error>(std::move(e));
 }
 
+// Return an unexpected Error of `kind` with `message` and what to do next (`hint`).
+inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string hint) {
+  Error e;
+  e.kind = kind;
+  e.message = std::move(message);
+  e.hint = std::move(hint);
+  return std::unexpected<Error>(std::move(e));
+}
+
 // Wrap an existing error to propagate it.
 inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std::move(e)); }
-
-// Thrown only to abort a command; caught once in cli::main, which prints it and exits.
-class Fatal : public std::runtime_error {
-public:
-  explicit Fatal(Error e) : std::runtime_error(e.message), m_error(std::move(e)) {}
-  const Error& error() const { return m_error; }
-
-private:
-  Error m_error;
-};
-
-// Return the value of `r`, or throw Fatal with its error.
-template <typename T>
-T value_or_fatal(Result<T>&& r) {
-  if (!r) {
-    throw Fatal(std::move(r.error()));
-  }
-  return std::move(*r);
-}
 
 }  // namespace gpubox
 
@@ -78,3 +67,22 @@ T value_or_fatal(Result<T>&& r) {
     return ::gpubox::fail(std::move(var##_result_.error())); \
   }                                                      \
   auto var = std::move(*var##_result_)
+
+// Propagate the error of a Result-returning expression; its value, if any, is discarded.
+#define GPUBOX_TRY(expr)                                        \
+  do {                                                          \
+    auto gpubox_try_result_ = (expr);                           \
+    if (!gpubox_try_result_) {                                  \
+      return ::gpubox::fail(std::move(gpubox_try_result_.error())); \
+    }                                                           \
+  } while (false)
+
+// Propagate the error of a Result-returning expression; assign its value to the existing `var`.
+#define GPUBOX_TRY_SET(var, expr)                                   \
+  do {                                                              \
+    auto gpubox_try_result_ = (expr);                               \
+    if (!gpubox_try_result_) {                                      \
+      return ::gpubox::fail(std::move(gpubox_try_result_.error())); \
+    }                                                               \
+    var = std::move(*gpubox_try_result_);                           \
+  } while (false)

@@ -36,9 +36,7 @@ public:
         line.remove_suffix(1);
       }
       ++m_line;
-      if (auto r = parse_line(line); !r) {
-        return fail(std::move(r.error()));
-      }
+      GPUBOX_TRY(parse_line(line));
       start = end + 1;
     }
     return std::move(m_file);

@@ -71,9 +71,7 @@ const char* to_string(BoxKind kind) { return kind == BoxKind::byo ? "byo" : "aws
 std::string new_client_token() { return "gpubox-" + hex_encode(random_bytes(16)); }
 
 Result<BoxStore> BoxStore::migrated(Db db) {
-  if (auto r = db.migrate(schema_migrations()); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(db.migrate(schema_migrations()));
   return BoxStore(std::move(db));
 }
 
@@ -100,9 +98,7 @@ Result<void> BoxStore::insert_box(const Box& box) {
                                        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
                                        "?23, ?24, ?25, ?26)"));
   bind_box(stmt, box);
-  if (auto r = stmt.run(); !r) {
-    return r;
-  }
+  GPUBOX_TRY(stmt.run());
   return tx.commit();
 }
 
@@ -117,9 +113,7 @@ Result<void> BoxStore::update_box(const Box& box) {
                          "budget_usd = ?24, jupyter_token_path = ?25, host_key_pinned = ?26 "
                          "WHERE name = ?1"));
   bind_box(stmt, box);
-  if (auto r = stmt.run(); !r) {
-    return r;
-  }
+  GPUBOX_TRY(stmt.run());
   if (m_db.changes() == 0) {
     return fail(box_not_found(box.name));
   }
@@ -162,18 +156,14 @@ Result<void> BoxStore::remove_box(std::string_view name) {
   GPUBOX_TRY_ASSIGN(tx, Transaction::begin(m_db));
   GPUBOX_TRY_ASSIGN(del, m_db.prepare("DELETE FROM boxes WHERE name = ?1"));
   del.bind(1, name);
-  if (auto r = del.run(); !r) {
-    return r;
-  }
+  GPUBOX_TRY(del.run());
   if (m_db.changes() == 0) {
     return fail(box_not_found(name));
   }
   GPUBOX_TRY_ASSIGN(end, m_db.prepare("UPDATE launch_records SET status = 'ended' "
                                       "WHERE name = ?1 AND status IN ('pending', 'launched')"));
   end.bind(1, name);
-  if (auto r = end.run(); !r) {
-    return r;
-  }
+  GPUBOX_TRY(end.run());
   return tx.commit();
 }
 

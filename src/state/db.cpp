@@ -231,15 +231,9 @@ Result<void> Db::migrate(std::span<const std::string_view> migrations) {
     if (version == latest) {
       return tx.commit();
     }
-    if (auto r = exec(migrations[static_cast<size_t>(version)]); !r) {
-      return r;
-    }
-    if (auto r = exec("PRAGMA user_version = " + std::to_string(version + 1)); !r) {
-      return r;
-    }
-    if (auto r = tx.commit(); !r) {
-      return r;
-    }
+    GPUBOX_TRY(exec(migrations[static_cast<size_t>(version)]));
+    GPUBOX_TRY(exec("PRAGMA user_version = " + std::to_string(version + 1)));
+    GPUBOX_TRY(tx.commit());
   }
 }
 
@@ -251,9 +245,7 @@ std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_
 
 Result<Transaction> Transaction::begin(Db& db) {
   Transaction tx(db);
-  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(db.exec("BEGIN IMMEDIATE"));
   tx.m_open = true;
   return tx;
 }

@@ -86,9 +86,7 @@ Result<LaunchRecord> BoxStore::begin_launch(const LaunchRequest& req) {
   GPUBOX_TRY_ASSIGN(tx, Transaction::begin(m_db));
   GPUBOX_TRY_ASSIGN(existing, open_launch(req.name));
   if (existing) {
-    if (auto r = tx.commit(); !r) {
-      return fail(r.error());
-    }
+    GPUBOX_TRY(tx.commit());
     return std::move(*existing);
   }
   LaunchRecord rec;
@@ -104,13 +102,9 @@ Result<LaunchRecord> BoxStore::begin_launch(const LaunchRequest& req) {
                                        "VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)"));
   stmt.bind(1, rec.name).bind(2, rec.region).bind(3, rec.zone).bind(4, rec.instance_type);
   stmt.bind(5, rec.client_token).bind(6, to_unix_ms(rec.created_at));
-  if (auto r = stmt.run(); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(stmt.run());
   rec.id = m_db.last_insert_rowid();
-  if (auto r = tx.commit(); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(tx.commit());
   return rec;
 }
 
@@ -120,9 +114,7 @@ Result<void> BoxStore::mark_launched(std::string_view client_token, std::string_
                                        "instance_id = ?2, zone = CASE WHEN ?3 = '' THEN zone "
                                        "ELSE ?3 END WHERE client_token = ?1"));
   stmt.bind(1, client_token).bind(2, instance_id).bind(3, zone);
-  if (auto r = stmt.run(); !r) {
-    return r;
-  }
+  GPUBOX_TRY(stmt.run());
   if (m_db.changes() == 0) {
     return fail(no_launch(client_token));
   }
@@ -133,9 +125,7 @@ Result<void> BoxStore::mark_launch_failed(std::string_view client_token, std::st
   GPUBOX_TRY_ASSIGN(stmt, m_db.prepare("UPDATE launch_records SET status = 'failed', error = ?2 "
                                        "WHERE client_token = ?1"));
   stmt.bind(1, client_token).bind(2, error);
-  if (auto r = stmt.run(); !r) {
-    return r;
-  }
+  GPUBOX_TRY(stmt.run());
   if (m_db.changes() == 0) {
     return fail(no_launch(client_token));
   }
@@ -169,12 +159,8 @@ Result<bool> BoxStore::record_state_change(const LedgerEntry& entry) {
                                       "price_per_hour_usd) VALUES (?1, ?2, ?3, ?4, ?5)"));
   ins.bind(1, entry.name).bind(2, entry.instance_id).bind(3, entry.state);
   ins.bind(4, to_unix_ms(entry.at)).bind(5, entry.price_per_hour_usd);
-  if (auto r = ins.run(); !r) {
-    return fail(r.error());
-  }
-  if (auto r = tx.commit(); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(ins.run());
+  GPUBOX_TRY(tx.commit());
   return true;
 }
 

@@ -64,9 +64,7 @@ bool entry_for(std::string_view line, std::string_view name) {
 Result<void> rewrite(const fs::path& known_hosts, std::string_view name,
                      std::span<const std::string> new_lines) {
   if (known_hosts.has_parent_path()) {
-    if (auto r = ensure_private_dir(known_hosts.parent_path()); !r) {
-      return r;
-    }
+    GPUBOX_TRY(ensure_private_dir(known_hosts.parent_path()));
   }
   // Two gpubox processes may pin different boxes at once; serialize the read-modify-write.
   GPUBOX_TRY_ASSIGN(lock, FileLock::acquire(known_hosts.string() + ".lock"));
@@ -118,9 +116,7 @@ std::vector<std::string> parse_console_host_keys(std::string_view console_output
 
 Result<void> pin_host_keys(const fs::path& known_hosts, std::string_view name,
                            std::span<const std::string> key_lines) {
-  if (auto r = validate_name(name); !r) {
-    return r;
-  }
+  GPUBOX_TRY(validate_name(name));
   if (key_lines.empty()) {
     return fail(ErrorKind::invalid_input,
                 "no host keys to pin for '" + std::string(name) + "'");

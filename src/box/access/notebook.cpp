@@ -210,18 +210,14 @@ bool jupyter_answers(aws::HttpClient& http, int port, std::string_view token) {
 
 Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const NotebookRequest& req) {
   fs::path socket = tunnel_socket(deps.data_dir, req.box.name);
-  if (auto made = ensure_private_dir(socket.parent_path()); !made) {
-    return fail(made.error());
-  }
+  GPUBOX_TRY(ensure_private_dir(socket.parent_path()));
   if (auto reused = reuse_tunnel(deps, req, socket)) {
     return *reused;
   }
   NotebookSession session;
   auto state = fetch_remote_state(deps.runner, req.target);
   if (!state && state.error().kind == ErrorKind::not_found) {
-    if (auto ran = bootstrap(deps, req, 0); !ran) {
-      return fail(ran.error());
-    }
+    GPUBOX_TRY(bootstrap(deps, req, 0));
     session.bootstrapped = true;
     state = fetch_remote_state(deps.runner, req.target);
   }
@@ -262,9 +258,7 @@ Result<void> hold_tunnel(ProcessRunner& runner, InterruptWaiter& waiter,
       return fail(ErrorKind::network, "the tunnel to " + target.name + " closed");
     }
   }
-  if (auto closed = close_tunnel(runner, target, socket); !closed) {
-    return fail(closed.error());
-  }
+  GPUBOX_TRY(close_tunnel(runner, target, socket));
   return {};
 }
 

@@ -37,9 +37,7 @@ std::string config_arg(std::string_view value) {
 }
 
 Result<void> check_host(const SshHost& host, const SshRenderOptions& options) {
-  if (auto r = validate_name(host.alias); !r) {
-    return r;
-  }
+  GPUBOX_TRY(validate_name(host.alias));
   auto has_space = [](std::string_view v) { return v.find_first_of(" \t") != v.npos; };
   // A key path may contain spaces (it is quoted); an address or user name may not.
   if (unsafe_value(host.host_name) || unsafe_value(host.user) ||
@@ -103,9 +101,7 @@ Result<std::string> render_ssh_config(std::span<const SshHost> hosts,
   }
   std::vector<const SshHost*> sorted;
   for (const SshHost& host : hosts) {
-    if (auto r = check_host(host, options); !r) {
-      return fail(r.error());
-    }
+    GPUBOX_TRY(check_host(host, options));
     sorted.push_back(&host);
   }
   std::sort(sorted.begin(), sorted.end(),
@@ -119,9 +115,7 @@ Result<std::string> render_ssh_config(std::span<const SshHost> hosts,
 
 Result<void> write_ssh_config(const fs::path& path, std::string_view content) {
   if (path.has_parent_path()) {
-    if (auto r = ensure_private_dir(path.parent_path()); !r) {
-      return r;
-    }
+    GPUBOX_TRY(ensure_private_dir(path.parent_path()));
   }
   return write_file_atomic(path, content, 0600);
 }

@@ -51,9 +51,7 @@ mode_t mode_of(const fs::path& path, mode_t fallback) {
 }
 
 Result<void> add_include_line(const fs::path& ssh_config, const fs::path& managed) {
-  if (auto r = ensure_private_dir(ssh_config.parent_path()); !r) {
-    return r;
-  }
+  GPUBOX_TRY(ensure_private_dir(ssh_config.parent_path()));
   // Write through a symlinked config (dotfile managers) instead of replacing the link.
   std::error_code ec;
   fs::path target = ssh_config;
@@ -79,9 +77,7 @@ Result<void> add_include_line(const fs::path& ssh_config, const fs::path& manage
 
 Result<void> record_answer(const fs::path& answer_file, bool yes) {
   if (answer_file.has_parent_path()) {
-    if (auto r = ensure_private_dir(answer_file.parent_path()); !r) {
-      return r;
-    }
+    GPUBOX_TRY(ensure_private_dir(answer_file.parent_path()));
   }
   return write_file_atomic(answer_file, yes ? "yes\n" : "no\n", 0600);
 }
@@ -133,13 +129,9 @@ Result<IncludeResult> ensure_include(const fs::path& ssh_config, const fs::path&
   bool yes = ask("Add `Include " + managed.string() + "` to the top of " + ssh_config.string() +
                  " so that `ssh <box>` works?");
   if (yes) {
-    if (auto r = add_include_line(ssh_config, managed); !r) {
-      return fail(r.error());
-    }
+    GPUBOX_TRY(add_include_line(ssh_config, managed));
   }
-  if (auto r = record_answer(answer_file, yes); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(record_answer(answer_file, yes));
   return yes ? IncludeResult::added : IncludeResult::not_included;
 }
 

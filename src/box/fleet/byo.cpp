@@ -89,9 +89,7 @@ Result<SshUrl> parse_ssh_url(std::string_view url) {
 }
 
 Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request) {
-  if (auto valid = validate_name(request.name); !valid) {
-    return fail(valid.error());
-  }
+  GPUBOX_TRY(validate_name(request.name));
   GPUBOX_TRY_ASSIGN(existing, deps.store.find_box(request.name));
   if (existing) {
     Error e;
@@ -128,9 +126,7 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
     return fail(ran.error());
   }
   box.host_key_pinned = true;
-  if (auto stored = deps.store.insert_box(box); !stored) {
-    return fail(stored.error());
-  }
+  GPUBOX_TRY(deps.store.insert_box(box));
   return box;
 }
 
@@ -168,9 +164,7 @@ Result<void> forget_byo_box(const ByoDeps& deps, std::string_view name) {
   if (!box.jupyter_token_path.empty()) {
     fs::remove(box.jupyter_token_path, ec);
   }
-  if (auto unpinned = unpin_host_keys(deps.known_hosts, box.name); !unpinned) {
-    return fail(unpinned.error());
-  }
+  GPUBOX_TRY(unpin_host_keys(deps.known_hosts, box.name));
   return deps.store.remove_box(name);
 }
 

@@ -279,20 +279,14 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
       continue;
     }
     if (v.adopted) {
-      if (auto r = deps.store.insert_box(v.box); !r) {
-        return fail(r.error());
-      }
+      GPUBOX_TRY(deps.store.insert_box(v.box));
     } else if (v.changed) {
-      if (auto r = deps.store.update_box(v.box); !r) {
-        return fail(r.error());
-      }
+      GPUBOX_TRY(deps.store.update_box(v.box));
     }
     if (v.instance || (v.gone && v.changed)) {
       state::LedgerEntry e{v.box.name, v.box.instance_id, v.gone ? "terminated" : v.box.state,
                            now, v.box.price_per_hour_usd};
-      if (auto r = deps.store.record_state_change(e); !r) {
-        return fail(r.error());
-      }
+      GPUBOX_TRY(deps.store.record_state_change(e));
     }
   }
   return d;

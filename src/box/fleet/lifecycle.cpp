@@ -78,14 +78,10 @@ bool take_instance(state::Box& box, const aws::Instance& inst) {
 }
 
 Result<void> save(const LifecycleDeps& deps, const state::Box& box) {
-  if (auto r = deps.store.update_box(box); !r) {
-    return r;
-  }
+  GPUBOX_TRY(deps.store.update_box(box));
   state::LedgerEntry e{box.name, box.instance_id, box.state, deps.clock.now(),
                        box.price_per_hour_usd};
-  if (auto r = deps.store.record_state_change(e); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(deps.store.record_state_change(e));
   return {};
 }
 
@@ -183,9 +179,7 @@ Result<void> terminate_and_wait(aws::AwsClient& client, Clock& clock, std::strin
     return fail(r.error());
   }
   for (const auto& id : ids) {
-    if (auto w = wait_for_state(client, clock, region, id, "terminated", policy); !w) {
-      return fail(w.error());
-    }
+    GPUBOX_TRY(wait_for_state(client, clock, region, id, "terminated", policy));
   }
   return {};
 }
@@ -289,12 +283,8 @@ Result<state::Box> refresh_box(const LifecycleDeps& deps, std::string_view name,
   }
   const std::string state_before = box.state;
   if (take_instance(box, *inst) || state_before != box.state) {
-    if (auto r = save(deps, box); !r) {
-      return fail(r.error());
-    }
-    if (auto r = refresh_ssh_config(deps.store, files); !r) {
-      return fail(r.error());
-    }
+    GPUBOX_TRY(save(deps, box));
+    GPUBOX_TRY(refresh_ssh_config(deps.store, files));
   }
   return box;
 }
@@ -313,9 +303,7 @@ Result<StopReport> stop_box(const LifecycleDeps& deps, std::string_view name,
     report(deps, fmt::format("stopping {} ({}) in {}", name, box.instance_id, box.region));
     aws::InstanceIdsInput in;
     in.instance_ids = {box.instance_id};
-    if (auto r = aws::stop_instances(deps.client, box.region, in); !r) {
-      return fail(r.error());
-    }
+    GPUBOX_TRY(aws::stop_instances(deps.client, box.region, in));
   }
   GPUBOX_TRY_ASSIGN(inst, wait_for_state(deps.client, deps.clock, box.region, box.instance_id,
                                          "stopped", wait));
@@ -324,12 +312,8 @@ Result<StopReport> stop_box(const LifecycleDeps& deps, std::string_view name,
   rep.disk_gib = disk && *disk > 0 ? *disk : box.disk_gb;
   box.disk_gb = rep.disk_gib > 0 ? static_cast<int>(rep.disk_gib) : box.disk_gb;
   rep.disk_usd_per_month = static_cast<double>(rep.disk_gib) * ebs_gp3_usd_per_gib_month(box.region);
-  if (auto r = save(deps, box); !r) {
-    return fail(r.error());
-  }
-  if (auto r = refresh_ssh_config(deps.store, files); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(save(deps, box));
+  GPUBOX_TRY(refresh_ssh_config(deps.store, files));
   rep.box = box;
   return rep;
 }
@@ -371,12 +355,8 @@ Result<StartReport> start_box(const LifecycleDeps& deps, std::string_view name,
     GPUBOX_TRY_ASSIGN(changed, update_caller_rule(deps.client, box, *caller_ip));
     rep.rule_updated = changed;
   }
-  if (auto r = save(deps, box); !r) {
-    return fail(r.error());
-  }
-  if (auto r = refresh_ssh_config(deps.store, files); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(save(deps, box));
+  GPUBOX_TRY(refresh_ssh_config(deps.store, files));
   rep.box = box;
   return rep;
 }

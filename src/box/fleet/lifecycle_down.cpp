@@ -129,12 +129,8 @@ Result<void> forget_locally(const LifecycleDeps& deps, std::string_view name,
     if (auto r = deps.store.remove_box(name); !r && r.error().kind != ErrorKind::not_found) {
       return r;
     }
-  } else if (auto r = deps.store.end_launches(name); !r) {
-    return r;
-  }
-  if (auto r = unpin_host_keys(options.files.known_hosts(), name); !r) {
-    return r;
-  }
+  } else GPUBOX_TRY(deps.store.end_launches(name));
+  GPUBOX_TRY(unpin_host_keys(options.files.known_hosts(), name));
   return refresh_ssh_config(deps.store, options.files);
 }
 
@@ -155,9 +151,7 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   if (!ids.empty() && deps.progress) {
     deps.progress(fmt::format("terminating {} in {}", fmt::join(ids, ", "), rep.region));
   }
-  if (auto r = terminate_and_wait(deps.client, deps.clock, rep.region, ids, options.wait); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(terminate_and_wait(deps.client, deps.clock, rep.region, ids, options.wait));
   rep.terminated = ids;
   GPUBOX_TRY_ASSIGN(groups, tagged_groups(deps.client, rep.region, name, box.security_group_id));
   for (const auto& g : groups) {
@@ -170,18 +164,12 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   for (const auto& k : keys) {
     aws::DeleteKeyPairInput in;
     in.key_name = k;
-    if (auto r = aws::delete_key_pair(deps.client, rep.region, in); !r) {
-      return fail(r.error());
-    }
+    GPUBOX_TRY(aws::delete_key_pair(deps.client, rep.region, in));
     rep.key_pairs.push_back(k);
   }
-  if (auto r = delete_volumes(deps, rep.region, name, rep); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(delete_volumes(deps, rep.region, name, rep));
   rep.key_file_removed = remove_key_file(box.key_path, options.files.data_dir);
-  if (auto r = forget_locally(deps, name, options, rep.was_in_store); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(forget_locally(deps, name, options, rep.was_in_store));
   rep.already_gone = !rep.was_in_store && rep.terminated.empty() &&
                      rep.security_groups.empty() && rep.key_pairs.empty() && rep.volumes.empty();
   return rep;

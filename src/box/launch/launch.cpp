@@ -68,12 +68,8 @@ Result<std::string> ensure_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
   if (!created) {
     return fail(created.error());
   }
-  if (auto dir = ensure_private_dir(spec.key_dir); !dir) {
-    return fail(dir.error());
-  }
-  if (auto written = write_file_atomic(path, created->private_key, 0600); !written) {
-    return fail(written.error());
-  }
+  GPUBOX_TRY(ensure_private_dir(spec.key_dir));
+  GPUBOX_TRY(write_file_atomic(path, created->private_key, 0600));
   created_path = path;
   return key_name;
 }
@@ -220,9 +216,7 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
       GPUBOX_TRY_ASSIGN(found, resume_instance(deps, record));
       if (found) {
         say(deps, "found " + found->id + " from an earlier run of this launch");
-        if (auto ok = deps.store.mark_launched(record.client_token, found->id, found->zone); !ok) {
-          return fail(ok.error());
-        }
+        GPUBOX_TRY(deps.store.mark_launched(record.client_token, found->id, found->zone));
         out.instance = std::move(*found);
         out.zone = out.instance.zone.empty() ? zone : out.instance.zone;
         out.key_name = out.instance.key_name;

@@ -140,9 +140,7 @@ std::vector<std::string> order_zones(std::vector<std::string> zones, std::string
 
 Result<TypeInfo> describe_type(const catalog::Catalog& catalog, aws::AwsClient& client,
                                std::string_view region, std::string_view instance_type) {
-  if (auto ok = check_supported_type(instance_type); !ok) {
-    return fail(ok.error());
-  }
+  GPUBOX_TRY(check_supported_type(instance_type));
   TypeInfo info;
   if (const catalog::InstanceSpec* spec = catalog.find_type(instance_type)) {
     info = from_spec(*spec);

@@ -51,9 +51,7 @@ Result<void> QuotaCodeCache::save_locked() {
     regions[region] = {{"fetched_at", aws::format_iso8601(e.fetched_at)}, {"codes", e.codes}};
   }
   const nlohmann::json doc = {{"version", 1}, {"regions", regions}};
-  if (auto dir = ensure_private_dir(m_file.parent_path()); !dir) {
-    return fail(dir.error());
-  }
+  GPUBOX_TRY(ensure_private_dir(m_file.parent_path()));
   return write_file_atomic(m_file, doc.dump(1) + "\n");
 }
 

@@ -52,9 +52,7 @@ Result<void> validate_hardware(const UpRequest& req, const catalog::Catalog& cat
     return fail(invalid("say which GPU to launch", "pass --gpu T4 (or A10G, L4, ...) or --type g4dn.xlarge"));
   }
   if (!req.instance_type.empty()) {
-    if (auto ok = check_supported_type(req.instance_type); !ok) {
-      return fail(ok.error());
-    }
+    GPUBOX_TRY(check_supported_type(req.instance_type));
     bool shape = req.instance_type.find('.') != std::string::npos &&
                  std::all_of(req.instance_type.begin(), req.instance_type.end(), [](char c) {
                    return std::islower(static_cast<unsigned char>(c)) ||
@@ -168,9 +166,7 @@ Result<UpInput> validate_up(const UpRequest& req, const catalog::Catalog& catalo
     GPUBOX_TRY_ASSIGN(cidr, validate_cidr(req.allow_from));
     in.allow_from = cidr;
   }
-  if (auto ok = validate_hardware(req, catalog, in); !ok) {
-    return fail(ok.error());
-  }
+  GPUBOX_TRY(validate_hardware(req, catalog, in));
   GPUBOX_TRY_ASSIGN(framework, parse_framework(req.framework));
   in.framework = framework;
   GPUBOX_TRY_ASSIGN(wait, parse_wait_level(req.wait));
@@ -186,9 +182,7 @@ Result<UpInput> validate_up(const UpRequest& req, const catalog::Catalog& catalo
     return fail(invalid("--image must be an AMI id like ami-0123456789abcdef0"));
   }
   in.image = req.image;
-  if (auto ok = validate_key(req, home, in); !ok) {
-    return fail(ok.error());
-  }
+  GPUBOX_TRY(validate_key(req, home, in));
   in.ssh_user = req.ssh_user;
   in.region_pinned = req.region_pinned;
   in.placement.instance_type = in.instance_type;

@@ -139,9 +139,7 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   box.public_ip = inst.public_ip;
   box.ssh_host = inst.public_ip;
   pin_from_console(deps, box);
-  if (auto saved = record(deps, box); !saved) {
-    return saved;
-  }
+  GPUBOX_TRY(record(deps, box));
   out.reached = WaitLevel::running;
   if (in.wait == WaitLevel::running) {
     return {};
@@ -154,18 +152,14 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   }
   GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.data_dir / "known_hosts", deps.connect));
   say(deps, "waiting for ssh on " + box.name);
-  if (auto ok = wait_ssh(deps.runner, deps.clock, target, deps.limits, tick); !ok) {
-    return ok;
-  }
+  GPUBOX_TRY(wait_ssh(deps.runner, deps.clock, target, deps.limits, tick));
   out.reached = WaitLevel::ssh;
   say(deps, "ssh is up on " + box.name);
   if (in.wait == WaitLevel::ssh) {
     return {};
   }
   say(deps, "waiting for the bootstrap (Jupyter, idle watchdog) to finish");
-  if (auto ok = wait_ready(deps.runner, deps.clock, target, deps.limits, tick); !ok) {
-    return ok;
-  }
+  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.limits, tick));
   out.reached = WaitLevel::ready;
   say(deps, box.name + " is ready");
   return {};
@@ -216,9 +210,7 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   out.failed_zones = launched.first.failed_zones;
   out.box = box_from_launch(in, plan, launched.first, deps.clock.now());
   out.box.jupyter_token_path = token_path.string();
-  if (auto saved = record(deps, out.box); !saved) {
-    return fail(saved.error());
-  }
+  GPUBOX_TRY(record(deps, out.box));
   say(deps, fmt::format("launched {} ({} in {})", out.box.instance_id, out.box.instance_type,
                         out.box.zone));
   out.plan = std::move(plan);

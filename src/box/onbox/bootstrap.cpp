@@ -76,9 +76,7 @@ std::vector<std::string> bootstrap_args(const BootstrapOptions& options) {
 }
 
 Result<std::string> build_user_data(const BootstrapOptions& options) {
-  if (auto ok = validate(options); !ok) {
-    return fail(ok.error());
-  }
+  GPUBOX_TRY(validate(options));
   const std::string prefix(k_aws_prefix);
   const std::string token_in = prefix + "/etc/jupyter_token.in";
   std::string script = "#!/bin/bash\n"
@@ -133,13 +131,9 @@ Result<std::string> ensure_jupyter_token(const std::filesystem::path& path) {
   } else if (existing.error().kind != ErrorKind::not_found) {
     return fail(existing.error());
   }
-  if (auto made = ensure_private_dir(path.parent_path()); !made) {
-    return fail(made.error());
-  }
+  GPUBOX_TRY(ensure_private_dir(path.parent_path()));
   std::string token = new_jupyter_token();
-  if (auto written = write_file_atomic(path, token + "\n", 0600); !written) {
-    return fail(written.error());
-  }
+  GPUBOX_TRY(write_file_atomic(path, token + "\n", 0600));
   return token;
 }
 
@@ -159,12 +153,8 @@ std::string bootstrap_remote_command(const BootstrapOptions& options, bool use_s
 
 Result<void> run_bootstrap(ProcessRunner& runner, const remote::SshTarget& target,
                            const BootstrapOptions& options, bool use_sudo) {
-  if (auto ok = validate(options); !ok) {
-    return fail(ok.error());
-  }
-  if (auto uploaded = upload_onbox_files(runner, target); !uploaded) {
-    return fail(uploaded.error());
-  }
+  GPUBOX_TRY(validate(options));
+  GPUBOX_TRY(upload_onbox_files(runner, target));
   RunOptions run;
   run.stdin_text = options.jupyter_token + "\n";
   run.timeout = std::chrono::minutes(options.install_jupyter ? 8 : 3);

@@ -56,9 +56,7 @@ std::vector<std::string> check_args(const CheckOptions& options) {
 
 Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshTarget& target,
                                        const CheckOptions& options) {
-  if (auto uploaded = upload_onbox_files(runner, target); !uploaded) {
-    return fail(uploaded.error());
-  }
+  GPUBOX_TRY(upload_onbox_files(runner, target));
   std::string command = python_for_shell() + "exec \"$PY\" ~/" + std::string(k_remote_onbox_dir) +
                         "/check.py";
   std::string args = shell_join(check_args(options));
@@ -73,9 +71,7 @@ Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshT
 Result<ProcessResult> run_local_check(ProcessRunner& runner, const fs::path& tmp_root,
                                       const CheckOptions& options) {
   fs::path dir = tmp_root / ("gpubox-check-" + hex_encode(random_bytes(6)));
-  if (auto made = extract_onbox_files(dir); !made) {
-    return fail(made.error());
-  }
+  GPUBOX_TRY(extract_onbox_files(dir));
   std::vector<std::string> argv{"sh", "-c", python_for_shell() + "exec \"$PY\" \"$0\" \"$@\"",
                                 (dir / "check.py").string()};
   for (std::string& a : check_args(options)) {

@@ -51,15 +51,11 @@ std::string_view userdata_archive() { return blob(k_userdata_archive); }
 std::string_view onbox_archive() { return blob(k_onbox_archive); }
 
 Result<void> extract_onbox_files(const std::filesystem::path& dir) {
-  if (auto made = ensure_private_dir(dir); !made) {
-    return fail(made.error());
-  }
+  GPUBOX_TRY(ensure_private_dir(dir));
   for (const std::string& name : onbox_file_names()) {
     GPUBOX_TRY_ASSIGN(bytes, onbox_file(name));
     bool script = name.ends_with(".sh") || name.ends_with(".py");
-    if (auto written = write_file_atomic(dir / name, bytes, script ? 0755 : 0644); !written) {
-      return fail(written.error());
-    }
+    GPUBOX_TRY(write_file_atomic(dir / name, bytes, script ? 0755 : 0644));
   }
   return {};
 }
