@@ -1,11 +1,11 @@
 // Micro benchmark: parse the embedded catalog and run a few searches; prints milliseconds.
 // Not a test: run build/catalog_bench by hand (issue: "loading and searching must take a few ms").
+#include <chrono>
+#include <cstdio>
+
 #include "catalog/catalog.hpp"
 #include "catalog/gpus.hpp"
 #include "plan/offers.hpp"
-
-#include <chrono>
-#include <cstdio>
 
 namespace {
 
@@ -33,7 +33,7 @@ size_t load_and_search() {
          gpubox::plan::find_offers(*catalog, all).size();
 }
 
-} // namespace
+}  // namespace
 
 int main() {
   constexpr int k_runs = 50;

@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   parse_everything(input);
   for (int status : {400, 500, 503}) {
-    (void)error_from_response(HttpResponse{status, {}, std::string(input)}, "DescribeInstances in us-east-1");
+    (void)error_from_response(HttpResponse{status, {}, std::string(input)},
+                              "DescribeInstances in us-east-1");
   }
   return 0;
 }

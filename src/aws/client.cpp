@@ -209,8 +209,8 @@ Result<HttpResponse> AwsClient::send_once(const Service& service, std::string_vi
   }
   update_clock_offset(*resp);
   std::string request_id = response_request_id(*resp);
-  GPUBOX_LOG("aws response: {} {} attempt {} request-id {} {} ms", resp->status, operation,
-             attempt, request_id.empty() ? "-" : request_id, elapsed);
+  GPUBOX_LOG("aws response: {} {} attempt {} request-id {} {} ms", resp->status, operation, attempt,
+             request_id.empty() ? "-" : request_id, elapsed);
   if (is_success(resp->status)) {
     return std::move(*resp);
   }

@@ -1,14 +1,13 @@
 #include "aws/credential_container.hpp"
 
-#include <cstring>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
+
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include "aws/json_fields.hpp"
-
 #include "core/paths.hpp"
 #include "core/strings.hpp"
 
@@ -85,8 +84,10 @@ Result<std::string> token_from_file(const std::string& path) {
   auto text = std::filesystem::is_regular_file(path, ec) ? read_file(path)
                                                          : fail(ErrorKind::not_found, "not a file");
   if (!text) {
-    return fail(ErrorKind::auth, "container credentials: cannot read "
-                                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + path);
+    return fail(ErrorKind::auth,
+                "container credentials: cannot read "
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " +
+                    path);
   }
   return std::string(trim(*text));
 }
@@ -123,9 +124,9 @@ Result<std::string> credentials_url(const EnvLookup& env, std::string& host) {
                 "container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
   }
   if (parts->scheme == "http" && !http_host_allowed(parts->host)) {
-    return fail(ErrorKind::auth, "container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI host '" +
-                                     parts->host + "' is not allowed over http; use https, or " +
-                                     std::string(k_allowed_hosts));
+    return fail(ErrorKind::auth,
+                "container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI host '" + parts->host +
+                    "' is not allowed over http; use https, or " + std::string(k_allowed_hosts));
   }
   host = parts->host;
   return full;
@@ -178,7 +179,8 @@ Result<Credentials> parse_reply(const HttpResponse& reply, const std::string& wh
 
 }  // namespace
 
-Result<std::optional<Credentials>> credentials_from_container(HttpClient& http, const EnvLookup& env) {
+Result<std::optional<Credentials>> credentials_from_container(HttpClient& http,
+                                                              const EnvLookup& env) {
   if (!env_value(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") &&
       !env_value(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
     return OptionalCredentials{};

@@ -17,6 +17,7 @@ namespace gpubox::aws {
 // a loopback host or one of the ECS/EKS agent addresses; anything else is an auth Error. The
 // Authorization header comes from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (its contents, trimmed)
 // or else AWS_CONTAINER_AUTHORIZATION_TOKEN. Error messages never quote the token or the reply.
-Result<std::optional<Credentials>> credentials_from_container(HttpClient& http, const EnvLookup& env);
+Result<std::optional<Credentials>> credentials_from_container(HttpClient& http,
+                                                              const EnvLookup& env);
 
 }  // namespace gpubox::aws

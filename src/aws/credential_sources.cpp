@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/json_fields.hpp"
-
 #include "core/strings.hpp"
 
 namespace gpubox::aws {
@@ -63,8 +62,8 @@ Result<Credentials> parse_process_output(const std::string& out, const std::stri
     return fail(ErrorKind::auth, who + " must print \"Version\": 1");
   }
   auto text = [&doc](const char* key) { return json_string(doc, key); };
-  Credentials c{text("AccessKeyId"), text("SecretAccessKey"), text("SessionToken"),
-                std::nullopt, who};
+  Credentials c{text("AccessKeyId"), text("SecretAccessKey"), text("SessionToken"), std::nullopt,
+                who};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return fail(ErrorKind::auth, who + " printed no AccessKeyId or no SecretAccessKey");
   }
@@ -98,10 +97,11 @@ Result<HttpResponse> imds_call(HttpClient& http, HttpRequest request, std::strin
 
 std::optional<TimePoint> parse_iso8601(std::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':' || !read_int(text, 0, 4, y) || !read_int(text, 5, 2, mo) ||
-      !read_int(text, 8, 2, d) || !read_int(text, 11, 2, h) || !read_int(text, 14, 2, mi) ||
-      !read_int(text, 17, 2, s) || h > 23 || mi > 59 || s > 60 || y < 1700 || y > 2200) {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':' ||
+      !read_int(text, 0, 4, y) || !read_int(text, 5, 2, mo) || !read_int(text, 8, 2, d) ||
+      !read_int(text, 11, 2, h) || !read_int(text, 14, 2, mi) || !read_int(text, 17, 2, s) ||
+      h > 23 || mi > 59 || s > 60 || y < 1700 || y > 2200) {
     // TimePoint holds int64 nanoseconds (years 1678-2261): other years would overflow it.
     return std::nullopt;
   }
@@ -113,13 +113,14 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
     }
   }
   auto offset = parse_offset(text.substr(pos));
-  std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
+  std::chrono::year_month_day date{std::chrono::year{y},
+                                   std::chrono::month{static_cast<unsigned>(mo)},
                                    std::chrono::day{static_cast<unsigned>(d)}};
   if (!offset || !date.ok()) {
     return std::nullopt;
   }
-  return TimePoint{std::chrono::sys_days{date}} + std::chrono::hours{h} +
-         std::chrono::minutes{mi} + std::chrono::seconds{s} - *offset;
+  return TimePoint{std::chrono::sys_days{date}} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+         std::chrono::seconds{s} - *offset;
 }
 
 Result<std::vector<std::string>> split_command_line(std::string_view command) {
@@ -129,9 +130,9 @@ Result<std::vector<std::string>> split_command_line(std::string_view command) {
   char quote = 0;
   for (size_t i = 0; i < command.size(); ++i) {
     char c = command[i];
-    bool escapable = quote == 0 || (quote == '"' && i + 1 < command.size() &&
-                                    std::string_view("\"\\$`").find(command[i + 1]) !=
-                                        std::string_view::npos);
+    bool escapable =
+        quote == 0 || (quote == '"' && i + 1 < command.size() &&
+                       std::string_view("\"\\$`").find(command[i + 1]) != std::string_view::npos);
     if (c == '\\' && quote != '\'' && escapable && i + 1 < command.size()) {
       word += command[++i];
       in_word = true;
@@ -200,8 +201,8 @@ Result<std::optional<Credentials>> credentials_from_instance_metadata(
   while (base.ends_with('/')) {
     base.pop_back();
   }
-  HttpRequest token_request{"PUT", base + "/latest/api/token",
-                            {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, ""};
+  HttpRequest token_request{
+      "PUT", base + "/latest/api/token", {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, ""};
   GPUBOX_TRY_ASSIGN(token, imds_call(http, token_request, "get a session token"));
   std::string path = base + "/latest/meta-data/iam/security-credentials/";
   Headers headers{{"X-aws-ec2-metadata-token", std::string(trim(token.body))}};
@@ -210,8 +211,8 @@ Result<std::optional<Credentials>> credentials_from_instance_metadata(
   if (role.empty()) {
     return fail(ErrorKind::auth, "EC2 instance metadata: the instance has no IAM role attached");
   }
-  GPUBOX_TRY_ASSIGN(reply, imds_call(http, {"GET", path + role, headers, ""},
-                                     "get the role's credentials"));
+  GPUBOX_TRY_ASSIGN(
+      reply, imds_call(http, {"GET", path + role, headers, ""}, "get the role's credentials"));
   nlohmann::json doc = nlohmann::json::parse(reply.body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return fail(ErrorKind::auth, "EC2 instance metadata: the credentials reply is not JSON");

@@ -58,14 +58,14 @@ Result<void> read_sso_session(const ProfileFiles& files, const Profile& p, const
   const IniSection* section = files.config ? files.config->find(header) : nullptr;
   if (section == nullptr) {
     return fail(ErrorKind::invalid_input, "profile " + p.name + " refers to [" + header + "] (" +
-                                              ref.where() + "), which " + files.config_path.string() +
-                                              " does not have");
+                                              ref.where() + "), which " +
+                                              files.config_path.string() + " does not have");
   }
-  std::string where = "[" + header + "] (" + files.config->path + ":" +
-                      std::to_string(section->line) + ")";
+  std::string where =
+      "[" + header + "] (" + files.config->path + ":" + std::to_string(section->line) + ")";
   std::vector<std::string> missing;
-  for (auto [key, field] : {std::pair{"sso_region", &out.region},
-                            std::pair{"sso_start_url", &out.start_url}}) {
+  for (auto [key, field] :
+       {std::pair{"sso_region", &out.region}, std::pair{"sso_start_url", &out.start_url}}) {
     const IniEntry* entry = section->find(key);
     if (entry == nullptr || trim(entry->value).empty()) {
       missing.emplace_back(key);
@@ -74,8 +74,9 @@ Result<void> read_sso_session(const ProfileFiles& files, const Profile& p, const
     *field = std::string(trim(entry->value));
     const ProfileValue* own = p.find(key);
     if (own != nullptr && own->value != *field) {
-      return fail(ErrorKind::invalid_input, "profile " + p.name + " sets " + key + " (" + own->where() +
-                                                ") to a different value than " + where);
+      return fail(ErrorKind::invalid_input, "profile " + p.name + " sets " + key + " (" +
+                                                own->where() + ") to a different value than " +
+                                                where);
     }
   }
   if (!missing.empty()) {
@@ -100,10 +101,10 @@ Result<SsoConfig> load_sso_config(const ProfileFiles& files, const Profile& p) {
   c.account_id = profile_value(p, "sso_account_id", missing);
   c.role_name = profile_value(p, "sso_role_name", missing);
   if (!missing.empty()) {
-    return fail(ErrorKind::invalid_input, "profile " + p.name + " uses SSO (" +
-                                              (session != nullptr ? "sso_session" : "sso_start_url") +
-                                              " at " + marker->where() + ") but does not set " +
-                                              join(missing));
+    return fail(ErrorKind::invalid_input,
+                "profile " + p.name + " uses SSO (" +
+                    (session != nullptr ? "sso_session" : "sso_start_url") + " at " +
+                    marker->where() + ") but does not set " + join(missing));
   }
   if (session != nullptr) {
     GPUBOX_TRY(read_sso_session(files, p, *session, c));
@@ -128,8 +129,8 @@ Result<std::string> cached_access_token(const SsoConfig& c, const Profile& p, co
   std::string who = "the SSO token for profile " + p.name;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    return fail(login_error(p, "no SSO token for profile " + p.name + ": " + path.string() +
-                                   " does not exist"));
+    return fail(login_error(
+        p, "no SSO token for profile " + p.name + ": " + path.string() + " does not exist"));
   }
   auto text = read_file(path);
   nlohmann::json doc = nlohmann::json::parse(text ? *text : std::string(), nullptr, false);
@@ -141,8 +142,8 @@ Result<std::string> cached_access_token(const SsoConfig& c, const Profile& p, co
   }
   auto expiry = parse_iso8601(expires_at);
   if (!text || doc.is_discarded() || token.empty() || !expiry) {
-    return fail(login_error(p, who + " in " + path.string() +
-                                   " is unreadable (no accessToken or expiresAt)"));
+    return fail(login_error(
+        p, who + " in " + path.string() + " is unreadable (no accessToken or expiresAt)"));
   }
   if (*expiry <= clock.now()) {
     return fail(login_error(p, who + " in " + path.string() + " expired at " + field("expiresAt")));
@@ -239,8 +240,8 @@ Result<Credentials> credentials_from_sso(const ProfileFiles& files, const Profil
   GPUBOX_TRY_ASSIGN(config, load_sso_config(files, profile));
   GPUBOX_TRY_ASSIGN(token, cached_access_token(config, profile, clock, sso_cache_dir));
   GPUBOX_TRY_ASSIGN(creds, get_role_credentials(http, settings, config, token, profile));
-  creds.source = "sso " + config.role_name + " in " + config.account_id + " (profile " +
-                 profile.name + ")";
+  creds.source =
+      "sso " + config.role_name + " in " + config.account_id + " (profile " + profile.name + ")";
   return creds;
 }
 

@@ -34,9 +34,9 @@ Result<OptionalCredentials> environment_credentials(const EnvLookup& env) {
     return OptionalCredentials{};
   }
   if (!id || !secret) {
-    return fail(ErrorKind::auth, std::string(id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") +
-                                     " is set but " +
-                                     (id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") + " is not");
+    return fail(ErrorKind::auth,
+                std::string(id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") + " is set but " +
+                    (id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") + " is not");
   }
   auto token = env_value(env, "AWS_SESSION_TOKEN");
   if (!token) {
@@ -116,13 +116,13 @@ private:
 Result<std::string> read_token_file(const std::string& path, const std::string& origin) {
   auto text = read_file(path);
   if (!text) {
-    return fail(ErrorKind::auth, "cannot read the web identity token file " + path + " (" +
-                                     origin + ")");
+    return fail(ErrorKind::auth,
+                "cannot read the web identity token file " + path + " (" + origin + ")");
   }
   std::string token(trim(*text));
   if (token.empty()) {
-    return fail(ErrorKind::auth, "the web identity token file " + path + " (" + origin +
-                                     ") is empty");
+    return fail(ErrorKind::auth,
+                "the web identity token file " + path + " (" + origin + ") is empty");
   }
   return token;
 }
@@ -171,16 +171,17 @@ public:
     if (container) {
       return std::move(*container);
     }
-    GPUBOX_TRY_ASSIGN(imds, credentials_from_instance_metadata(m_deps.http, m_deps.env,
-                                                               m_deps.dmi_dir));
+    GPUBOX_TRY_ASSIGN(imds,
+                      credentials_from_instance_metadata(m_deps.http, m_deps.env, m_deps.dmi_dir));
     if (imds) {
       return std::move(*imds);
     }
     Error e;
     e.kind = ErrorKind::auth;
-    e.message = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
-                "aws_access_key_id and aws_secret_access_key to profile " +
-                m_settings.profile + " in " + m_settings.credentials_file.string();
+    e.message =
+        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
+        "aws_access_key_id and aws_secret_access_key to profile " +
+        m_settings.profile + " in " + m_settings.credentials_file.string();
     e.hint = "run `aws configure`, or choose a profile that has credentials with --profile";
     return fail(std::move(e));
   }
@@ -196,12 +197,13 @@ private:
     if (const ProfileValue* role = p.find("role_arn"); role != nullptr && allow_role) {
       bool web = p.find("web_identity_token_file") != nullptr &&
                  p.find("source_profile") == nullptr && p.find("credential_source") == nullptr;
-      GPUBOX_TRY_ASSIGN(assumed, web ? profile_web_identity(p, *role) : assume_role(p, *role, chain));
+      GPUBOX_TRY_ASSIGN(assumed,
+                        web ? profile_web_identity(p, *role) : assume_role(p, *role, chain));
       return OptionalCredentials(std::move(assumed));
     }
     if (profile_uses_sso(p)) {
-      GPUBOX_TRY_ASSIGN(sso, credentials_from_sso(m_files, p, m_deps.http, m_settings,
-                                                  m_deps.clock, m_deps.sso_cache_dir));
+      GPUBOX_TRY_ASSIGN(sso, credentials_from_sso(m_files, p, m_deps.http, m_settings, m_deps.clock,
+                                                  m_deps.sso_cache_dir));
       return OptionalCredentials(std::move(sso));
     }
     const ProfileValue* key = p.find("aws_access_key_id");
@@ -222,10 +224,11 @@ private:
     }
     if (key == nullptr || secret == nullptr) {
       const ProfileValue& set = key != nullptr ? *key : *secret;
-      return fail(ErrorKind::auth, "profile " + p.name + " sets " +
-                                       (key != nullptr ? "aws_access_key_id" : "aws_secret_access_key") +
-                                       " (" + set.where() + ") but not " +
-                                       (key != nullptr ? "aws_secret_access_key" : "aws_access_key_id"));
+      return fail(ErrorKind::auth,
+                  "profile " + p.name + " sets " +
+                      (key != nullptr ? "aws_access_key_id" : "aws_secret_access_key") + " (" +
+                      set.where() + ") but not " +
+                      (key != nullptr ? "aws_secret_access_key" : "aws_access_key_id"));
     }
     const ProfileValue* token = p.find("aws_session_token");
     if (token == nullptr) {
@@ -242,16 +245,16 @@ private:
     const ProfileValue* source = p.find("source_profile");
     const ProfileValue* named = p.find("credential_source");
     if (source != nullptr && named != nullptr) {
-      return fail(ErrorKind::invalid_input, "profile " + p.name +
-                                                " sets both source_profile and credential_source");
+      return fail(ErrorKind::invalid_input,
+                  "profile " + p.name + " sets both source_profile and credential_source");
     }
     if (named != nullptr) {
       return named_source(p, *named, via);
     }
     if (source == nullptr) {
-      return fail(ErrorKind::invalid_input, "profile " + p.name + " sets role_arn (" +
-                                                p.find("role_arn")->where() +
-                                                ") but neither source_profile nor credential_source");
+      return fail(ErrorKind::invalid_input,
+                  "profile " + p.name + " sets role_arn (" + p.find("role_arn")->where() +
+                      ") but neither source_profile nor credential_source");
     }
     const std::string& name = source->value;
     if (name != p.name && std::find(chain.begin(), chain.end(), name) != chain.end()) {
@@ -281,8 +284,8 @@ private:
       creds = std::move(env);
       via = "environment";
     } else if (named.value == "Ec2InstanceMetadata") {
-      GPUBOX_TRY_ASSIGN(imds, credentials_from_instance_metadata(m_deps.http, m_deps.env,
-                                                                 m_deps.dmi_dir));
+      GPUBOX_TRY_ASSIGN(
+          imds, credentials_from_instance_metadata(m_deps.http, m_deps.env, m_deps.dmi_dir));
       creds = std::move(imds);
       via = "EC2 instance metadata";
     } else if (named.value == "EcsContainer") {
@@ -291,7 +294,8 @@ private:
       via = "container credentials";
     } else {
       return fail(ErrorKind::invalid_input,
-                  "profile " + p.name + ": credential_source '" + named.value + "' (" + named.where() +
+                  "profile " + p.name + ": credential_source '" + named.value + "' (" +
+                      named.where() +
                       ") is not supported; use Environment, Ec2InstanceMetadata or EcsContainer");
     }
     if (!creds) {
@@ -335,9 +339,8 @@ private:
       return fail(std::move(e));
     }
     std::string typed(trim(*code));
-    bool digits = typed.size() == 6 && std::all_of(typed.begin(), typed.end(), [](char c) {
-                    return c >= '0' && c <= '9';
-                  });
+    bool digits = typed.size() == 6 && std::all_of(typed.begin(), typed.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
     if (!digits) {
       return fail(ErrorKind::invalid_input, "an MFA code is 6 digits");
     }
@@ -345,8 +348,8 @@ private:
   }
 
   std::string default_session_name() const {
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-        m_deps.clock.now().time_since_epoch());
+    auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(m_deps.clock.now().time_since_epoch());
     return "gpubox-" + std::to_string(seconds.count());
   }
 
@@ -357,8 +360,7 @@ private:
                         std::string_view duration, std::string_view via) const {
     return fmt::format("gpubox-role-cache-v1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", kind,
                        m_settings.config_file.string(), profile, role, session, external_id,
-                       duration, via,
-                       m_settings.region.empty() ? "us-east-1" : m_settings.region);
+                       duration, via, m_settings.region.empty() ? "us-east-1" : m_settings.region);
   }
 
   Result<Credentials> call_web_identity(WebIdentityRequest req, const std::string& key) {
@@ -372,8 +374,8 @@ private:
     auto assumed = m_deps.assume_role_with_web_identity(req);
     if (!assumed) {
       Error e = std::move(assumed.error());
-      e.message = "assume role " + req.role_arn + " with a web identity (" + req.origin + "): " +
-                  e.message;
+      e.message =
+          "assume role " + req.role_arn + " with a web identity (" + req.origin + "): " + e.message;
       return fail(std::move(e));
     }
     assumed->source = "assume-role-with-web-identity " + req.role_arn + " (" + req.origin + ")";
@@ -390,10 +392,10 @@ private:
       return OptionalCredentials{};
     }
     if (!file || !role) {
-      return fail(ErrorKind::auth, std::string(file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN") +
-                                       " is set but " +
-                                       (file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE") +
-                                       " is not");
+      return fail(ErrorKind::auth,
+                  std::string(file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN") +
+                      " is set but " + (file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE") +
+                      " is not");
     }
     auto session = env_value(m_deps.env, "AWS_ROLE_SESSION_NAME");
     WebIdentityRequest req;
@@ -403,9 +405,9 @@ private:
     req.origin = "environment";
     GPUBOX_TRY_ASSIGN(token, read_token_file(*file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
     req.token = std::move(token);
-    GPUBOX_TRY_ASSIGN(creds, call_web_identity(std::move(req),
-                                               cache_key("web-identity", "", *role,
-                                                         session.value_or(""), "", "", *file)));
+    GPUBOX_TRY_ASSIGN(
+        creds, call_web_identity(std::move(req), cache_key("web-identity", "", *role,
+                                                           session.value_or(""), "", "", *file)));
     return OptionalCredentials(std::move(creds));
   }
 
@@ -419,12 +421,13 @@ private:
     req.origin = "profile " + p.name;
     GPUBOX_TRY_ASSIGN(duration, parse_duration(p.find("duration_seconds")));
     req.duration_seconds = duration;
-    GPUBOX_TRY_ASSIGN(token, read_token_file(file.value, "web_identity_token_file, " + file.where()));
+    GPUBOX_TRY_ASSIGN(token,
+                      read_token_file(file.value, "web_identity_token_file, " + file.where()));
     req.token = std::move(token);
     return call_web_identity(
-        std::move(req), cache_key("web-identity", p.name, role.value,
-                                  session != nullptr ? session->value : "", "",
-                                  duration ? std::to_string(*duration) : "", file.value));
+        std::move(req),
+        cache_key("web-identity", p.name, role.value, session != nullptr ? session->value : "", "",
+                  duration ? std::to_string(*duration) : "", file.value));
   }
 
   Result<Credentials> assume_role(const Profile& p, const ProfileValue& role,
@@ -454,7 +457,8 @@ private:
     GPUBOX_TRY_ASSIGN(source, role_source(p, chain, via));
     GPUBOX_TRY_ASSIGN(req, role_request(p, role));
     if (!m_deps.assume_role) {
-      return fail(ErrorKind::internal, "profile " + p.name + " needs AssumeRole, which is not wired");
+      return fail(ErrorKind::internal,
+                  "profile " + p.name + " needs AssumeRole, which is not wired");
     }
     auto assumed = m_deps.assume_role(source, req);
     if (!assumed) {

@@ -27,7 +27,8 @@ struct Credentials {
   std::string secret_access_key;  // never print or log
   std::string session_token;      // empty when none; never print or log
   std::optional<TimePoint> expiration;
-  std::string source;  // where they came from, e.g. "environment", "profile dev (~/.aws/credentials)"
+  std::string
+      source;  // where they came from, e.g. "environment", "profile dev (~/.aws/credentials)"
   bool anonymous = false;  // no keys: the request goes unsigned (AssumeRoleWithWebIdentity)
 };
 
@@ -63,13 +64,13 @@ public:
 // What an STS AssumeRole call needs besides the source credentials (from a profile's role_arn).
 struct AssumeRoleRequest {
   std::string role_arn;
-  std::string role_session_name;       // the profile's, or "gpubox-<epoch seconds>"
-  std::string external_id;             // empty when none
-  std::string mfa_serial;              // empty when none
-  std::string mfa_code;                // the code typed for mfa_serial; empty when none
+  std::string role_session_name;        // the profile's, or "gpubox-<epoch seconds>"
+  std::string external_id;              // empty when none
+  std::string mfa_serial;               // empty when none
+  std::string mfa_code;                 // the code typed for mfa_serial; empty when none
   std::optional<int> duration_seconds;  // nullopt: STS's default (1 hour)
-  std::string region;                  // where to call STS: the resolved region, or us-east-1
-  std::string profile;                 // the profile that holds role_arn, for messages
+  std::string region;                   // where to call STS: the resolved region, or us-east-1
+  std::string profile;                  // the profile that holds role_arn, for messages
 };
 
 // Call STS AssumeRole with `source` credentials (implemented next to the STS client).

@@ -14,7 +14,8 @@ std::string indexed(std::string_view prefix, size_t n) {
 
 }  // namespace
 
-void add_list(QueryParams& params, std::string_view prefix, const std::vector<std::string>& values) {
+void add_list(QueryParams& params, std::string_view prefix,
+              const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) {
     params.emplace_back(indexed(prefix, i + 1), values[i]);
   }
@@ -37,7 +38,8 @@ void add_tags(QueryParams& params, std::string_view prefix, const Tags& tags) {
   }
 }
 
-void add_tag_spec(QueryParams& params, int index, std::string_view resource_type, const Tags& tags) {
+void add_tag_spec(QueryParams& params, int index, std::string_view resource_type,
+                  const Tags& tags) {
   if (tags.empty()) {
     return;
   }

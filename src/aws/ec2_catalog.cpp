@@ -86,7 +86,8 @@ Result<std::vector<Region>> parse_describe_regions(std::string_view xml) {
 
 Result<std::vector<Region>> describe_regions(AwsClient& client, std::string_view region,
                                              const DescribeRegionsInput& in) {
-  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "DescribeRegions", build_describe_regions(in)));
+  GPUBOX_TRY_ASSIGN(xml,
+                    client.query(k_ec2, region, "DescribeRegions", build_describe_regions(in)));
   return parse_describe_regions(xml);
 }
 
@@ -150,8 +151,8 @@ Result<InstanceTypesPage> parse_describe_instance_types(std::string_view xml) {
 Result<InstanceTypesPage> describe_instance_types(AwsClient& client, std::string_view region,
                                                   const DescribeInstanceTypesInput& in) {
   const PagedQuery<DescribeInstanceTypesInput, InstanceTypesPage, InstanceTypeInfo> op{
-      &k_ec2, "DescribeInstanceTypes", build_describe_instance_types,
-      parse_describe_instance_types, &InstanceTypesPage::types};
+      &k_ec2, "DescribeInstanceTypes", build_describe_instance_types, parse_describe_instance_types,
+      &InstanceTypesPage::types};
   return query_all_pages(client, region, op, in);
 }
 
@@ -169,8 +170,8 @@ Result<InstanceTypeOfferingsPage> parse_describe_instance_type_offerings(std::st
   GPUBOX_TRY_ASSIGN(root, load_xml(doc, xml, "DescribeInstanceTypeOfferingsResponse"));
   InstanceTypeOfferingsPage page;
   for (const pugi::xml_node item : items(root, "instanceTypeOfferingSet")) {
-    page.offerings.push_back({text_at(item, "instanceType"), text_at(item, "locationType"),
-                              text_at(item, "location")});
+    page.offerings.push_back(
+        {text_at(item, "instanceType"), text_at(item, "locationType"), text_at(item, "location")});
   }
   page.next_token = text_at(root, "nextToken");
   return page;

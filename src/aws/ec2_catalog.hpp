@@ -32,7 +32,7 @@ struct DescribeAvailabilityZonesInput {
 };
 
 struct AvailabilityZone {
-  std::string name;  // "us-east-1a"
+  std::string name;     // "us-east-1a"
   std::string zone_id;  // "use1-az6"
   std::string region;
   std::string state;

@@ -185,18 +185,17 @@ Result<InstanceStatusPage> parse_describe_instance_status(std::string_view xml) 
   GPUBOX_TRY_ASSIGN(root, load_xml(doc, xml, "DescribeInstanceStatusResponse"));
   InstanceStatusPage page;
   for (const pugi::xml_node item : items(root, "instanceStatusSet")) {
-    page.statuses.push_back({text_at(item, "instanceId"), text_at(item, "availabilityZone"),
-                             text_at(item, "instanceState/name"),
-                             state_code_at(item, "instanceState/code"),
-                             text_at(item, "instanceStatus/status"),
-                             text_at(item, "systemStatus/status")});
+    page.statuses.push_back(
+        {text_at(item, "instanceId"), text_at(item, "availabilityZone"),
+         text_at(item, "instanceState/name"), state_code_at(item, "instanceState/code"),
+         text_at(item, "instanceStatus/status"), text_at(item, "systemStatus/status")});
   }
   page.next_token = text_at(root, "nextToken");
   return page;
 }
 
 Result<InstanceStatusPage> describe_instance_status(AwsClient& client, std::string_view region,
-                                                   const DescribeInstanceStatusInput& in) {
+                                                    const DescribeInstanceStatusInput& in) {
   const PagedQuery<DescribeInstanceStatusInput, InstanceStatusPage, InstanceStatus> op{
       &k_ec2, "DescribeInstanceStatus", build_describe_instance_status,
       parse_describe_instance_status, &InstanceStatusPage::statuses};
@@ -249,8 +248,8 @@ Result<std::vector<StateChange>> parse_terminate_instances(std::string_view xml)
 
 Result<std::vector<StateChange>> terminate_instances(AwsClient& client, std::string_view region,
                                                      const InstanceIdsInput& in) {
-  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "TerminateInstances",
-                                      build_terminate_instances(in)));
+  GPUBOX_TRY_ASSIGN(
+      xml, client.query(k_ec2, region, "TerminateInstances", build_terminate_instances(in)));
   return parse_terminate_instances(xml);
 }
 

@@ -204,7 +204,7 @@ QueryParams build_describe_instance_status(const DescribeInstanceStatusInput& in
 Result<InstanceStatusPage> parse_describe_instance_status(std::string_view xml);
 // Describe instance status checks, following every page.
 Result<InstanceStatusPage> describe_instance_status(AwsClient& client, std::string_view region,
-                                                   const DescribeInstanceStatusInput& in);
+                                                    const DescribeInstanceStatusInput& in);
 
 // Return the wire parameters of StartInstances for `in`.
 QueryParams build_start_instances(const InstanceIdsInput& in);
@@ -250,7 +250,8 @@ QueryParams build_delete_volume(const std::string& volume_id);
 // Parse a DeleteVolume reply; return its `return` flag.
 Result<bool> parse_delete_volume(std::string_view xml);
 // Delete an unattached volume.
-Result<bool> delete_volume(AwsClient& client, std::string_view region, const std::string& volume_id);
+Result<bool> delete_volume(AwsClient& client, std::string_view region,
+                           const std::string& volume_id);
 
 // Return the wire parameters of GetConsoleOutput for `in`.
 QueryParams build_get_console_output(const ConsoleOutputInput& in);

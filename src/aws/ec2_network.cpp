@@ -187,8 +187,8 @@ Result<CreatedSecurityGroup> parse_create_security_group(std::string_view xml) {
 
 Result<CreatedSecurityGroup> create_security_group(AwsClient& client, std::string_view region,
                                                    const CreateSecurityGroupInput& in) {
-  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "CreateSecurityGroup",
-                                      build_create_security_group(in)));
+  GPUBOX_TRY_ASSIGN(
+      xml, client.query(k_ec2, region, "CreateSecurityGroup", build_create_security_group(in)));
   return parse_create_security_group(xml);
 }
 
@@ -205,8 +205,8 @@ Result<bool> parse_delete_security_group(std::string_view xml) {
 
 Result<bool> delete_security_group(AwsClient& client, std::string_view region,
                                    const DeleteSecurityGroupInput& in) {
-  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "DeleteSecurityGroup",
-                                      build_delete_security_group(in)));
+  GPUBOX_TRY_ASSIGN(
+      xml, client.query(k_ec2, region, "DeleteSecurityGroup", build_delete_security_group(in)));
   return parse_delete_security_group(xml);
 }
 

@@ -40,8 +40,8 @@ struct KeyPair {
   std::string name;
   std::string id;
   std::string fingerprint;
-  std::string type;        // empty when the service leaves it out
-  std::string public_key;  // only with include_public_key
+  std::string type;         // empty when the service leaves it out
+  std::string public_key;   // only with include_public_key
   std::string private_key;  // only from CreateKeyPair; never log
   Tags tags;
 };

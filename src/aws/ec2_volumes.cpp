@@ -79,8 +79,10 @@ Result<bool> parse_delete_volume(std::string_view xml) {
   return parse_return_flag(xml, "DeleteVolumeResponse");
 }
 
-Result<bool> delete_volume(AwsClient& client, std::string_view region, const std::string& volume_id) {
-  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "DeleteVolume", build_delete_volume(volume_id)));
+Result<bool> delete_volume(AwsClient& client, std::string_view region,
+                           const std::string& volume_id) {
+  GPUBOX_TRY_ASSIGN(xml,
+                    client.query(k_ec2, region, "DeleteVolume", build_delete_volume(volume_id)));
   return parse_delete_volume(xml);
 }
 

@@ -229,8 +229,8 @@ bool is_throttling_code(std::string_view aws_code) {
 
 bool is_clock_skew_code(std::string_view aws_code) {
   static constexpr std::array<std::string_view, 6> k_codes{
-      "AuthFailure",      "InvalidSignatureException", "RequestExpired",
-      "RequestInTheFuture", "RequestTimeTooSkewed",    "SignatureDoesNotMatch"};
+      "AuthFailure",        "InvalidSignatureException", "RequestExpired",
+      "RequestInTheFuture", "RequestTimeTooSkewed",      "SignatureDoesNotMatch"};
   for (auto c : k_codes) {
     if (c == aws_code) {
       return true;

@@ -49,14 +49,15 @@ Result<Page> collect_pages(const std::string& first_token, Fetch fetch, Merge me
 
 namespace gpubox::aws {
 
-// One paginated Query/EC2 operation: how to build a page request, parse a page, and where its items are.
+// One paginated Query/EC2 operation: how to build a page request, parse a page, and where its items
+// are.
 template <typename Input, typename Page, typename Item>
 struct PagedQuery {
   const Service* service;
   std::string_view action;
   QueryParams (*build)(const Input&);
   Result<Page> (*parse)(std::string_view);
-  std::vector<Item> Page::*items;
+  std::vector<Item> Page::* items;
 };
 
 // One paginated JSON 1.1 operation, as PagedQuery.
@@ -66,15 +67,16 @@ struct PagedJson {
   std::string_view operation;
   nlohmann::json (*build)(const Input&);
   Result<Page> (*parse)(const nlohmann::json&);
-  std::vector<Item> Page::*items;
+  std::vector<Item> Page::* items;
 };
 
 // Append the items of `page` to those of `all`.
 template <typename Page, typename Item>
-void append_items(Page& all, Page& page, std::vector<Item> Page::*items) {
+void append_items(Page& all, Page& page, std::vector<Item> Page::* items) {
   auto& src = page.*items;
-  (all.*items).insert((all.*items).end(), std::make_move_iterator(src.begin()),
-                      std::make_move_iterator(src.end()));
+  (all.*items)
+      .insert((all.*items).end(), std::make_move_iterator(src.begin()),
+              std::make_move_iterator(src.end()));
 }
 
 // Run `op` for `in` in `region` from `in.next_token` on, following every page.
@@ -104,7 +106,8 @@ Result<Page> json_all_pages(AwsClient& client, std::string_view region,
       [&](const std::string& token) -> Result<Page> {
         Input page_in = in;
         page_in.next_token = token;
-        Result<nlohmann::json> reply = client.json(*op.service, region, op.operation, op.build(page_in));
+        Result<nlohmann::json> reply =
+            client.json(*op.service, region, op.operation, op.build(page_in));
         if (!reply) {
           return fail(std::move(reply.error()));
         }

@@ -18,7 +18,8 @@ std::optional<std::string> config_profile_name(std::string_view header) {
   if (header == "default") {
     return std::string(header);
   }
-  if (header.starts_with("profile") && header.size() > 7 && (header[7] == ' ' || header[7] == '\t')) {
+  if (header.starts_with("profile") && header.size() > 7 &&
+      (header[7] == ' ' || header[7] == '\t')) {
     return std::string(trim(header.substr(7)));
   }
   return std::nullopt;
@@ -89,9 +90,8 @@ Profile find_profile(const ProfileFiles& files, std::string_view name) {
 Error profile_not_found(const ProfileFiles& files, std::string_view name, std::string_view origin) {
   Error e;
   e.kind = ErrorKind::not_found;
-  e.message = "profile '" + std::string(name) + "' (from " + std::string(origin) +
-              ") is not in " + files.config_path.string() + " or " +
-              files.credentials_path.string();
+  e.message = "profile '" + std::string(name) + "' (from " + std::string(origin) + ") is not in " +
+              files.config_path.string() + " or " + files.credentials_path.string();
   if (files.config && files.config->find(name) != nullptr) {
     e.hint = "in the config file, write the section as [profile " + std::string(name) + "]";
     return e;

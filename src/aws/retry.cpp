@@ -102,8 +102,8 @@ std::optional<TimePoint> parse_http_date(std::string_view value) {
   int m = parse_int(hms[1]);
   int s = parse_int(hms[2]);
   // TimePoint holds int64 nanoseconds (up to 2262): later years would overflow it.
-  if (day < 1 || month < 1 || year < 1970 || year > 2200 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 ||
-      s > 60) {
+  if (day < 1 || month < 1 || year < 1970 || year > 2200 || h < 0 || h > 23 || m < 0 || m > 59 ||
+      s < 0 || s > 60) {
     return std::nullopt;
   }
   std::chrono::year_month_day ymd{std::chrono::year{year},

@@ -69,8 +69,8 @@ Result<ServiceQuota> parse_get_service_quota(const nlohmann::json& reply) {
 
 Result<ServiceQuota> get_service_quota(AwsClient& client, std::string_view region,
                                        const GetServiceQuotaInput& in) {
-  GPUBOX_TRY_ASSIGN(reply, client.json(k_service_quotas, region, "GetServiceQuota",
-                                       build_get_service_quota(in)));
+  GPUBOX_TRY_ASSIGN(
+      reply, client.json(k_service_quotas, region, "GetServiceQuota", build_get_service_quota(in)));
   return parse_get_service_quota(reply);
 }
 
@@ -98,8 +98,8 @@ Result<ServiceQuotasPage> parse_list_service_quotas(const nlohmann::json& reply)
 Result<ServiceQuotasPage> list_service_quotas(AwsClient& client, std::string_view region,
                                               const ListServiceQuotasInput& in) {
   const PagedJson<ListServiceQuotasInput, ServiceQuotasPage, ServiceQuota> op{
-      &k_service_quotas, "ListServiceQuotas", build_list_service_quotas,
-      parse_list_service_quotas, &ServiceQuotasPage::quotas};
+      &k_service_quotas, "ListServiceQuotas", build_list_service_quotas, parse_list_service_quotas,
+      &ServiceQuotasPage::quotas};
   return json_all_pages(client, region, op, in);
 }
 
@@ -115,8 +115,7 @@ nlohmann::json build_request_service_quota_increase(const RequestQuotaIncreaseIn
 }
 
 Result<QuotaChangeRequest> parse_request_service_quota_increase(const nlohmann::json& reply) {
-  GPUBOX_TRY_ASSIGN(request,
-                    object_member(reply, "RequestedQuota", "RequestServiceQuotaIncrease"));
+  GPUBOX_TRY_ASSIGN(request, object_member(reply, "RequestedQuota", "RequestServiceQuotaIncrease"));
   return to_request(*request);
 }
 

@@ -12,8 +12,8 @@ namespace gpubox::aws {
 namespace {
 
 // AWS_ENDPOINT_URL_<SERVICE> can only be looked up by name, so these are the services checked.
-constexpr std::array<const Service*, 6> k_known_services = {&k_ec2, &k_sts, &k_ssm,
-                                                            &k_service_quotas, &k_pricing, &k_sso};
+constexpr std::array<const Service*, 6> k_known_services = {
+    &k_ec2, &k_sts, &k_ssm, &k_service_quotas, &k_pricing, &k_sso};
 
 // Return the value of `name`, treating an empty variable as unset (as the AWS SDKs do).
 std::optional<std::string> env_value(const SettingsInput& input, std::string_view name) {
@@ -46,8 +46,8 @@ Result<bool> parse_bool(std::string_view text, const std::string& source) {
 
 Result<void> check_url(std::string_view url, const std::string& source) {
   if (!starts_with_ci(url, "http://") && !starts_with_ci(url, "https://")) {
-    return fail(ErrorKind::invalid_input, "endpoint URL '" + std::string(url) + "' from " +
-                                              source + " must start with http:// or https://");
+    return fail(ErrorKind::invalid_input, "endpoint URL '" + std::string(url) + "' from " + source +
+                                              " must start with http:// or https://");
   }
   return {};
 }
@@ -109,8 +109,9 @@ Result<void> choose_retry(const SettingsInput& input, const Profile& profile, Se
     int n = 0;
     auto [end, ec] = std::from_chars(attempts->data(), attempts->data() + attempts->size(), n);
     if (ec != std::errc() || end != attempts->data() + attempts->size() || n < 1) {
-      return fail(ErrorKind::invalid_input,
-                  attempts_source + " must be a whole number of at least 1, not '" + *attempts + "'");
+      return fail(
+          ErrorKind::invalid_input,
+          attempts_source + " must be a whole number of at least 1, not '" + *attempts + "'");
     }
     s.max_attempts = n;
   }

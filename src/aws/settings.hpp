@@ -3,14 +3,13 @@
 // precedence (command-line flag > environment > profile in ~/.aws/config).
 
 #include <filesystem>
-
-#include "core/env.hpp"
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/env.hpp"
 #include "core/error.hpp"
 
 namespace gpubox::aws {
@@ -26,16 +25,17 @@ struct Settings {
   int max_attempts = 3;
   bool debug = false;
   // Where the settings came from (added by load_settings; consumed by credentials and endpoints).
-  std::string profile_source;      // "--profile", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "default"
-  bool profile_explicit = false;   // --profile was given: environment credentials are skipped
+  std::string profile_source;     // "--profile", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "default"
+  bool profile_explicit = false;  // --profile was given: environment credentials are skipped
   std::filesystem::path config_file;       // AWS_CONFIG_FILE or ~/.aws/config
   std::filesystem::path credentials_file;  // AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials
-  std::string endpoint_url_flag;  // --endpoint-url: beats every other override, even the ignore flag
+  std::string
+      endpoint_url_flag;  // --endpoint-url: beats every other override, even the ignore flag
   bool ignore_configured_endpoint_urls = false;
 };
 
-using ::gpubox::EnvLookup;
 using ::gpubox::env_from_map;
+using ::gpubox::EnvLookup;
 using ::gpubox::process_environment;
 
 struct SettingsInput {

@@ -1,13 +1,13 @@
 #include "aws/sigv4.hpp"
 
-#include "core/crypto.hpp"
-#include "core/strings.hpp"
-
 #include <algorithm>
 #include <array>
 #include <ctime>
 #include <utility>
 #include <vector>
+
+#include "core/crypto.hpp"
+#include "core/strings.hpp"
 
 namespace gpubox::aws {
 namespace {
@@ -112,9 +112,7 @@ void remove_header(Headers& headers, std::string_view name) {
   std::erase_if(headers, [&](const auto& h) { return iequals(h.first, name); });
 }
 
-std::string date_stamp_of(std::string_view amz_date) {
-  return std::string(amz_date.substr(0, 8));
-}
+std::string date_stamp_of(std::string_view amz_date) { return std::string(amz_date.substr(0, 8)); }
 
 // The request with the headers this signature owns removed, as botocore does before each
 // (re)signing so a retry never carries a stale date, token or signature.

@@ -28,7 +28,7 @@ struct SigningParams {
 struct SigningResult {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;     // hex
+  std::string signature;      // hex
   std::string authorization;  // the full Authorization header value
 };
 
@@ -56,7 +56,7 @@ std::string canonical_uri(std::string_view path, bool normalize);
 std::string canonical_query_string(std::string_view query);
 
 struct CanonicalHeaders {
-  std::string block;          // "name:value\n" lines, sorted by name
+  std::string block;           // "name:value\n" lines, sorted by name
   std::string signed_headers;  // "content-type;host;x-amz-date"
 };
 // Return the canonical headers of `headers` (hop-by-hop and user-agent skipped, names

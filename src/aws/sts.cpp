@@ -20,7 +20,8 @@ Result<CallerIdentity> parse_get_caller_identity(std::string_view xml) {
 }
 
 Result<CallerIdentity> get_caller_identity(AwsClient& client, std::string_view region) {
-  GPUBOX_TRY_ASSIGN(xml, client.query(k_sts, region, "GetCallerIdentity", build_get_caller_identity()));
+  GPUBOX_TRY_ASSIGN(xml,
+                    client.query(k_sts, region, "GetCallerIdentity", build_get_caller_identity()));
   return parse_get_caller_identity(xml);
 }
 

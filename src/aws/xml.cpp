@@ -124,15 +124,16 @@ TimePoint from_epoch_seconds(double seconds) {
   constexpr double k_limit_seconds = 9.2e9;
   seconds = std::isnan(seconds) ? 0.0 : std::clamp(seconds, -k_limit_seconds, k_limit_seconds);
   const auto micros = static_cast<std::int64_t>(seconds * 1e6);
-  return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds{micros})};
+  return TimePoint{
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds{micros})};
 }
 
 Result<pugi::xml_node> load_xml(pugi::xml_document& doc, std::string_view xml,
                                 std::string_view root) {
   const pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size());
   if (!parsed) {
-    return fail(ErrorKind::remote,
-                "unparseable XML reply (expected " + std::string(root) + "): " + parsed.description());
+    return fail(ErrorKind::remote, "unparseable XML reply (expected " + std::string(root) +
+                                       "): " + parsed.description());
   }
   const pugi::xml_node element = doc.document_element();
   if (local_name(element) != root) {

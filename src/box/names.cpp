@@ -12,10 +12,10 @@ namespace gpubox::box {
 namespace {
 
 constexpr std::array<std::string_view, 32> k_adjectives = {
-    "amber", "bold",   "brave", "bright", "calm",   "clever", "cosmic", "crisp",
-    "eager", "fancy",  "fast",  "gentle", "glad",   "golden", "happy",  "jolly",
-    "keen",  "lively", "lucky", "mellow", "misty",  "noble",  "proud",  "quick",
-    "quiet", "rapid",  "sunny", "swift",  "tidy",   "vivid",  "warm",   "witty",
+    "amber", "bold",   "brave", "bright", "calm",  "clever", "cosmic", "crisp",
+    "eager", "fancy",  "fast",  "gentle", "glad",  "golden", "happy",  "jolly",
+    "keen",  "lively", "lucky", "mellow", "misty", "noble",  "proud",  "quick",
+    "quiet", "rapid",  "sunny", "swift",  "tidy",  "vivid",  "warm",   "witty",
 };
 
 constexpr std::array<std::string_view, 32> k_nouns = {
@@ -70,10 +70,11 @@ Result<void> validate_name(std::string_view name) {
     char c = name[i];
     if (!is_letter(c) && !is_digit(c) && c != '-') {
       // Show printable characters as is and others as a code, so the message stays one line.
-      std::string shown = (c > ' ' && c < 127) ? fmt::format("'{}'", c)
-                                               : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
-      return bad_name(name, fmt::format("{} at position {} is not a letter, digit or dash",
-                                        shown, i + 1));
+      std::string shown = (c > ' ' && c < 127)
+                              ? fmt::format("'{}'", c)
+                              : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
+      return bad_name(
+          name, fmt::format("{} at position {} is not a letter, digit or dash", shown, i + 1));
     }
   }
   if (!is_letter(name.front())) {

@@ -1,12 +1,12 @@
 #include "catalog/catalog.hpp"
 
-#include "catalog/catalog_data.hpp"
-
 #include <algorithm>
 #include <fstream>
 #include <span>
 #include <sstream>
 #include <tuple>
+
+#include "catalog/catalog_data.hpp"
 
 namespace gpubox::catalog {
 namespace {
@@ -32,7 +32,7 @@ std::string join_chunks(std::span<const std::string_view> chunks) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 bool is_local_zone(std::string_view zone_id) {
   return std::count(zone_id.begin(), zone_id.end(), '-') >= 2;
@@ -112,4 +112,4 @@ std::string price_footer(const SnapshotInfo& snapshot) {
   return out;
 }
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

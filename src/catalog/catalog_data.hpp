@@ -12,4 +12,4 @@ std::span<const std::string_view> embedded_instances_csv_chunks();
 // Return data/catalog/aws-gpu-coverage.csv as consecutive chunks; concatenated they are the file.
 std::span<const std::string_view> embedded_coverage_csv_chunks();
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

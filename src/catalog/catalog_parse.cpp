@@ -1,15 +1,14 @@
 // The CSV parser behind parse_catalog(): one pass over the rows, then sorting and spot clean-up.
-#include "catalog/catalog.hpp"
-
-#include "catalog/csv.hpp"
-#include "catalog/gpus.hpp"
-#include "core/strings.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <tuple>
 #include <unordered_map>
+
+#include "catalog/catalog.hpp"
+#include "catalog/csv.hpp"
+#include "catalog/gpus.hpp"
+#include "core/strings.hpp"
 
 namespace gpubox::catalog {
 namespace {
@@ -46,8 +45,8 @@ struct Builder {
   std::string name;
   Catalog catalog;
   std::unordered_map<std::string, size_t> type_index;
-  std::unordered_map<std::string, size_t> price_index;    // key: type + '\n' + region
-  std::unordered_map<std::string, std::string> gpu_names; // as written -> canonical
+  std::unordered_map<std::string, size_t> price_index;     // key: type + '\n' + region
+  std::unordered_map<std::string, std::string> gpu_names;  // as written -> canonical
 };
 
 std::unexpected<Error> line_error(std::string_view name, size_t line, std::string_view what) {
@@ -235,9 +234,9 @@ Result<void> parse_instances(Builder& b, std::string_view csv) {
       continue;
     }
     if (fields.size() != width) {
-      return line_error(b.name, line->number,
-                        "expected " + std::to_string(width) + " fields, got " +
-                            std::to_string(fields.size()));
+      return line_error(
+          b.name, line->number,
+          "expected " + std::to_string(width) + " fields, got " + std::to_string(fields.size()));
     }
     auto added = add_row(b, fields, *columns, line->number);
     if (!added) {
@@ -250,7 +249,7 @@ Result<void> parse_instances(Builder& b, std::string_view csv) {
   return {};
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 
@@ -311,7 +310,7 @@ void finish(Catalog& catalog) {
   }
 }
 
-} // namespace
+}  // namespace
 
 Result<Catalog> parse_catalog(std::string_view instances_csv, std::string_view coverage_csv,
                               std::string_view name) {
@@ -332,4 +331,4 @@ Result<Catalog> parse_catalog(std::string_view instances_csv, std::string_view c
   return std::move(b.catalog);
 }
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

@@ -39,7 +39,7 @@ bool split_csv_line(std::string_view line, std::vector<std::string_view>& fields
     if (pos >= line.size()) {
       return true;
     }
-    ++pos; // skip the comma; a trailing comma yields one more empty field
+    ++pos;  // skip the comma; a trailing comma yields one more empty field
     if (pos == line.size()) {
       fields.emplace_back();
       return true;
@@ -59,4 +59,4 @@ std::optional<double> parse_number(std::string_view text) {
   return value;
 }
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

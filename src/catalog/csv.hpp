@@ -12,7 +12,7 @@ namespace gpubox::catalog {
 
 // One physical line of a CSV input with its 1-based line number.
 struct CsvLine {
-  std::string_view text; // without the line terminator
+  std::string_view text;  // without the line terminator
   size_t number = 0;
 };
 
@@ -36,4 +36,4 @@ bool split_csv_line(std::string_view line, std::vector<std::string_view>& fields
 // Parse a non-negative decimal number; nullopt when `text` is not exactly one number.
 std::optional<double> parse_number(std::string_view text);
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

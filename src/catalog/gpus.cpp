@@ -1,19 +1,19 @@
 #include "catalog/gpus.hpp"
 
-#include "catalog/csv.hpp"
-#include "core/strings.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
 
+#include "catalog/csv.hpp"
+#include "core/strings.hpp"
+
 namespace gpubox::catalog {
 namespace {
 
 struct GpuEntry {
-  std::string_view name;    // canonical
-  std::string_view aliases; // space-separated lookup keys (lowercase letters and digits only)
+  std::string_view name;     // canonical
+  std::string_view aliases;  // space-separated lookup keys (lowercase letters and digits only)
   bool neuron = false;
 };
 
@@ -93,13 +93,14 @@ std::string family_of(std::string_view instance_type) {
 // builds dropped it (aws-reference.md 8.4). p3dn is the same Volta GPU with 32 GiB, so it is
 // refused too; its replacement is the L40S (48 GiB) because an A10G (24 GiB) would be a
 // memory downgrade from 32 GiB.
-const std::string k_volta_reason = "V100 (Volta): no current Deep Learning AMI supports it and "
-                                   "PyTorch >= 2.8 (CUDA 12.8+) dropped Volta";
+const std::string k_volta_reason =
+    "V100 (Volta): no current Deep Learning AMI supports it and "
+    "PyTorch >= 2.8 (CUDA 12.8+) dropped Volta";
 const std::string k_kepler_reason =
     "K80 (Kepler): current CUDA, PyTorch and Deep Learning AMIs do not support Kepler GPUs";
 const std::string k_maxwell_reason = "M60 (Maxwell): no current Deep Learning AMI supports it";
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> normalize_gpu(std::string_view name) {
   const GpuEntry* e = find_entry(name);
@@ -210,4 +211,4 @@ std::optional<Unsupported> unsupported_gpu_reason(std::string_view name) {
   return std::nullopt;
 }
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

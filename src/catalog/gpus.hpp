@@ -3,25 +3,25 @@
 // "did you mean" suggestions, and the instance families gpubox refuses to launch.
 // Canonical names follow the SkyPilot catalog's AcceleratorName ("A10G", "A100-80GB").
 
-#include "core/error.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace gpubox::catalog {
 
 // A parsed `--gpu` value: canonical name plus the minimum count (fractional for g6f slices).
 struct GpuSpec {
-  std::string name; // canonical, "T4"
-  double count = 1; // "T4:2" -> 2; "L4:0.25" -> 0.25
+  std::string name;  // canonical, "T4"
+  double count = 1;  // "T4:2" -> 2; "L4:0.25" -> 0.25
 };
 
 // Why gpubox refuses an instance type, and what to launch instead.
 struct Unsupported {
-  std::string reason;      // one line, e.g. "p3 (V100, Volta) is not supported by current ..."
-  std::string replacement; // e.g. "g5.xlarge (A10G)"
+  std::string reason;       // one line, e.g. "p3 (V100, Volta) is not supported by current ..."
+  std::string replacement;  // e.g. "g5.xlarge (A10G)"
 };
 
 // Return the canonical name of `name` (case-insensitive, aliases accepted), or nullopt.
@@ -45,4 +45,4 @@ std::optional<Unsupported> unsupported_reason(std::string_view instance_type);
 // Return why canonical GPU `name` is refused (K80, M60, V100, V100-32GB), or nullopt.
 std::optional<Unsupported> unsupported_gpu_reason(std::string_view name);
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

@@ -1,12 +1,13 @@
 #include "catalog/refresh.hpp"
 
-#include "catalog/gpus.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <tuple>
+
+#include <fmt/format.h>
+
+#include "catalog/gpus.hpp"
 
 namespace gpubox::catalog {
 
@@ -48,7 +49,7 @@ std::string number(double v) {
   return s;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<ProductPrice> on_demand_price(const nlohmann::json& product) {
   if (!product.is_object() || !product.contains("product") || !product.contains("terms")) {
@@ -111,8 +112,9 @@ std::string render_catalog_csv(const RefreshData& data, std::string_view generat
                           }),
               zones.end());
   std::string out = fmt::format("# generated_at: {}\n# source: {}\n", generated_at, source);
-  out += "instance_type,accelerator,accelerator_count,gpu_memory_gib,vcpus,memory_gib,region,zone,"
-         "on_demand_usd_per_hour,spot_usd_per_hour,arch\n";
+  out +=
+      "instance_type,accelerator,accelerator_count,gpu_memory_gib,vcpus,memory_gib,region,zone,"
+      "on_demand_usd_per_hour,spot_usd_per_hour,arch\n";
   for (const RefreshedZone* z : zones) {
     const RefreshedType& t = *types.at(z->instance_type);
     auto od = data.on_demand_usd.find({z->instance_type, z->region});
@@ -125,4 +127,4 @@ std::string render_catalog_csv(const RefreshData& data, std::string_view generat
   return out;
 }
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

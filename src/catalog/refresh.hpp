@@ -4,45 +4,46 @@
 // module stays free of aws/ headers.
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace gpubox::catalog {
 
 // One instance type's hardware as DescribeInstanceTypes reports it.
 struct RefreshedType {
   std::string instance_type;
-  std::string gpu; // as AWS names it ("A100"); canonicalised by canonical_gpu_name()
+  std::string gpu;  // as AWS names it ("A100"); canonicalised by canonical_gpu_name()
   double gpu_count = 0;
-  double gpu_memory_gib = 0; // per GPU
+  double gpu_memory_gib = 0;  // per GPU
   int vcpus = 0;
   double memory_gib = 0;
-  std::string arch; // "x86_64" or "arm64"
+  std::string arch;  // "x86_64" or "arm64"
 };
 
 // One zone where a type is offered, with that zone's current spot price when known.
 struct RefreshedZone {
   std::string instance_type;
   std::string region;
-  std::string zone_id; // "use1-az4"
+  std::string zone_id;  // "use1-az4"
   std::optional<double> spot_usd;
 };
 
 // Everything a refreshed catalog holds.
 struct RefreshData {
   std::vector<RefreshedType> types;
-  std::map<std::pair<std::string, std::string>, double> on_demand_usd; // (type, region) -> $/h
+  std::map<std::pair<std::string, std::string>, double> on_demand_usd;  // (type, region) -> $/h
   std::vector<RefreshedZone> zones;
 };
 
 // One on-demand price read from a GetProducts PriceList item.
 struct ProductPrice {
   std::string instance_type;
-  std::string region; // regionCode
+  std::string region;  // regionCode
   double usd_per_hour = 0;
 };
 
@@ -59,4 +60,4 @@ std::string canonical_gpu_name(std::string_view name, double memory_gib);
 std::string render_catalog_csv(const RefreshData& data, std::string_view generated_at,
                                std::string_view source);
 
-} // namespace gpubox::catalog
+}  // namespace gpubox::catalog

@@ -22,7 +22,8 @@ AWS settings follow the AWS CLI: ~/.aws/config and credentials, AWS_PROFILE, AWS
 AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. Progress goes to stderr, results to stdout.)";
 
 // Return the first argument that is not an option or an option's value.
-std::optional<std::string> first_positional(const CLI::App& app, const std::vector<std::string>& args) {
+std::optional<std::string> first_positional(const CLI::App& app,
+                                            const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -56,13 +57,15 @@ void print_help(Env& env, const std::string& text) {
 void set_details(CLI::App* cmd, std::string text) { pending_details()[cmd] = std::move(text); }
 
 void build_app(CLI::App& app, Env& env) {
-  app.description("gpubox: a secure Jupyter on a cloud GPU in one command, and nothing left billing.");
+  app.description(
+      "gpubox: a secure Jupyter on a cloud GPU in one command, and nothing left billing.");
   app.footer(k_footer);
   app.set_version_flag("--version", std::string("gpubox ") + GPUBOX_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--profile", env.global.profile, "AWS profile (default: $AWS_PROFILE or default)");
-  app.add_option("--region", env.global.region, "AWS region (default: $AWS_REGION or the profile's)");
+  app.add_option("--region", env.global.region,
+                 "AWS region (default: $AWS_REGION or the profile's)");
   app.add_flag("--debug", env.global.debug, "Log each AWS request to stderr (secrets redacted)");
   app.add_flag("-q,--quiet", env.global.quiet, "No progress on stderr");
   // Listed in `gpubox --help` in this order: the main job first.

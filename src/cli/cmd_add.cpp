@@ -30,12 +30,16 @@ Result<void> run_add(const AddOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(b, box::add_byo_box(deps, request));
   std::string where = fmt::format("{}@{}:{}", b.ssh_user, b.ssh_host, b.ssh_port);
   if (opts.json) {
-    print_json(env.streams, {{"name", b.name}, {"kind", "byo"}, {"ssh", where},
-                             {"idle_shutdown_minutes", b.idle_minutes}, {"max_hours", b.max_hours}});
+    print_json(env.streams, {{"name", b.name},
+                             {"kind", "byo"},
+                             {"ssh", where},
+                             {"idle_shutdown_minutes", b.idle_minutes},
+                             {"max_hours", b.max_hours}});
     return {};
   }
   env.streams.out << fmt::format("added {} ({}); Jupyter runs on its 127.0.0.1\n", b.name, where);
-  env.streams.out << fmt::format("next: gpubox notebook {}   |   gpubox check {}\n", b.name, b.name);
+  env.streams.out << fmt::format("next: gpubox notebook {}   |   gpubox check {}\n", b.name,
+                                 b.name);
   return {};
 }
 
@@ -44,14 +48,16 @@ Result<void> run_add(const AddOptions& opts, Env& env) {
 void add_add_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<AddOptions>();
   auto* cmd = app.add_subcommand("add", "Register a machine you already have (bring your own)");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Reach the machine over ssh, pin its host key, and run gpubox's bootstrap there: Jupyter on "
       "its 127.0.0.1 with a token kept here (0600), an idle watchdog. `ssh`, `notebook`, `check` "
       "and `status` then work on it. `stop` stops gpubox's services, never the machine, unless "
       "--idle asks for an idle shutdown.");
-  cmd->footer("Examples:\n  gpubox add lab ssh://me@lab.example.org\n"
-              "  gpubox add ws ssh://me@10.0.0.5:2222 --key ~/.ssh/id_ed25519\n"
-              "  gpubox add rig ssh://root@rig --idle 60   # shut it down after 60 idle minutes");
+  cmd->footer(
+      "Examples:\n  gpubox add lab ssh://me@lab.example.org\n"
+      "  gpubox add ws ssh://me@10.0.0.5:2222 --key ~/.ssh/id_ed25519\n"
+      "  gpubox add rig ssh://root@rig --idle 60   # shut it down after 60 idle minutes");
   cmd->add_option("name", opts->name, "A name for the machine")->required();
   cmd->add_option("url", opts->url, "ssh://user@host[:port]")->required();
   cmd->add_option("--key", opts->key, "Private key file (default: ssh's keys and agent)");

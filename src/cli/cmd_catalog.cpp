@@ -2,6 +2,12 @@
 // directory, where `offers`, `up` and `quota --gpu` pick it up when it is newer than the
 // embedded snapshot.
 
+#include <memory>
+#include <ostream>
+#include <set>
+
+#include <fmt/format.h>
+
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
@@ -10,11 +16,6 @@
 #include "catalog/refresh.hpp"
 #include "cli/app.hpp"
 #include "core/paths.hpp"
-
-#include <fmt/format.h>
-#include <memory>
-#include <ostream>
-#include <set>
 
 namespace gpubox::cli {
 namespace {
@@ -69,7 +70,7 @@ Result<void> run_catalog_refresh(const RefreshOptions& opts, Env& env) {
   return {};
 }
 
-} // namespace
+}  // namespace
 
 void add_catalog_command(CLI::App& app, Env& env) {
   auto* cmd = app.add_subcommand("catalog", "Manage the instance price catalog");
@@ -77,13 +78,14 @@ void add_catalog_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<RefreshOptions>();
   auto* refresh = cmd->add_subcommand(
       "refresh", "Rebuild the catalog from AWS (DescribeInstanceTypes, Price List, spot history)");
-  refresh->footer("The result is cached as <data dir>/catalog.csv and used by `offers` while it "
-                  "is newer than the embedded snapshot.\nExamples:\n  gpubox catalog refresh\n"
-                  "  gpubox catalog refresh --regions us-east-1,us-west-2");
+  refresh->footer(
+      "The result is cached as <data dir>/catalog.csv and used by `offers` while it "
+      "is newer than the embedded snapshot.\nExamples:\n  gpubox catalog refresh\n"
+      "  gpubox catalog refresh --regions us-east-1,us-west-2");
   refresh->add_option("--regions", opts->regions, "all (enabled regions, default) or R1,R2");
   refresh->add_flag("--json", opts->json, "Print one JSON document to stdout");
   refresh->callback(
       [opts, &env] { run_guarded(env, [&] { return run_catalog_refresh(*opts, env); }); });
 }
 
-} // namespace gpubox::cli
+}  // namespace gpubox::cli

@@ -6,8 +6,8 @@
 #include <ostream>
 
 #include "box/fleet/byo.hpp"
-#include "box/onbox/check.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/onbox/check.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 
@@ -54,8 +54,8 @@ Result<void> run_check(const CheckCliOptions& opts, Env& env) {
   if (result->exit_code != 0) {
     env.exit_code = 1;  // a FAIL, or check.py could not run: never a silent pass
     if (result->stdout_text.empty()) {
-      return fail(ErrorKind::remote, "the checks did not run (exit " +
-                                         std::to_string(result->exit_code) + ")");
+      return fail(ErrorKind::remote,
+                  "the checks did not run (exit " + std::to_string(result->exit_code) + ")");
     }
   }
   return {};
@@ -65,14 +65,17 @@ Result<void> run_check(const CheckCliOptions& opts, Env& env) {
 
 void add_check_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<CheckCliOptions>();
-  auto* cmd = app.add_subcommand("check", "Prove a box is what was paid for: GPU, driver, frameworks");
-  set_details(cmd, 
+  auto* cmd =
+      app.add_subcommand("check", "Prove a box is what was paid for: GPU, driver, frameworks");
+  set_details(
+      cmd,
       "Run gpubox's checks on the box (or with --local on this machine): the GPU model, count and "
       "memory its instance type promises, driver and CUDA, PyTorch / TensorFlow / JAX on the GPU, "
       "a matmul, and the IMDB notebook. Each check is PASS, FAIL or SKIP with its reason; the "
       "exit code is 1 on any FAIL.");
-  cmd->footer("Examples:\n  gpubox check mybox\n  gpubox check mybox --quick --json\n"
-              "  gpubox check --local");
+  cmd->footer(
+      "Examples:\n  gpubox check mybox\n  gpubox check mybox --quick --json\n"
+      "  gpubox check --local");
   cmd->add_option("name", opts->name, "The box");
   cmd->add_flag("--local", opts->local, "Check the machine gpubox runs on");
   cmd->add_flag("--json", opts->json, "Print one JSON document");

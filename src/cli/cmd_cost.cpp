@@ -2,6 +2,13 @@
 // recorded with each entry, plus EBS storage); boxes found in the cloud but not in the ledger
 // are costed from their launch time and marked as estimated.
 
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+
+#include <fmt/format.h>
+
 #include "aws/client.hpp"
 #include "aws/ec2_instances.hpp"
 #include "aws/settings.hpp"
@@ -11,12 +18,6 @@
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "state/box_store.hpp"
-
-#include <fmt/format.h>
-#include <map>
-#include <memory>
-#include <ostream>
-#include <set>
 
 namespace gpubox::cli {
 namespace {
@@ -158,15 +159,16 @@ Result<void> run_cost(const CostOptions& opts, Env& env) {
   return {};
 }
 
-} // namespace
+}  // namespace
 
 void add_cost_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<CostOptions>();
   auto* cmd = app.add_subcommand("cost", "Show what each box has cost so far");
-  cmd->footer("Running hours bill at the $/h recorded when the box started; disks bill at the "
-              "EBS gp3 rate for every hour a box exists. Boxes found in AWS but not in the local "
-              "ledger are marked estimated.\nExamples:\n  gpubox cost\n  gpubox cost mybox "
-              "--since 2026-01-01 --json");
+  cmd->footer(
+      "Running hours bill at the $/h recorded when the box started; disks bill at the "
+      "EBS gp3 rate for every hour a box exists. Boxes found in AWS but not in the local "
+      "ledger are marked estimated.\nExamples:\n  gpubox cost\n  gpubox cost mybox "
+      "--since 2026-01-01 --json");
   cmd->add_option("name", opts->name, "Only this box");
   cmd->add_option("--since", opts->since, "Only count time after DATE (YYYY-MM-DD or RFC 3339)");
   cmd->add_flag("--offline", opts->offline, "Use the ledger only; no AWS calls");
@@ -174,4 +176,4 @@ void add_cost_command(CLI::App& app, Env& env) {
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_cost(*opts, env); }); });
 }
 
-} // namespace gpubox::cli
+}  // namespace gpubox::cli

@@ -71,9 +71,9 @@ Result<void> run_down(const DownOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
   if (!opts.yes) {
-    std::string what = found ? fmt::format("{} ({} in {})", opts.name, found->instance_id,
-                                           found->region)
-                             : fmt::format("{} (in {})", opts.name, ctx->settings->region);
+    std::string what =
+        found ? fmt::format("{} ({} in {})", opts.name, found->instance_id, found->region)
+              : fmt::format("{} (in {})", opts.name, ctx->settings->region);
     GPUBOX_TRY_ASSIGN(ok, confirm(env, "Terminate box " + what +
                                            " and delete its disk, security group and key?"));
     if (!ok) {
@@ -95,9 +95,9 @@ Result<void> run_down(const DownOptions& opts, Env& env) {
 void add_down_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<DownOptions>();
   auto* cmd = app.add_subcommand("down", "Terminate a box and delete everything it used");
-  set_details(cmd, 
-      "Terminate the instance, wait, then delete its security group, key pair (and saved "
-      "private key) and any leftover volume, so nothing keeps billing. Safe to repeat.");
+  set_details(cmd,
+              "Terminate the instance, wait, then delete its security group, key pair (and saved "
+              "private key) and any leftover volume, so nothing keeps billing. Safe to repeat.");
   cmd->footer("Examples:\n  gpubox down mybox\n  gpubox down mybox --yes   # no question asked");
   cmd->add_option("name", opts->name, "The box")->required();
   cmd->add_flag("-y,--yes", opts->yes, "Do not ask for confirmation");

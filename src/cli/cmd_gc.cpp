@@ -25,7 +25,10 @@ struct GcOptions {
 nlohmann::json items_json(const std::vector<box::Leftover>& items) {
   auto doc = nlohmann::json::array();
   for (const auto& l : items) {
-    doc.push_back({{"region", l.region}, {"kind", l.kind}, {"id", l.id}, {"box", l.box},
+    doc.push_back({{"region", l.region},
+                   {"kind", l.kind},
+                   {"id", l.id},
+                   {"box", l.box},
                    {"detail", l.detail}});
   }
   return doc;
@@ -78,11 +81,12 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
     }
   }
   if (opts.json) {
-    print_json(env.streams, {{"leftovers", items_json(plan.leftovers)},
-                             {"removed", items_json(rep.removed)}});
+    print_json(env.streams,
+               {{"leftovers", items_json(plan.leftovers)}, {"removed", items_json(rep.removed)}});
   }
   if (!rep.failed.empty()) {
-    return fail(ErrorKind::remote, fmt::format("{} resources could not be removed", rep.failed.size()));
+    return fail(ErrorKind::remote,
+                fmt::format("{} resources could not be removed", rep.failed.size()));
   }
   return {};
 }
@@ -92,7 +96,8 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
 void add_gc_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<GcOptions>();
   auto* cmd = app.add_subcommand("gc", "Find and remove anything gpubox tagged that no box owns");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Look in every enabled region for instances, security groups, key pairs and volumes "
       "tagged gpubox:box that belong to no box in the local state, list them, and remove them "
       "after confirmation (--yes: without asking; without a terminal: only list).");

@@ -12,9 +12,9 @@
 #include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
-#include "box/money/cost.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/money/cost.hpp"
 #include "box/onbox/status.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
@@ -184,8 +184,8 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   for (const auto& v : found.views) {
     GPUBOX_TRY_ASSIGN(row, make_row(v, *store, env.clock.now()));
     if (v.adopted) {
-      progress(env.streams, fmt::format("found {} in {} ({}), added it to local state",
-                                        v.box.name, v.box.region, v.box.instance_id));
+      progress(env.streams, fmt::format("found {} in {} ({}), added it to local state", v.box.name,
+                                        v.box.region, v.box.instance_id));
     } else if (v.duplicate) {
       warn(env.streams, fmt::format("{} in {} is also tagged as box {}; `gpubox gc` lists it",
                                     v.box.instance_id, v.box.region, v.box.name));
@@ -212,8 +212,8 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
                                       fmt::join(found.regions, ", ")));
     return {};
   }
-  std::vector<std::string> header{"name", "state", "type", "gpu", "zone", "address", "uptime",
-                                  "$/h", "cost"};
+  std::vector<std::string> header{"name",    "state",  "type", "gpu", "zone",
+                                  "address", "uptime", "$/h",  "cost"};
   if (opts.status) {
     header.emplace_back("activity");
   }
@@ -234,7 +234,8 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
 void add_ls_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<LsOptions>();
   auto* cmd = app.add_subcommand("ls", "List your boxes, their state, address and cost so far");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "List every box gpubox created, found in the cloud by its tags (local state is only a "
       "cache and is repaired from what is found). Stopped boxes show the disk still billed.");
   cmd->footer(

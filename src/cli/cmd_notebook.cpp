@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "box/access/notebook.hpp"
 #include "box/fleet/byo.hpp"
 #include "box/fleet/lifecycle.hpp"
-#include "box/access/notebook.hpp"
 #include "cli/app.hpp"
 
 namespace gpubox::cli {
@@ -22,8 +22,8 @@ struct NotebookOptions {
 };
 
 Result<void> stop_tunnel(Env& env, const box::BoxTarget& bt, const std::filesystem::path& dir) {
-  GPUBOX_TRY_ASSIGN(closed, box::close_tunnel(env.runner, bt.target,
-                                              box::tunnel_socket(dir, bt.box.name)));
+  GPUBOX_TRY_ASSIGN(closed,
+                    box::close_tunnel(env.runner, bt.target, box::tunnel_socket(dir, bt.box.name)));
   std::error_code ec;
   std::filesystem::remove(dir / "run" / (bt.box.name + ".tunnel.json"), ec);
   env.streams.out << (closed ? "closed the tunnel to " : "no tunnel open to ") << bt.box.name
@@ -74,13 +74,15 @@ Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
 void add_notebook_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<NotebookOptions>();
   auto* cmd = app.add_subcommand("notebook", "Open the box's Jupyter through an ssh tunnel");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Make sure Jupyter runs on the box (on its 127.0.0.1 only), forward a local port to it over "
       "ssh and print the http://127.0.0.1:PORT/?token=... URL. The tunnel stays until Ctrl-C, or "
       "with --background until `gpubox notebook NAME --stop`.");
-  cmd->footer("Examples:\n  gpubox notebook mybox --open\n"
-              "  gpubox notebook mybox --port 8888 --background\n"
-              "  gpubox notebook mybox --stop");
+  cmd->footer(
+      "Examples:\n  gpubox notebook mybox --open\n"
+      "  gpubox notebook mybox --port 8888 --background\n"
+      "  gpubox notebook mybox --stop");
   cmd->add_option("name", opts->name, "The box")->required();
   cmd->add_option("--port", opts->port, "Local port (default: a free one)")
       ->check(CLI::Range(1, 65535));

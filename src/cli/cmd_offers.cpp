@@ -1,6 +1,12 @@
 // gpubox offers: every (instance type, region) that satisfies a request, cheapest first, from the
 // price catalog; optionally with a live quota check per row.
 
+#include <future>
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
 #include "box/launch/quota.hpp"
@@ -10,15 +16,10 @@
 #include "core/strings.hpp"
 #include "plan/offers.hpp"
 
-#include <fmt/format.h>
-#include <future>
-#include <memory>
-#include <ostream>
-
 namespace gpubox::cli {
 namespace {
 
-constexpr size_t k_max_quota_rows = 30; // each row costs a few AWS calls
+constexpr size_t k_max_quota_rows = 30;  // each row costs a few AWS calls
 
 struct OffersOptions {
   std::string gpu;
@@ -33,13 +34,9 @@ struct OffersOptions {
   bool check_quota = false;
 };
 
-std::string money(const std::optional<double>& v) {
-  return v ? fmt::format("{:.4f}", *v) : "-";
-}
+std::string money(const std::optional<double>& v) { return v ? fmt::format("{:.4f}", *v) : "-"; }
 
-std::string count_text(double n) {
-  return fmt::format("{:g}", n);
-}
+std::string count_text(double n) { return fmt::format("{:g}", n); }
 
 Result<plan::OfferQuery> make_query(const OffersOptions& opts, const catalog::Catalog& cat) {
   plan::OfferQuery q;
@@ -64,8 +61,8 @@ Result<plan::OfferQuery> make_query(const OffersOptions& opts, const catalog::Ca
 }
 
 // Check the quota of each offer (the first k_max_quota_rows) in parallel.
-Result<std::vector<std::optional<Result<box::QuotaCheck>>>>
-check_offer_quotas(Env& env, const std::vector<plan::Offer>& offers, bool spot) {
+Result<std::vector<std::optional<Result<box::QuotaCheck>>>> check_offer_quotas(
+    Env& env, const std::vector<plan::Offer>& offers, bool spot) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   auto cache = std::make_shared<box::QuotaCodeCache>(dir / "quota_codes.json", env.clock);
@@ -191,17 +188,19 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
   return {};
 }
 
-} // namespace
+}  // namespace
 
 void add_offers_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<OffersOptions>();
-  auto* cmd = app.add_subcommand("offers", "List instance types and regions that fit, cheapest "
-                                           "first");
-  cmd->footer("Prices come from the catalog (embedded snapshot, or the newer one written by "
-              "`gpubox catalog refresh`); no AWS call is made unless --check-quota is given.\n"
-              "Examples:\n  gpubox offers --gpu T4\n  gpubox offers --gpu A100:8 --spot\n"
-              "  gpubox offers --min-gpu-mem 40 --max-price 5 --regions us-east-1,us-west-2\n"
-              "  gpubox offers --gpu L4 --limit 5 --check-quota");
+  auto* cmd = app.add_subcommand("offers",
+                                 "List instance types and regions that fit, cheapest "
+                                 "first");
+  cmd->footer(
+      "Prices come from the catalog (embedded snapshot, or the newer one written by "
+      "`gpubox catalog refresh`); no AWS call is made unless --check-quota is given.\n"
+      "Examples:\n  gpubox offers --gpu T4\n  gpubox offers --gpu A100:8 --spot\n"
+      "  gpubox offers --min-gpu-mem 40 --max-price 5 --regions us-east-1,us-west-2\n"
+      "  gpubox offers --gpu L4 --limit 5 --check-quota");
   cmd->add_option("--gpu", opts->gpu, "GPU and minimum count: T4, A10G, L4:2, A100-80GB:8");
   cmd->add_option("--min-gpu-mem", opts->min_gpu_mem, "Minimum memory per GPU in GiB");
   cmd->add_option("--vcpus", opts->vcpus, "Minimum vCPUs");
@@ -216,4 +215,4 @@ void add_offers_command(CLI::App& app, Env& env) {
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_offers(*opts, env); }); });
 }
 
-} // namespace gpubox::cli
+}  // namespace gpubox::cli

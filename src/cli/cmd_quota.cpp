@@ -1,19 +1,20 @@
 // gpubox quota [request|requests]: EC2 vCPU quotas for a GPU instance type in every region,
 // asking for more, and the history of those requests.
 
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+
 #include "aws/client.hpp"
 #include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
-#include "box/money/catalog_refresh.hpp"
 #include "box/launch/quota.hpp"
+#include "box/money/catalog_refresh.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "plan/offers.hpp"
-
-#include <fmt/format.h>
-#include <memory>
-#include <ostream>
 
 namespace gpubox::cli {
 namespace {
@@ -185,10 +186,10 @@ Result<void> run_quota_request(const RequestOptions& opts, Env& env) {
   }
   const auto& c = r.check;
   if (r.already_enough) {
-    env.streams.out << fmt::format("{} already allows {} more {} ({} of {:g} vCPUs in use); "
-                                   "nothing requested\n",
-                                   c.quota_name, opts.count, choice.type, c.used_vcpus,
-                                   c.quota_vcpus);
+    env.streams.out << fmt::format(
+        "{} already allows {} more {} ({} of {:g} vCPUs in use); "
+        "nothing requested\n",
+        c.quota_name, opts.count, choice.type, c.used_vcpus, c.quota_vcpus);
     return {};
   }
   if (r.already_open) {
@@ -240,14 +241,15 @@ Result<void> run_quota_requests(const RequestsOptions& opts, Env& env) {
   return {};
 }
 
-} // namespace
+}  // namespace
 
 void add_quota_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<QuotaOptions>();
   auto* cmd = app.add_subcommand("quota", "Show EC2 vCPU quotas for a GPU type in every region");
-  cmd->footer("Examples:\n  gpubox quota --gpu T4\n  gpubox quota --type g5.xlarge --regions "
-              "us-east-1,eu-west-1 --json\n  gpubox quota request --type g5.xlarge --region "
-              "us-east-1 --count 1\n  gpubox quota requests");
+  cmd->footer(
+      "Examples:\n  gpubox quota --gpu T4\n  gpubox quota --type g5.xlarge --regions "
+      "us-east-1,eu-west-1 --json\n  gpubox quota request --type g5.xlarge --region "
+      "us-east-1 --count 1\n  gpubox quota requests");
   cmd->add_option("--gpu", opts->gpu, "GPU (T4, A10G, L4:2, ...): its cheapest instance type");
   cmd->add_option("--type", opts->type, "Instance type, e.g. g4dn.xlarge");
   cmd->add_option("--regions", opts->regions, "all (enabled regions) or a list: R1,R2");
@@ -273,10 +275,10 @@ void add_quota_command(CLI::App& app, Env& env) {
 
   cmd->callback([opts, cmd, &env] {
     if (!cmd->get_subcommands().empty()) {
-      return; // `quota request` / `quota requests` ran instead
+      return;  // `quota request` / `quota requests` ran instead
     }
     run_guarded(env, [&] { return run_quota(*opts, env); });
   });
 }
 
-} // namespace gpubox::cli
+}  // namespace gpubox::cli

@@ -39,7 +39,8 @@ Result<void> run_rm(const RmOptions& opts, Env& env) {
 void add_rm_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<RmOptions>();
   auto* cmd = app.add_subcommand("rm", "Forget a machine added with `gpubox add`");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Stop gpubox's services on the machine (best effort), close its tunnel, and delete its "
       "token and host key pin here. The machine itself is untouched. AWS boxes: `gpubox down`.");
   cmd->footer("Examples:\n  gpubox rm lab\n  gpubox rm lab --keep-services");

@@ -122,7 +122,8 @@ Result<void> run_ssh(const SshOptions& opts, Env& env) {
 void add_ssh_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<SshOptions>();
   auto* cmd = app.add_subcommand("ssh", "Open a shell on a box, or run a command there");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Run the system ssh with the box's user, key and pinned host key. With `-- CMD...` the "
       "command runs on the box and its exit code becomes gpubox's.");
   cmd->footer(

@@ -47,7 +47,8 @@ Result<void> run_start(const StartOptions& opts, Env& env) {
 void add_start_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<StartOptions>();
   auto* cmd = app.add_subcommand("start", "Start a stopped box again, in place");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Start the same instance again (same disk, same zone). When AWS has no capacity or quota "
       "for it right now, start says so; it never launches a replacement elsewhere.");
   cmd->footer("Examples:\n  gpubox start mybox\n  gpubox start mybox && gpubox ssh mybox");

@@ -27,7 +27,8 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
   if (found.kind == state::BoxKind::aws && !found.state.empty() && found.state != "running") {
     // Nothing to ask over ssh: the instance is not running (as last seen by gpubox).
     if (opts.json) {
-      print_json(env.streams, {{"name", opts.name}, {"state", found.state}, {"summary", found.state}});
+      print_json(env.streams,
+                 {{"name", opts.name}, {"state", found.state}, {"summary", found.state}});
     } else {
       env.streams.out << fmt::format("{}: {}\n", opts.name, found.state);
     }
@@ -37,8 +38,8 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
                                         env.connect_policy()));
   GPUBOX_TRY_ASSIGN(state, box::fetch_remote_state(env.runner, bt.target));
   TimePoint now = env.clock.now();
-  std::string summary = state.status ? box::summarize_status(*state.status, now)
-                                     : "bootstrapped, no status yet";
+  std::string summary =
+      state.status ? box::summarize_status(*state.status, now) : "bootstrapped, no status yet";
   if (opts.json) {
     print_json(env.streams, {{"name", opts.name},
                              {"kind", state::to_string(bt.box.kind)},
@@ -56,7 +57,8 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
 void add_status_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<StatusOptions>();
   auto* cmd = app.add_subcommand("status", "Show what a box's idle watchdog sees");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Read the box's watchdog status over ssh: whether it is active (and why: a busy kernel, an "
       "ssh session, GPU load) or idle, and when it stops by itself.");
   cmd->footer("Examples:\n  gpubox status mybox\n  gpubox status mybox --json");

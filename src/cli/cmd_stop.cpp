@@ -7,9 +7,9 @@
 
 #include "box/fleet/byo.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "cli/app.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
-#include "cli/app.hpp"
 
 namespace gpubox::cli {
 namespace {
@@ -57,7 +57,8 @@ Result<void> run_stop(const StopOptions& opts, Env& env) {
 void add_stop_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<StopOptions>();
   auto* cmd = app.add_subcommand("stop", "Stop a box; its disk is kept (and still billed)");
-  set_details(cmd, 
+  set_details(
+      cmd,
       "Stop the box's instance. Compute billing stops; the disk keeps your files and is still "
       "billed per GiB-month. `gpubox start` resumes the same instance.");
   cmd->footer("Examples:\n  gpubox stop mybox\n  gpubox stop mybox && gpubox ls");

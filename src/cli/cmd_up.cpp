@@ -103,8 +103,8 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
   const bool searching = env.global.region.empty() && in.gpu.has_value();
   GPUBOX_TRY_ASSIGN(ctx, aws_for_up(env, searching));
   if (searching) {
-    in.placement.regions = box::search_regions(*catalog, in.gpu, in.instance_type,
-                                               in.placement.spot, 5);
+    in.placement.regions =
+        box::search_regions(*catalog, in.gpu, in.instance_type, in.placement.spot, 5);
   } else {
     in.region_pinned = true;
     in.placement.regions = {ctx->settings->region};
@@ -121,8 +121,9 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
              in.name + "`";
     return fail(std::move(e));
   }
-  box::UpDeps deps{*ctx->client, *store,  env.clock,          env.runner, *catalog,
-                   data,         env.connect_policy(), make_progress(env), {}};
+  box::UpDeps deps{
+      *ctx->client,       *store, env.clock, env.runner, *catalog, data, env.connect_policy(),
+      make_progress(env), {}};
   GPUBOX_TRY_ASSIGN(plan, box::plan_up(deps, in, cidr));
   if (opts.dry_run) {
     render_up_plan(env, plan, *catalog, opts.json);
@@ -151,7 +152,8 @@ void add_up_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<UpOptions>();
   auto* cmd = app.add_subcommand("up", "Launch a GPU box with Jupyter, reachable only over SSH");
   cmd->footer(
-      "Examples:\n  gpubox up --gpu T4\n  gpubox --region us-west-2 up lab --type g5.xlarge --spot\n"
+      "Examples:\n  gpubox up --gpu T4\n  gpubox --region us-west-2 up lab --type g5.xlarge "
+      "--spot\n"
       "  gpubox up lab --gpu A10G --dry-run --json\n\n"
       "GPUBOX_SSH_USER (or --ssh-user) overrides the login user of the image, e.g. for tests.");
   auto& r = opts->req;

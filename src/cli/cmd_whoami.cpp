@@ -41,7 +41,8 @@ Result<void> run_whoami(const WhoamiOptions& opts, Env& env) {
 
 void add_whoami_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<WhoamiOptions>();
-  auto* cmd = app.add_subcommand("whoami", "Show the AWS account, identity, region and credential source");
+  auto* cmd =
+      app.add_subcommand("whoami", "Show the AWS account, identity, region and credential source");
   cmd->footer(
       "Credentials are looked up as the AWS CLI does: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,\n"
       "the profile's role_arn (source_profile, credential_source or web_identity_token_file; asks\n"

@@ -8,7 +8,11 @@ namespace gpubox::cli {
 Result<box::ByoDeps> byo_deps(Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  return box::ByoDeps{*store, env.runner, env.clock, dir, box::LocalFiles{dir}.known_hosts(),
+  return box::ByoDeps{*store,
+                      env.runner,
+                      env.clock,
+                      dir,
+                      box::LocalFiles{dir}.known_hosts(),
                       env.connect_policy(),
                       [&env](const std::string& line) { progress(env.streams, line); }};
 }

@@ -13,11 +13,11 @@
 #include "aws/settings.hpp"
 #include "box/access/caller_ip.hpp"
 #include "catalog/catalog.hpp"
+#include "core/log.hpp"
 #include "core/paths.hpp"
+#include "core/process.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
-#include "core/log.hpp"
-#include "core/process.hpp"
 
 namespace gpubox::cli {
 
@@ -77,8 +77,9 @@ Result<std::string> Env::ask_terminal(const std::string& question) {
     Error e;
     e.kind = ErrorKind::auth;
     e.message = "stdin is not a terminal";
-    e.hint = "run gpubox in a terminal once (the role is then cached until it expires), or use a "
-             "profile without mfa_serial";
+    e.hint =
+        "run gpubox in a terminal once (the role is then cached until it expires), or use a "
+        "profile without mfa_serial";
     return fail(std::move(e));
   }
   streams.err << question << std::flush;

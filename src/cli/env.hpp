@@ -2,6 +2,7 @@
 // Env: everything a command needs from the outside world, injected (gh's Factory). Tests build
 // one with fakes; cli::main builds the real one.
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,8 +13,6 @@
 #include "core/clock.hpp"
 #include "core/env.hpp"
 #include "core/error.hpp"
-
-#include <filesystem>
 
 namespace gpubox {
 class ProcessRunner;

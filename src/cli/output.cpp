@@ -58,7 +58,9 @@ void print_json(const Streams& s, const nlohmann::json& doc) {
   s.out << doc.dump(s.out_is_tty ? 2 : -1) << '\n';
 }
 
-void warn(const Streams& s, const std::string& text) { s.err << "gpubox: warning: " << text << '\n'; }
+void warn(const Streams& s, const std::string& text) {
+  s.err << "gpubox: warning: " << text << '\n';
+}
 
 void progress(const Streams& s, const std::string& text) {
   if (!s.quiet) {
@@ -68,9 +70,12 @@ void progress(const Streams& s, const std::string& text) {
 
 int exit_code_for(const Error& e) {
   switch (e.kind) {
-  case ErrorKind::auth: return 4;
-  case ErrorKind::invalid_input: return 2;
-  default: return 1;
+    case ErrorKind::auth:
+      return 4;
+    case ErrorKind::invalid_input:
+      return 2;
+    default:
+      return 1;
   }
 }
 

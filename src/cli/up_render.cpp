@@ -61,26 +61,28 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
       {"spot", plan.spot},
       {"price_per_hour_usd", price_json(plan)},
       {"catalog_snapshot", catalog.snapshot.generated_at},
-      {"image", {{"id", plan.image.ami_id}, {"name", plan.image.name},
-                 {"source", plan.image.source}, {"ssh_user", plan.image.ssh_user}}},
+      {"image",
+       {{"id", plan.image.ami_id},
+        {"name", plan.image.name},
+        {"source", plan.image.source},
+        {"ssh_user", plan.image.ssh_user}}},
       {"disk_gb", plan.disk_gb},
-      {"security_group", {{"name", box::resource_name(plan.name)},
-                          {"ingress", {{{"protocol", "tcp"}, {"port", 22},
-                                        {"cidr", plan.allow_from}}}}}},
+      {"security_group",
+       {{"name", box::resource_name(plan.name)},
+        {"ingress", {{{"protocol", "tcp"}, {"port", 22}, {"cidr", plan.allow_from}}}}}},
       {"key_pair", {{"name", box::resource_name(plan.name)}, {"source", plan.key_source}}},
       {"fallbacks", fallbacks},
   };
   if (plan.quota) {
-    doc["quota"] = {{"code", plan.quota->quota_code}, {"name", plan.quota->quota_name},
-                    {"quota_vcpus", plan.quota->quota_vcpus},
-                    {"used_vcpus", plan.quota->used_vcpus},
-                    {"needed_vcpus", plan.quota->needed_vcpus}, {"fits", plan.quota->fits}};
+    doc["quota"] = {
+        {"code", plan.quota->quota_code},           {"name", plan.quota->quota_name},
+        {"quota_vcpus", plan.quota->quota_vcpus},   {"used_vcpus", plan.quota->used_vcpus},
+        {"needed_vcpus", plan.quota->needed_vcpus}, {"fits", plan.quota->fits}};
   }
   return doc;
 }
 
-void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& catalog,
-                    bool json) {
+void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& catalog, bool json) {
   if (json) {
     print_json(env.streams, plan_json(plan, catalog));
     return;
@@ -110,21 +112,33 @@ void render_up_result(Env& env, const box::UpResult& result, const catalog::Cata
                       bool json) {
   const state::Box& b = result.box;
   if (json) {
-    print_json(env.streams,
-               {{"name", b.name}, {"instance_id", b.instance_id},
-                {"instance_type", b.instance_type}, {"gpu", b.gpu_summary},
-                {"region", b.region}, {"zone", b.zone}, {"state", b.state},
-                {"public_ip", b.public_ip}, {"ami_id", b.ami_id},
-                {"image_name", result.plan.image.name}, {"spot", b.spot},
-                {"price_per_hour_usd", price_json(result.plan)},
-                {"catalog_snapshot", catalog.snapshot.generated_at}, {"disk_gb", b.disk_gb},
-                {"security_group_id", b.security_group_id}, {"allow_from", b.allow_from},
-                {"key_name", b.key_name}, {"key_path", b.key_path}, {"ssh_user", b.ssh_user},
-                {"resumed", result.resumed}, {"failed_zones", result.failed_zones},
-                {"wait_reached", wait_name(result.reached)},
-                {"ssh_checks_skipped", result.ssh_skipped},
-                {"commands", {{"connect", "ssh " + b.name}, {"stop", "gpubox stop " + b.name},
-                              {"down", "gpubox down " + b.name}}}});
+    print_json(env.streams, {{"name", b.name},
+                             {"instance_id", b.instance_id},
+                             {"instance_type", b.instance_type},
+                             {"gpu", b.gpu_summary},
+                             {"region", b.region},
+                             {"zone", b.zone},
+                             {"state", b.state},
+                             {"public_ip", b.public_ip},
+                             {"ami_id", b.ami_id},
+                             {"image_name", result.plan.image.name},
+                             {"spot", b.spot},
+                             {"price_per_hour_usd", price_json(result.plan)},
+                             {"catalog_snapshot", catalog.snapshot.generated_at},
+                             {"disk_gb", b.disk_gb},
+                             {"security_group_id", b.security_group_id},
+                             {"allow_from", b.allow_from},
+                             {"key_name", b.key_name},
+                             {"key_path", b.key_path},
+                             {"ssh_user", b.ssh_user},
+                             {"resumed", result.resumed},
+                             {"failed_zones", result.failed_zones},
+                             {"wait_reached", wait_name(result.reached)},
+                             {"ssh_checks_skipped", result.ssh_skipped},
+                             {"commands",
+                              {{"connect", "ssh " + b.name},
+                               {"stop", "gpubox stop " + b.name},
+                               {"down", "gpubox down " + b.name}}}});
     return;
   }
   auto& out = env.streams.out;

@@ -32,7 +32,7 @@ struct Error {
   std::string request_id;  // AWS request id, for support
   int http_status = 0;     // 0 when there was no HTTP response
   bool retryable = false;
-  std::string hint;        // what the user should do next, e.g. a `gpubox quota request ...` line
+  std::string hint;  // what the user should do next, e.g. a `gpubox quota request ...` line
 };
 
 template <typename T>
@@ -61,20 +61,20 @@ inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std:
 }  // namespace gpubox
 
 // Propagate the error of a Result-returning expression; bind its value to `var`.
-#define GPUBOX_TRY_ASSIGN(var, expr)                     \
-  auto var##_result_ = (expr);                           \
-  if (!var##_result_) {                                  \
+#define GPUBOX_TRY_ASSIGN(var, expr)                         \
+  auto var##_result_ = (expr);                               \
+  if (!var##_result_) {                                      \
     return ::gpubox::fail(std::move(var##_result_.error())); \
-  }                                                      \
+  }                                                          \
   auto var = std::move(*var##_result_)
 
 // Propagate the error of a Result-returning expression; its value, if any, is discarded.
-#define GPUBOX_TRY(expr)                                        \
-  do {                                                          \
-    auto gpubox_try_result_ = (expr);                           \
-    if (!gpubox_try_result_) {                                  \
+#define GPUBOX_TRY(expr)                                            \
+  do {                                                              \
+    auto gpubox_try_result_ = (expr);                               \
+    if (!gpubox_try_result_) {                                      \
       return ::gpubox::fail(std::move(gpubox_try_result_.error())); \
-    }                                                           \
+    }                                                               \
   } while (false)
 
 // Propagate the error of a Result-returning expression; assign its value to the existing `var`.

@@ -44,8 +44,8 @@ public:
 
 private:
   std::unexpected<Error> error(std::string_view what) const {
-    return fail(ErrorKind::invalid_input, m_file.path + ":" + std::to_string(m_line) + ": " +
-                                              std::string(what));
+    return fail(ErrorKind::invalid_input,
+                m_file.path + ":" + std::to_string(m_line) + ": " + std::string(what));
   }
 
   Result<void> parse_line(std::string_view line) {

@@ -1,11 +1,11 @@
 #include "core/log.hpp"
 
+#include <strings.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
-
-#include <strings.h>
 
 namespace gpubox::log {
 namespace {

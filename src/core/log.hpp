@@ -21,9 +21,9 @@ std::string redact_header(std::string_view name, std::string_view value);
 
 }  // namespace gpubox::log
 
-#define GPUBOX_LOG(...)                                    \
-  do {                                                     \
-    if (::gpubox::log::enabled()) {                        \
-      ::gpubox::log::write(::fmt::format(__VA_ARGS__));    \
-    }                                                      \
+#define GPUBOX_LOG(...)                                 \
+  do {                                                  \
+    if (::gpubox::log::enabled()) {                     \
+      ::gpubox::log::write(::fmt::format(__VA_ARGS__)); \
+    }                                                   \
   } while (false)

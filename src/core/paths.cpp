@@ -85,13 +85,13 @@ Result<void> ensure_private_dir(const fs::path& dir) {
     }
     // The data directory holds private keys and Jupyter tokens: owner only.
     if (::chmod(dir.c_str(), 0700) != 0) {
-      return fail(ErrorKind::state, "cannot set mode 0700 on " + dir.string() + ": " +
-                                        errno_text(errno));
+      return fail(ErrorKind::state,
+                  "cannot set mode 0700 on " + dir.string() + ": " + errno_text(errno));
     }
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-    auto e = fail(ErrorKind::state, "directory " + dir.string() + " is not writable: " +
-                                        errno_text(errno));
+    auto e = fail(ErrorKind::state,
+                  "directory " + dir.string() + " is not writable: " + errno_text(errno));
     e.error().hint = "fix its permissions or set GPUBOX_HOME to a writable directory";
     return e;
   }
@@ -144,8 +144,8 @@ Result<std::string> read_file(const fs::path& path) {
 Result<FileLock> FileLock::acquire(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return fail(ErrorKind::state, "cannot open lock file " + path.string() + ": " +
-                                      errno_text(errno));
+    return fail(ErrorKind::state,
+                "cannot open lock file " + path.string() + ": " + errno_text(errno));
   }
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno != EINTR) {

@@ -17,7 +17,6 @@ namespace gpubox {
 
 // Look up an environment variable by name; std::nullopt when unset.
 
-
 // Return the data directory: $GPUBOX_HOME, else $XDG_DATA_HOME/gpubox, else
 // $HOME/.local/share/gpubox, read through `getenv` (empty values count as unset).
 Result<std::filesystem::path> data_dir(const EnvLookup& getenv);

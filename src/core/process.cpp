@@ -99,8 +99,8 @@ std::vector<char*> to_c_array(std::vector<std::string>& strings) {
   return out;
 }
 
-Result<pid_t> spawn(std::vector<std::string> argv, const RunOptions& options, Pipe& in,
-                    Pipe& out, Pipe& err) {
+Result<pid_t> spawn(std::vector<std::string> argv, const RunOptions& options, Pipe& in, Pipe& out,
+                    Pipe& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (options.stdin_text) {
@@ -157,8 +157,8 @@ public:
         }
         wait_ms = static_cast<int>(left.count());
       }
-      pollfd fds[3] = {{m_out.read_end, POLLIN, 0}, {m_err.read_end, POLLIN, 0},
-                       {m_in.write_end, POLLOUT, 0}};
+      pollfd fds[3] = {
+          {m_out.read_end, POLLIN, 0}, {m_err.read_end, POLLIN, 0}, {m_in.write_end, POLLOUT, 0}};
       if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) {
         return true;
       }

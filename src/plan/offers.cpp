@@ -1,10 +1,10 @@
 #include "plan/offers.hpp"
 
-#include "core/strings.hpp"
-
 #include <algorithm>
 #include <limits>
 #include <tuple>
+
+#include "core/strings.hpp"
 
 namespace gpubox::plan {
 namespace {
@@ -82,14 +82,14 @@ std::optional<double> cheapest_anywhere(const Catalog& catalog, std::string_view
   return best;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Offer> find_offers(const Catalog& catalog, const OfferQuery& query) {
   std::vector<Offer> out;
   const InstanceSpec* spec = nullptr;
   bool spec_ok = false;
   for (const RegionPrice& p : catalog.prices) {
-    if (!spec || spec->instance_type != p.instance_type) { // prices are sorted by type
+    if (!spec || spec->instance_type != p.instance_type) {  // prices are sorted by type
       spec = catalog.find_type(p.instance_type);
       spec_ok = spec && spec_matches(*spec, query);
     }
@@ -153,4 +153,4 @@ std::optional<Offer> cheapest_type_for(const Catalog& catalog, std::string_view 
   return best;
 }
 
-} // namespace gpubox::plan
+}  // namespace gpubox::plan

@@ -2,10 +2,6 @@
 // Offers: which (instance type, region) pairs satisfy a request, cheapest first. Pure functions
 // over a catalog::Catalog; quotas and live availability are applied by the caller.
 
-#include "catalog/catalog.hpp"
-#include "catalog/gpus.hpp"
-#include "core/error.hpp"
-
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -13,19 +9,23 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/catalog.hpp"
+#include "catalog/gpus.hpp"
+#include "core/error.hpp"
+
 namespace gpubox::plan {
 
 // What `gpubox offers` asks for; every unset field means "no constraint".
 struct OfferQuery {
-  std::optional<catalog::GpuSpec> gpu;      // canonical name and minimum count
-  std::optional<double> min_gpu_memory_gib; // per GPU
+  std::optional<catalog::GpuSpec> gpu;       // canonical name and minimum count
+  std::optional<double> min_gpu_memory_gib;  // per GPU
   std::optional<int> min_vcpus;
   std::optional<double> min_memory_gib;
-  bool spot = false;                   // rank and filter by spot price
-  std::optional<double> max_price_usd; // per hour, of the price being ranked
-  std::vector<std::string> regions;    // empty: all regions
-  size_t limit = 0;                    // 0: no limit
-  bool include_neuron = false;         // Inferentia/Trainium without naming them in `gpu`
+  bool spot = false;                    // rank and filter by spot price
+  std::optional<double> max_price_usd;  // per hour, of the price being ranked
+  std::vector<std::string> regions;     // empty: all regions
+  size_t limit = 0;                     // 0: no limit
+  bool include_neuron = false;          // Inferentia/Trainium without naming them in `gpu`
 };
 
 // One (instance type, region) pair with its hardware and prices.
@@ -34,14 +34,14 @@ struct Offer {
   std::string region;
   std::string gpu;
   double gpu_count = 0;
-  double gpu_memory_gib = 0; // per GPU
+  double gpu_memory_gib = 0;  // per GPU
   int vcpus = 0;
   double memory_gib = 0;
   std::string arch;
   std::optional<double> on_demand_usd;
   std::optional<double> spot_usd;
-  std::string spot_zone_id; // zone ID of `spot_usd`
-  bool launchable = true;   // false for families `up` refuses (catalog::unsupported_reason)
+  std::string spot_zone_id;  // zone ID of `spot_usd`
+  bool launchable = true;    // false for families `up` refuses (catalog::unsupported_reason)
 
   // Return the price that ranks this offer: spot when `spot`, otherwise on-demand.
   std::optional<double> price(bool spot) const { return spot ? spot_usd : on_demand_usd; }
@@ -65,4 +65,4 @@ std::optional<Offer> cheapest_type_for(const catalog::Catalog& catalog, std::str
                                        double count, std::string_view region,
                                        std::span<const std::string> offered_types);
 
-} // namespace gpubox::plan
+}  // namespace gpubox::plan

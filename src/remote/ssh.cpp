@@ -64,15 +64,17 @@ Result<SshTarget> target_for(const state::Box& box, const std::filesystem::path&
   if (box.kind == state::BoxKind::aws && policy.endpoint_is_local) {
     Error e;
     e.kind = ErrorKind::invalid_input;
-    e.message = "box " + box.name + " lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); "
-                "its address " + t.host + " is invented and is never connected to";
+    e.message = "box " + box.name +
+                " lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); "
+                "its address " +
+                t.host + " is invented and is never connected to";
     e.hint = "set GPUBOX_SSH_CONNECT=127.0.0.1:PORT to route box connections to a local sshd";
     return fail(std::move(e));
   }
   if (t.host.empty()) {
-    return fail(ErrorKind::not_found,
-                "box " + box.name + " has no address (is it stopped? try: gpubox start " +
-                    box.name + ")");
+    return fail(
+        ErrorKind::not_found,
+        "box " + box.name + " has no address (is it stopped? try: gpubox start " + box.name + ")");
   }
   return t;
 }
@@ -80,15 +82,22 @@ Result<SshTarget> target_for(const state::Box& box, const std::filesystem::path&
 std::vector<std::string> ssh_argv(const SshTarget& target,
                                   const std::vector<std::string>& extra_options,
                                   const std::vector<std::string>& remote_command) {
-  std::vector<std::string> argv{"ssh",
-                                "-o", "UserKnownHostsFile=" + target.known_hosts.string(),
-                                "-o", "HostKeyAlias=" + target.name,
-                                "-o", std::string("StrictHostKeyChecking=") +
-                                          (target.host_key_pinned ? "yes" : "accept-new"),
-                                "-o", "ServerAliveInterval=30",
-                                "-o", "ConnectTimeout=10",
-                                "-p", std::to_string(target.port),
-                                "-l", target.user};
+  std::vector<std::string> argv{
+      "ssh",
+      "-o",
+      "UserKnownHostsFile=" + target.known_hosts.string(),
+      "-o",
+      "HostKeyAlias=" + target.name,
+      "-o",
+      std::string("StrictHostKeyChecking=") + (target.host_key_pinned ? "yes" : "accept-new"),
+      "-o",
+      "ServerAliveInterval=30",
+      "-o",
+      "ConnectTimeout=10",
+      "-p",
+      std::to_string(target.port),
+      "-l",
+      target.user};
   if (!target.key_path.empty()) {
     argv.insert(argv.end(), {"-i", target.key_path, "-o", "IdentitiesOnly=yes"});
   }

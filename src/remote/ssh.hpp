@@ -19,9 +19,9 @@
 namespace gpubox::remote {
 
 struct SshTarget {
-  std::string name;      // the box name, also the HostKeyAlias in known_hosts
+  std::string name;  // the box name, also the HostKeyAlias in known_hosts
   std::string user;
-  std::string host;      // where ssh really connects
+  std::string host;  // where ssh really connects
   int port = 22;
   std::string key_path;  // empty: ssh's defaults and agent
   std::filesystem::path known_hosts;

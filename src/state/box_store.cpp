@@ -121,8 +121,8 @@ Result<void> BoxStore::update_box(const Box& box) {
 }
 
 Result<std::optional<Box>> BoxStore::find_box(std::string_view name) {
-  GPUBOX_TRY_ASSIGN(stmt, m_db.prepare("SELECT " + std::string(k_box_columns) +
-                                       " FROM boxes WHERE name = ?1"));
+  GPUBOX_TRY_ASSIGN(
+      stmt, m_db.prepare("SELECT " + std::string(k_box_columns) + " FROM boxes WHERE name = ?1"));
   stmt.bind(1, name);
   GPUBOX_TRY_ASSIGN(row, stmt.step());
   if (!row) {
@@ -140,8 +140,8 @@ Result<Box> BoxStore::get_box(std::string_view name) {
 }
 
 Result<std::vector<Box>> BoxStore::list_boxes() {
-  GPUBOX_TRY_ASSIGN(stmt, m_db.prepare("SELECT " + std::string(k_box_columns) +
-                                       " FROM boxes ORDER BY name"));
+  GPUBOX_TRY_ASSIGN(
+      stmt, m_db.prepare("SELECT " + std::string(k_box_columns) + " FROM boxes ORDER BY name"));
   std::vector<Box> boxes;
   while (true) {
     GPUBOX_TRY_ASSIGN(row, stmt.step());

@@ -77,8 +77,7 @@ Statement& Statement::bind(int index, double value) {
 Statement& Statement::bind(int index, std::string_view value) {
   // A default string_view has a null data(), which SQLite would bind as NULL, not ''.
   const char* data = value.data() != nullptr ? value.data() : "";
-  int rc = sqlite3_bind_text64(m_stmt, index, data, value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  int rc = sqlite3_bind_text64(m_stmt, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && m_bind_error == 0) {
     m_bind_error = rc;
   }

@@ -36,7 +36,9 @@ public:
   Statement& bind(int index, bool value) { return bind(index, std::int64_t{value ? 1 : 0}); }
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
-  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
   // Bind NULL to parameter `index`.
   Statement& bind_null(int index);
 

@@ -60,10 +60,14 @@ Error no_launch(std::string_view client_token) {
 
 const char* to_string(LaunchStatus status) {
   switch (status) {
-  case LaunchStatus::pending: return "pending";
-  case LaunchStatus::launched: return "launched";
-  case LaunchStatus::failed: return "failed";
-  case LaunchStatus::ended: return "ended";
+    case LaunchStatus::pending:
+      return "pending";
+    case LaunchStatus::launched:
+      return "launched";
+    case LaunchStatus::failed:
+      return "failed";
+    case LaunchStatus::ended:
+      return "ended";
   }
   return "pending";
 }

@@ -12,15 +12,16 @@ namespace {
 using testing::FakeClock;
 using testing::FakeHttpClient;
 
-const char* k_ok_xml = "<DescribeRegionsResponse><requestId>req-ok</requestId>"
-                       "</DescribeRegionsResponse>";
+const char* k_ok_xml =
+    "<DescribeRegionsResponse><requestId>req-ok</requestId>"
+    "</DescribeRegionsResponse>";
 
 struct Harness {
   explicit Harness(Credentials c = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", "", {}, "test"})
       : creds(std::move(c)) {
     settings.region = "us-east-1";
-    client = std::make_unique<AwsClient>(ClientDeps{http, clock, creds, settings},
-                                         [] { return 0.5; });
+    client =
+        std::make_unique<AwsClient>(ClientDeps{http, clock, creds, settings}, [] { return 0.5; });
   }
   FakeHttpClient http;
   FakeClock clock;
@@ -60,7 +61,8 @@ TEST(AwsClient, AnonymousCredentialsSendTheRequestUnsigned) {
   Settings settings;
   AwsClient client(ClientDeps{http, clock, anonymous, settings}, [] { return 0.5; });
   http.respond("AssumeRoleWithWebIdentity", 200, "<AssumeRoleWithWebIdentityResponse/>");
-  ASSERT_TRUE(client.query(k_sts, "us-east-1", "AssumeRoleWithWebIdentity", {{"RoleArn", "arn:r"}}));
+  ASSERT_TRUE(
+      client.query(k_sts, "us-east-1", "AssumeRoleWithWebIdentity", {{"RoleArn", "arn:r"}}));
   auto req = http.requests().at(0);
   EXPECT_EQ(header(req, "Authorization"), "<absent>");
   EXPECT_EQ(header(req, "X-Amz-Date"), "<absent>");
@@ -211,8 +213,8 @@ TEST(AwsClient, PaginateQueryFollowsNextToken) {
   h.http.respond("DescribeInstances", 200,
                  "<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>");
   int pages = 0;
-  auto r = paginate_query(*h.client, k_ec2, "us-east-1", "DescribeInstances",
-                          {{"MaxResults", "5"}}, [&](const std::string&) -> Result<void> {
+  auto r = paginate_query(*h.client, k_ec2, "us-east-1", "DescribeInstances", {{"MaxResults", "5"}},
+                          [&](const std::string&) -> Result<void> {
                             ++pages;
                             return {};
                           });

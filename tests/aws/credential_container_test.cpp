@@ -22,13 +22,17 @@ std::string reply_json() {
          R"(", "Expiration": "2026-11-26T10:00:00Z", "RoleArn": "arn:aws:iam::1:role/task"})";
 }
 
-HttpResponse ok_reply(std::string body = reply_json()) { return HttpResponse{200, {}, std::move(body)}; }
+HttpResponse ok_reply(std::string body = reply_json()) {
+  return HttpResponse{200, {}, std::move(body)};
+}
 
 struct Fixture {
   FakeHttpClient http;
   std::map<std::string, std::string> env;
 
-  Result<std::optional<Credentials>> get() { return credentials_from_container(http, env_from_map(env)); }
+  Result<std::optional<Credentials>> get() {
+    return credentials_from_container(http, env_from_map(env));
+  }
   Credentials get_ok() {
     auto r = get();
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
@@ -177,7 +181,8 @@ TEST(CredentialContainer, Non200IsAnAuthErrorWithTheStatusButNotTheBody) {
   Error e = f.get_error();
   EXPECT_EQ(e.kind, ErrorKind::auth);
   EXPECT_EQ(e.http_status, 500);
-  EXPECT_EQ(e.message, "container credentials (169.254.170.2): the endpoint refused the request (HTTP 500)");
+  EXPECT_EQ(e.message,
+            "container credentials (169.254.170.2): the endpoint refused the request (HTTP 500)");
 }
 
 TEST(CredentialContainer, NonJsonReplyIsAnAuthError) {
@@ -186,12 +191,14 @@ TEST(CredentialContainer, NonJsonReplyIsAnAuthError) {
   f.http.add({}, ok_reply(std::string("<html>") + k_secret));
   Error e = f.get_error();
   EXPECT_EQ(e.kind, ErrorKind::auth);
-  EXPECT_EQ(e.message, "container credentials (169.254.170.2): the reply is not a JSON object (HTTP 200)");
+  EXPECT_EQ(e.message,
+            "container credentials (169.254.170.2): the reply is not a JSON object (HTTP 200)");
 }
 
 TEST(CredentialContainer, ReplyWithoutKeyOrSecretIsAnError) {
-  for (const char* body : {R"({"AccessKeyId": "ASIA", "Token": "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"})",
-                           R"({"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})"}) {
+  for (const char* body :
+       {R"({"AccessKeyId": "ASIA", "Token": "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"})",
+        R"({"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})"}) {
     Fixture f;
     f.env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/creds";
     f.http.add({}, ok_reply(body));

@@ -1,13 +1,12 @@
 #include "aws/credential_sso.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "aws/endpoints.hpp"
-#include "aws/service.hpp"
 #include "aws/secret_checks.hpp"
+#include "aws/service.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_http_client.hpp"
 #include "fakes/temp_dir.hpp"
@@ -127,11 +126,12 @@ TEST(CredentialSso, SessionProfileCallsGetRoleCredentialsWithTheBearerToken) {
   auto requests = f.http.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "GET");
-  EXPECT_EQ(requests[0].url, "https://portal.sso.us-east-1.amazonaws.com/federation/credentials"
-                             "?account_id=123456789012&role_name=GpuAdmin");
+  EXPECT_EQ(requests[0].url,
+            "https://portal.sso.us-east-1.amazonaws.com/federation/credentials"
+            "?account_id=123456789012&role_name=GpuAdmin");
   EXPECT_EQ(find_header(requests[0].headers, "x-amz-sso_bearer_token"), k_access_token);
-  for (const char* signed_header : {"Authorization", "X-Amz-Date", "X-Amz-Security-Token",
-                                    "X-Amz-Content-Sha256"}) {
+  for (const char* signed_header :
+       {"Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"}) {
     EXPECT_EQ(find_header(requests[0].headers, signed_header), std::nullopt) << signed_header;
   }
   EXPECT_TRUE(requests[0].body.empty());
@@ -145,8 +145,9 @@ TEST(CredentialSso, LegacyProfileHashesTheStartUrlAndEncodesTheQuery) {
   Credentials c = f.get_ok("old");
   EXPECT_EQ(c.source, "sso Gpu+Admin@team in 210987654321 (profile old)");
   ASSERT_EQ(f.http.requests().size(), 1u);
-  EXPECT_EQ(f.http.requests()[0].url, "https://portal.sso.eu-central-1.amazonaws.com/federation/"
-                                      "credentials?account_id=210987654321&role_name=Gpu%2BAdmin%40team");
+  EXPECT_EQ(f.http.requests()[0].url,
+            "https://portal.sso.eu-central-1.amazonaws.com/federation/"
+            "credentials?account_id=210987654321&role_name=Gpu%2BAdmin%40team");
 }
 
 TEST(CredentialSso, SessionProfileDoesNotReadTheLegacyCacheFile) {
@@ -164,8 +165,8 @@ TEST(CredentialSso, MissingTokenCacheSaysToLogIn) {
   f.config(k_session_config);
   Error e = f.get_error("dev");
   EXPECT_EQ(e.kind, ErrorKind::auth);
-  EXPECT_EQ(e.message, "no SSO token for profile dev: " + (f.cache_dir() / k_session_cache).string() +
-                           " does not exist");
+  EXPECT_EQ(e.message, "no SSO token for profile dev: " +
+                           (f.cache_dir() / k_session_cache).string() + " does not exist");
   EXPECT_EQ(e.hint, "aws sso login --profile dev");
   EXPECT_TRUE(f.http.requests().empty());
 }
@@ -196,8 +197,9 @@ TEST(CredentialSso, ExpiresAtWithUtcSuffixIsAccepted) {
 }
 
 TEST(CredentialSso, UnreadableTokenCacheSaysToLogIn) {
-  for (std::string body : {std::string("not json"), std::string(R"({"expiresAt": "2030-01-01T00:00:00Z"})"),
-                           std::string(R"({"accessToken": "aoaAAAAAGEXAMPLEBEARERTOKEN"})")}) {
+  for (std::string body :
+       {std::string("not json"), std::string(R"({"expiresAt": "2030-01-01T00:00:00Z"})"),
+        std::string(R"({"accessToken": "aoaAAAAAGEXAMPLEBEARERTOKEN"})")}) {
     Fixture f;
     f.config(k_session_config);
     f.cache(k_session_cache, body);
@@ -212,18 +214,20 @@ TEST(CredentialSso, UnauthorizedFromThePortalSaysToLogIn) {
   Fixture f;
   f.config(k_session_config);
   f.fresh_token(k_session_cache);
-  f.http.add({}, HttpResponse{401,
-                              {{"x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/"},
-                               {"x-amzn-RequestId", "req-1"}},
-                              R"({"message":"Session token not found or invalid"})"});
+  f.http.add(
+      {}, HttpResponse{401,
+                       {{"x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/"},
+                        {"x-amzn-RequestId", "req-1"}},
+                       R"({"message":"Session token not found or invalid"})"});
   Error e = f.get_error("dev");
   EXPECT_EQ(e.kind, ErrorKind::auth);
   EXPECT_EQ(e.http_status, 401);
   EXPECT_EQ(e.aws_code, "UnauthorizedException");
   EXPECT_EQ(e.request_id, "req-1");
-  EXPECT_EQ(e.message, "SSO GetRoleCredentials for role GpuAdmin in account 123456789012 (profile "
-                       "dev) was refused (UnauthorizedException: Session token not found or "
-                       "invalid); the SSO session may have ended");
+  EXPECT_EQ(e.message,
+            "SSO GetRoleCredentials for role GpuAdmin in account 123456789012 (profile "
+            "dev) was refused (UnauthorizedException: Session token not found or "
+            "invalid); the SSO session may have ended");
   EXPECT_EQ(e.hint, "aws sso login --profile dev");
 }
 
@@ -242,7 +246,8 @@ TEST(CredentialSso, OtherPortalErrorsAreClassifiedWithTheStatus) {
   Fixture f;
   f.config(k_session_config);
   f.fresh_token(k_session_cache);
-  f.http.add({}, HttpResponse{429, {{"x-amzn-ErrorType", "TooManyRequestsException"}},
+  f.http.add({}, HttpResponse{429,
+                              {{"x-amzn-ErrorType", "TooManyRequestsException"}},
                               R"({"message":"slow down"})"});
   Error e = f.get_error("dev");
   EXPECT_EQ(e.http_status, 429);
@@ -257,14 +262,16 @@ TEST(CredentialSso, OtherPortalErrorsAreClassifiedWithTheStatus) {
   Error e500 = g.get_error("dev");
   EXPECT_EQ(e500.http_status, 500);
   EXPECT_EQ(e500.kind, ErrorKind::remote);
-  EXPECT_EQ(e500.message, "SSO GetRoleCredentials for role GpuAdmin in account 123456789012 "
-                          "(profile dev): HTTP 500");
+  EXPECT_EQ(e500.message,
+            "SSO GetRoleCredentials for role GpuAdmin in account 123456789012 "
+            "(profile dev): HTTP 500");
 }
 
 TEST(CredentialSso, MissingProfileKeysNameTheProfileAndLine) {
   Fixture f;
-  f.config("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n\n"
-           "[sso-session my-sso]\nsso_region = us-east-1\nsso_start_url = u\n");
+  f.config(
+      "[profile dev]\nsso_session = my-sso\nsso_account_id = 1\n\n"
+      "[sso-session my-sso]\nsso_region = us-east-1\nsso_start_url = u\n");
   Error e = f.get_error("dev");
   EXPECT_EQ(e.kind, ErrorKind::invalid_input);
   EXPECT_EQ(e.message, "profile dev uses SSO (sso_session at " + f.config_path() +
@@ -285,8 +292,9 @@ TEST(CredentialSso, MissingOrIncompleteSsoSessionSection) {
   EXPECT_EQ(e.message, "profile dev refers to [sso-session my-sso] (" + f.config_path() +
                            ":2), which " + f.config_path() + " does not have");
 
-  f.config("[profile dev]\nsso_session = my-sso\nsso_account_id = 1\nsso_role_name = r\n"
-           "[sso-session my-sso]\nsso_start_url = u\n");
+  f.config(
+      "[profile dev]\nsso_session = my-sso\nsso_account_id = 1\nsso_role_name = r\n"
+      "[sso-session my-sso]\nsso_start_url = u\n");
   e = f.get_error("dev");
   EXPECT_EQ(e.kind, ErrorKind::invalid_input);
   EXPECT_EQ(e.message, "[sso-session my-sso] (" + f.config_path() + ":5) does not set sso_region");
@@ -294,7 +302,8 @@ TEST(CredentialSso, MissingOrIncompleteSsoSessionSection) {
 
 TEST(CredentialSso, ProfileKeysMustAgreeWithTheSsoSession) {
   Fixture f;
-  f.config(std::string(k_session_config) + "[profile other]\nsso_session = my-sso\n"
+  f.config(std::string(k_session_config) +
+           "[profile other]\nsso_session = my-sso\n"
            "sso_account_id = 1\nsso_role_name = r\nsso_region = eu-west-1\n");
   Error e = f.get_error("other");
   EXPECT_EQ(e.kind, ErrorKind::invalid_input);
@@ -310,8 +319,9 @@ TEST(CredentialSso, EndpointOverridesApplyButNotEndpointUrlFlag) {
   f.http.add({}, HttpResponse{200, {}, role_json()});
   f.get_ok("dev");
   ASSERT_EQ(f.http.requests().size(), 1u);
-  EXPECT_EQ(f.http.requests()[0].url,
-            "http://localhost:4566/federation/credentials?account_id=123456789012&role_name=GpuAdmin");
+  EXPECT_EQ(
+      f.http.requests()[0].url,
+      "http://localhost:4566/federation/credentials?account_id=123456789012&role_name=GpuAdmin");
 }
 
 TEST(CredentialSso, AwsEndpointUrlSsoReachesTheSettings) {

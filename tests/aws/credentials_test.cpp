@@ -1,12 +1,11 @@
 #include "aws/credentials.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_process_runner.hpp"
@@ -48,8 +47,8 @@ struct Fixture {
   StubHttpClient http;
   std::vector<std::pair<Credentials, AssumeRoleRequest>> assume_calls;
   std::vector<WebIdentityRequest> web_calls;
-  std::filesystem::path role_cache_dir;  // empty: no cache between providers
-  std::vector<std::string> questions;    // MFA prompts asked
+  std::filesystem::path role_cache_dir;   // empty: no cache between providers
+  std::vector<std::string> questions;     // MFA prompts asked
   std::optional<std::string> mfa_answer;  // nullopt: nobody at the terminal
   Settings settings;
 
@@ -74,16 +73,16 @@ struct Fixture {
                                              "web-secret", "web-token", clock.now() + 1h, ""});
     };
     return make_default_credential_provider(
-        settings, CredentialDeps{clock, processes, http, assume, env_from_map(env),
-                                 home.path() / "dmi", web, role_cache_dir,
-                                 home.path() / ".aws/sso/cache",
-                                 [this](const std::string& question) -> Result<std::string> {
-                                   questions.push_back(question);
-                                   if (!mfa_answer) {
-                                     return fail(ErrorKind::auth, "stdin is not a terminal");
-                                   }
-                                   return *mfa_answer;
-                                 }});
+        settings,
+        CredentialDeps{clock, processes, http, assume, env_from_map(env), home.path() / "dmi", web,
+                       role_cache_dir, home.path() / ".aws/sso/cache",
+                       [this](const std::string& question) -> Result<std::string> {
+                         questions.push_back(question);
+                         if (!mfa_answer) {
+                           return fail(ErrorKind::auth, "stdin is not a terminal");
+                         }
+                         return *mfa_answer;
+                       }});
   }
   Credentials get_ok() {
     auto r = provider()->get();
@@ -100,8 +99,10 @@ struct Fixture {
 
 TEST(CredentialChain, EnvironmentComesFirst) {
   Fixture f;
-  f.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
-  f.env = {{"AWS_ACCESS_KEY_ID", "AKIAENV"}, {"AWS_SECRET_ACCESS_KEY", k_secret},
+  f.home.write(".aws/credentials",
+               "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
+  f.env = {{"AWS_ACCESS_KEY_ID", "AKIAENV"},
+           {"AWS_SECRET_ACCESS_KEY", k_secret},
            {"AWS_SESSION_TOKEN", "tok"}};
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "AKIAENV");
@@ -119,7 +120,8 @@ TEST(CredentialChain, HalfSetEnvironmentIsAnErrorWithoutTheSecret) {
 
 TEST(CredentialChain, ExplicitProfileSkipsTheEnvironment) {
   Fixture f;
-  f.home.write(".aws/credentials", "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = s\n");
+  f.home.write(".aws/credentials",
+               "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = s\n");
   f.env = {{"AWS_ACCESS_KEY_ID", "AKIAENV"}, {"AWS_SECRET_ACCESS_KEY", "e"}};
   f.settings.profile = "dev";
   f.settings.profile_explicit = true;
@@ -130,11 +132,13 @@ TEST(CredentialChain, ExplicitProfileSkipsTheEnvironment) {
 
 TEST(CredentialChain, CredentialsFileKeysBeatConfigFileKeys) {
   Fixture f;
-  f.home.write(".aws/config", "[profile dev]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = c\n");
+  f.home.write(".aws/config",
+               "[profile dev]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = c\n");
   f.settings.profile = "dev";
   EXPECT_EQ(f.get_ok().source, "profile dev in " + f.config_path());
-  f.home.write(".aws/credentials", "[dev]\naws_access_key_id = AKIACREDS\naws_secret_access_key = s\n"
-                                   "aws_session_token = t\n");
+  f.home.write(".aws/credentials",
+               "[dev]\naws_access_key_id = AKIACREDS\naws_secret_access_key = s\n"
+               "aws_session_token = t\n");
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "AKIACREDS");
   EXPECT_EQ(c.session_token, "t");
@@ -143,7 +147,8 @@ TEST(CredentialChain, CredentialsFileKeysBeatConfigFileKeys) {
 
 TEST(CredentialChain, PartialProfileKeysNameTheFileAndLine) {
   Fixture f;
-  f.home.write(".aws/credentials", "[default]\n\naws_secret_access_key = " + std::string(k_secret) + "\n");
+  f.home.write(".aws/credentials",
+               "[default]\n\naws_secret_access_key = " + std::string(k_secret) + "\n");
   Error e = f.get_error();
   EXPECT_EQ(e.message, "profile default sets aws_secret_access_key (" + f.credentials_path() +
                            ":3) but not aws_access_key_id");
@@ -167,14 +172,17 @@ TEST(CredentialChain, NothingConfiguredIsAnAuthErrorWithAHint) {
 }
 
 std::string process_json(TimePoint expiration) {
-  return R"({"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": ")" + std::string(k_secret) +
-         R"(", "SessionToken": "ptok", "Expiration": ")" + iso(expiration) + "\"}";
+  return R"({"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": ")" +
+         std::string(k_secret) + R"(", "SessionToken": "ptok", "Expiration": ")" + iso(expiration) +
+         "\"}";
 }
 
 TEST(CredentialProcess, RunsTheSplitCommandAndParsesVersion1) {
   Fixture f;
-  f.home.write(".aws/config", "[default]\ncredential_process = /opt/get-creds --account \"my acct\"\n");
-  f.processes.expect({"/opt/get-creds", "--account", "my acct"}, {0, process_json(f.clock.now() + 1h), ""});
+  f.home.write(".aws/config",
+               "[default]\ncredential_process = /opt/get-creds --account \"my acct\"\n");
+  f.processes.expect({"/opt/get-creds", "--account", "my acct"},
+                     {0, process_json(f.clock.now() + 1h), ""});
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "ASIAPROC");
   EXPECT_EQ(c.secret_access_key, k_secret);
@@ -201,7 +209,8 @@ TEST(CredentialProcess, IsCachedUntilFiveMinutesBeforeExpiry) {
 TEST(CredentialProcess, CredentialsFileKeysComeBeforeTheProcess) {
   Fixture f;
   f.home.write(".aws/config", "[default]\ncredential_process = get-creds\n");
-  f.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n");
+  f.home.write(".aws/credentials",
+               "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n");
   EXPECT_EQ(f.get_ok().access_key_id, "AKIA");
   EXPECT_TRUE(f.processes.calls.empty());
 }
@@ -212,8 +221,9 @@ TEST(CredentialProcess, FailureReportsExitCodeAndStderr) {
   f.processes.expect({"get-creds"}, {2, k_secret, "token expired, run sso login\nmore\n"});
   Error e = f.get_error();
   EXPECT_EQ(e.kind, ErrorKind::auth);
-  EXPECT_EQ(e.message, "credential_process (profile default) failed with exit code 2: token "
-                       "expired, run sso login");
+  EXPECT_EQ(e.message,
+            "credential_process (profile default) failed with exit code 2: token "
+            "expired, run sso login");
 }
 
 TEST(CredentialProcess, BadOutputIsAnErrorThatNeverEchoesIt) {
@@ -251,10 +261,12 @@ TEST(CredentialProcess, AProgramThatCannotStartIsAnAuthError) {
 
 TEST(AssumeRole, UsesTheSourceProfileAndPassesTheRequest) {
   Fixture f;
-  f.home.write(".aws/config",
-               "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = base\n"
-               "external_id = ext\nrole_session_name = me\nduration_seconds = 1800\n");
-  f.home.write(".aws/credentials", "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = b\n");
+  f.home.write(
+      ".aws/config",
+      "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = base\n"
+      "external_id = ext\nrole_session_name = me\nduration_seconds = 1800\n");
+  f.home.write(".aws/credentials",
+               "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = b\n");
   f.settings.profile = "dev";
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "ASIAROLE1");
@@ -334,7 +346,9 @@ TEST(AssumeRole, AMissingSourceProfileIsNotFound) {
 
 TEST(AssumeRole, ASourceProfileWithoutCredentialsIsAnAuthError) {
   Fixture f;
-  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = empty\n[profile empty]\nregion = x\n");
+  f.home.write(
+      ".aws/config",
+      "[default]\nrole_arn = arn:r\nsource_profile = empty\n[profile empty]\nregion = x\n");
   Error e = f.get_error();
   EXPECT_EQ(e.message, "profile empty (source_profile of profile default) has no credentials");
 }
@@ -363,11 +377,19 @@ TEST(AssumeRole, AnAssumeRoleFailureNamesTheRoleAndKeepsItsKind) {
   f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n");
   f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
   auto provider = make_default_credential_provider(
-      f.settings, CredentialDeps{f.clock, f.processes, f.http,
-                                 [](const Credentials&, const AssumeRoleRequest&) -> Result<Credentials> {
-                                   return fail(ErrorKind::auth, "AccessDenied");
-                                 },
-                                 env_from_map({}), f.home.path() / "dmi", {}, {}, {}, {}});
+      f.settings,
+      CredentialDeps{f.clock,
+                     f.processes,
+                     f.http,
+                     [](const Credentials&, const AssumeRoleRequest&) -> Result<Credentials> {
+                       return fail(ErrorKind::auth, "AccessDenied");
+                     },
+                     env_from_map({}),
+                     f.home.path() / "dmi",
+                     {},
+                     {},
+                     {},
+                     {}});
   auto r = provider->get();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::auth);
@@ -382,7 +404,8 @@ TEST(WebIdentity, EnvironmentTokenFileAndRoleAssumeTheRoleUnsignedWithTheFilesTo
            {"AWS_ROLE_SESSION_NAME", "build-42"}};
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "ASIAWEB1");
-  EXPECT_EQ(c.source, "assume-role-with-web-identity arn:aws:iam::123456789012:role/ci (environment)");
+  EXPECT_EQ(c.source,
+            "assume-role-with-web-identity arn:aws:iam::123456789012:role/ci (environment)");
   ASSERT_EQ(f.web_calls.size(), 1u);
   EXPECT_EQ(f.web_calls[0].token, "eyJhbGciOi.token.sig");
   EXPECT_EQ(f.web_calls[0].role_session_name, "build-42");
@@ -393,7 +416,8 @@ TEST(WebIdentity, EnvironmentTokenFileAndRoleAssumeTheRoleUnsignedWithTheFilesTo
 TEST(WebIdentity, TheEnvironmentBeatsProfileKeysButNotAProfileRoleOrEnvironmentKeys) {
   Fixture f;
   f.home.write("token", "tok");
-  f.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
+  f.home.write(".aws/credentials",
+               "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
   f.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", (f.home.path() / "token").string()},
            {"AWS_ROLE_ARN", "arn:ci"}};
   EXPECT_EQ(f.get_ok().access_key_id, "ASIAWEB1");
@@ -405,7 +429,8 @@ TEST(WebIdentity, TheEnvironmentBeatsProfileKeysButNotAProfileRoleOrEnvironmentK
   f.env.erase("AWS_ACCESS_KEY_ID");
   f.env.erase("AWS_SECRET_ACCESS_KEY");
   f.home.write(".aws/config", "[default]\nrole_arn = arn:profile-role\nsource_profile = base\n");
-  f.home.write(".aws/credentials", "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = b\n");
+  f.home.write(".aws/credentials",
+               "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = b\n");
   EXPECT_EQ(f.get_ok().source, "assume-role arn:profile-role via profile base");
   EXPECT_EQ(f.web_calls.size(), 1u);
 }
@@ -413,7 +438,8 @@ TEST(WebIdentity, TheEnvironmentBeatsProfileKeysButNotAProfileRoleOrEnvironmentK
 TEST(WebIdentity, AnExplicitProfileIgnoresTheEnvironmentToken) {
   Fixture f;
   f.home.write("token", "tok");
-  f.home.write(".aws/credentials", "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = x\n");
+  f.home.write(".aws/credentials",
+               "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = x\n");
   f.env = {{"AWS_WEB_IDENTITY_TOKEN_FILE", (f.home.path() / "token").string()},
            {"AWS_ROLE_ARN", "arn:ci"}};
   f.settings.profile = "dev";
@@ -455,7 +481,9 @@ TEST(RoleCache, AnAssumedRoleIsReusedByTheNextRunUntilItNearlyExpires) {
   f.role_cache_dir = f.home.path() / "gpubox/credentials-cache";
   f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n");
   f.home.write(".aws/credentials", "[base]\ncredential_process = /bin/creds\n");
-  f.processes.expect({"/bin/creds"}, {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
+  f.processes.expect(
+      {"/bin/creds"},
+      {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
   Credentials first = f.get_ok();
   EXPECT_EQ(first.access_key_id, "ASIAROLE1");
   EXPECT_EQ(f.assume_calls.size(), 1u);
@@ -484,7 +512,9 @@ TEST(RoleCache, AnAssumedRoleIsReusedByTheNextRunUntilItNearlyExpires) {
 
   // Within five minutes of expiry it is assumed again.
   f.clock.advance(26min);
-  f.processes.expect({"/bin/creds"}, {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
+  f.processes.expect(
+      {"/bin/creds"},
+      {0, R"({"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "p"})", ""});
   EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE2");
   EXPECT_EQ(f.assume_calls.size(), 2u);
 }
@@ -492,12 +522,14 @@ TEST(RoleCache, AnAssumedRoleIsReusedByTheNextRunUntilItNearlyExpires) {
 TEST(AssumeRole, MfaSerialAsksForTheCodeOnceAndSendsIt) {
   Fixture f;
   f.role_cache_dir = f.home.path() / "cache";
-  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n"
-                              "mfa_serial = arn:aws:iam::123456789012:mfa/me\n");
+  f.home.write(".aws/config",
+               "[default]\nrole_arn = arn:r\nsource_profile = base\n"
+               "mfa_serial = arn:aws:iam::123456789012:mfa/me\n");
   f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
   f.mfa_answer = " 123456\n";
   EXPECT_EQ(f.get_ok().access_key_id, "ASIAROLE1");
-  EXPECT_EQ(f.questions, std::vector<std::string>{"Enter MFA code for arn:aws:iam::123456789012:mfa/me: "});
+  EXPECT_EQ(f.questions,
+            std::vector<std::string>{"Enter MFA code for arn:aws:iam::123456789012:mfa/me: "});
   EXPECT_EQ(f.assume_calls.at(0).second.mfa_serial, "arn:aws:iam::123456789012:mfa/me");
   EXPECT_EQ(f.assume_calls.at(0).second.mfa_code, "123456");
   // The next command finds the role in the cache and does not ask again.
@@ -507,8 +539,9 @@ TEST(AssumeRole, MfaSerialAsksForTheCodeOnceAndSendsIt) {
 
 TEST(AssumeRole, MfaWithoutATerminalOrWithABadCodeIsAClearError) {
   Fixture f;
-  f.home.write(".aws/config", "[default]\nrole_arn = arn:r\nsource_profile = base\n"
-                              "mfa_serial = arn:mfa\n");
+  f.home.write(".aws/config",
+               "[default]\nrole_arn = arn:r\nsource_profile = base\n"
+               "mfa_serial = arn:mfa\n");
   f.home.write(".aws/credentials", "[base]\naws_access_key_id = A\naws_secret_access_key = b\n");
   Error e = f.get_error();
   EXPECT_EQ(e.kind, ErrorKind::auth);
@@ -553,14 +586,18 @@ TEST(ContainerCredentials, ComeAfterProfileKeysAndBeforeInstanceMetadata) {
   Fixture f;
   f.home.write("dmi/board_asset_tag", "i-0123456789abcdef0\n");
   f.env = {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9911/creds"}};
-  f.http.replies = {{200, {}, R"({"AccessKeyId": "ASIAECS", "SecretAccessKey": "s", "Token": "t",
-                                 "Expiration": ")" + iso(f.clock.now() + 6h) + "\"}"}};
+  f.http.replies = {{200,
+                     {},
+                     R"({"AccessKeyId": "ASIAECS", "SecretAccessKey": "s", "Token": "t",
+                                 "Expiration": ")" +
+                         iso(f.clock.now() + 6h) + "\"}"}};
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "ASIAECS");
   ASSERT_EQ(f.http.requests.size(), 1u);
   EXPECT_EQ(f.http.requests[0].url, "http://127.0.0.1:9911/creds");
 
-  f.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
+  f.home.write(".aws/credentials",
+               "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = x\n");
   EXPECT_EQ(f.get_ok().access_key_id, "AKIAFILE");
   EXPECT_EQ(f.http.requests.size(), 1u);
 }
@@ -569,7 +606,8 @@ TEST(ContainerCredentials, AreACredentialSourceForARole) {
   Fixture f;
   f.home.write(".aws/config", "[default]\nrole_arn = arn:r\ncredential_source = EcsContainer\n");
   f.env = {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"}};
-  f.http.replies = {{200, {}, R"({"AccessKeyId": "ASIAECS", "SecretAccessKey": "s", "Token": "t"})"}};
+  f.http.replies = {
+      {200, {}, R"({"AccessKeyId": "ASIAECS", "SecretAccessKey": "s", "Token": "t"})"}};
   EXPECT_EQ(f.get_ok().source, "assume-role arn:r via container credentials");
   EXPECT_EQ(f.assume_calls.at(0).first.access_key_id, "ASIAECS");
   EXPECT_EQ(f.http.requests.at(0).url, "http://169.254.170.2/v2/credentials/abc");
@@ -584,25 +622,35 @@ TEST(SsoCredentials, AProfileWithAnSsoSessionUsesTheCachedTokenAndThePortal) {
   // sha1("corp"): the file `aws sso login --sso-session corp` writes.
   f.home.write(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
                R"({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
-                   "accessToken": "sso-access-token", "expiresAt": ")" + iso(f.clock.now() + 1h) + "\"}");
+                   "accessToken": "sso-access-token", "expiresAt": ")" +
+                   iso(f.clock.now() + 1h) + "\"}");
   f.settings.profile = "dev";
-  long long expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             (f.clock.now() + 1h).time_since_epoch()).count();
-  f.http.replies = {{200, {}, R"({"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "s",
-                                  "sessionToken": "t", "expiration": )" + std::to_string(expires_ms) + "}}"}};
+  long long expires_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>((f.clock.now() + 1h).time_since_epoch())
+          .count();
+  f.http.replies = {{200,
+                     {},
+                     R"({"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "s",
+                                  "sessionToken": "t", "expiration": )" +
+                         std::to_string(expires_ms) + "}}"}};
   Credentials c = f.get_ok();
   EXPECT_EQ(c.access_key_id, "ASIASSO");
   ASSERT_EQ(f.http.requests.size(), 1u);
-  EXPECT_NE(f.http.requests[0].url.find("portal.sso.us-east-1.amazonaws.com/federation/credentials"),
-            std::string::npos) << f.http.requests[0].url;
+  EXPECT_NE(
+      f.http.requests[0].url.find("portal.sso.us-east-1.amazonaws.com/federation/credentials"),
+      std::string::npos)
+      << f.http.requests[0].url;
 }
 
 void stub_imds(Fixture& f) {
   f.http.replies = {
       {200, {}, "TOKEN123"},
       {200, {}, "gpubox-role\n"},
-      {200, {}, R"({"Code": "Success", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "s",
-                  "Token": "itok", "Expiration": ")" + iso(f.clock.now() + 6h) + "\"}"},
+      {200,
+       {},
+       R"({"Code": "Success", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "s",
+                  "Token": "itok", "Expiration": ")" +
+           iso(f.clock.now() + 6h) + "\"}"},
   };
 }
 
@@ -617,8 +665,10 @@ TEST(InstanceMetadata, IsUsedLastWhenOnEc2WithIMDSv2) {
   ASSERT_EQ(f.http.requests.size(), 3u);
   EXPECT_EQ(f.http.requests[0].method, "PUT");
   EXPECT_EQ(f.http.requests[0].url, "http://169.254.169.254/latest/api/token");
-  EXPECT_EQ(find_header(f.http.requests[0].headers, "x-aws-ec2-metadata-token-ttl-seconds"), "21600");
-  EXPECT_EQ(f.http.requests[1].url, "http://169.254.169.254/latest/meta-data/iam/security-credentials/");
+  EXPECT_EQ(find_header(f.http.requests[0].headers, "x-aws-ec2-metadata-token-ttl-seconds"),
+            "21600");
+  EXPECT_EQ(f.http.requests[1].url,
+            "http://169.254.169.254/latest/meta-data/iam/security-credentials/");
   EXPECT_EQ(f.http.requests[2].url,
             "http://169.254.169.254/latest/meta-data/iam/security-credentials/gpubox-role");
   EXPECT_EQ(find_header(f.http.requests[2].headers, "X-aws-ec2-metadata-token"), "TOKEN123");
@@ -644,15 +694,16 @@ TEST(InstanceMetadata, AnInstanceWithoutARoleIsAClearError) {
   f.home.write("dmi/board_asset_tag", "i-0123456789abcdef0\n");
   f.http.replies = {{200, {}, "TOKEN"}, {404, {}, "Not Found"}};
   Error e = f.get_error();
-  EXPECT_EQ(e.message, "EC2 instance metadata: cannot list the instance role (HTTP 404); the "
-                       "instance has no IAM role attached");
+  EXPECT_EQ(e.message,
+            "EC2 instance metadata: cannot list the instance role (HTTP 404); the "
+            "instance has no IAM role attached");
 }
 
 TEST(SplitCommandLine, SplitsLikeAPosixShellWithoutExpansion) {
   auto argv = split_command_line(R"(tool --a 'x y' "q \"z\" $HOME" back\ slash '' end)");
   ASSERT_TRUE(argv.has_value());
-  const std::vector<std::string> expected = {"tool", "--a", "x y", "q \"z\" $HOME", "back slash",
-                                             "", "end"};
+  const std::vector<std::string> expected = {"tool",       "--a", "x y", "q \"z\" $HOME",
+                                             "back slash", "",    "end"};
   EXPECT_EQ(*argv, expected);
   EXPECT_FALSE(split_command_line("tool 'unterminated").has_value());
 }

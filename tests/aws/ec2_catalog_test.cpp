@@ -11,9 +11,10 @@ namespace {
 using testing::aws_fixture;
 
 TEST(Ec2Catalog, RegionAndZoneBuildersUseSingularListNames) {
-  EXPECT_EQ(build_describe_regions({{"us-east-1", "eu-west-1"}, {}, true}),
-            (QueryParams{{"RegionName.1", "us-east-1"}, {"RegionName.2", "eu-west-1"},
-                         {"AllRegions", "true"}}));
+  EXPECT_EQ(
+      build_describe_regions({{"us-east-1", "eu-west-1"}, {}, true}),
+      (QueryParams{
+          {"RegionName.1", "us-east-1"}, {"RegionName.2", "eu-west-1"}, {"AllRegions", "true"}}));
   EXPECT_EQ(build_describe_availability_zones({{}, {{"zone-name", {"us-east-1a"}}}, std::nullopt}),
             (QueryParams{{"Filter.1.Name", "zone-name"}, {"Filter.1.Value.1", "us-east-1a"}}));
 }
@@ -24,7 +25,8 @@ TEST(Ec2Catalog, ParsesRegionsAndZones) {
   ASSERT_EQ(regions->size(), 2u);
   EXPECT_EQ((*regions)[1].name, "eu-west-1");
   EXPECT_EQ((*regions)[1].opt_in_status, "opt-in-not-required");
-  auto zones = parse_describe_availability_zones(aws_fixture("ec2/describe_availability_zones.xml"));
+  auto zones =
+      parse_describe_availability_zones(aws_fixture("ec2/describe_availability_zones.xml"));
   ASSERT_TRUE(zones);
   ASSERT_EQ(zones->size(), 6u);
   EXPECT_EQ((*zones)[0].name, "us-east-1a");
@@ -81,10 +83,12 @@ TEST(Ec2Catalog, ImagesBuilderAndParser) {
   in.owners = {"amazon"};
   in.filters = {{"name", {"Deep Learning*"}}, {"state", {"available"}}};
   in.include_deprecated = false;
-  EXPECT_EQ(build_describe_images(in),
-            (QueryParams{{"Owner.1", "amazon"}, {"Filter.1.Name", "name"},
-                         {"Filter.1.Value.1", "Deep Learning*"}, {"Filter.2.Name", "state"},
-                         {"Filter.2.Value.1", "available"}, {"IncludeDeprecated", "false"}}));
+  EXPECT_EQ(build_describe_images(in), (QueryParams{{"Owner.1", "amazon"},
+                                                    {"Filter.1.Name", "name"},
+                                                    {"Filter.1.Value.1", "Deep Learning*"},
+                                                    {"Filter.2.Name", "state"},
+                                                    {"Filter.2.Value.1", "available"},
+                                                    {"IncludeDeprecated", "false"}}));
   auto page = parse_describe_images(aws_fixture("ec2/describe_images.xml"));
   ASSERT_TRUE(page);
   ASSERT_FALSE(page->images.empty());
@@ -103,9 +107,11 @@ TEST(Ec2Catalog, SpotPriceBuilderFormatsTimesAndParserReadsPrices) {
   in.start_time = parse_iso8601("2015-08-30T12:00:00Z");
   in.max_results = 100;
   EXPECT_EQ(build_describe_spot_price_history(in),
-            (QueryParams{{"InstanceType.1", "g5.xlarge"}, {"InstanceType.2", "g6.xlarge"},
+            (QueryParams{{"InstanceType.1", "g5.xlarge"},
+                         {"InstanceType.2", "g6.xlarge"},
                          {"ProductDescription.1", "Linux/UNIX"},
-                         {"StartTime", "2015-08-30T12:00:00Z"}, {"MaxResults", "100"}}));
+                         {"StartTime", "2015-08-30T12:00:00Z"},
+                         {"MaxResults", "100"}}));
   auto page = parse_describe_spot_price_history(aws_fixture("ec2/describe_spot_price_history.xml"));
   ASSERT_TRUE(page);
   ASSERT_EQ(page->prices.size(), 5u);

@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/aws_fixtures.hpp"
 #include "aws/xml.hpp"
+#include "core/strings.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_http_client.hpp"
-#include "core/strings.hpp"
-#include "aws/aws_fixtures.hpp"
 
 namespace gpubox::aws {
 namespace {
@@ -68,7 +68,8 @@ TEST(Ec2Instances, RunInstancesOmitsUnsetOptionsAndNumbersVolumeTagsFirstWhenAlo
   in.image_id = "ami-1";
   in.availability_zone = "us-east-1b";
   in.volume_tags = {{"gpubox", "managed"}};
-  in.block_devices = {{"/dev/sda1", std::nullopt, "", std::nullopt, std::nullopt, true, std::nullopt}};
+  in.block_devices = {
+      {"/dev/sda1", std::nullopt, "", std::nullopt, std::nullopt, true, std::nullopt}};
   const QueryParams expected = {{"ImageId", "ami-1"},
                                 {"MinCount", "1"},
                                 {"MaxCount", "1"},

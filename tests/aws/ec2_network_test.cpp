@@ -12,7 +12,9 @@ using testing::aws_fixture;
 
 TEST(Ec2Network, KeyPairBuilders) {
   EXPECT_EQ(build_create_key_pair({"k", "ed25519", "pem", {{"gpubox", "managed"}}}),
-            (QueryParams{{"KeyName", "k"}, {"KeyType", "ed25519"}, {"KeyFormat", "pem"},
+            (QueryParams{{"KeyName", "k"},
+                         {"KeyType", "ed25519"},
+                         {"KeyFormat", "pem"},
                          {"TagSpecification.1.ResourceType", "key-pair"},
                          {"TagSpecification.1.Tag.1.Key", "gpubox"},
                          {"TagSpecification.1.Tag.1.Value", "managed"}}));
@@ -46,9 +48,10 @@ TEST(Ec2Network, ParsesKeyPairReplies) {
 }
 
 TEST(Ec2Network, SecurityGroupBuildersUseModelWireNames) {
-  EXPECT_EQ(build_create_security_group({"gpubox-ssh", "gpubox ssh", "vpc-1", {}}),
-            (QueryParams{{"GroupName", "gpubox-ssh"}, {"GroupDescription", "gpubox ssh"},
-                         {"VpcId", "vpc-1"}}));
+  EXPECT_EQ(
+      build_create_security_group({"gpubox-ssh", "gpubox ssh", "vpc-1", {}}),
+      (QueryParams{
+          {"GroupName", "gpubox-ssh"}, {"GroupDescription", "gpubox ssh"}, {"VpcId", "vpc-1"}}));
   IngressInput in{"sg-1", {{"tcp", 22, 22, {{"203.0.113.7/32", "gpubox ssh"}}, {"sg-2"}}}};
   EXPECT_EQ(build_authorize_security_group_ingress(in),
             (QueryParams{{"GroupId", "sg-1"},
@@ -90,9 +93,10 @@ TEST(Ec2Network, ParsesSecurityGroupReplies) {
 }
 
 TEST(Ec2Network, ExplicitFalseReturnIsReported) {
-  EXPECT_EQ(parse_delete_security_group(
-                "<DeleteSecurityGroupResponse><return>false</return></DeleteSecurityGroupResponse>"),
-            false);
+  EXPECT_EQ(
+      parse_delete_security_group(
+          "<DeleteSecurityGroupResponse><return>false</return></DeleteSecurityGroupResponse>"),
+      false);
 }
 
 }  // namespace

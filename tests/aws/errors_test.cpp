@@ -191,8 +191,9 @@ TEST(Errors, RestJsonErrorsTakeTheCodeFromTheHeader) {
   EXPECT_EQ(f.message, "Session token not found or invalid");
   EXPECT_EQ(f.request_id, "req-9");
   Error e = error_from_response(r, "GetRoleCredentials in us-east-1");
-  EXPECT_EQ(e.message,
-            "GetRoleCredentials in us-east-1: UnauthorizedException: Session token not found or invalid");
+  EXPECT_EQ(
+      e.message,
+      "GetRoleCredentials in us-east-1: UnauthorizedException: Session token not found or invalid");
   EXPECT_EQ(e.aws_code, "UnauthorizedException");
   AwsErrorFields none;
   EXPECT_FALSE(parse_rest_json_error(HttpResponse{500, {}, "<html>oops</html>"}, none));

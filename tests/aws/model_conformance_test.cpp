@@ -2,8 +2,6 @@
 // models by tests/support/check_model.py. moto ignores parameters it does not know, so a
 // misspelt wire name would pass every moto test and fail only on real AWS.
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "aws/ec2_catalog.hpp"
@@ -70,26 +69,36 @@ RunInstancesInput full_run_input() {
 }
 
 std::vector<nlohmann::json> ec2_catalog_requests() {
-  DescribeSpotPriceHistoryInput spot{{"g5.xlarge"}, {"Linux/UNIX"}, k_filters, "us-east-1a",
+  DescribeSpotPriceHistoryInput spot{{"g5.xlarge"},
+                                     {"Linux/UNIX"},
+                                     k_filters,
+                                     "us-east-1a",
                                      parse_iso8601("2026-01-01T00:00:00Z"),
-                                     parse_iso8601("2026-01-02T00:00:00Z"), 10, "tok"};
+                                     parse_iso8601("2026-01-02T00:00:00Z"),
+                                     10,
+                                     "tok"};
   return {
-      query_request("ec2", "DescribeRegions", build_describe_regions({{"us-east-1"}, k_filters, true})),
+      query_request("ec2", "DescribeRegions",
+                    build_describe_regions({{"us-east-1"}, k_filters, true})),
       query_request("ec2", "DescribeAvailabilityZones",
                     build_describe_availability_zones({{"us-east-1a"}, k_filters, true})),
-      query_request("ec2", "DescribeInstanceTypes",
-                    build_describe_instance_types({{"g5.xlarge", "p5.48xlarge"}, k_filters, 10, "tok"})),
-      query_request("ec2", "DescribeInstanceTypeOfferings",
-                    build_describe_instance_type_offerings({"availability-zone", k_filters, 10, "tok"})),
-      query_request("ec2", "DescribeImages",
-                    build_describe_images({{"amazon"}, {"ami-1"}, {"self"}, k_filters, true, 10, "tok"})),
+      query_request(
+          "ec2", "DescribeInstanceTypes",
+          build_describe_instance_types({{"g5.xlarge", "p5.48xlarge"}, k_filters, 10, "tok"})),
+      query_request(
+          "ec2", "DescribeInstanceTypeOfferings",
+          build_describe_instance_type_offerings({"availability-zone", k_filters, 10, "tok"})),
+      query_request(
+          "ec2", "DescribeImages",
+          build_describe_images({{"amazon"}, {"ami-1"}, {"self"}, k_filters, true, 10, "tok"})),
       query_request("ec2", "DescribeSpotPriceHistory", build_describe_spot_price_history(spot)),
   };
 }
 
 std::vector<nlohmann::json> ec2_network_requests() {
-  const IngressInput ingress{"sg-1", {{"tcp", 22, 22, {{"203.0.113.7/32", "ssh"}}, {"sg-2"}},
-                                      {"udp", 60000, 61000, {{"0.0.0.0/0", "mosh"}}, {}}}};
+  const IngressInput ingress{"sg-1",
+                             {{"tcp", 22, 22, {{"203.0.113.7/32", "ssh"}}, {"sg-2"}},
+                              {"udp", 60000, 61000, {{"0.0.0.0/0", "mosh"}}, {}}}};
   return {
       query_request("ec2", "CreateKeyPair", build_create_key_pair({"k", "ed25519", "pem", k_tags})),
       query_request("ec2", "ImportKeyPair",
@@ -99,12 +108,15 @@ std::vector<nlohmann::json> ec2_network_requests() {
                     build_describe_key_pairs({{"k"}, {"key-1"}, k_filters, true})),
       query_request("ec2", "CreateSecurityGroup",
                     build_create_security_group({"gpubox-ssh", "gpubox ssh", "vpc-1", k_tags})),
-      query_request("ec2", "DeleteSecurityGroup", build_delete_security_group({"sg-1", "gpubox-ssh"})),
-      query_request("ec2", "DescribeSecurityGroups",
-                    build_describe_security_groups({{"sg-1"}, {"gpubox-ssh"}, k_filters, 10, "tok"})),
+      query_request("ec2", "DeleteSecurityGroup",
+                    build_delete_security_group({"sg-1", "gpubox-ssh"})),
+      query_request(
+          "ec2", "DescribeSecurityGroups",
+          build_describe_security_groups({{"sg-1"}, {"gpubox-ssh"}, k_filters, 10, "tok"})),
       query_request("ec2", "AuthorizeSecurityGroupIngress",
                     build_authorize_security_group_ingress(ingress)),
-      query_request("ec2", "RevokeSecurityGroupIngress", build_revoke_security_group_ingress(ingress)),
+      query_request("ec2", "RevokeSecurityGroupIngress",
+                    build_revoke_security_group_ingress(ingress)),
   };
 }
 
@@ -120,7 +132,8 @@ std::vector<nlohmann::json> ec2_instance_requests() {
       query_request("ec2", "StopInstances", build_stop_instances(ids)),
       query_request("ec2", "TerminateInstances", build_terminate_instances(ids)),
       query_request("ec2", "CreateTags", build_create_tags({{"i-1", "vol-1"}, k_tags})),
-      query_request("ec2", "DescribeVolumes", build_describe_volumes({{"vol-1"}, k_filters, 10, "tok"})),
+      query_request("ec2", "DescribeVolumes",
+                    build_describe_volumes({{"vol-1"}, k_filters, 10, "tok"})),
       query_request("ec2", "DeleteVolume", build_delete_volume("vol-1")),
       query_request("ec2", "GetConsoleOutput", build_get_console_output({"i-1", true})),
   };
@@ -128,9 +141,9 @@ std::vector<nlohmann::json> ec2_instance_requests() {
 
 std::vector<nlohmann::json> other_requests() {
   AssumeRoleInput role{"arn:aws:iam::123456789012:role/gpubox", "gpubox", 3600, "ext",
-                       "arn:aws:iam::123456789012:mfa/me", "123456"};
-  GetProductsInput products{"AmazonEC2", {{"TERM_MATCH", "instanceType", "g5.xlarge"}}, "aws_v1",
-                            10, "tok"};
+                       "arn:aws:iam::123456789012:mfa/me",      "123456"};
+  GetProductsInput products{
+      "AmazonEC2", {{"TERM_MATCH", "instanceType", "g5.xlarge"}}, "aws_v1", 10, "tok"};
   return {
       query_request("sts", "GetCallerIdentity", build_get_caller_identity()),
       query_request("sts", "AssumeRole", build_assume_role(role)),
@@ -140,13 +153,15 @@ std::vector<nlohmann::json> other_requests() {
       json_request("ssm", "GetParameter", build_get_parameter({"/a/b", true})),
       json_request("ssm", "GetParametersByPath",
                    build_get_parameters_by_path({"/a/", true, true, 10, "tok"})),
-      json_request("service-quotas", "GetServiceQuota", build_get_service_quota({"ec2", "L-DB2E81BA"})),
+      json_request("service-quotas", "GetServiceQuota",
+                   build_get_service_quota({"ec2", "L-DB2E81BA"})),
       json_request("service-quotas", "ListServiceQuotas",
                    build_list_service_quotas({"ec2", "L-DB2E81BA", 10, "tok"})),
       json_request("service-quotas", "RequestServiceQuotaIncrease",
                    build_request_service_quota_increase({"ec2", "L-DB2E81BA", 32, true})),
-      json_request("service-quotas", "ListRequestedServiceQuotaChangeHistory",
-                   build_list_requested_service_quota_change_history({"ec2", "PENDING", 10, "tok"})),
+      json_request(
+          "service-quotas", "ListRequestedServiceQuotaChangeHistory",
+          build_list_requested_service_quota_change_history({"ec2", "PENDING", 10, "tok"})),
       json_request("pricing", "GetProducts", build_get_products(products)),
   };
 }
@@ -165,8 +180,8 @@ std::vector<nlohmann::json> all_requests() {
 size_t declared_builders() {
   size_t count = 0;
   const std::regex decl(R"(^(QueryParams|nlohmann::json) build_[a-z_]+\()");
-  for (const char* header : {"ec2_catalog", "ec2_network", "ec2_instances", "sts", "ssm",
-                             "service_quotas", "pricing"}) {
+  for (const char* header :
+       {"ec2_catalog", "ec2_network", "ec2_instances", "sts", "ssm", "service_quotas", "pricing"}) {
     std::ifstream in(std::string(GPUBOX_SOURCE_DIR) + "/src/aws/" + header + ".hpp");
     for (std::string line; std::getline(in, line);) {
       count += std::regex_search(line, decl) ? 1 : 0;
@@ -182,7 +197,8 @@ struct CheckerRun {
 
 CheckerRun run_checker(const std::filesystem::path& file, const std::string& extra = "") {
   const std::string cmd = "python3 '" + std::string(GPUBOX_SOURCE_DIR) +
-                          "/tests/support/check_model.py' '" + file.string() + "' " + extra + " 2>&1";
+                          "/tests/support/check_model.py' '" + file.string() + "' " + extra +
+                          " 2>&1";
   CheckerRun run;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) {
@@ -240,14 +256,15 @@ TEST(ModelConformance, CheckerRejectsEachKindOfMistake) {
   QueryParams no_max = {{"ImageId", "ami-1"}, {"MinCount", "1"}};
   const std::vector<nlohmann::json> bad = {
       query_request("ec2", "RunInstances", {{"MinCount", "one"}, {"MaxCount", "1"}}),
-      query_request("ec2", "RunInstances",
-                    {{"MinCount", "1"}, {"MaxCount", "1"}, {"MetadataOptions.HttpTokens", "mandatory"}}),
+      query_request(
+          "ec2", "RunInstances",
+          {{"MinCount", "1"}, {"MaxCount", "1"}, {"MetadataOptions.HttpTokens", "mandatory"}}),
       query_request("ec2", "RunInstances", no_max),
       query_request("ec2", "StopInstances", {{"InstanceId.2", "i-1"}}),
       query_request("ec2", "DescribeInstances", {{"DryRun", "yes"}}),
       query_request("ec2", "DescribeImages", {{"Filter.1.Values.1", "x"}}),
-      query_request("sts", "AssumeRole", {{"RoleArnn", "arn:aws:iam::1:role/x"},
-                                          {"RoleSessionName", "gpubox"}}),
+      query_request("sts", "AssumeRole",
+                    {{"RoleArnn", "arn:aws:iam::1:role/x"}, {"RoleSessionName", "gpubox"}}),
       json_request("service-quotas", "RequestServiceQuotaIncrease",
                    {{"ServiceCode", "ec2"}, {"QuotaCode", "L-1"}, {"DesiredValue", "32"}}),
       json_request("ssm", "GetParametersByPath", {{"Path", "/a"}, {"MaxResults", 11}}),

@@ -150,8 +150,8 @@ TEST(Retry, DelaysGrowAndStopAtTheCap) {
     h.http.respond("DescribeRegions", 503, k_throttled_xml);
   }
   ASSERT_FALSE(h.call());
-  std::vector<Duration> want{milliseconds{500},  milliseconds{1000},  milliseconds{2000},
-                             milliseconds{4000}, milliseconds{8000},  milliseconds{10000},
+  std::vector<Duration> want{milliseconds{500},  milliseconds{1000}, milliseconds{2000},
+                             milliseconds{4000}, milliseconds{8000}, milliseconds{10000},
                              milliseconds{10000}};
   EXPECT_EQ(h.clock.sleeps, want);
 }

@@ -13,9 +13,11 @@ using testing::aws_json_fixture;
 TEST(ServiceQuotas, BuildersMatchBotocoreBodies) {
   EXPECT_EQ(build_get_service_quota({"ec2", "L-DB2E81BA"}).dump(),
             R"({"QuotaCode":"L-DB2E81BA","ServiceCode":"ec2"})");
-  const nlohmann::json increase = build_request_service_quota_increase({"ec2", "L-DB2E81BA", 32, {}});
+  const nlohmann::json increase =
+      build_request_service_quota_increase({"ec2", "L-DB2E81BA", 32, {}});
   EXPECT_TRUE(increase["DesiredValue"].is_number_float());
-  EXPECT_EQ(increase.dump(), R"({"DesiredValue":32.0,"QuotaCode":"L-DB2E81BA","ServiceCode":"ec2"})");
+  EXPECT_EQ(increase.dump(),
+            R"({"DesiredValue":32.0,"QuotaCode":"L-DB2E81BA","ServiceCode":"ec2"})");
   EXPECT_EQ(build_list_service_quotas({"ec2", "", 100, "t"}),
             (nlohmann::json{{"ServiceCode", "ec2"}, {"MaxResults", 100}, {"NextToken", "t"}}));
   EXPECT_EQ(build_list_requested_service_quota_change_history({}), nlohmann::json::object());
@@ -28,7 +30,8 @@ TEST(ServiceQuotas, ParsesQuotas) {
   EXPECT_EQ(q->quota_name, "Running On-Demand G and VT instances");
   EXPECT_DOUBLE_EQ(q->value, 8.0);
   EXPECT_TRUE(q->adjustable);
-  auto list = parse_list_service_quotas(aws_json_fixture("service_quotas/list_service_quotas.json"));
+  auto list =
+      parse_list_service_quotas(aws_json_fixture("service_quotas/list_service_quotas.json"));
   ASSERT_TRUE(list);
   ASSERT_EQ(list->quotas.size(), 3u);
   EXPECT_EQ(list->quotas[2].quota_code, "L-417A185B");

@@ -249,8 +249,9 @@ TEST(LoadSettings, AnEndpointWithoutSchemeIsAnErrorNamingItsSource) {
   f.env["AWS_ENDPOINT_URL_STS"] = "localhost:4566";
   auto r = f.load();
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().message, "endpoint URL 'localhost:4566' from AWS_ENDPOINT_URL_STS must start "
-                               "with http:// or https://");
+  EXPECT_EQ(r.error().message,
+            "endpoint URL 'localhost:4566' from AWS_ENDPOINT_URL_STS must start "
+            "with http:// or https://");
 }
 
 TEST(EnvFromMap, ReturnsOnlyTheGivenVariables) {

@@ -1,14 +1,15 @@
 // gpubox's signer against botocore: the golden vectors of aws-reference.md §1.6 (botocore 1.43.11
 // outputs), and a differential run over randomized requests that botocore signs live
 // (tests/support/botocore_sign.py).
-#include "aws/sigv4.hpp"
-
 #include <chrono>
 #include <cstdio>
-#include <gtest/gtest.h>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "aws/sigv4.hpp"
 
 namespace gpubox::aws {
 namespace {
@@ -35,9 +36,7 @@ SigningParams example_params(std::string region, std::string service) {
   return params;
 }
 
-std::string signature_of(const SigningResult& result) {
-  return result.signature;
-}
+std::string signature_of(const SigningResult& result) { return result.signature; }
 
 // A query-protocol POST (EC2, STS) as botocore sends it: form body, Content-Type, host from URL.
 SigningResult sign_form(const std::string& url, const std::string& body, const std::string& region,

@@ -1,15 +1,17 @@
 #include "aws/sigv4.hpp"
-#include "core/strings.hpp"
 
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <iomanip>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/strings.hpp"
 
 namespace gpubox::aws {
 namespace {
@@ -27,9 +29,7 @@ constexpr std::string_view k_secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 const std::set<std::string> k_defective_classic = {"post-x-www-form-urlencoded",
                                                    "post-x-www-form-urlencoded-parameters"};
 
-TimePoint suite_time() {
-  return std::chrono::sys_days{2015y / 8 / 30} + 12h + 36min;
-}
+TimePoint suite_time() { return std::chrono::sys_days{2015y / 8 / 30} + 12h + 36min; }
 
 Credentials make_credentials(std::string_view id, std::string_view secret, std::string_view token) {
   Credentials creds;

@@ -21,8 +21,9 @@ TEST(Ssm, BuildersWriteTypedJson) {
   in.max_results = 10;
   in.next_token = "3";
   const nlohmann::json body = build_get_parameters_by_path(in);
-  EXPECT_EQ(body, (nlohmann::json{{"Path", in.path}, {"Recursive", true}, {"MaxResults", 10},
-                                  {"NextToken", "3"}}));
+  EXPECT_EQ(body,
+            (nlohmann::json{
+                {"Path", in.path}, {"Recursive", true}, {"MaxResults", 10}, {"NextToken", "3"}}));
   EXPECT_TRUE(body["MaxResults"].is_number_integer());
 }
 
@@ -56,7 +57,8 @@ TEST(Ssm, GetParametersByPathFollowsNextToken) {
   StaticCredentialProvider creds(Credentials{"AKID", "secret", "", {}, "test"});
   Settings settings;
   AwsClient client(ClientDeps{http, clock, creds, settings}, [] { return 0.5; });
-  http.respond("GetParametersByPath", 200, aws_json_fixture("ssm/get_parameters_by_path.json").dump());
+  http.respond("GetParametersByPath", 200,
+               aws_json_fixture("ssm/get_parameters_by_path.json").dump());
   http.respond("GetParametersByPath", 200,
                R"({"Parameters":[{"Name":"/x/latest/ami-id","Value":"ami-3"}]})");
   auto all = get_parameters_by_path(client, "us-east-1", {"/x/", true, std::nullopt, 2, ""});

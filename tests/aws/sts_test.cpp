@@ -24,9 +24,9 @@ TEST(Sts, AssumeRoleBuilderSendsOnlyGivenMembers) {
   in.role_arn = "arn:aws:iam::123456789012:role/gpubox";
   in.session_name = "gpubox";
   in.duration_seconds = 3600;
-  EXPECT_EQ(build_assume_role(in),
-            (QueryParams{{"RoleArn", in.role_arn}, {"RoleSessionName", "gpubox"},
-                         {"DurationSeconds", "3600"}}));
+  EXPECT_EQ(build_assume_role(in), (QueryParams{{"RoleArn", in.role_arn},
+                                                {"RoleSessionName", "gpubox"},
+                                                {"DurationSeconds", "3600"}}));
 }
 
 TEST(Sts, AssumeRoleReturnsCredentialsWithExpiration) {
@@ -51,7 +51,8 @@ TEST(Sts, AssumeRoleWithoutCredentialsIsARemoteError) {
 TEST(Sts, AssumeRoleWithWebIdentityBuilderCarriesTheToken) {
   AssumeRoleWithWebIdentityInput in{"arn:aws:iam::123456789012:role/ci", "build-7", "eyJ.t.s", {}};
   EXPECT_EQ(build_assume_role_with_web_identity(in),
-            (QueryParams{{"RoleArn", in.role_arn}, {"RoleSessionName", "build-7"},
+            (QueryParams{{"RoleArn", in.role_arn},
+                         {"RoleSessionName", "build-7"},
                          {"WebIdentityToken", "eyJ.t.s"}}));
   in.duration_seconds = 900;
   EXPECT_EQ(build_assume_role_with_web_identity(in).back(),
@@ -79,7 +80,8 @@ TEST(Sts, AssumeRoleWithWebIdentityReplyIsParsedLikeAssumeRole) {
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(out->credentials.access_key_id, "ASgeIAIOSFODNN7EXAMPLE");
   EXPECT_EQ(format_iso8601(*out->credentials.expiration), "2014-10-24T23:00:23Z");
-  EXPECT_EQ(out->assumed_role_arn, "arn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1");
+  EXPECT_EQ(out->assumed_role_arn,
+            "arn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1");
   // An AssumeRole reply is not accepted as one.
   EXPECT_FALSE(parse_assume_role_with_web_identity(aws_fixture("sts/assume_role.xml")));
 }

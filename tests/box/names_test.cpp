@@ -10,7 +10,8 @@ namespace {
 
 // A RandomSource that replays `values` in order.
 RandomSource sequence(std::vector<std::uint64_t> values) {
-  auto state = std::make_shared<std::pair<std::vector<std::uint64_t>, size_t>>(std::move(values), 0);
+  auto state =
+      std::make_shared<std::pair<std::vector<std::uint64_t>, size_t>>(std::move(values), 0);
   return [state] { return state->first[state->second++ % state->first.size()]; };
 }
 

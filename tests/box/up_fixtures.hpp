@@ -96,7 +96,9 @@ inline std::string instance_xml(const std::string& root, const std::string& id,
            "</instancesSet></RunInstancesResponse>";
   }
   return "<DescribeInstancesResponse><reservationSet><item><reservationId>r-1</reservationId>"
-         "<instancesSet>" + item + "</instancesSet></item></reservationSet>"
+         "<instancesSet>" +
+         item +
+         "</instancesSet></item></reservationSet>"
          "</DescribeInstancesResponse>";
 }
 

@@ -1,15 +1,17 @@
 #include "catalog/catalog.hpp"
-#include "catalog/catalog_data.hpp"
-#include "core/strings.hpp"
-#include "fakes/temp_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <map>
 #include <numeric>
 #include <set>
 #include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog_data.hpp"
+#include "core/strings.hpp"
+#include "fakes/temp_dir.hpp"
 
 namespace gpubox::catalog {
 namespace {
@@ -59,7 +61,7 @@ TEST(CatalogParse, KeepsCheapestRegularZoneSpotPricePerRegion) {
   const RegionPrice* p = c.find_price("g4dn.xlarge", "us-east-1");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->on_demand_usd, 0.526);
-  EXPECT_EQ(p->spot_usd, 0.20); // the Local Zone's 0.05 needs an opt-in, so use1-az2 wins
+  EXPECT_EQ(p->spot_usd, 0.20);  // the Local Zone's 0.05 needs an opt-in, so use1-az2 wins
   EXPECT_EQ(p->spot_zone_id, "use1-az2");
   EXPECT_EQ(p->zone_ids, (std::vector<std::string>{"use1-atl2-az1", "use1-az1", "use1-az2"}));
 }
@@ -72,7 +74,7 @@ TEST(CatalogParse, MissingAndUselessPricesAreEmpty) {
   ASSERT_NE(p5e, nullptr);
   EXPECT_FALSE(p5e->on_demand_usd.has_value());
   EXPECT_EQ(p5e->spot_usd, 40.0);
-  const RegionPrice* equal = c.find_price("g4dn.2xlarge", "eu-west-1"); // spot == on-demand
+  const RegionPrice* equal = c.find_price("g4dn.2xlarge", "eu-west-1");  // spot == on-demand
   ASSERT_NE(equal, nullptr);
   EXPECT_FALSE(equal->spot_usd.has_value());
   EXPECT_TRUE(equal->spot_zone_id.empty());
@@ -112,14 +114,15 @@ TEST(CatalogParse, RejectsBadNumbersMissingColumnsAndConflictingSpecs) {
       parse_catalog(header + "g5.xlarge,A10G,1,24,4,16,us-east-1,use1-az1,1.0x,\n", {}, "t.csv");
   ASSERT_FALSE(bad_price.has_value());
   EXPECT_NE(bad_price.error().message.find("t.csv:2: on_demand_usd_per_hour"), std::string::npos);
-  auto no_zone =
-      parse_catalog("instance_type,accelerator,accelerator_count,gpu_memory_gib,vcpus,memory_gib,"
-                    "region,on_demand_usd_per_hour,spot_usd_per_hour\n",
-                    {}, "t.csv");
+  auto no_zone = parse_catalog(
+      "instance_type,accelerator,accelerator_count,gpu_memory_gib,vcpus,memory_gib,"
+      "region,on_demand_usd_per_hour,spot_usd_per_hour\n",
+      {}, "t.csv");
   ASSERT_FALSE(no_zone.has_value());
   EXPECT_NE(no_zone.error().message.find("t.csv:1: missing column zone"), std::string::npos);
-  auto conflict = parse_catalog(header + "g5.xlarge,A10G,1,24,4,16,us-east-1,use1-az1,1,\n"
-                                         "g5.xlarge,A10G,1,24,8,16,us-west-2,usw2-az1,1,\n",
+  auto conflict = parse_catalog(header +
+                                    "g5.xlarge,A10G,1,24,4,16,us-east-1,use1-az1,1,\n"
+                                    "g5.xlarge,A10G,1,24,8,16,us-west-2,usw2-az1,1,\n",
                                 {}, "t.csv");
   ASSERT_FALSE(conflict.has_value());
   EXPECT_NE(conflict.error().message.find("t.csv:3:"), std::string::npos);
@@ -207,7 +210,7 @@ TEST(CatalogEmbedded, PerTypeCountsMatchTheCoverageFile) {
   std::getline(coverage, line);
   size_t checked = 0;
   while (std::getline(coverage, line)) {
-    auto f = split(line, ','); // instance_type,accelerator,arch,coverage,rows,regions
+    auto f = split(line, ',');  // instance_type,accelerator,arch,coverage,rows,regions
     ASSERT_EQ(f.size(), 6u);
     ASSERT_NE(c->find_type(f[0]), nullptr) << f[0];
     EXPECT_EQ(c->find_type(f[0])->arch, f[2]);
@@ -243,7 +246,7 @@ TEST(CatalogEmbedded, AppliesTheNoSpotMarketAndLocalZoneRules) {
   EXPECT_LT(*p5->spot_usd, *p5->on_demand_usd);
   auto no_on_demand = std::count_if(c->prices.begin(), c->prices.end(),
                                     [](const RegionPrice& p) { return !p.on_demand_usd; });
-  EXPECT_EQ(no_on_demand, 11); // p5e.48xlarge in 6 regions, trn1.32xlarge in 3, trn2.* in 2
+  EXPECT_EQ(no_on_demand, 11);  // p5e.48xlarge in 6 regions, trn1.32xlarge in 3, trn2.* in 2
   for (const RegionPrice& p : c->prices) {
     if (p.spot_usd && p.on_demand_usd) {
       EXPECT_LT(*p.spot_usd, k_no_spot_ratio * *p.on_demand_usd)
@@ -252,5 +255,5 @@ TEST(CatalogEmbedded, AppliesTheNoSpotMarketAndLocalZoneRules) {
   }
 }
 
-} // namespace
-} // namespace gpubox::catalog
+}  // namespace
+}  // namespace gpubox::catalog

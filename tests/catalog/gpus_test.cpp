@@ -120,5 +120,5 @@ TEST(UnsupportedFamilies, GpuNamesMapToTheirFamily) {
   EXPECT_FALSE(unsupported_gpu_reason("T4").has_value());
 }
 
-} // namespace
-} // namespace gpubox::catalog
+}  // namespace
+}  // namespace gpubox::catalog

@@ -1,8 +1,9 @@
-#include "aws/aws_fixtures.hpp"
-#include "catalog/catalog.hpp"
 #include "catalog/refresh.hpp"
 
 #include <gtest/gtest.h>
+
+#include "aws/aws_fixtures.hpp"
+#include "catalog/catalog.hpp"
 
 namespace gpubox::catalog {
 namespace {
@@ -56,9 +57,9 @@ TEST(CatalogRefresh, RenderedCsvParsesBackWithPricesAndDate) {
   d.on_demand_usd[{"g5.xlarge", "us-east-1"}] = 1.006;
   d.zones.push_back({"g5.xlarge", "us-east-1", "use1-az2", 0.45});
   d.zones.push_back({"g5.xlarge", "us-east-1", "use1-az1", 0.41});
-  d.zones.push_back({"g5.xlarge", "us-east-1", "use1-az1", 0.41}); // duplicates collapse
+  d.zones.push_back({"g5.xlarge", "us-east-1", "use1-az1", 0.41});  // duplicates collapse
   d.zones.push_back({"g5g.xlarge", "us-west-2", "usw2-az1", std::nullopt});
-  d.zones.push_back({"p9.xlarge", "us-west-2", "usw2-az1", 1.0}); // no spec: left out
+  d.zones.push_back({"p9.xlarge", "us-west-2", "usw2-az1", 1.0});  // no spec: left out
   const std::string csv = render_catalog_csv(d, "2026-01-02T03:04:05Z", "test source");
   auto cat = parse_catalog(csv, "", "refreshed.csv");
   ASSERT_TRUE(cat) << cat.error().message << "\n" << csv;
@@ -78,5 +79,5 @@ TEST(CatalogRefresh, RenderedCsvParsesBackWithPricesAndDate) {
   EXPECT_EQ(cat->find_type("p9.xlarge"), nullptr);
 }
 
-} // namespace
-} // namespace gpubox::catalog
+}  // namespace
+}  // namespace gpubox::catalog

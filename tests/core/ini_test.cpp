@@ -35,7 +35,8 @@ TEST(Ini, ReadsSectionsKeysAndValues) {
 }
 
 TEST(Ini, SkipsHashAndSemicolonCommentsAndKeepsInlineText) {
-  IniFile f = parse_ok("# top\n[default] ; note\n  ; indented comment\nregion = us-east-1 # kept\n");
+  IniFile f =
+      parse_ok("# top\n[default] ; note\n  ; indented comment\nregion = us-east-1 # kept\n");
   EXPECT_EQ(f.find("default")->find("region")->value, "us-east-1 # kept");
   EXPECT_EQ(f.find("default")->entries.size(), 1u);
 }
@@ -59,7 +60,8 @@ TEST(Ini, ParsesNestedSubKeysUnderAnEmptyValue) {
 }
 
 TEST(Ini, JoinsContinuationLinesOfANonEmptyValue) {
-  IniFile f = parse_ok("[default]\ncredential_process = /bin/tool\n  --flag\n  value\nregion = x\n");
+  IniFile f =
+      parse_ok("[default]\ncredential_process = /bin/tool\n  --flag\n  value\nregion = x\n");
   EXPECT_EQ(f.find("default")->find("credential_process")->value, "/bin/tool\n--flag\nvalue");
   EXPECT_EQ(f.find("default")->find("region")->value, "x");
 }

@@ -19,8 +19,8 @@ TEST(RedactHeader, BareAuthorizationTokensAreDroppedWhole) {
 }
 
 TEST(RedactHeader, SessionImdsAndSsoTokensAreRedacted) {
-  for (const char* name : {"X-Amz-Security-Token", "x-aws-ec2-metadata-token",
-                           "x-amz-sso_bearer_token"}) {
+  for (const char* name :
+       {"X-Amz-Security-Token", "x-aws-ec2-metadata-token", "x-amz-sso_bearer_token"}) {
     EXPECT_EQ(redact_header(name, "SECRETVALUE"), "REDACTED") << name;
   }
   EXPECT_EQ(redact_header("User-Agent", "gpubox/0.1.0"), "gpubox/0.1.0");

@@ -1,8 +1,8 @@
 #include "core/paths.hpp"
 
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <map>
@@ -27,7 +27,7 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 }
 
 mode_t mode_of(const fs::path& p) {
-  struct stat st {};
+  struct stat st{};
   EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
   return st.st_mode & 07777;
 }
@@ -41,7 +41,8 @@ size_t entries_in(const fs::path& dir) {
 }
 
 TEST(DataDir, GpuboxHomeWinsOverXdgAndHome) {
-  auto dir = data_dir(env_of({{"GPUBOX_HOME", "/srv/gb"}, {"XDG_DATA_HOME", "/x"}, {"HOME", "/h"}}));
+  auto dir =
+      data_dir(env_of({{"GPUBOX_HOME", "/srv/gb"}, {"XDG_DATA_HOME", "/x"}, {"HOME", "/h"}}));
   ASSERT_TRUE(dir) << dir.error().message;
   EXPECT_EQ(*dir, fs::path("/srv/gb"));
 }

@@ -128,7 +128,8 @@ TEST(DescribeCommand, QuotesArgumentsWithSpaces) {
 TEST(FakeProcessRunner, ReturnsCannedResultsAndRecordsCalls) {
   testing::FakeProcessRunner runner;
   runner.expect({"ssh", "host", "true"}, {0, "ok\n", ""});
-  runner.expect_if([](const auto& argv) { return argv.at(0) == "scp"; }, "any scp", {1, "", "no"}, -1);
+  runner.expect_if([](const auto& argv) { return argv.at(0) == "scp"; }, "any scp", {1, "", "no"},
+                   -1);
   RunOptions options;
   options.stdin_text = "input";
   auto first = runner.run({"ssh", "host", "true"}, options);

@@ -4,7 +4,8 @@
 //
 //   FakeProcessRunner runner;
 //   runner.expect({"ssh", "-o", "BatchMode=yes", "ubuntu@10.0.0.1", "true"}, {0, "", ""});
-//   runner.expect_if([](const auto& argv) { return argv.at(0) == "scp"; }, "any scp", {1, "", "x"});
+//   runner.expect_if([](const auto& argv) { return argv.at(0) == "scp"; }, "any scp", {1, "",
+//   "x"});
 
 #include <functional>
 #include <string>
@@ -88,7 +89,8 @@ private:
   };
 
   void add(Matcher matcher, std::string description, Result<ProcessResult> result, int times) {
-    m_stubs.push_back(Stub{std::move(matcher), std::move(description), std::move(result), times, 0});
+    m_stubs.push_back(
+        Stub{std::move(matcher), std::move(description), std::move(result), times, 0});
   }
 
   std::vector<Stub> m_stubs;

@@ -2,13 +2,13 @@
 // A fresh directory under $TMPDIR (or /tmp) for file-level tests, removed with its contents when
 // the object goes out of scope.
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
-
-#include <unistd.h>
 
 namespace gpubox::testing {
 
@@ -16,8 +16,8 @@ class ScopedTempDir {
 public:
   ScopedTempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/gpubox-test-XXXXXX";
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/gpubox-test-XXXXXX";
     if (mkdtemp(pattern.data()) != nullptr) {
       m_path = pattern;
     }

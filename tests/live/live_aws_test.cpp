@@ -3,13 +3,12 @@
 // its URL in GPUBOX_TEST_ENDPOINT and what boto3 read from it in GPUBOX_TEST_EXPECT (JSON), then
 // re-verifies every recorded signature with botocore.
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "aws/client.hpp"

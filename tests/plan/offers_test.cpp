@@ -1,8 +1,9 @@
 #include "plan/offers.hpp"
 
-#include <gtest/gtest.h>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace gpubox::plan {
 namespace {
@@ -64,7 +65,7 @@ TEST(FindOffers, WithoutGpuListsEveryGpuTypeAndUnpricedLast) {
                 "g5.xlarge/us-east-1", "g5.xlarge/us-west-2", "g5.2xlarge/us-east-1",
                 "p3.2xlarge/us-east-1", "g4dn.metal/us-east-1", "p5e.48xlarge/us-east-1"}));
   ASSERT_EQ(offers.size(), 12u);
-  EXPECT_FALSE(offers[9].launchable); // p3 is listed but `up` refuses it
+  EXPECT_FALSE(offers[9].launchable);  // p3 is listed but `up` refuses it
   EXPECT_TRUE(offers[0].launchable);
 }
 
@@ -84,13 +85,13 @@ TEST(FindOffers, MaxPriceAndLimitCutTheList) {
   EXPECT_EQ(keys(find_offers(fixture(), spot)),
             (std::vector<std::string>{"g5g.xlarge/us-east-1", "g4dn.2xlarge/us-east-1",
                                       "g4dn.xlarge/us-east-1",
-                                      "g6f.2xlarge/us-east-1"})); // 0.20 each: 4 vCPUs before 8
+                                      "g6f.2xlarge/us-east-1"}));  // 0.20 each: 4 vCPUs before 8
 }
 
 TEST(FindOffers, FiltersByCountMemoryCpuAndRegion) {
   EXPECT_EQ(keys(find_offers(fixture(), gpu_query("T4:8"))),
             (std::vector<std::string>{"g4dn.metal/us-east-1"}));
-  EXPECT_TRUE(find_offers(fixture(), gpu_query("L4")).empty()); // g6f has a quarter of an L4
+  EXPECT_TRUE(find_offers(fixture(), gpu_query("L4")).empty());  // g6f has a quarter of an L4
   EXPECT_EQ(keys(find_offers(fixture(), gpu_query("L4:0.25"))),
             (std::vector<std::string>{"g6f.2xlarge/us-east-1"}));
   OfferQuery mem;
@@ -153,7 +154,7 @@ TEST(CheapestTypeFor, PicksCheapestOfferedTypeInTheRegion) {
 }
 
 TEST(CheapestTypeFor, EqualPricesGoToFewerVcpus) {
-  std::vector<std::string> offered = {"g4dn.2xlarge", "g4dn.xlarge"}; // both 0.587 in eu-west-1
+  std::vector<std::string> offered = {"g4dn.2xlarge", "g4dn.xlarge"};  // both 0.587 in eu-west-1
   EXPECT_EQ(cheapest_type_for(fixture(), "T4", 1, "eu-west-1", offered)->instance_type,
             "g4dn.xlarge");
 }
@@ -172,5 +173,5 @@ TEST(CheapestTypeFor, NeverPicksRefusedFamilies) {
   EXPECT_FALSE(cheapest_type_for(fixture(), "V100", 1, "us-east-1", offered).has_value());
 }
 
-} // namespace
-} // namespace gpubox::plan
+}  // namespace
+}  // namespace gpubox::plan

@@ -1,7 +1,5 @@
 #include "state/box_store.hpp"
 
-
-
 #include <gtest/gtest.h>
 
 #include "fakes/fake_clock.hpp"

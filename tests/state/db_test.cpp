@@ -138,8 +138,8 @@ TEST(Transaction, IsImmediateSoASecondWriterWaitsAndTimesOut) {
 
 TEST(Migrate, AppliesPendingMigrationsInOrderOnce) {
   testing::ScopedTempDir tmp;
-  constexpr std::array<std::string_view, 2> v1 = {
-      "CREATE TABLE a (x INTEGER)", "ALTER TABLE a ADD COLUMN y TEXT"};
+  constexpr std::array<std::string_view, 2> v1 = {"CREATE TABLE a (x INTEGER)",
+                                                  "ALTER TABLE a ADD COLUMN y TEXT"};
   {
     auto db = Db::open(tmp.path() / "m.db");
     ASSERT_TRUE(db);

@@ -219,8 +219,8 @@ TEST(Ledger, AppendsOnlyWhenTheStateChanges) {
   testing::FakeClock clock;
   BoxStore store = memory_store();
   auto record = [&](std::string state, std::string instance) {
-    auto r = store.record_state_change({"alpha", std::move(instance), std::move(state),
-                                        clock.now(), 1.006});
+    auto r = store.record_state_change(
+        {"alpha", std::move(instance), std::move(state), clock.now(), 1.006});
     EXPECT_TRUE(r);
     clock.advance(milliseconds{60000});
     return r.value_or(false);

@@ -97,8 +97,8 @@ Result<std::string> validate_cidr(std::string_view cidr) {
     auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), prefix);
     if (len.empty() || ec != std::errc() || end != len.data() + len.size() || prefix < 0 ||
         prefix > ip->max_prefix()) {
-      return bad_cidr(cidr, fmt::format("the prefix length must be a number from 0 to {}",
-                                        ip->max_prefix()));
+      return bad_cidr(
+          cidr, fmt::format("the prefix length must be a number from 0 to {}", ip->max_prefix()));
     }
   }
   ParsedIp network = network_of(*ip, prefix);

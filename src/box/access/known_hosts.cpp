@@ -24,8 +24,8 @@ bool known_key_type(std::string_view type) {
 
 bool is_base64(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=';
   });
 }
 
@@ -118,8 +118,7 @@ Result<void> pin_host_keys(const fs::path& known_hosts, std::string_view name,
                            std::span<const std::string> key_lines) {
   GPUBOX_TRY(validate_name(name));
   if (key_lines.empty()) {
-    return fail(ErrorKind::invalid_input,
-                "no host keys to pin for '" + std::string(name) + "'");
+    return fail(ErrorKind::invalid_input, "no host keys to pin for '" + std::string(name) + "'");
   }
   for (const std::string& key : key_lines) {
     if (!is_host_key_line(key)) {

@@ -57,8 +57,8 @@ Result<int> open_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
   }
   RunOptions options;
   options.timeout = std::chrono::seconds(40);
-  GPUBOX_TRY_ASSIGN(result, deps.runner.run(tunnel_argv(req.target, socket, local, remote_port),
-                                            options));
+  GPUBOX_TRY_ASSIGN(result,
+                    deps.runner.run(tunnel_argv(req.target, socket, local, remote_port), options));
   if (result.exit_code != 0) {
     Error e;
     e.kind = ErrorKind::network;
@@ -69,7 +69,8 @@ Result<int> open_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
     return fail(std::move(e));
   }
   nlohmann::json state{{"local_port", local}, {"remote_port", remote_port}};
-  if (auto w = write_file_atomic(tunnel_state_file(deps.data_dir, req.box.name), state.dump(), 0600);
+  if (auto w =
+          write_file_atomic(tunnel_state_file(deps.data_dir, req.box.name), state.dump(), 0600);
       !w) {
     return fail(w.error());
   }
@@ -170,18 +171,18 @@ Result<int> free_local_port() {
 
 std::vector<std::string> tunnel_argv(const remote::SshTarget& target, const fs::path& socket,
                                      int local_port, int remote_port) {
-  return remote::ssh_argv(
-      target,
-      {"-M", "-S", socket.string(), "-f", "-N", "-o", "BatchMode=yes", "-o",
-       "ExitOnForwardFailure=yes", "-L",
-       fmt::format("127.0.0.1:{}:127.0.0.1:{}", local_port, remote_port)},
-      {});
+  return remote::ssh_argv(target,
+                          {"-M", "-S", socket.string(), "-f", "-N", "-o", "BatchMode=yes", "-o",
+                           "ExitOnForwardFailure=yes", "-L",
+                           fmt::format("127.0.0.1:{}:127.0.0.1:{}", local_port, remote_port)},
+                          {});
 }
 
 bool tunnel_alive(ProcessRunner& runner, const remote::SshTarget& target, const fs::path& socket) {
   RunOptions options;
   options.timeout = std::chrono::seconds(10);
-  auto r = runner.run(remote::ssh_argv(target, {"-S", socket.string(), "-O", "check"}, {}), options);
+  auto r =
+      runner.run(remote::ssh_argv(target, {"-S", socket.string(), "-O", "check"}, {}), options);
   return r && r->exit_code == 0;
 }
 
@@ -192,8 +193,8 @@ Result<bool> close_tunnel(ProcessRunner& runner, const remote::SshTarget& target
   }
   RunOptions options;
   options.timeout = std::chrono::seconds(10);
-  GPUBOX_TRY_ASSIGN(r, runner.run(remote::ssh_argv(target, {"-S", socket.string(), "-O", "exit"}, {}),
-                                  options));
+  GPUBOX_TRY_ASSIGN(
+      r, runner.run(remote::ssh_argv(target, {"-S", socket.string(), "-O", "exit"}, {}), options));
   std::error_code ec;
   fs::remove(socket, ec);  // a dead master leaves its socket behind
   return r.exit_code == 0;

@@ -53,9 +53,9 @@ struct NotebookRequest {
 struct NotebookSession {
   int local_port = 0;
   int remote_port = 0;
-  std::string url;              // http://127.0.0.1:P/?token=...; the one secret printed on purpose
-  bool reused = false;          // a detached tunnel from an earlier run was still up
-  bool bootstrapped = false;    // the bootstrap ran during this call
+  std::string url;            // http://127.0.0.1:P/?token=...; the one secret printed on purpose
+  bool reused = false;        // a detached tunnel from an earlier run was still up
+  bool bootstrapped = false;  // the bootstrap ran during this call
 };
 
 // Return the browser URL for Jupyter behind local `port` with `token`.

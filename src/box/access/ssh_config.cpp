@@ -40,8 +40,8 @@ Result<void> check_host(const SshHost& host, const SshRenderOptions& options) {
   GPUBOX_TRY(validate_name(host.alias));
   auto has_space = [](std::string_view v) { return v.find_first_of(" \t") != v.npos; };
   // A key path may contain spaces (it is quoted); an address or user name may not.
-  if (unsafe_value(host.host_name) || unsafe_value(host.user) ||
-      unsafe_value(host.identity_file) || has_space(host.host_name) || has_space(host.user)) {
+  if (unsafe_value(host.host_name) || unsafe_value(host.user) || unsafe_value(host.identity_file) ||
+      has_space(host.host_name) || has_space(host.user)) {
     return fail(ErrorKind::invalid_input,
                 fmt::format("cannot write an SSH config entry for '{}': bad value", host.alias));
   }

@@ -17,8 +17,8 @@ namespace gpubox::box {
 
 // What one Host block needs.
 struct SshHost {
-  std::string alias;          // the box name: `ssh <alias>`
-  std::string host_name;      // address to connect to
+  std::string alias;      // the box name: `ssh <alias>`
+  std::string host_name;  // address to connect to
   std::string user;
   int port = 22;
   std::string identity_file;  // empty: let ssh use the agent and its defaults

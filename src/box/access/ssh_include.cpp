@@ -43,7 +43,7 @@ std::vector<std::string> config_words(std::string_view line) {
 
 // Mode bits of `path`, or `fallback` when it does not exist.
 mode_t mode_of(const fs::path& path, mode_t fallback) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(path.c_str(), &st) != 0) {
     return fallback;
   }
@@ -58,8 +58,7 @@ Result<void> add_include_line(const fs::path& ssh_config, const fs::path& manage
   if (fs::is_symlink(fs::symlink_status(ssh_config, ec))) {
     target = fs::weakly_canonical(ssh_config, ec);
     if (ec) {
-      return fail(ErrorKind::state,
-                  "cannot resolve " + ssh_config.string() + ": " + ec.message());
+      return fail(ErrorKind::state, "cannot resolve " + ssh_config.string() + ": " + ec.message());
     }
   }
   std::string existing;
@@ -84,8 +83,7 @@ Result<void> record_answer(const fs::path& answer_file, bool yes) {
 
 }  // namespace
 
-bool includes_managed(std::string_view config_text, const fs::path& managed,
-                      const fs::path& home) {
+bool includes_managed(std::string_view config_text, const fs::path& managed, const fs::path& home) {
   std::string plain = managed.lexically_normal().string();
   std::string tilde;
   fs::path rel = managed.lexically_normal().lexically_relative(home.lexically_normal());

@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
-#include "box/onbox/bootstrap.hpp"
 #include "box/access/known_hosts.hpp"
-#include "box/names.hpp"
 #include "box/access/notebook.hpp"
+#include "box/names.hpp"
+#include "box/onbox/bootstrap.hpp"
 #include "box/onbox/onbox_files.hpp"
 #include "core/strings.hpp"
 
@@ -69,7 +69,9 @@ Result<SshUrl> parse_ssh_url(std::string_view url) {
       port_text = hostport.substr(colon + 1);
     }
   }
-  auto bad = [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '@'; };
+  auto bad = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '@';
+  };
   if (out.host.empty() || std::any_of(out.host.begin(), out.host.end(), bad) ||
       std::any_of(out.user.begin(), out.user.end(), bad) || out.user.starts_with("-") ||
       out.host.starts_with("-")) {
@@ -78,7 +80,8 @@ Result<SshUrl> parse_ssh_url(std::string_view url) {
   if (!port_text.empty() || hostport.ends_with(":")) {
     int port = 0;
     for (char c : port_text) {
-      port = std::isdigit(static_cast<unsigned char>(c)) && port < 100000 ? port * 10 + (c - '0') : -1;
+      port =
+          std::isdigit(static_cast<unsigned char>(c)) && port < 100000 ? port * 10 + (c - '0') : -1;
     }
     if (port <= 0 || port > 65535) {
       return fail(url_error(url, "the port must be 1-65535"));
@@ -134,10 +137,9 @@ Result<void> stop_byo(ProcessRunner& runner, const remote::SshTarget& target) {
   RunOptions options;
   options.timeout = std::chrono::minutes(1);
   // The uploaded copy first, then the installed one (~ expands in assignments).
-  std::string command =
-      "B=~/" + std::string(k_remote_onbox_dir) +
-      "/bootstrap.sh; [ -f \"$B\" ] || B=~/.gpubox/bin/bootstrap.sh; "
-      "[ -f \"$B\" ] || exit 0; bash \"$B\" --stop";
+  std::string command = "B=~/" + std::string(k_remote_onbox_dir) +
+                        "/bootstrap.sh; [ -f \"$B\" ] || B=~/.gpubox/bin/bootstrap.sh; "
+                        "[ -f \"$B\" ] || exit 0; bash \"$B\" --stop";
   GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target, {command}, options));
   if (result.exit_code != 0) {
     return fail(ErrorKind::remote, fmt::format("stopping gpubox's services on {} failed: {}",
@@ -151,8 +153,8 @@ Result<void> forget_byo_box(const ByoDeps& deps, std::string_view name) {
   if (box.kind != state::BoxKind::byo) {
     Error e;
     e.kind = ErrorKind::invalid_input;
-    e.message = fmt::format("{} is an AWS box; `rm` only forgets machines added with `gpubox add`",
-                            name);
+    e.message =
+        fmt::format("{} is an AWS box; `rm` only forgets machines added with `gpubox add`", name);
     e.hint = fmt::format("run `gpubox down {}` to terminate it", name);
     return fail(std::move(e));
   }

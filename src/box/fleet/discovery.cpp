@@ -61,7 +61,8 @@ void apply_instance(BoxView& view, const aws::Instance& inst, std::string_view r
   if (b.gpu_summary.empty() || b.price_per_hour_usd == 0) {
     TypeInfo info = type_info(catalog, b.instance_type, b.region, b.spot);
     b.gpu_summary = b.gpu_summary.empty() ? info.gpu_summary : b.gpu_summary;
-    b.price_per_hour_usd = b.price_per_hour_usd == 0 ? info.price_per_hour_usd : b.price_per_hour_usd;
+    b.price_per_hour_usd =
+        b.price_per_hour_usd == 0 ? info.price_per_hour_usd : b.price_per_hour_usd;
   }
   view.instance = inst;
   view.changed = b.state != before.state || b.public_ip != before.public_ip ||
@@ -87,9 +88,8 @@ void mark_gone(BoxView& view) {
 void place_unclaimed(std::vector<BoxView>& views, const aws::Instance& inst,
                      const std::string& region, const catalog::Catalog* catalog, TimePoint now) {
   const std::string name = tag_of(inst, k_tag_box);
-  auto same = std::find_if(views.begin(), views.end(), [&](const BoxView& v) {
-    return v.box.name == name && !v.duplicate;
-  });
+  auto same = std::find_if(views.begin(), views.end(),
+                           [&](const BoxView& v) { return v.box.name == name && !v.duplicate; });
   if (same == views.end()) {
     BoxView v;
     v.box = box_from_instance(inst, region, catalog, now);
@@ -152,7 +152,8 @@ TypeInfo type_info(const catalog::Catalog* catalog, std::string_view instance_ty
   if (catalog == nullptr) {
     return info;
   }
-  if (const auto* spec = catalog->find_type(instance_type); spec != nullptr && spec->gpu_count > 0) {
+  if (const auto* spec = catalog->find_type(instance_type);
+      spec != nullptr && spec->gpu_count > 0) {
     info.gpu_summary = fmt::format("{}x {} {}GiB", format_count(spec->gpu_count), spec->gpu,
                                    format_count(spec->gpu_memory_gib));
   }
@@ -243,9 +244,8 @@ BoxCost view_cost(const BoxView& view, const std::vector<state::LedgerEntry>& le
   const state::Box& b = view.box;
   const bool estimate = view.adopted || view.duplicate || ledger.empty();
   if (estimate) {
-    TimePoint launched = view.instance && view.instance->launch_time
-                             ? *view.instance->launch_time
-                             : b.created_at;
+    TimePoint launched =
+        view.instance && view.instance->launch_time ? *view.instance->launch_time : b.created_at;
     return estimate_from_launch(launched, b.state, b.price_per_hour_usd, now, b.disk_gb, b.region);
   }
   std::optional<TimePoint> since;
@@ -284,8 +284,8 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
       GPUBOX_TRY(deps.store.update_box(v.box));
     }
     if (v.instance || (v.gone && v.changed)) {
-      state::LedgerEntry e{v.box.name, v.box.instance_id, v.gone ? "terminated" : v.box.state,
-                           now, v.box.price_per_hour_usd};
+      state::LedgerEntry e{v.box.name, v.box.instance_id, v.gone ? "terminated" : v.box.state, now,
+                           v.box.price_per_hour_usd};
       GPUBOX_TRY(deps.store.record_state_change(e));
     }
   }

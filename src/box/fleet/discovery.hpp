@@ -56,7 +56,7 @@ TypeInfo type_info(const catalog::Catalog* catalog, std::string_view instance_ty
 struct BoxView {
   state::Box box;
   std::optional<aws::Instance> instance;  // the live instance, when found
-  bool adopted = false;    // found only in the cloud; added to the store
+  bool adopted = false;                   // found only in the cloud; added to the store
   bool changed = false;    // the store's record differs from the cloud and was updated
   bool gone = false;       // its region was queried and no live instance was found
   bool unknown = false;    // its region could not be queried; the record is the cached one
@@ -90,9 +90,9 @@ struct DiscoverDeps {
 };
 
 struct Discovery {
-  std::vector<BoxView> views;               // ordered by name
-  std::vector<RegionInstances> failed;      // regions that could not be queried
-  std::vector<std::string> regions;         // every region queried
+  std::vector<BoxView> views;           // ordered by name
+  std::vector<RegionInstances> failed;  // regions that could not be queried
+  std::vector<std::string> regions;     // every region queried
 };
 
 // Scan `regions`, merge with the store, write the repairs back and record every observed state

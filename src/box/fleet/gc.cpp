@@ -127,9 +127,8 @@ Result<OwnedFn> owned_by_store(state::BoxStore& store) {
     owned.insert({b.region, b.name});
   }
   // A launch in progress owns its group and key before the box is stored.
-  GPUBOX_TRY_ASSIGN(stmt, store.db().prepare(
-                              "SELECT region, name FROM launch_records "
-                              "WHERE status IN ('pending', 'launched')"));
+  GPUBOX_TRY_ASSIGN(stmt, store.db().prepare("SELECT region, name FROM launch_records "
+                                             "WHERE status IN ('pending', 'launched')"));
   while (true) {
     GPUBOX_TRY_ASSIGN(row, stmt.step());
     if (!row) {

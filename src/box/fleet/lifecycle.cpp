@@ -6,9 +6,9 @@
 
 #include "aws/ec2_network.hpp"
 #include "box/access/caller_ip.hpp"
+#include "box/access/ssh_config.hpp"
 #include "box/money/cost.hpp"
 #include "box/names.hpp"
-#include "box/access/ssh_config.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -278,8 +278,8 @@ Result<state::Box> refresh_box(const LifecycleDeps& deps, std::string_view name,
   GPUBOX_TRY_ASSIGN(box, aws_box(deps.store, name));
   GPUBOX_TRY_ASSIGN(inst, describe_one(deps.client, box.region, box.instance_id));
   if (!inst || inst->state == "terminated") {
-    return fail(ErrorKind::not_found,
-                fmt::format("box '{}' ({}) no longer exists in {}", name, box.instance_id, box.region));
+    return fail(ErrorKind::not_found, fmt::format("box '{}' ({}) no longer exists in {}", name,
+                                                  box.instance_id, box.region));
   }
   const std::string state_before = box.state;
   if (take_instance(box, *inst) || state_before != box.state) {
@@ -305,13 +305,14 @@ Result<StopReport> stop_box(const LifecycleDeps& deps, std::string_view name,
     in.instance_ids = {box.instance_id};
     GPUBOX_TRY(aws::stop_instances(deps.client, box.region, in));
   }
-  GPUBOX_TRY_ASSIGN(inst, wait_for_state(deps.client, deps.clock, box.region, box.instance_id,
-                                         "stopped", wait));
+  GPUBOX_TRY_ASSIGN(
+      inst, wait_for_state(deps.client, deps.clock, box.region, box.instance_id, "stopped", wait));
   take_instance(box, inst);
   auto disk = disk_gib_of(deps.client, box.region, inst);
   rep.disk_gib = disk && *disk > 0 ? *disk : box.disk_gb;
   box.disk_gb = rep.disk_gib > 0 ? static_cast<int>(rep.disk_gib) : box.disk_gb;
-  rep.disk_usd_per_month = static_cast<double>(rep.disk_gib) * ebs_gp3_usd_per_gib_month(box.region);
+  rep.disk_usd_per_month =
+      static_cast<double>(rep.disk_gib) * ebs_gp3_usd_per_gib_month(box.region);
   GPUBOX_TRY(save(deps, box));
   GPUBOX_TRY(refresh_ssh_config(deps.store, files));
   rep.box = box;
@@ -348,8 +349,8 @@ Result<StartReport> start_box(const LifecycleDeps& deps, std::string_view name,
       return fail(start_refused(box, r.error()));
     }
   }
-  GPUBOX_TRY_ASSIGN(inst, wait_for_state(deps.client, deps.clock, box.region, box.instance_id,
-                                         "running", wait));
+  GPUBOX_TRY_ASSIGN(
+      inst, wait_for_state(deps.client, deps.clock, box.region, box.instance_id, "running", wait));
   rep.address_changed = take_instance(box, inst) && !rep.old_address.empty();
   if (caller_ip) {
     GPUBOX_TRY_ASSIGN(changed, update_caller_rule(deps.client, box, *caller_ip));

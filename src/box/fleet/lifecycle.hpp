@@ -68,7 +68,8 @@ Result<bool> delete_volume_if_present(aws::AwsClient& client, std::string_view r
 // Make the /32 rule of `box`'s security group admit `caller_ip` instead of `box.allow_from`
 // (authorize the new address, then revoke the old one) and update `box.allow_from`. Nothing is
 // done when the box admits a wider range the user chose; return whether the rule changed.
-Result<bool> update_caller_rule(aws::AwsClient& client, state::Box& box, std::string_view caller_ip);
+Result<bool> update_caller_rule(aws::AwsClient& client, state::Box& box,
+                                std::string_view caller_ip);
 
 // Re-read `name`'s instance from the cloud, write its state and address to the store (and the
 // SSH config when the address changed); return the updated box.

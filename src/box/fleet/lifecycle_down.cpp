@@ -7,8 +7,8 @@
 #include <fmt/ranges.h>
 
 #include "aws/ec2_network.hpp"
-#include "box/fleet/discovery.hpp"
 #include "box/access/known_hosts.hpp"
+#include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/tags.hpp"
 
@@ -129,7 +129,8 @@ Result<void> forget_locally(const LifecycleDeps& deps, std::string_view name,
     if (auto r = deps.store.remove_box(name); !r && r.error().kind != ErrorKind::not_found) {
       return r;
     }
-  } else GPUBOX_TRY(deps.store.end_launches(name));
+  } else
+    GPUBOX_TRY(deps.store.end_launches(name));
   GPUBOX_TRY(unpin_host_keys(options.files.known_hosts(), name));
   return refresh_ssh_config(deps.store, options.files);
 }
@@ -155,8 +156,8 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   rep.terminated = ids;
   GPUBOX_TRY_ASSIGN(groups, tagged_groups(deps.client, rep.region, name, box.security_group_id));
   for (const auto& g : groups) {
-    GPUBOX_TRY_ASSIGN(retries, delete_security_group_with_retry(deps.client, deps.clock,
-                                                                rep.region, g, options.retry));
+    GPUBOX_TRY_ASSIGN(retries, delete_security_group_with_retry(deps.client, deps.clock, rep.region,
+                                                                g, options.retry));
     rep.security_group_retries += retries;
     rep.security_groups.push_back(g);
   }
@@ -170,8 +171,8 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   GPUBOX_TRY(delete_volumes(deps, rep.region, name, rep));
   rep.key_file_removed = remove_key_file(box.key_path, options.files.data_dir);
   GPUBOX_TRY(forget_locally(deps, name, options, rep.was_in_store));
-  rep.already_gone = !rep.was_in_store && rep.terminated.empty() &&
-                     rep.security_groups.empty() && rep.key_pairs.empty() && rep.volumes.empty();
+  rep.already_gone = !rep.was_in_store && rep.terminated.empty() && rep.security_groups.empty() &&
+                     rep.key_pairs.empty() && rep.volumes.empty();
   return rep;
 }
 

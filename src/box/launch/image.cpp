@@ -206,8 +206,8 @@ std::string ssh_user_for_image(std::string_view image_name) {
   return contains_ci(image_name, "amazon linux") ? "ec2-user" : "ubuntu";
 }
 
-Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region,
-                               Framework framework, std::string_view arch) {
+Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region, Framework framework,
+                               std::string_view arch) {
   auto from_ssm = newest_from_ssm(client, region, framework, arch);
   if (from_ssm && *from_ssm) {
     return std::move(**from_ssm);
@@ -236,9 +236,9 @@ Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region,
 Result<ImageChoice> describe_given_image(aws::AwsClient& client, std::string_view region,
                                          std::string_view ami_id) {
   if (!ami_id.starts_with("ami-") || ami_id.size() < 8) {
-    return fail(ErrorKind::invalid_input,
-                "--image must be an AMI id like ami-0123456789abcdef0, not '" +
-                    std::string(ami_id) + "'");
+    return fail(
+        ErrorKind::invalid_input,
+        "--image must be an AMI id like ami-0123456789abcdef0, not '" + std::string(ami_id) + "'");
   }
   aws::DescribeImagesInput in;
   in.image_ids = {std::string(ami_id)};

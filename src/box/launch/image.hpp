@@ -55,8 +55,8 @@ std::string ssh_user_for_image(std::string_view image_name);
 
 // Find the newest DLAMI for `framework` and `arch` in `region`: SSM parameters first, then
 // DescribeImages (owner amazon, by name, newest CreationDate).
-Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region,
-                               Framework framework, std::string_view arch);
+Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region, Framework framework,
+                               std::string_view arch);
 
 // Describe the image `ami_id` that the user named with --image.
 Result<ImageChoice> describe_given_image(aws::AwsClient& client, std::string_view region,

@@ -79,8 +79,8 @@ Result<std::string> find_group_id(LaunchDeps& deps, const LaunchSpec& spec) {
   in.filters = {{"group-name", {resource_name(spec.name)}}};
   GPUBOX_TRY_ASSIGN(page, aws::describe_security_groups(deps.client, spec.region, in));
   if (page.groups.empty()) {
-    return fail(ErrorKind::not_found, "security group " + resource_name(spec.name) +
-                                          " exists but cannot be described");
+    return fail(ErrorKind::not_found,
+                "security group " + resource_name(spec.name) + " exists but cannot be described");
   }
   return page.groups.front().id;
 }
@@ -183,8 +183,8 @@ aws::RunInstancesInput run_input(const LaunchSpec& spec, std::string_view zone,
 void cleanup_launch(LaunchDeps& deps, const LaunchSpec& spec, std::string_view security_group_id) {
   say(deps, "removing the key pair and security group made for " + spec.name);
   if (!security_group_id.empty()) {
-    auto sg = aws::delete_security_group(deps.client, spec.region,
-                                         {std::string(security_group_id), ""});
+    auto sg =
+        aws::delete_security_group(deps.client, spec.region, {std::string(security_group_id), ""});
     if (!sg) {
       GPUBOX_LOG("cleanup: {}", sg.error().message);
     }
@@ -205,11 +205,12 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
   std::vector<std::string> zones = spec.zones;
   for (size_t i = 0; i < zones.size(); ++i) {
     GPUBOX_TRY_ASSIGN(open, deps.store.open_launch(spec.name));
-    state::LaunchRequest req{spec.name, spec.region, zones[i], spec.instance_type, deps.clock.now()};
+    state::LaunchRequest req{spec.name, spec.region, zones[i], spec.instance_type,
+                             deps.clock.now()};
     GPUBOX_TRY_ASSIGN(record, deps.store.begin_launch(req));
     if (record.region != spec.region) {
-      return fail(ErrorKind::state, "box " + spec.name + " has an open launch in " +
-                                        record.region + ", not " + spec.region);
+      return fail(ErrorKind::state, "box " + spec.name + " has an open launch in " + record.region +
+                                        ", not " + spec.region);
     }
     const std::string zone = record.zone.empty() ? zones[i] : record.zone;
     if (open) {
@@ -270,8 +271,8 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
       err.hint = "run `gpubox up " + spec.name + "` again to resume this launch";
       return fail(with_context(std::move(err), spec, zone));
     }
-    deps.store.mark_launch_failed(record.client_token, err.aws_code.empty() ? err.message
-                                                                            : err.aws_code);
+    deps.store.mark_launch_failed(record.client_token,
+                                  err.aws_code.empty() ? err.message : err.aws_code);
     if (is_zone_failure(err)) {
       say(deps, fmt::format("{} in {}: {}, trying the next zone", spec.instance_type, zone,
                             err.aws_code.empty() ? "no capacity" : err.aws_code));

@@ -33,11 +33,11 @@ struct LaunchSpec {
   std::string root_device_name = "/dev/sda1";  // the image's root device
   int disk_gb = 0;
   bool spot = false;
-  std::string allow_from;            // CIDR admitted to tcp/22
-  std::string public_key_line;       // imported as the key pair; empty: create one
-  std::filesystem::path key_dir;     // where a created private key is saved (0600)
-  std::string user_data;             // plain text
-  aws::Tags tags;                    // put on the instance, volumes, SG and key pair
+  std::string allow_from;         // CIDR admitted to tcp/22
+  std::string public_key_line;    // imported as the key pair; empty: create one
+  std::filesystem::path key_dir;  // where a created private key is saved (0600)
+  std::string user_data;          // plain text
+  aws::Tags tags;                 // put on the instance, volumes, SG and key pair
 };
 
 // What a launch created (or found, when it resumed an earlier one).
@@ -48,7 +48,7 @@ struct LaunchResult {
   std::filesystem::path created_key_path;  // the saved private key; empty for an imported key
   std::string security_group_id;
   std::string client_token;
-  bool resumed = false;                  // the instance came from an earlier, interrupted run
+  bool resumed = false;                   // the instance came from an earlier, interrupted run
   std::vector<std::string> failed_zones;  // zones without capacity (or not supported)
 };
 
@@ -60,8 +60,7 @@ struct LaunchDeps {
 };
 
 // Return the file a created private key of box `name` is saved to under `key_dir`.
-std::filesystem::path created_key_path(const std::filesystem::path& key_dir,
-                                       std::string_view name);
+std::filesystem::path created_key_path(const std::filesystem::path& key_dir, std::string_view name);
 
 // Return whether `error` means "try the next zone": no capacity there, or the type or an
 // option is not supported there.

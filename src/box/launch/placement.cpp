@@ -68,8 +68,9 @@ Result<std::vector<std::string>> offered_types(aws::AwsClient& client, std::stri
     aws::DescribeInstanceTypeOfferingsInput in;
     in.location_type = "region";
     size_t end = std::min(types.size(), start + 200);
-    in.filters = {{"instance-type", {types.begin() + static_cast<long>(start),
-                                     types.begin() + static_cast<long>(end)}}};
+    in.filters = {
+        {"instance-type",
+         {types.begin() + static_cast<long>(start), types.begin() + static_cast<long>(end)}}};
     GPUBOX_TRY_ASSIGN(page, aws::describe_instance_type_offerings(client, region, in));
     for (auto& o : page.offerings) {
       out.push_back(std::move(o.type));
@@ -114,8 +115,8 @@ std::vector<std::string> search_regions(const catalog::Catalog& catalog,
   q.include_neuron = true;
   std::vector<std::string> regions;
   for (const plan::Offer& o : plan::find_offers(catalog, q)) {
-    bool wanted = o.launchable && o.price(spot) &&
-                  (!instance_type || o.instance_type == *instance_type);
+    bool wanted =
+        o.launchable && o.price(spot) && (!instance_type || o.instance_type == *instance_type);
     if (wanted && std::find(regions.begin(), regions.end(), o.region) == regions.end()) {
       regions.push_back(o.region);
       if (limit > 0 && regions.size() >= limit) {

@@ -1,16 +1,17 @@
 #include "box/launch/quota.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <future>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
 #include "aws/ec2_catalog.hpp"
 #include "aws/ec2_instances.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
-
-#include <algorithm>
-#include <cctype>
-#include <fmt/format.h>
-#include <future>
-#include <map>
-#include <set>
 
 namespace gpubox::box {
 
@@ -23,7 +24,7 @@ constexpr const char* k_standard_spot =
 constexpr const char* k_p_old_spot = "All P4, P3 and P2 Spot Instance Requests";
 
 struct FamilyQuota {
-  std::string_view prefix; // the letters before the generation digit
+  std::string_view prefix;  // the letters before the generation digit
   const char* on_demand;
   const char* spot;
 };
@@ -63,9 +64,7 @@ std::pair<std::string, int> family_letters(std::string_view instance_type) {
   return {type.substr(0, i), generation};
 }
 
-bool is_spot_instance(const aws::Instance& i) {
-  return i.lifecycle == "spot";
-}
+bool is_spot_instance(const aws::Instance& i) { return i.lifecycle == "spot"; }
 
 // Resolve quota `names` in `region`: GetServiceQuota per cached code, else one ListServiceQuotas
 // whose name -> code pairs are cached for next time.
@@ -84,7 +83,7 @@ Result<std::vector<aws::ServiceQuota>> lookup_quotas(aws::AwsClient& client, con
         return fail(q.error());
       }
       if (!q || (!q->quota_name.empty() && !quota_name_matches(q->quota_name, name))) {
-        deps.cache->forget(region); // AWS renamed or renumbered it: list again
+        deps.cache->forget(region);  // AWS renamed or renumbered it: list again
         break;
       }
       found.push_back(std::move(*q));
@@ -200,7 +199,7 @@ Result<std::vector<QuotaCheck>> check_markets(aws::AwsClient& client, const Quot
   return checks;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> quota_name_for(std::string_view instance_type, bool spot) {
   const auto [letters, generation] = family_letters(instance_type);
@@ -214,7 +213,7 @@ std::optional<std::string> quota_name_for(std::string_view instance_type, bool s
     if (generation == 5) {
       return "All P5 Spot Instance Requests";
     }
-    return std::nullopt; // p6 spot: no quota name documented yet
+    return std::nullopt;  // p6 spot: no quota name documented yet
   }
   for (const FamilyQuota& f : k_families) {
     if (letters == f.prefix) {
@@ -332,4 +331,4 @@ Result<std::vector<aws::QuotaChangeRequest>> quota_request_history(aws::AwsClien
   return page.requests;
 }
 
-} // namespace gpubox::box
+}  // namespace gpubox::box

@@ -3,11 +3,6 @@
 // by quota NAME with ListServiceQuotas, never hard-coded), what is used now, and whether one
 // more instance fits. Shared by `gpubox quota` and `gpubox up`'s preflight.
 
-#include "aws/client.hpp"
-#include "aws/service_quotas.hpp"
-#include "core/clock.hpp"
-#include "core/error.hpp"
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -17,6 +12,11 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "aws/client.hpp"
+#include "aws/service_quotas.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
 
 namespace gpubox::box {
 
@@ -115,11 +115,11 @@ std::vector<RegionQuota> check_quotas_in_regions(aws::AwsClient& client, const Q
 
 // The outcome of `gpubox quota request`.
 struct QuotaIncrease {
-  QuotaCheck check;            // the state before the request
-  double desired_vcpus = 0;    // what was (or would have been) asked for
-  bool already_enough = false; // nothing sent: the quota already allows `count` more
-  bool already_open = false;   // AWS refused: a request for this quota is open
-  std::optional<aws::QuotaChangeRequest> request; // the new request, or the open one
+  QuotaCheck check;             // the state before the request
+  double desired_vcpus = 0;     // what was (or would have been) asked for
+  bool already_enough = false;  // nothing sent: the quota already allows `count` more
+  bool already_open = false;    // AWS refused: a request for this quota is open
+  std::optional<aws::QuotaChangeRequest> request;  // the new request, or the open one
 };
 
 // Return the DesiredValue for `check`: current use plus what it needs, never below the current

@@ -1,9 +1,9 @@
+#include <nlohmann/json.hpp>
+
 #include "aws/xml.hpp"
 #include "box/launch/quota.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace gpubox::box {
 
@@ -101,4 +101,4 @@ void QuotaCodeCache::forget(std::string_view region) {
   }
 }
 
-} // namespace gpubox::box
+}  // namespace gpubox::box

@@ -43,13 +43,13 @@ Result<void> validate_key(const UpRequest& req, const fs::path& home, UpInput& i
   return {};
 }
 
-Result<void> validate_hardware(const UpRequest& req, const catalog::Catalog& catalog,
-                               UpInput& in) {
+Result<void> validate_hardware(const UpRequest& req, const catalog::Catalog& catalog, UpInput& in) {
   if (!req.gpu.empty() && !req.instance_type.empty()) {
     return fail(invalid("pass either --gpu or --type, not both"));
   }
   if (req.gpu.empty() && req.instance_type.empty()) {
-    return fail(invalid("say which GPU to launch", "pass --gpu T4 (or A10G, L4, ...) or --type g4dn.xlarge"));
+    return fail(invalid("say which GPU to launch",
+                        "pass --gpu T4 (or A10G, L4, ...) or --type g4dn.xlarge"));
   }
   if (!req.instance_type.empty()) {
     GPUBOX_TRY(check_supported_type(req.instance_type));
@@ -118,9 +118,9 @@ Result<std::string> read_public_key(const fs::path& path) {
     return fail(invalid(path.string() + " is a private key", "pass the .pub file next to it"));
   }
   auto fields = split(line, ' ');
-  bool ok = fields.size() >= 2 &&
-            (fields[0].starts_with("ssh-") || fields[0].starts_with("ecdsa-sha2-") ||
-             fields[0].starts_with("sk-"));
+  bool ok =
+      fields.size() >= 2 && (fields[0].starts_with("ssh-") ||
+                             fields[0].starts_with("ecdsa-sha2-") || fields[0].starts_with("sk-"));
   if (!ok) {
     return fail(invalid(path.string() + " is not an OpenSSH public key",
                         "it should hold one line like 'ssh-ed25519 AAAA... you@host'"));
@@ -158,8 +158,8 @@ Result<UpInput> validate_up(const UpRequest& req, const catalog::Catalog& catalo
     return fail(std::move(e));
   }
   if (req.disk_gb < 8 || req.disk_gb > k_max_disk_gb) {
-    return fail(invalid(fmt::format("invalid --disk {}: the disk must be 8 to {} GB",
-                                    req.disk_gb, k_max_disk_gb)));
+    return fail(invalid(
+        fmt::format("invalid --disk {}: the disk must be 8 to {} GB", req.disk_gb, k_max_disk_gb)));
   }
   in.disk_gb = req.disk_gb;
   if (!req.allow_from.empty()) {

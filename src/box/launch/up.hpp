@@ -10,10 +10,10 @@
 #include "aws/client.hpp"
 #include "box/launch/image.hpp"
 #include "box/launch/launch.hpp"
-#include "box/names.hpp"
 #include "box/launch/placement.hpp"
 #include "box/launch/quota.hpp"
 #include "box/launch/wait.hpp"
+#include "box/names.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -28,23 +28,23 @@ constexpr int k_max_disk_gb = 16384;
 
 // The flags of `gpubox up`, as given.
 struct UpRequest {
-  std::string name;                // empty: generate one
-  std::string gpu;                 // --gpu, e.g. "T4:2"
-  std::string instance_type;       // --type
+  std::string name;                  // empty: generate one
+  std::string gpu;                   // --gpu, e.g. "T4:2"
+  std::string instance_type;         // --type
   std::vector<std::string> regions;  // one when pinned, else the regions to search (may be empty)
   bool region_pinned = false;
   std::string zone;
   bool spot = false;
   int disk_gb = k_default_disk_gb;
   std::string framework = "pytorch";
-  std::string image;               // --image ami-...
-  std::string allow_from;          // --allow-from CIDR; empty: the caller's /32
-  std::string key_path;            // --key PATH (public key); empty: ~/.ssh defaults
+  std::string image;       // --image ami-...
+  std::string allow_from;  // --allow-from CIDR; empty: the caller's /32
+  std::string key_path;    // --key PATH (public key); empty: ~/.ssh defaults
   std::string idle = "30m";
   double max_hours = 0;
   double budget_usd = 0;
   std::string wait = "ready";
-  std::string ssh_user;            // GPUBOX_SSH_USER / --ssh-user: overrides the image's user
+  std::string ssh_user;  // GPUBOX_SSH_USER / --ssh-user: overrides the image's user
 };
 
 // A validated request: every value checked, nothing asked of AWS yet.
@@ -57,8 +57,8 @@ struct UpInput {
   int disk_gb = k_default_disk_gb;
   Framework framework = Framework::pytorch;
   std::string image;
-  std::string allow_from;           // canonical CIDR, or empty for the caller's address
-  std::string public_key_line;      // empty: create a key pair
+  std::string allow_from;       // canonical CIDR, or empty for the caller's address
+  std::string public_key_line;  // empty: create a key pair
   std::filesystem::path public_key_path;
   std::filesystem::path private_key_path;  // next to the imported public key, when present
   int idle_minutes = 30;
@@ -71,11 +71,11 @@ struct UpInput {
 // Where the launch goes and what it costs.
 struct UpPlan {
   std::string name;
-  Candidate where;           // region, type, zones to try
+  Candidate where;  // region, type, zones to try
   ImageChoice image;
-  std::string allow_from;    // CIDR
-  bool world_open = false;   // allow_from admits everyone (the user asked)
-  std::string key_source;    // "import <path>" or "create"
+  std::string allow_from;   // CIDR
+  bool world_open = false;  // allow_from admits everyone (the user asked)
+  std::string key_source;   // "import <path>" or "create"
   int disk_gb = 0;
   bool spot = false;
   std::optional<QuotaCheck> quota;
@@ -113,8 +113,8 @@ Result<std::string> read_public_key(const std::filesystem::path& path);
 
 // Return the public key to import: `explicit_path`, else the first of ~/.ssh/id_ed25519.pub,
 // id_ecdsa.pub, id_rsa.pub under `home`; nullopt when there is none (a key pair is created).
-Result<std::optional<std::filesystem::path>> default_public_key(
-    const std::filesystem::path& home, const std::string& explicit_path);
+Result<std::optional<std::filesystem::path>> default_public_key(const std::filesystem::path& home,
+                                                                const std::string& explicit_path);
 
 // Check every value of `req` (name, sizes, CIDR, key file, GPU or type, framework, wait level)
 // against `catalog`, without calling AWS.

@@ -38,10 +38,9 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(UpDeps& deps
     if (c && !*c) {
       Error e;
       e.kind = ErrorKind::not_found;
-      e.message = fmt::format("{} is not offered in {}",
-                              req.instance_type ? *req.instance_type
-                                                : "no type with " + req.gpu->name,
-                              region);
+      e.message = fmt::format(
+          "{} is not offered in {}",
+          req.instance_type ? *req.instance_type : "no type with " + req.gpu->name, region);
       e.hint = "try another region (--region) or GPU";
       c = std::unexpected(std::move(e));
     }
@@ -54,8 +53,7 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(UpDeps& deps
       continue;
     }
     const Candidate& cand = **c;
-    auto q = check_quota(deps.client, region, cand.type.instance_type, cand.type.vcpus,
-                         req.spot);
+    auto q = check_quota(deps.client, region, cand.type.instance_type, cand.type.vcpus, req.spot);
     if (q && !q->fits) {
       q = std::unexpected(quota_error(*q));
     }

@@ -4,12 +4,12 @@
 
 #include "aws/ec2_instances.hpp"
 #include "aws/xml.hpp"
-#include "box/onbox/bootstrap.hpp"
 #include "box/access/known_hosts.hpp"
 #include "box/access/local_files.hpp"
 #include "box/access/ssh_config.hpp"
-#include "box/tags.hpp"
 #include "box/launch/up.hpp"
+#include "box/onbox/bootstrap.hpp"
+#include "box/tags.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 
@@ -55,8 +55,7 @@ Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan
 
 // Launch in `plan.where`, then in each fallback region while capacity is the problem.
 Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const UpInput& in,
-                                                            UpPlan& plan,
-                                                            const std::string& owner,
+                                                            UpPlan& plan, const std::string& owner,
                                                             const std::string& token) {
   std::vector<Candidate> places{plan.where};
   places.insert(places.end(), plan.fallbacks.begin(), plan.fallbacks.end());
@@ -133,8 +132,8 @@ void pin_from_console(UpDeps& deps, state::Box& box) {
 
 Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult& out) {
   auto tick = [&](const std::string& line) { say(deps, line); };
-  GPUBOX_TRY_ASSIGN(inst, wait_running(deps.client, deps.clock, box.region, box.instance_id,
-                                       deps.limits, tick));
+  GPUBOX_TRY_ASSIGN(
+      inst, wait_running(deps.client, deps.clock, box.region, box.instance_id, deps.limits, tick));
   box.state = inst.state;
   box.public_ip = inst.public_ip;
   box.ssh_host = inst.public_ip;

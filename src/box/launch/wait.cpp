@@ -91,8 +91,8 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
       if (inst.state == "running") {
         return inst;
       }
-      if (inst.state == "terminated" || inst.state == "shutting-down" ||
-          inst.state == "stopped" || inst.state == "stopping") {
+      if (inst.state == "terminated" || inst.state == "shutting-down" || inst.state == "stopped" ||
+          inst.state == "stopping") {
         Error e;
         e.kind = ErrorKind::remote;
         e.message = fmt::format("{} is {} instead of running{}", instance_id, inst.state,
@@ -101,8 +101,8 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
       }
     }
     if (clock.now() - start >= limits.running_timeout) {
-      return fail(timeout_error(std::string(instance_id) + " is not running", limits.running_timeout,
-                                "see `gpubox ls` and the EC2 console"));
+      return fail(timeout_error(std::string(instance_id) + " is not running",
+                                limits.running_timeout, "see `gpubox ls` and the EC2 console"));
     }
     clock.sleep_for(limits.poll);
   }

@@ -1,13 +1,13 @@
 #include "box/money/catalog_refresh.hpp"
 
-#include "aws/ec2_catalog.hpp"
-#include "aws/endpoints.hpp"
-#include "core/strings.hpp"
-
 #include <algorithm>
 #include <future>
 #include <map>
 #include <set>
+
+#include "aws/ec2_catalog.hpp"
+#include "aws/endpoints.hpp"
+#include "core/strings.hpp"
 
 namespace gpubox::box {
 
@@ -52,9 +52,9 @@ Result<std::vector<catalog::RefreshedType>> gpu_types(aws::AwsClient& client,
 
 // The newest spot price per (type, zone name); with StartTime=now AWS returns the price in
 // effect now for every zone (aws-reference.md 9.3).
-Result<std::map<std::pair<std::string, std::string>, double>>
-current_spot(aws::AwsClient& client, std::string_view region, const std::vector<std::string>& types,
-             TimePoint now) {
+Result<std::map<std::pair<std::string, std::string>, double>> current_spot(
+    aws::AwsClient& client, std::string_view region, const std::vector<std::string>& types,
+    TimePoint now) {
   aws::DescribeSpotPriceHistoryInput in;
   in.instance_types = types;
   in.product_descriptions = {"Linux/UNIX"};
@@ -75,8 +75,8 @@ current_spot(aws::AwsClient& client, std::string_view region, const std::vector<
   return out;
 }
 
-Result<std::map<std::pair<std::string, std::string>, double>>
-on_demand_prices(aws::AwsClient& client, std::string_view region) {
+Result<std::map<std::pair<std::string, std::string>, double>> on_demand_prices(
+    aws::AwsClient& client, std::string_view region) {
   aws::GetProductsInput in;
   in.filters = linux_on_demand_filters(region);
   in.format_version = "aws_v1";
@@ -112,7 +112,7 @@ Result<RegionData> fetch_region(aws::AwsClient& client, const std::string& regio
   GPUBOX_TRY_ASSIGN(offers, aws::describe_instance_type_offerings(client, region, offer_in));
   GPUBOX_TRY_ASSIGN(spot, current_spot(client, region, names, now));
   GPUBOX_TRY_ASSIGN(on_demand, on_demand_prices(client, region));
-  std::set<std::pair<std::string, std::string>> zones; // (type, zone name)
+  std::set<std::pair<std::string, std::string>> zones;  // (type, zone name)
   for (const aws::InstanceTypeOffering& o : offers.offerings) {
     zones.insert({o.type, o.location});
   }
@@ -122,7 +122,7 @@ Result<RegionData> fetch_region(aws::AwsClient& client, const std::string& regio
   for (const auto& [type, zone] : zones) {
     auto id = zone_id.find(zone);
     if (id == zone_id.end() || id->second.empty()) {
-      continue; // a zone DescribeAvailabilityZones does not list (not opted in)
+      continue;  // a zone DescribeAvailabilityZones does not list (not opted in)
     }
     auto s = spot.find({type, zone});
     d.zones.push_back({type, region, id->second,
@@ -133,7 +133,7 @@ Result<RegionData> fetch_region(aws::AwsClient& client, const std::string& regio
   return d;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<aws::PriceFilter> linux_on_demand_filters(std::string_view region) {
   return {{"TERM_MATCH", "regionCode", std::string(region)},
@@ -143,8 +143,9 @@ std::vector<aws::PriceFilter> linux_on_demand_filters(std::string_view region) {
           {"TERM_MATCH", "capacitystatus", "Used"}};
 }
 
-Result<std::vector<std::string>>
-resolve_regions(aws::AwsClient& client, std::string_view home_region, std::string_view spec) {
+Result<std::vector<std::string>> resolve_regions(aws::AwsClient& client,
+                                                 std::string_view home_region,
+                                                 std::string_view spec) {
   if (!spec.empty() && spec != "all") {
     std::vector<std::string> out;
     for (const std::string& r : split(spec, ',')) {
@@ -191,4 +192,4 @@ Result<CatalogFetch> fetch_catalog(aws::AwsClient& client, const std::vector<std
   return out;
 }
 
-} // namespace gpubox::box
+}  // namespace gpubox::box

@@ -4,15 +4,15 @@
 // prices from DescribeSpotPriceHistory, region by region in parallel. Also the region list
 // shared by `quota`, `offers` and `catalog refresh` (`--regions all|R,R`).
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "aws/client.hpp"
 #include "aws/pricing.hpp"
 #include "catalog/refresh.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
-
-#include <string>
-#include <string_view>
-#include <vector>
 
 namespace gpubox::box {
 
@@ -30,8 +30,9 @@ struct CatalogFetch {
 
 // Return the regions of `spec`: "all" (or empty) means every region enabled for the account
 // (DescribeRegions in `home_region`), else a comma-separated list.
-Result<std::vector<std::string>>
-resolve_regions(aws::AwsClient& client, std::string_view home_region, std::string_view spec);
+Result<std::vector<std::string>> resolve_regions(aws::AwsClient& client,
+                                                 std::string_view home_region,
+                                                 std::string_view spec);
 
 // Return the Price List filters for one on-demand Linux, shared-tenancy, no-software, used-
 // capacity price in `region` (aws-reference.md 9.1).
@@ -42,4 +43,4 @@ std::vector<aws::PriceFilter> linux_on_demand_filters(std::string_view region);
 Result<CatalogFetch> fetch_catalog(aws::AwsClient& client, const std::vector<std::string>& regions,
                                    TimePoint now);
 
-} // namespace gpubox::box
+}  // namespace gpubox::box

@@ -18,23 +18,17 @@ double hours_between(TimePoint from, TimePoint to) {
   return std::chrono::duration<double, std::ratio<3600>>(to - from).count();
 }
 
-bool bills_compute(std::string_view state) {
-  return state == "pending" || state == "running";
-}
+bool bills_compute(std::string_view state) { return state == "pending" || state == "running"; }
 
-bool is_gone(std::string_view state) {
-  return state == "terminated" || state == "shutting-down";
-}
+bool is_gone(std::string_view state) { return state == "terminated" || state == "shutting-down"; }
 
 double storage_cost(int disk_gb, double hours, std::string_view region) {
   return disk_gb * ebs_gp3_usd_per_gib_month(region) * hours / k_hours_per_month;
 }
 
-void finish(BoxCost& c) {
-  c.total_usd = c.compute_usd + c.storage_usd;
-}
+void finish(BoxCost& c) { c.total_usd = c.compute_usd + c.storage_usd; }
 
-} // namespace
+}  // namespace
 
 BoxCost cost_from_ledger(const std::vector<state::LedgerEntry>& ledger, TimePoint now,
                          std::optional<TimePoint> since, int disk_gb) {
@@ -118,4 +112,4 @@ double ebs_gp3_usd_per_gib_month(std::string_view region) {
   return 0.08;
 }
 
-} // namespace gpubox::box
+}  // namespace gpubox::box

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+
 #include <fmt/format.h>
 
 #include "box/onbox/onbox_files.hpp"
@@ -37,7 +38,8 @@ std::string wrapped_base64(std::string_view bytes) {
 
 Result<void> validate(const BootstrapOptions& options) {
   if (!valid_token(options.jupyter_token)) {
-    return fail(ErrorKind::internal, "the Jupyter token must be at least 16 letters, digits, - or _");
+    return fail(ErrorKind::internal,
+                "the Jupyter token must be at least 16 letters, digits, - or _");
   }
   if (options.budget_usd > 0 && options.price_per_hour_usd <= 0) {
     return fail(ErrorKind::invalid_input, "a budget needs the box's price per hour");
@@ -53,9 +55,8 @@ Result<void> validate(const BootstrapOptions& options) {
 std::vector<std::string> bootstrap_args(const BootstrapOptions& options) {
   std::vector<std::string> args{"--mode", options.byo ? "byo" : "aws"};
   args.insert(args.end(), {"--port", std::to_string(options.jupyter_port)});
-  args.insert(args.end(), {"--idle", options.idle_minutes > 0
-                                         ? std::to_string(options.idle_minutes)
-                                         : std::string("off")});
+  args.insert(args.end(), {"--idle", options.idle_minutes > 0 ? std::to_string(options.idle_minutes)
+                                                              : std::string("off")});
   if (options.max_hours > 0) {
     args.insert(args.end(), {"--max-hours", number(options.max_hours)});
   }
@@ -79,24 +80,30 @@ Result<std::string> build_user_data(const BootstrapOptions& options) {
   GPUBOX_TRY(validate(options));
   const std::string prefix(k_aws_prefix);
   const std::string token_in = prefix + "/etc/jupyter_token.in";
-  std::string script = "#!/bin/bash\n"
-                       "# gpubox: unpack the bootstrap and its watchdog, then run it as root.\n"
-                       "set -u\numask 022\n"
-                       "mkdir -p " + prefix + "/bin " + prefix + "/etc\n"
-                       "base64 -d <<'GPUBOX_ARCHIVE' | tar --no-same-owner -xzf - -C " + prefix +
-                       "/bin || { echo 'gpubox: cannot unpack the bootstrap' >&2; exit 1; }\n";
+  std::string script =
+      "#!/bin/bash\n"
+      "# gpubox: unpack the bootstrap and its watchdog, then run it as root.\n"
+      "set -u\numask 022\n"
+      "mkdir -p " +
+      prefix + "/bin " + prefix +
+      "/etc\n"
+      "base64 -d <<'GPUBOX_ARCHIVE' | tar --no-same-owner -xzf - -C " +
+      prefix + "/bin || { echo 'gpubox: cannot unpack the bootstrap' >&2; exit 1; }\n";
   script += wrapped_base64(userdata_archive());
-  script += "GPUBOX_ARCHIVE\n"
-            "# The Jupyter token: 0600, read by the bootstrap from this file, then deleted.\n"
-            "(umask 077; printf '%s\\n' '" + options.jupyter_token + "' >" + token_in + ")\n";
+  script +=
+      "GPUBOX_ARCHIVE\n"
+      "# The Jupyter token: 0600, read by the bootstrap from this file, then deleted.\n"
+      "(umask 077; printf '%s\\n' '" +
+      options.jupyter_token + "' >" + token_in + ")\n";
   std::vector<std::string> argv{"bash", prefix + "/bin/bootstrap.sh", "--token-file", token_in};
   for (std::string& a : bootstrap_args(options)) {
     argv.push_back(std::move(a));
   }
   script += shell_join(argv) + "\nrc=$?\nrm -f " + token_in + "\nexit $rc\n";
   if (script.size() > k_user_data_limit) {
-    return fail(ErrorKind::internal, fmt::format("the user-data is {} bytes, over EC2's limit of {}",
-                                                 script.size(), k_user_data_limit));
+    return fail(ErrorKind::internal,
+                fmt::format("the user-data is {} bytes, over EC2's limit of {}", script.size(),
+                            k_user_data_limit));
   }
   return script;
 }
@@ -158,8 +165,8 @@ Result<void> run_bootstrap(ProcessRunner& runner, const remote::SshTarget& targe
   RunOptions run;
   run.stdin_text = options.jupyter_token + "\n";
   run.timeout = std::chrono::minutes(options.install_jupyter ? 8 : 3);
-  GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target,
-                                            {bootstrap_remote_command(options, use_sudo)}, run));
+  GPUBOX_TRY_ASSIGN(
+      result, remote::ssh_run(runner, target, {bootstrap_remote_command(options, use_sudo)}, run));
   if (result.exit_code != 0) {
     Error e;
     e.kind = ErrorKind::remote;

@@ -19,9 +19,7 @@ std::string number(double value) { return fmt::format("{}", value); }
 
 // Debian and the DLAMIs keep their frameworks under the system python; a pyenv or venv python3
 // first on PATH would miss them, so check.py prefers /usr/bin/python3.
-std::string python_for_shell() {
-  return "PY=/usr/bin/python3; [ -x \"$PY\" ] || PY=python3; ";
-}
+std::string python_for_shell() { return "PY=/usr/bin/python3; [ -x \"$PY\" ] || PY=python3; "; }
 
 }  // namespace
 
@@ -57,8 +55,8 @@ std::vector<std::string> check_args(const CheckOptions& options) {
 Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshTarget& target,
                                        const CheckOptions& options) {
   GPUBOX_TRY(upload_onbox_files(runner, target));
-  std::string command = python_for_shell() + "exec \"$PY\" ~/" + std::string(k_remote_onbox_dir) +
-                        "/check.py";
+  std::string command =
+      python_for_shell() + "exec \"$PY\" ~/" + std::string(k_remote_onbox_dir) + "/check.py";
   std::string args = shell_join(check_args(options));
   if (!args.empty()) {
     command += " " + args;

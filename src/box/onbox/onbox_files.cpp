@@ -70,16 +70,16 @@ Result<void> upload_onbox_files(ProcessRunner& runner, const remote::SshTarget& 
   options.timeout = std::chrono::minutes(2);
   GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target, {command}, options));
   if (result.exit_code != 0) {
-    return fail(ErrorKind::remote, "uploading gpubox's scripts to " + target.name + " failed: " +
-                                       std::string(trim(result.stderr_text)));
+    return fail(ErrorKind::remote, "uploading gpubox's scripts to " + target.name +
+                                       " failed: " + std::string(trim(result.stderr_text)));
   }
   return {};
 }
 
 std::string shell_quote(std::string_view word) {
   bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./_-").find(c) !=
-                                                             std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
   });
   if (plain) {
     return std::string(word);

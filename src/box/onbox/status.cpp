@@ -54,7 +54,8 @@ std::string stop_clause(const nlohmann::json& status, TimePoint now, bool idle) 
   if (!idle && !by_cap) {
     return "";  // an active box does not stop for idleness
   }
-  return fmt::format("{} in {}", by_cap ? ", hard cap" : ", stops", short_duration(until(now, *stops)));
+  return fmt::format("{} in {}", by_cap ? ", hard cap" : ", stops",
+                     short_duration(until(now, *stops)));
 }
 
 }  // namespace
@@ -79,7 +80,8 @@ Result<RemoteState> parse_remote_state(std::string_view output) {
   auto prefix_start = p + k_prefix_marker.size();
   state.prefix = std::string(output.substr(prefix_start, c - prefix_start));
   auto config_start = c + k_config_marker.size();
-  state.config = nlohmann::json::parse(output.substr(config_start, s - config_start), nullptr, false);
+  state.config =
+      nlohmann::json::parse(output.substr(config_start, s - config_start), nullptr, false);
   if (state.config.is_discarded() || !state.config.is_object()) {
     return fail(ErrorKind::remote, "the box's watchdog.json is not valid JSON");
   }
@@ -137,7 +139,8 @@ std::string short_duration(seconds d) {
 std::string summarize_status(const nlohmann::json& status, TimePoint now) {
   std::string line;
   std::string acting = status.value("acting", nlohmann::json()).is_string()
-                           ? status["acting"].get<std::string>() : "";
+                           ? status["acting"].get<std::string>()
+                           : "";
   auto unknown = status.value("unknown", nlohmann::json::array());
   auto why = status.value("why_active", nlohmann::json::array());
   if (!acting.empty()) {
@@ -151,7 +154,8 @@ std::string summarize_status(const nlohmann::json& status, TimePoint now) {
       std::string why = status.value("signals", nlohmann::json::object())
                             .value(name, nlohmann::json::object())
                             .value("reason", std::string());
-      names += (names.empty() ? "" : ", ") + name + (why.empty() ? "" : " (" + why.substr(0, 80) + ")");
+      names +=
+          (names.empty() ? "" : ", ") + name + (why.empty() ? "" : " (" + why.substr(0, 80) + ")");
     }
     line = "unknown: " + names + "; the watchdog waits, it never stops on unknown";
   } else {
@@ -159,7 +163,8 @@ std::string summarize_status(const nlohmann::json& status, TimePoint now) {
     line = "idle " + short_duration(since ? until(*since, now) : seconds(0)) +
            stop_clause(status, now, true);
   }
-  if (auto updated = time_field(status, "updated_at"); updated && until(*updated, now) > k_stale_after) {
+  if (auto updated = time_field(status, "updated_at");
+      updated && until(*updated, now) > k_stale_after) {
     line += " (status " + short_duration(until(*updated, now)) + " old)";
   }
   return line;
@@ -179,7 +184,8 @@ std::optional<TimePoint> parse_utc(std::string_view iso) {
   char z = 0;
   std::string text(iso);
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z') {
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+      z != 'Z') {
     return std::nullopt;
   }
   tm.tm_year -= 1900;

@@ -88,7 +88,8 @@ TEST(MakeCallerIpSource, UsesTheUrlFromTheEnvironmentElseTheDefault) {
   FakeHttpClient http;
   http.add(HttpMatch{}, reply(200, "198.51.100.1"));
   http.add(HttpMatch{}, reply(200, "198.51.100.2"));
-  auto custom = make_caller_ip_source(env_of({{"GPUBOX_CALLER_IP_URL", "http://127.0.0.1:1/x"}}), http);
+  auto custom =
+      make_caller_ip_source(env_of({{"GPUBOX_CALLER_IP_URL", "http://127.0.0.1:1/x"}}), http);
   auto fallback = make_caller_ip_source(env_of({}), http);
   ASSERT_TRUE(custom->lookup());
   ASSERT_TRUE(fallback->lookup());  // answered by the fake: nothing leaves the machine

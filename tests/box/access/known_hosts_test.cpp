@@ -34,8 +34,8 @@ TEST(ParseConsoleHostKeys, ExtractsKeysBetweenTheMarkersWithoutComments) {
 }
 
 TEST(ParseConsoleHostKeys, IgnoresAnUnfinishedBlockAndKeysOutsideMarkers) {
-  std::string text = std::string(k_ed) + "\n-----BEGIN SSH HOST KEY KEYS-----\n" +
-                     std::string(k_ec) + "\n";
+  std::string text =
+      std::string(k_ed) + "\n-----BEGIN SSH HOST KEY KEYS-----\n" + std::string(k_ec) + "\n";
   EXPECT_TRUE(parse_console_host_keys(text).empty());
   EXPECT_TRUE(parse_console_host_keys("").empty());
 }
@@ -56,13 +56,14 @@ TEST(IsHostKeyLine, NeedsAKnownTypeAndBase64) {
 
 TEST(PinHostKeys, ReplacesOnlyThatBoxsEntries) {
   gpubox::testing::ScopedTempDir tmp;
-  fs::path kh = tmp.write("known_hosts", "other ssh-rsa AAAAB3\n# comment\nalpha,10.0.0.1 ssh-rsa OLD\n");
+  fs::path kh =
+      tmp.write("known_hosts", "other ssh-rsa AAAAB3\n# comment\nalpha,10.0.0.1 ssh-rsa OLD\n");
   std::vector<std::string> keys = {std::string(k_ed), std::string(k_ec)};
   ASSERT_TRUE(pin_host_keys(kh, "alpha", keys));
-  EXPECT_EQ(read_file(kh).value_or(""),
-            "other ssh-rsa AAAAB3\n# comment\nalpha " + std::string(k_ed) + "\nalpha " +
-                std::string(k_ec) + "\n");
-  struct stat st {};
+  EXPECT_EQ(read_file(kh).value_or(""), "other ssh-rsa AAAAB3\n# comment\nalpha " +
+                                            std::string(k_ed) + "\nalpha " + std::string(k_ec) +
+                                            "\n");
+  struct stat st{};
   ASSERT_EQ(::stat(kh.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::vector<std::string> one = {std::string(k_ec)};

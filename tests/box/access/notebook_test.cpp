@@ -80,8 +80,9 @@ TEST(FreeLocalPort, ReturnsABindablePort) {
 
 TEST(EnsureNotebook, OpensTheTunnelToTheBoxsJupyterPortAndWaitsForTheApi) {
   Fixture f;
-  std::string remote = "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_url\": "
-                       "\"http://127.0.0.1:9001\"}\nGPUBOX_STATUS\n";
+  std::string remote =
+      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_url\": "
+      "\"http://127.0.0.1:9001\"}\nGPUBOX_STATUS\n";
   f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe",
                      {0, remote, ""});
   f.runner.expect_if([](const auto& a) { return contains(a, "127.0.0.1:18080:127.0.0.1:9001"); },
@@ -96,7 +97,8 @@ TEST(EnsureNotebook, OpensTheTunnelToTheBoxsJupyterPortAndWaitsForTheApi) {
   auto requests = f.http.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[1].url, "http://127.0.0.1:18080/api/status");
-  EXPECT_EQ(aws::find_header(requests[1].headers, "Authorization").value_or(""), "token " + k_token);
+  EXPECT_EQ(aws::find_header(requests[1].headers, "Authorization").value_or(""),
+            "token " + k_token);
   EXPECT_EQ(f.clock.sleeps.size(), 1u);
   for (const auto& call : f.runner.calls) {
     EXPECT_EQ(describe_command(call.argv).find(k_token), std::string::npos);
@@ -108,8 +110,9 @@ TEST(EnsureNotebook, BootstrapsABoxThatNeverRanIt) {
   std::string remote = "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{}\nGPUBOX_STATUS\n";
   f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe 1",
                      {3, "", "not bootstrapped"});
-  f.runner.expect_if([](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; },
-                     "upload", {0, "", ""});
+  f.runner.expect_if(
+      [](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; }, "upload",
+      {0, "", ""});
   f.runner.expect_if([](const auto& a) { return a.back().find("--mode byo") != std::string::npos; },
                      "bootstrap", {0, "", ""});
   f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe 2",

@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 
 mode_t mode_of(const fs::path& p) {
-  struct stat st {};
+  struct stat st{};
   EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
   return st.st_mode & 07777;
 }

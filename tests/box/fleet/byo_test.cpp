@@ -28,9 +28,9 @@ TEST(ParseSshUrl, AcceptsUserHostAndPort) {
 }
 
 TEST(ParseSshUrl, RejectsWhatSshWouldMisread) {
-  for (const char* bad : {"me@host", "ssh://host", "ssh://me@", "ssh://me@host:0",
-                          "ssh://me@host:70000", "ssh://me@host:", "ssh://-oProxyCommand=x@host",
-                          "ssh://me@-host", "ssh://me@ho st"}) {
+  for (const char* bad :
+       {"me@host", "ssh://host", "ssh://me@", "ssh://me@host:0", "ssh://me@host:70000",
+        "ssh://me@host:", "ssh://-oProxyCommand=x@host", "ssh://me@-host", "ssh://me@ho st"}) {
     auto r = parse_ssh_url(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
@@ -51,10 +51,12 @@ struct ByoFixture {
 
 TEST(AddByoBox, BootstrapsThenStoresAPinnedByoBox) {
   ByoFixture f;
-  f.runner.expect_if([](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; },
-                     "upload", {0, "", ""});
-  f.runner.expect_if([](const auto& a) { return a.back().find("--idle-action shutdown") != std::string::npos; },
-                     "bootstrap", {0, "", ""});
+  f.runner.expect_if(
+      [](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; }, "upload",
+      {0, "", ""});
+  f.runner.expect_if(
+      [](const auto& a) { return a.back().find("--idle-action shutdown") != std::string::npos; },
+      "bootstrap", {0, "", ""});
   AddByoRequest req{"lab", "ssh://me@10.0.0.5:2222", "", 45, 0, 8888};
   auto box = add_byo_box(f.deps(), req);
   ASSERT_TRUE(box) << box.error().message;
@@ -133,10 +135,12 @@ TEST(CheckArgs, ExpectationsComeFromTheInstanceSpec) {
 
 TEST(RunRemoteCheck, UploadsThenRunsCheckPyWithTheSystemPython) {
   testing::FakeProcessRunner runner;
-  runner.expect_if([](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; },
-                   "upload", {0, "", ""});
-  runner.expect_if([](const auto& a) { return a.back().find("check.py --json") != std::string::npos; },
-                   "check", {1, "{\"ok\": false}", ""});
+  runner.expect_if(
+      [](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; }, "upload",
+      {0, "", ""});
+  runner.expect_if(
+      [](const auto& a) { return a.back().find("check.py --json") != std::string::npos; }, "check",
+      {1, "{\"ok\": false}", ""});
   remote::SshTarget target{"lab", "me", "10.0.0.5", 22, "", "/kh", true};
   CheckOptions o;
   o.json = true;

@@ -58,7 +58,8 @@ const TimePoint k_now{std::chrono::seconds{1440590160}};
 
 TEST(Discovery, StoredBoxTakesTheCloudsStateAddressAndZone) {
   RegionInstances scan{"us-east-1", {instance("i-1", "a", "running", "198.51.100.9")}, {}};
-  auto views = merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, {scan}, nullptr, k_now);
+  auto views =
+      merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, {scan}, nullptr, k_now);
   ASSERT_EQ(views.size(), 1u);
   EXPECT_TRUE(views[0].changed);
   EXPECT_FALSE(views[0].adopted);
@@ -96,7 +97,8 @@ TEST(Discovery, InstanceOnlyInTheCloudIsAdoptedFromItsTagsAndTheCatalog) {
 
 TEST(Discovery, BoxMissingFromAQueriedRegionIsMarkedGone) {
   RegionInstances scan{"us-east-1", {}, {}};
-  auto views = merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, {scan}, nullptr, k_now);
+  auto views =
+      merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, {scan}, nullptr, k_now);
   ASSERT_EQ(views.size(), 1u);
   EXPECT_TRUE(views[0].gone);
   EXPECT_TRUE(views[0].changed);
@@ -108,7 +110,8 @@ TEST(Discovery, BoxInARegionThatFailedKeepsItsCachedRecord) {
   Error e;
   e.message = "throttled";
   RegionInstances scan{"us-east-1", {}, e};
-  auto views = merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, {scan}, nullptr, k_now);
+  auto views =
+      merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, {scan}, nullptr, k_now);
   ASSERT_EQ(views.size(), 1u);
   EXPECT_TRUE(views[0].unknown);
   EXPECT_FALSE(views[0].changed);
@@ -116,8 +119,9 @@ TEST(Discovery, BoxInARegionThatFailedKeepsItsCachedRecord) {
 }
 
 TEST(Discovery, GoneBoxMovesToTheRegionWhereItsNameIsFound) {
-  std::vector<RegionInstances> scans{{"us-east-1", {}, {}},
-                                     {"eu-west-1", {instance("i-7", "a", "running", "192.0.2.4", "eu-west-1a")}, {}}};
+  std::vector<RegionInstances> scans{
+      {"us-east-1", {}, {}},
+      {"eu-west-1", {instance("i-7", "a", "running", "192.0.2.4", "eu-west-1a")}, {}}};
   auto views = merge_views({stored("a", "us-east-1", "i-1", "203.0.113.1")}, scans, nullptr, k_now);
   ASSERT_EQ(views.size(), 1u);
   EXPECT_FALSE(views[0].gone);
@@ -128,7 +132,8 @@ TEST(Discovery, GoneBoxMovesToTheRegionWhereItsNameIsFound) {
 
 TEST(Discovery, SecondLiveInstanceWithAKnownNameIsADuplicate) {
   RegionInstances scan{"us-east-1", {instance("i-1", "a"), instance("i-2", "a")}, {}};
-  auto views = merge_views({stored("a", "us-east-1", "i-1", "203.0.113.5")}, {scan}, nullptr, k_now);
+  auto views =
+      merge_views({stored("a", "us-east-1", "i-1", "203.0.113.5")}, {scan}, nullptr, k_now);
   ASSERT_EQ(views.size(), 2u);
   EXPECT_FALSE(views[0].duplicate);
   EXPECT_EQ(views[0].box.instance_id, "i-1");
@@ -164,8 +169,9 @@ struct DiscoverFixture : ::testing::Test {
 
 TEST_F(DiscoverFixture, QueriesEveryRegionByTagAndRepairsTheStore) {
   ASSERT_TRUE(store->insert_box(stored("old", "us-east-1", "i-gone", "203.0.113.1")));
-  FakeInstance far{"i-far", "running", "g4dn.xlarge", "192.0.2.7", "eu-west-1b",
-                   {{"gpubox:box", "far"}}, "gpubox-far", "sg-far", "gpubox-far", "vol-far"};
+  FakeInstance far{
+      "i-far",      "running", "g4dn.xlarge", "192.0.2.7", "eu-west-1b", {{"gpubox:box", "far"}},
+      "gpubox-far", "sg-far",  "gpubox-far",  "vol-far"};
   http.add({"", "ec2.us-east-1.amazonaws.com", "DescribeInstances"},
            aws::HttpResponse{200, {}, testing::describe_instances_xml({})});
   http.add({"", "ec2.eu-west-1.amazonaws.com", "DescribeInstances"},

@@ -49,9 +49,8 @@ TEST(Gc, SelectsOnlyWhatNoOwnedBoxClaims) {
   for (const auto& l : items) {
     ids.push_back(l.kind + ":" + l.id + ":" + l.box);
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"instance:i-lost:forgotten",
-                                           "security-group:sg-old:old", "key-pair:gpubox-old:old",
-                                           "volume:vol-2:old"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"instance:i-lost:forgotten", "security-group:sg-old:old",
+                                           "key-pair:gpubox-old:old", "volume:vol-2:old"}));
   EXPECT_EQ(items[0].detail, "running g4dn.xlarge");
   EXPECT_EQ(items[3].detail, "100 GiB available");
 }
@@ -87,8 +86,8 @@ TEST(Gc, RemovalTerminatesInstancesBeforeDeletingTheirGroup) {
   settings.region = "us-east-1";
   aws::AwsClient client(aws::ClientDeps{http, clock, creds, settings}, [] { return 0.5; });
   testing::FakeInstance gone{"i-lost", "terminated"};
-  http.respond("TerminateInstances",
-               200, testing::state_change_xml("TerminateInstances", "i-lost", "shutting-down"));
+  http.respond("TerminateInstances", 200,
+               testing::state_change_xml("TerminateInstances", "i-lost", "shutting-down"));
   http.respond("DescribeInstances", 200, testing::describe_instances_xml({gone}));
   http.respond("DeleteSecurityGroup", 400, testing::ec2_error_xml("DependencyViolation"));
   http.respond("DeleteSecurityGroup", 200, testing::return_xml("DeleteSecurityGroup"));

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "box/money/cost.hpp"
 #include "box/ec2_replies.hpp"
+#include "box/money/cost.hpp"
 #include "core/paths.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_http_client.hpp"
@@ -46,8 +46,10 @@ struct LifecycleFixture : ::testing::Test {
   }
 
   FakeInstance inst(std::string state, std::string ip = "") {
-    return {"i-1", std::move(state), "g4dn.xlarge", std::move(ip), "us-east-1a",
-            {{"gpubox:box", "a"}}, "gpubox-a", "sg-1", "gpubox-a", "vol-1"};
+    return {"i-1",         std::move(state), "g4dn.xlarge",
+            std::move(ip), "us-east-1a",     {{"gpubox:box", "a"}},
+            "gpubox-a",    "sg-1",           "gpubox-a",
+            "vol-1"};
   }
 
   void reply(const std::string& call, const std::string& body) { http.respond(call, 200, body); }
@@ -113,7 +115,8 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
   ASSERT_TRUE(store->insert_box(b));
   const std::map<std::string, std::string> tags{{"gpubox:box", "a"}};
   reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
-  reply("TerminateInstances", testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
+  reply("TerminateInstances",
+        testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
   reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
   reply("DescribeSecurityGroups", testing::describe_groups_xml({{"sg-1", "gpubox-a", tags, {}}}));
   refuse("DeleteSecurityGroup", "DependencyViolation");

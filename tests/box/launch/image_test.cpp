@@ -25,7 +25,8 @@ aws::Image image(std::string id, std::string name, std::string arch, std::string
 const char* k_pt27 = "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20250701";
 const char* k_pt28 = "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.8 (Ubuntu 24.04) 20250820";
 const char* k_base = "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20250715";
-const char* k_al = "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.9 (Amazon Linux 2023) 20250901";
+const char* k_al =
+    "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.9 (Amazon Linux 2023) 20250901";
 
 TEST(ImageChoice, NewestMatchingFrameworkAndArchWins) {
   std::vector<aws::Image> images{
@@ -56,7 +57,8 @@ TEST(ImageChoice, UbuntuIsPreferredOverANewerAmazonLinuxImage) {
 
 TEST(ImageChoice, SsmNamesAreMatchedByFramework) {
   const std::string pt =
-      "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/ami-id";
+      "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/"
+      "ami-id";
   const std::string base =
       "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id";
   EXPECT_TRUE(ssm_name_matches(pt, Framework::pytorch));
@@ -71,9 +73,8 @@ TEST(ImageChoice, SsmNamesAreMatchedByFramework) {
 
 TEST(ImageChoice, FindImageListsSsmByPathAndResolvesTheNewest) {
   AwsHarness h;
-  h.http.respond(
-      "GetParametersByPath", 200,
-      R"({"Parameters":[
+  h.http.respond("GetParametersByPath", 200,
+                 R"({"Parameters":[
         {"Name":"/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/ami-id","Value":"ami-027","Type":"String"},
         {"Name":"/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.8-ubuntu-24.04/latest/ami-id","Value":"ami-028","Type":"String"},
         {"Name":"/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id","Value":"ami-base","Type":"String"}]})");

@@ -113,7 +113,8 @@ TEST(Launch, NoCapacityInTheFirstZoneMovesOnWithAFreshToken) {
 TEST(Launch, VcpuLimitStopsAndRemovesWhatItCreated) {
   LaunchHarness h;
   h.expect_resources(false);
-  h.http.respond("RunInstances", 400, ec2_error("VcpuLimitExceeded", "You have requested more vCPU"));
+  h.http.respond("RunInstances", 400,
+                 ec2_error("VcpuLimitExceeded", "You have requested more vCPU"));
   h.http.respond("DeleteSecurityGroup", 200, aws_fixture("ec2/delete_security_group.xml"));
   h.http.respond("DeleteKeyPair", 200, aws_fixture("ec2/delete_key_pair.xml"));
   auto deps = h.deps();
@@ -139,7 +140,7 @@ TEST(Launch, CreatedPrivateKeyIsSavedOwnerOnly) {
   auto r = launch_instance(deps, spec);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->created_key_path, created_key_path(spec.key_dir, "lab"));
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat(r->created_key_path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   for (const auto& line : h.lines) {
@@ -149,7 +150,8 @@ TEST(Launch, CreatedPrivateKeyIsSavedOwnerOnly) {
 
 TEST(Launch, AnInterruptedLaunchIsFoundByItsClientToken) {
   LaunchHarness h;
-  auto first = h.store.begin_launch({"lab", "us-east-1", "us-east-1a", "g4dn.xlarge", h.clock.now()});
+  auto first =
+      h.store.begin_launch({"lab", "us-east-1", "us-east-1a", "g4dn.xlarge", h.clock.now()});
   ASSERT_TRUE(first);
   h.http.respond("DescribeInstances", 200,
                  instance_xml("DescribeInstancesResponse", "i-9", "pending", "us-east-1a"));
@@ -168,7 +170,8 @@ TEST(Launch, AnInterruptedLaunchIsFoundByItsClientToken) {
 
 TEST(Launch, AnInterruptedLaunchWithoutInstanceResendsTheSameToken) {
   LaunchHarness h;
-  auto first = h.store.begin_launch({"lab", "us-east-1", "us-east-1b", "g4dn.xlarge", h.clock.now()});
+  auto first =
+      h.store.begin_launch({"lab", "us-east-1", "us-east-1b", "g4dn.xlarge", h.clock.now()});
   ASSERT_TRUE(first);
   h.http.respond("DescribeInstances", 200, empty_instances_xml());
   h.http.respond("ImportKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));

@@ -11,7 +11,8 @@ using up_testing::AwsHarness;
 using up_testing::offerings_xml;
 
 catalog::Catalog fixture() {
-  auto c = catalog::load_file(std::string(GPUBOX_SOURCE_DIR) + "/tests/fixtures/catalog/instances.csv");
+  auto c =
+      catalog::load_file(std::string(GPUBOX_SOURCE_DIR) + "/tests/fixtures/catalog/instances.csv");
   EXPECT_TRUE(c.has_value());
   return c ? *c : catalog::Catalog{};
 }
@@ -26,9 +27,9 @@ PlacementRequest gpu_request(const char* gpu) {
 TEST(Placement, CheapestOfferedTypeWithTheGpuIsChosen) {
   AwsHarness h;
   // g4dn.xlarge is cheapest in the catalog but not offered here: the 2xlarge is next.
-  h.http.respond("DescribeInstanceTypeOfferings", 200,
-                 offerings_xml({{"g4dn.2xlarge", "us-east-1"}, {"g4dn.metal", "us-east-1"}},
-                               "region"));
+  h.http.respond(
+      "DescribeInstanceTypeOfferings", 200,
+      offerings_xml({{"g4dn.2xlarge", "us-east-1"}, {"g4dn.metal", "us-east-1"}}, "region"));
   h.http.respond("DescribeInstanceTypeOfferings", 200,
                  offerings_xml({{"g4dn.2xlarge", "us-east-1c"}, {"g4dn.2xlarge", "us-east-1a"}},
                                "availability-zone"));
@@ -47,9 +48,9 @@ TEST(Placement, CheapestOfferedTypeWithTheGpuIsChosen) {
 TEST(Placement, EqualPricesGoToFewerVcpus) {
   // In eu-west-1 g4dn.xlarge (4 vCPUs) and g4dn.2xlarge (8 vCPUs) both cost 0.587.
   AwsHarness h;
-  h.http.respond("DescribeInstanceTypeOfferings", 200,
-                 offerings_xml({{"g4dn.2xlarge", "eu-west-1"}, {"g4dn.xlarge", "eu-west-1"}},
-                               "region"));
+  h.http.respond(
+      "DescribeInstanceTypeOfferings", 200,
+      offerings_xml({{"g4dn.2xlarge", "eu-west-1"}, {"g4dn.xlarge", "eu-west-1"}}, "region"));
   h.http.respond("DescribeInstanceTypeOfferings", 200,
                  offerings_xml({{"g4dn.xlarge", "eu-west-1b"}}, "availability-zone"));
   auto req = gpu_request("T4");
@@ -85,11 +86,11 @@ TEST(Placement, AZoneThatDoesNotOfferTheTypeIsAClearError) {
 }
 
 TEST(Placement, SearchRegionsAreOrderedByPrice) {
-  auto regions = search_regions(fixture(), catalog::parse_gpu_spec("T4").value(), std::nullopt,
-                                false, 5);
+  auto regions =
+      search_regions(fixture(), catalog::parse_gpu_spec("T4").value(), std::nullopt, false, 5);
   EXPECT_EQ(regions, (std::vector<std::string>{"us-east-1", "eu-west-1"}));
-  auto a10g = search_regions(fixture(), catalog::parse_gpu_spec("A10G").value(), std::nullopt,
-                             true, 5);
+  auto a10g =
+      search_regions(fixture(), catalog::parse_gpu_spec("A10G").value(), std::nullopt, true, 5);
   EXPECT_EQ(a10g, (std::vector<std::string>{"us-west-2", "us-east-1"}));
 }
 

@@ -1,12 +1,13 @@
-#include "aws/xml.hpp"
 #include "box/launch/quota.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "aws/xml.hpp"
 #include "core/paths.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_http_client.hpp"
 #include "fakes/temp_dir.hpp"
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 namespace gpubox::box {
 namespace {
@@ -134,9 +135,9 @@ TEST(QuotaCheck, CachedCodesSkipTheListingUntilTheTtlExpires) {
   QuotaCodeCache reread(dir.path() / "quota_codes.json", h.clock, std::chrono::hours(1));
   EXPECT_EQ(reread.code_for("us-east-1", "Running On-Demand G and VT instances"), "L-DB2E81BA");
   EXPECT_FALSE(reread.code_for("us-west-2", "Running On-Demand G and VT instances"));
-  h.http.respond("GetServiceQuota", 200,
-                 R"({"Quota":)" +
-                     quota_json("L-DB2E81BA", "Running On-Demand G and VT instances", 32) + "}");
+  h.http.respond(
+      "GetServiceQuota", 200,
+      R"({"Quota":)" + quota_json("L-DB2E81BA", "Running On-Demand G and VT instances", 32) + "}");
   h.http.respond("DescribeInstances", 200, instances_xml({}));
   auto c = check_quota(*h.client, deps, "us-east-1", "g5.xlarge", 4, false);
   ASSERT_TRUE(c);
@@ -178,7 +179,7 @@ TEST(QuotaRequest, AsksForCurrentUsePlusTheNewInstances) {
                  R"("QuotaCode":"L-DB2E81BA","DesiredValue":16.0}})");
   auto r = request_quota_increase(*h.client, QuotaDeps{}, "us-east-1", "g4dn.xlarge", 4, false, 2);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_DOUBLE_EQ(r->desired_vcpus, 16); // 8 in use + 2 x 4
+  EXPECT_DOUBLE_EQ(r->desired_vcpus, 16);  // 8 in use + 2 x 4
   ASSERT_TRUE(r->request);
   EXPECT_EQ(r->request->case_id, "case-9");
   auto body = nlohmann::json::parse(h.http.requests().back().body);
@@ -227,5 +228,5 @@ TEST(QuotaRequest, HistoryIsNewestFirst) {
   EXPECT_EQ((*r)[2].id, "a");
 }
 
-} // namespace
-} // namespace gpubox::box
+}  // namespace
+}  // namespace gpubox::box

@@ -8,7 +8,8 @@ namespace gpubox::box {
 namespace {
 
 catalog::Catalog fixture() {
-  auto c = catalog::load_file(std::string(GPUBOX_SOURCE_DIR) + "/tests/fixtures/catalog/instances.csv");
+  auto c =
+      catalog::load_file(std::string(GPUBOX_SOURCE_DIR) + "/tests/fixtures/catalog/instances.csv");
   EXPECT_TRUE(c.has_value());
   return c ? *c : catalog::Catalog{};
 }
@@ -38,7 +39,11 @@ TEST(UpValidation, BadInputIsRejectedBeforeAnyCall) {
       {"cidr", [](UpRequest& r) { r.allow_from = "10.0.0.300/8"; }},
       {"gpu", [](UpRequest& r) { r.gpu = "T5000"; }},
       {"old gpu", [](UpRequest& r) { r.gpu = "K80"; }},
-      {"type", [](UpRequest& r) { r.gpu.clear(); r.instance_type = "p3.2xlarge"; }},
+      {"type",
+       [](UpRequest& r) {
+         r.gpu.clear();
+         r.instance_type = "p3.2xlarge";
+       }},
       {"both", [](UpRequest& r) { r.instance_type = "g5.xlarge"; }},
       {"key", [](UpRequest& r) { r.key_path = "/nonexistent/id.pub"; }},
       {"wait", [](UpRequest& r) { r.wait = "forever"; }},

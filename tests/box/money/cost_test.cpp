@@ -8,7 +8,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-const TimePoint k_t0{std::chrono::seconds{1767225600}}; // 2026-01-01T00:00:00Z
+const TimePoint k_t0{std::chrono::seconds{1767225600}};  // 2026-01-01T00:00:00Z
 
 state::LedgerEntry entry(const char* state, TimePoint at, double price) {
   return state::LedgerEntry{"box", "i-1", state, at, price};
@@ -66,10 +66,10 @@ TEST(BoxCost, EstimateFromLaunchIsMarkedAndBillsRunningBoxes) {
   EXPECT_NEAR(running.compute_usd, 5.26, 1e-9);
   const BoxCost stopped = estimate_from_launch(k_t0, "stopped", 0.526, k_t0 + hours(10), 73);
   EXPECT_DOUBLE_EQ(stopped.compute_usd, 0.0);
-  EXPECT_NEAR(stopped.storage_usd, 0.08, 1e-9); // 73 GiB x 0.08 x 10/730
+  EXPECT_NEAR(stopped.storage_usd, 0.08, 1e-9);  // 73 GiB x 0.08 x 10/730
   EXPECT_DOUBLE_EQ(estimate_from_launch(k_t0, "terminated", 1, k_t0 + hours(1), 100).total_usd,
                    0.0);
 }
 
-} // namespace
-} // namespace gpubox::box
+}  // namespace
+}  // namespace gpubox::box

@@ -73,9 +73,9 @@ TEST(BuildUserData, PassesTheTokenThroughAPrivateFileThatIsRemovedAfter) {
   auto first = data->find(k_token);
   ASSERT_NE(first, std::string::npos);
   EXPECT_EQ(data->find(k_token, first + 1), std::string::npos) << "the token appears twice";
-  EXPECT_NE(data->find("(umask 077; printf '%s\\n' '" + k_token +
-                       "' >/opt/gpubox/etc/jupyter_token.in)"),
-            std::string::npos);
+  EXPECT_NE(
+      data->find("(umask 077; printf '%s\\n' '" + k_token + "' >/opt/gpubox/etc/jupyter_token.in)"),
+      std::string::npos);
   EXPECT_NE(data->find("bash /opt/gpubox/bin/bootstrap.sh --token-file "
                        "/opt/gpubox/etc/jupyter_token.in --mode aws"),
             std::string::npos);
@@ -85,8 +85,9 @@ TEST(BuildUserData, PassesTheTokenThroughAPrivateFileThatIsRemovedAfter) {
 TEST(BuildUserData, CarriesIdleAndHardCapSettings) {
   auto data = build_user_data(aws_options());
   ASSERT_TRUE(data) << data.error().message;
-  EXPECT_NE(data->find(" --mode aws --port 8888 --idle 45 --max-hours 2.5 --budget 10 --price 1.006"),
-            std::string::npos)
+  EXPECT_NE(
+      data->find(" --mode aws --port 8888 --idle 45 --max-hours 2.5 --budget 10 --price 1.006"),
+      std::string::npos)
       << *data;
 }
 
@@ -147,7 +148,7 @@ TEST(EnsureJupyterToken, CreatesAPrivateTokenOnceAndReusesIt) {
   auto first = ensure_jupyter_token(path);
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->size(), 48u);
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto second = ensure_jupyter_token(path);
@@ -159,10 +160,12 @@ TEST(EnsureJupyterToken, CreatesAPrivateTokenOnceAndReusesIt) {
 TEST(RunBootstrap, UploadsTheArchiveThenSendsTheTokenOnStdinOnly) {
   testing::FakeProcessRunner runner;
   remote::SshTarget target{"lab", "me", "127.0.0.1", 2222, "", "/kh", true};
-  runner.expect_if([](const auto& argv) { return argv.back().find("tar --no-same-owner") != std::string::npos; },
-                   "upload", {0, "", ""});
-  runner.expect_if([](const auto& argv) { return argv.back().find("bootstrap.sh") != std::string::npos; },
-                   "bootstrap", {0, "", ""});
+  runner.expect_if(
+      [](const auto& argv) { return argv.back().find("tar --no-same-owner") != std::string::npos; },
+      "upload", {0, "", ""});
+  runner.expect_if(
+      [](const auto& argv) { return argv.back().find("bootstrap.sh") != std::string::npos; },
+      "bootstrap", {0, "", ""});
   BootstrapOptions o;
   o.jupyter_token = k_token;
   o.byo = true;
@@ -184,8 +187,9 @@ TEST(RunBootstrap, ReportsTheBootstrapsErrorAndUsesSudoForAwsBoxes) {
   remote::SshTarget target{"gpu", "ubuntu", "127.0.0.1", 22, "", "/kh", true};
   runner.expect_if([](const auto& argv) { return argv.back().find("tar ") != std::string::npos; },
                    "upload", {0, "", ""});
-  runner.expect_if([](const auto& argv) { return argv.back().find("sudo -n bash") != std::string::npos; },
-                   "bootstrap", {1, "", "gpubox-bootstrap: error: bad --port\n"});
+  runner.expect_if(
+      [](const auto& argv) { return argv.back().find("sudo -n bash") != std::string::npos; },
+      "bootstrap", {1, "", "gpubox-bootstrap: error: bad --port\n"});
   auto r = run_bootstrap(runner, target, aws_options(), true);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::remote);

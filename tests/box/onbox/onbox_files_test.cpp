@@ -48,7 +48,7 @@ TEST(OnboxFiles, ExtractWritesExecutableScripts) {
   fs::path dir = tmp.path() / "onbox";
   ASSERT_TRUE(extract_onbox_files(dir));
   EXPECT_EQ(read_file(dir / "check.py").value_or(""), source_file("check.py"));
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat((dir / "bootstrap.sh").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0755u);
   ASSERT_EQ(::stat((dir / "imdb_sample.tsv.gz").c_str(), &st), 0);

@@ -38,7 +38,8 @@ TEST(SummarizeStatus, HardCapShowsEvenWhileActive) {
   s["why_active"] = {"gpu: gpu 97% busy"};
   s["hard_cap_at"] = "2026-01-02T12:05:00Z";
   s["stops_at"] = "2026-01-02T12:05:00Z";
-  EXPECT_EQ(summarize_status(s, at("2026-01-02T10:00:00Z")), "active: gpu 97% busy, hard cap in 2h05m");
+  EXPECT_EQ(summarize_status(s, at("2026-01-02T10:00:00Z")),
+            "active: gpu 97% busy, hard cap in 2h05m");
 }
 
 TEST(SummarizeStatus, NoIdleLimitSaysNoAutoStopAndStaleStatusSaysSo) {
@@ -52,8 +53,9 @@ TEST(SummarizeStatus, UnknownSourceAndActingAreShown) {
   json s = idle_status();
   s["unknown"] = {"jupyter"};
   s["signals"] = {{"jupyter", {{"state", "unknown"}, {"reason", "jupyter api: refused"}}}};
-  EXPECT_EQ(summarize_status(s, at("2026-01-02T10:00:00Z")),
-            "unknown: jupyter (jupyter api: refused); the watchdog waits, it never stops on unknown");
+  EXPECT_EQ(
+      summarize_status(s, at("2026-01-02T10:00:00Z")),
+      "unknown: jupyter (jupyter api: refused); the watchdog waits, it never stops on unknown");
   s["acting"] = "hard cap reached";
   EXPECT_EQ(summarize_status(s, at("2026-01-02T10:00:00Z")), "stopping: hard cap reached");
 }
@@ -65,9 +67,11 @@ TEST(ShortDuration, UsesSecondsMinutesOrHours) {
 }
 
 TEST(ParseRemoteState, ReadsPrefixConfigAndStatus) {
-  std::string out = "GPUBOX_PREFIX /home/me/.gpubox\nGPUBOX_CONFIG\n"
-                    "{\"jupyter_url\": \"http://127.0.0.1:9123\", \"mode\": \"byo\"}\n"
-                    "\nGPUBOX_STATUS\n" + idle_status().dump() + "\n";
+  std::string out =
+      "GPUBOX_PREFIX /home/me/.gpubox\nGPUBOX_CONFIG\n"
+      "{\"jupyter_url\": \"http://127.0.0.1:9123\", \"mode\": \"byo\"}\n"
+      "\nGPUBOX_STATUS\n" +
+      idle_status().dump() + "\n";
   auto state = parse_remote_state(out);
   ASSERT_TRUE(state) << state.error().message;
   EXPECT_EQ(state->prefix, "/home/me/.gpubox");
@@ -103,7 +107,10 @@ TEST(RemoteStateCommand, PrintsTheMarkersInARealShell) {
   std::string home = ::testing::TempDir() + "/gpubox-status-home";
   std::filesystem::create_directories(home + "/.gpubox/etc");
   std::filesystem::create_directories(home + "/.gpubox/run");
-  { std::ofstream(home + "/.gpubox/etc/watchdog.json") << "{\"jupyter_url\": \"http://127.0.0.1:8899\"}"; }
+  {
+    std::ofstream(home + "/.gpubox/etc/watchdog.json")
+        << "{\"jupyter_url\": \"http://127.0.0.1:8899\"}";
+  }
   o.env = {{"HOME", home}};
   auto r = runner.run({"sh", "-c", remote_state_command()}, o);
   ASSERT_TRUE(r);
