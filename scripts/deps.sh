@@ -17,6 +17,7 @@ GPUBOX_TEST_PACKAGES=(
   jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-numpy python3-torch
   chromium
   clang-19 libclang-rt-19-dev  # scripts/fuzz.sh: libFuzzer; clang 14 cannot compile libstdc++ 12's <expected>
+  clang-format-19              # scripts/format.sh --check in CI
   hyperfine time               # bench/foundation_bench.py and friends
 )
 GPUBOX_APT_PACKAGES=("${GPUBOX_BUILD_PACKAGES[@]}" "${GPUBOX_TEST_PACKAGES[@]}")
