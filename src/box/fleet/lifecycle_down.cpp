@@ -8,6 +8,7 @@
 
 #include "aws/ec2_network.hpp"
 #include "box/access/known_hosts.hpp"
+#include "box/access/ssh_config.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/tags.hpp"
