@@ -13,7 +13,9 @@ On top of plain moto:
   * A Pricing stub (AWSPriceListService, signing name "pricing").
   * RunInstances ClientToken idempotency (+ IdempotentParameterMismatch), and
     the DescribeInstances filter client-token (moto answers HTTP 500).
-  * Placement group stubs (Create/Describe/DeletePlacementGroup).
+  * Placement groups (Create/Describe/DeletePlacementGroup, with tags).
+  * moto_realism.py: eventual consistency, persistent spot requests, console
+    output with host keys, accounts without a default VPC (on by default).
   * Test endpoints:
       POST/GET/DELETE /gpubox-test/faults      fault rules (moto_services.Faults)
       GET/DELETE      /gpubox-test/requests    the request log (?action=&service=)
@@ -21,6 +23,8 @@ On top of plain moto:
       POST            /gpubox-test/quotas      [{"region","code","value"}] applied values
       GET             /gpubox-test/config      the effective config
       GET             /gpubox-test/client-tokens
+      GET/POST        /gpubox-test/behaviours  AWS behaviours moto hides (moto_realism.py)
+      POST            /gpubox-test/console     {"instance_id", "host_keys"} for one instance
     POST /moto-api/reset also clears all of the above (not the config).
   * moto's recorder (/moto-api/recorder/*) records every AWS request, including
     those answered here, as the raw bytes received.
@@ -46,6 +50,7 @@ import moto_config  # noqa: E402
 from moto_pricing import Pricing  # noqa: E402
 from moto_services import (ClientTokens, Faults, Quotas, Reply, Request,  # noqa: E402
                            error_reply, json_reply, XML_CT)
+from moto_realism import Realism, filters, matches_tags, tag_set_xml, tag_spec  # noqa: E402
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
@@ -134,7 +139,8 @@ def fault_label(rule):
 
 
 class PlacementGroups:
-    """Create/Describe/DeletePlacementGroup (moto 5.2.1 answers HTTP 500)."""
+    """Create/Describe/DeletePlacementGroup (moto 5.2.1 answers HTTP 500), with
+    TagSpecification placement-group tags and tag:/tag-key/strategy filters."""
 
     def __init__(self):
         self.groups = {}
@@ -143,6 +149,11 @@ class PlacementGroups:
     def clear(self):
         with self.lock:
             self.groups.clear()
+
+    @staticmethod
+    def item_xml(name, g):
+        return (f"<groupName>{name}</groupName><state>available</state><strategy>{g['strategy']}</strategy>"
+                f"<groupId>{g['id']}</groupId>{tag_set_xml(g['tags'])}")
 
     @staticmethod
     def xml(op, inner):
@@ -157,11 +168,11 @@ class PlacementGroups:
                     return error_reply(req, 400, "InvalidPlacementGroup.Duplicate",
                                        f"The placement group '{name}' already exists.")
                 self.groups[(region, name)] = {"strategy": p.get("Strategy", "cluster"),
-                                               "id": "pg-" + uuid.uuid4().hex[:17]}
+                                               "id": "pg-" + uuid.uuid4().hex[:17],
+                                               "tags": tag_spec(p, "placement-group")}
                 g = self.groups[(region, name)]
                 return self.xml("CreatePlacementGroup",
-                                f"<placementGroup><groupName>{name}</groupName><state>available</state>"
-                                f"<strategy>{g['strategy']}</strategy><groupId>{g['id']}</groupId></placementGroup>")
+                                f"<placementGroup>{self.item_xml(name, g)}</placementGroup>")
             if req.action == "DeletePlacementGroup":
                 if self.groups.pop((region, name), None) is None:
                     return error_reply(req, 400, "InvalidPlacementGroup.Unknown",
@@ -172,9 +183,11 @@ class PlacementGroups:
             if missing:
                 return error_reply(req, 400, "InvalidPlacementGroup.Unknown",
                                    f"The Placement Group '{missing[0]}' is unknown.")
-            items = "".join(f"<item><groupName>{n}</groupName><state>available</state>"
-                            f"<strategy>{g['strategy']}</strategy><groupId>{g['id']}</groupId></item>"
-                            for (r, n), g in self.groups.items() if r == region and (not wanted or n in wanted))
+            flt = filters(p)
+            items = "".join(f"<item>{self.item_xml(n, g)}</item>"
+                            for (r, n), g in self.groups.items() if r == region and (not wanted or n in wanted)
+                            and matches_tags(g["tags"], flt)
+                            and all(g["strategy"] in v for k, v in flt.items() if k == "strategy"))
             return self.xml("DescribePlacementGroups", f"<placementGroupSet>{items}</placementGroupSet>")
 
 
@@ -205,6 +218,7 @@ class App:
         self.quotas = Quotas(cfg)
         self.pricing = Pricing(cfg, INSTANCE_TYPES)
         self.placement = PlacementGroups()
+        self.realism = Realism(self)  # moto_realism.py: AWS behaviours moto hides (issue 9)
         self.log = []
         self.log_lock = threading.Lock()
         # Record every AWS request here (moto would miss those answered by the wrapper).
@@ -244,6 +258,7 @@ class App:
         self.tokens.clear()
         self.quotas.clear()
         self.placement.clear()
+        self.realism.clear()
         with self.log_lock:
             self.log.clear()
 
@@ -276,10 +291,22 @@ class App:
             return json_reply(self.cfg)
         if path == "/gpubox-test/client-tokens":
             return json_reply(self.tokens.dump())
+        if path == "/gpubox-test/behaviours":
+            if method == "POST":
+                try:
+                    return json_reply(self.realism.set(data or {}))
+                except KeyError as e:
+                    return json_reply({"error": str(e)}, 400)
+            return json_reply(self.realism.dump())
+        if path == "/gpubox-test/console" and method == "POST":
+            return json_reply(self.realism.set_console(data or {}))
         return json_reply({"error": f"unknown test endpoint {method} {path}"}, 404)
 
     # ---- AWS requests -----------------------------------------------------
     def dispatch(self, environ, req):
+        return self.realism.around(environ, req, lambda: self.dispatch_plain(environ, req))
+
+    def dispatch_plain(self, environ, req):
         if self.pricing.handles(req):
             return self.pricing.handle(req)
         if self.quotas.handles(req):

@@ -165,6 +165,19 @@ class MotoServer:
     def config_data(self):
         return self.call("GET", "/gpubox-test/config")
 
+    # ---- AWS behaviours moto hides (moto_realism.py; reset restores the defaults) ----
+    def set_behaviours(self, **settings):
+        """e.g. set_behaviours(consistency_notfound=0, default_vpc=False)."""
+        return self.call("POST", "/gpubox-test/behaviours", settings)
+
+    def realism(self):
+        """{"settings", "lag", "spot_requests"} as the stand-in sees them."""
+        return self.call("GET", "/gpubox-test/behaviours")
+
+    def set_console_keys(self, instance_id, host_keys):
+        return self.call("POST", "/gpubox-test/console",
+                         {"instance_id": instance_id, "host_keys": list(host_keys)})
+
     # ---- recorder + signature check -----------------------------------------
     def recorder_start(self):
         self.call("POST", "/moto-api/recorder/reset-recording")
@@ -293,6 +306,9 @@ class MotoTestCase(unittest.TestCase):
 
     def requests(self, action=None, service=None):
         return self.moto.requests(action, service)
+
+    def set_behaviours(self, **settings):
+        return self.moto.set_behaviours(**settings)
 
     def assert_signatures_ok(self, min_requests=1, secret=SECRET_KEY):
         """Every recorded request verifies with botocore; at least min_requests were recorded."""
