@@ -68,6 +68,10 @@ mkdir -p "$PREFIX"/bin "$PREFIX"/etc "$PREFIX"/run "$PREFIX"/log || die "cannot 
 LOG="$PREFIX/log/bootstrap.log"
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$LOG"; echo "gpubox-bootstrap: $*" >&2; }
 UNITS="gpubox-jupyter.service gpubox-watchdog.timer gpubox-cap.timer"
+# One bootstrap at a time: user-data's first run and the token delivery over ssh may overlap.
+if command -v flock >/dev/null; then
+  exec 9>>"$PREFIX/run/bootstrap.lock"; flock -w 900 9 || die "another bootstrap is still running"
+fi
 
 # Is the pid in the file alive and one of ours (its command line names our prefix)?
 daemon_alive() {
@@ -93,7 +97,7 @@ daemon_ensure() {
     log "$name already running (pid $(cat "$PREFIX/run/$name.pid"))"; return 1
   fi
   daemon_stop "$name"
-  setsid nohup "$@" >>"$PREFIX/log/$name.log" 2>&1 </dev/null &
+  setsid nohup "$@" >>"$PREFIX/log/$name.log" 2>&1 </dev/null 9>&- &  # not the lock
   echo $! >"$PREFIX/run/$name.pid"; echo "$hash" >"$PREFIX/run/$name.hash"
   log "started $name (pid $!)"
 }
@@ -148,14 +152,17 @@ done
 TOKEN_FILE="$PREFIX/etc/jupyter_token"
 TOKEN="${GPUBOX_JUPYTER_TOKEN:-}"
 if [ -n "$TOKEN_FILE_IN" ]; then TOKEN=$(tr -d ' \n\r\t' <"$TOKEN_FILE_IN") || die "cannot read token file"; fi
-if [ -z "$TOKEN" ] && [ ! -s "$TOKEN_FILE" ]; then
-  TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(24))'); log "no token given: generated one"
-fi
 if [ -n "$TOKEN" ] && [ "$TOKEN" != "$(cat "$TOKEN_FILE" 2>/dev/null)" ]; then
   (umask 077; printf '%s\n' "$TOKEN" >"$TOKEN_FILE.new") && mv "$TOKEN_FILE.new" "$TOKEN_FILE"
   rm -f "$PREFIX/run/jupyter.started"; log "token updated"
 fi
-chmod 600 "$TOKEN_FILE"; chown "$RUN_USER" "$TOKEN_FILE" 2>/dev/null
+HAVE_TOKEN=""
+if [ -s "$TOKEN_FILE" ]; then
+  HAVE_TOKEN=1; chmod 600 "$TOKEN_FILE"; chown "$RUN_USER" "$TOKEN_FILE" 2>/dev/null
+else
+  # Never generated here and never taken from user-data: gpubox hands it over ssh (stdin).
+  log "no Jupyter token yet: Jupyter starts when gpubox delivers it over ssh"
+fi
 
 # ---- find Jupyter: lab, then notebook, then bare server
 find_jupyter() {
@@ -169,7 +176,10 @@ find_jupyter() {
   return 1
 }
 JUPYTER=$(find_jupyter)
-if [ -z "$JUPYTER" ] && [ -n "$INSTALL" ]; then
+if [ -n "$JUPYTER" ] && [ -z "$HAVE_TOKEN" ]; then
+  WAITING_JUPYTER="$JUPYTER"; JUPYTER=""  # its config and unit are written once the token is here
+fi
+if [ -z "$JUPYTER" ] && [ -z "${WAITING_JUPYTER:-}" ] && [ -n "$INSTALL" ] && [ -n "$HAVE_TOKEN" ]; then
   log "no Jupyter found: pip install --user notebook"
   AS=(); [ "$RUN_USER" = "$(id -un)" ] || AS=(runuser -u "$RUN_USER" --)
   timeout 300 "${AS[@]}" "$PY" -m pip install --user -q notebook >>"$LOG" 2>&1 || log "pip install failed"
@@ -198,14 +208,15 @@ if [ -n "$JUPYTER" ]; then
   JCMD=("$JUPYTER" "--config=$CONF" --ip=127.0.0.1 --no-browser "--port=$PORT")
   log "jupyter: $JUPYTER ($APP)"
 else
-  JCMD=(); log "no Jupyter found; skipping it (pass --install-jupyter to pip install notebook)"
+  JCMD=()
+  [ -n "${WAITING_JUPYTER:-}" ] || log "no Jupyter found; skipping it (pass --install-jupyter to pip install notebook)"
 fi
 
 # ---- watchdog config
 if [ "$ACTION" = shutdown ]; then ACT_JSON='"shutdown"'; ACT_CMD=(shutdown -h now)
 else ACT_JSON='"stop_services"'; ACT_CMD=(bash "$PREFIX/bin/bootstrap.sh" --stop --prefix "$PREFIX"); fi
 [ -n "$USE_SYSTEMD" ] || [ "$ACTION" = shutdown ] || ACT_CMD+=(--no-systemd)
-[ -n "$JUPYTER" ] && TF_JSON="\"$TOKEN_FILE\"" || TF_JSON='""'
+{ [ -n "$JUPYTER" ] || [ -n "${WAITING_JUPYTER:-}" ]; } && TF_JSON="\"$TOKEN_FILE\"" || TF_JSON='""'
 json_list() { local s="" a; for a in "$@"; do s="$s\"$a\", "; done; echo "[${s%, }]"; }
 cat >"$PREFIX/etc/watchdog.json.new" <<EOF
 {"mode": "$MODE", "action": $ACT_JSON, "idle_seconds": $IDLE_S, "cap_seconds": $CAP_S,
@@ -217,6 +228,18 @@ EOF
 mv "$PREFIX/etc/watchdog.json.new" "$PREFIX/etc/watchdog.json"
 [ -f "$PREFIX/bin/watchdog.py" ] || log "watchdog.py not installed yet: watchdog skipped"
 rm -f "$PREFIX/run/watchdog_state.json"  # each bootstrap starts a fresh idle period
+
+# ---- sshd: a dead client (a laptop that sleeps, a dropped tunnel) is let go within 3 minutes,
+# so its half-open connection never counts as activity for the watchdog
+SSHD_DIR="${GPUBOX_SSHD_CONFIG_DIR:-/etc/ssh/sshd_config.d}"  # overridable for tests only
+if [ "$MODE" = aws ] && [ "$(id -u)" = 0 ] && [ -d "$SSHD_DIR" ]; then
+  SSHD_CONF="ClientAliveInterval 60
+ClientAliveCountMax 3"
+  if [ "$(cat "$SSHD_DIR/50-gpubox.conf" 2>/dev/null)" != "$SSHD_CONF" ]; then
+    printf '%s\n' "$SSHD_CONF" >"$SSHD_DIR/50-gpubox.conf"; log "sshd: ClientAliveInterval 60, ClientAliveCountMax 3"
+    if [ -n "$USE_SYSTEMD" ]; then systemctl reload ssh 2>>"$LOG" || systemctl reload sshd 2>>"$LOG"; fi
+  fi
+fi
 
 # ---- run everything
 if [ -n "$USE_SYSTEMD" ]; then
@@ -234,7 +257,7 @@ After=network.target
 User=$RUN_USER
 WorkingDirectory=$RUN_HOME
 ExecStart=${JCMD[*]}
-Restart=on-failure
+Restart=always
 RestartSec=5
 [Install]
 WantedBy=multi-user.target"

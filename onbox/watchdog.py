@@ -5,14 +5,18 @@ decide() is pure; the collectors below it read the Jupyter API, /proc/net/tcp an
 Each collector returns a Signal dict: {"state": active|idle|unknown|absent, "reason": str,
 "last_activity": epoch seconds or None}.
 
-Unknown rule: a source that errors is "unknown". Unknown never counts as idle: while any source
-is unknown the action is deferred. For up to unknown_grace seconds it also leaves the idle clock
-running (a short blip neither stops nor extends the box); once it has been unknown for longer it
-counts as active (the idle clock resets) and the status reports it. The hard cap always wins.
+Unknown rule (fail closed: the watchdog is the cost safety net): a source that errors is
+"unknown". For up to unknown_grace seconds the action is deferred while the idle clock keeps
+running (a short blip neither stops nor extends the box). Once it has been unknown for longer it
+counts as idle: a Jupyter that exited (File > Shut Down) or no longer answers, or a broken
+nvidia-smi, never keeps the box running. The status lists such sources under unknown_as_idle.
+The hard cap always wins.
 Python 3 standard library only.
 """
+import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +30,7 @@ DEFAULTS = {
     "gpu_threshold": 5.0,         # percent utilisation at or above which the GPU is active
     "ssh_ports": [22],
     "jupyter_url": "http://127.0.0.1:8888",
+    "jupyter_sock": "",           # Jupyter's Unix socket; when set, jupyter_url is not used
     "token_file": "",
     "cap_seconds": None,          # hard cap (max-hours / budget), counted from cap start
     "cap_started_file": "",
@@ -50,7 +55,7 @@ def decide(signals, state, now, config):
     cfg = dict(DEFAULTS, **config)
     st = {"last_active": state.get("last_active", now),
           "unknown_since": dict(state.get("unknown_since", {}))}
-    why, unknown = [], []
+    why, unknown, deferring, as_idle = [], [], [], []
     for name in sorted(signals):
         sig = signals[name]
         kind = sig.get("state")
@@ -58,9 +63,10 @@ def decide(signals, state, now, config):
             since = st["unknown_since"].setdefault(name, now)
             unknown.append(name)
             if now - since > cfg["unknown_grace_seconds"]:
-                st["last_active"] = now
-                why.append("%s: unknown for %d min (treated as active): %s"
-                           % (name, (now - since) // 60, sig.get("reason", "")))
+                as_idle.append("%s: unknown for %d min (counted as idle): %s"
+                               % (name, (now - since) // 60, sig.get("reason", "")))
+            else:
+                deferring.append(name)
             continue
         st["unknown_since"].pop(name, None)
         if kind == "active":
@@ -85,7 +91,7 @@ def decide(signals, state, now, config):
     action, reason = None, None
     if cap_at is not None and now >= cap_at:
         action, reason = cfg["action"], "hard cap reached"
-    elif idle_at is not None and now >= idle_at and not why and not unknown:
+    elif idle_at is not None and now >= idle_at and not why and not deferring:
         action, reason = cfg["action"], "idle for %d min" % ((now - st["last_active"]) // 60)
     stops = [t for t in (cap_at, idle_at) if t is not None]
     status = {
@@ -94,11 +100,12 @@ def decide(signals, state, now, config):
         "mode": cfg["mode"],
         "action": cfg["action"],
         "idle_minutes": None if cfg["idle_seconds"] is None else cfg["idle_seconds"] / 60,
-        "idle": not why and not unknown,
+        "idle": not why and not deferring,
         "idle_since": None if why else iso(st["last_active"]),
         "idle_for_seconds": 0 if why else int(now - st["last_active"]),
         "why_active": why,
         "unknown": unknown,
+        "unknown_as_idle": as_idle,
         "hard_cap_at": iso(cap_at),
         "stops_at": iso(max(min(stops), now)) if stops else None,
         "acting": reason,
@@ -107,17 +114,47 @@ def decide(signals, state, now, config):
     return action, st, status
 
 
-def collect_jupyter(url, token_file, now, timeout=5):
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket: Jupyter listens on one, so no other user can pose as it."""
+
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.sock_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.sock_path)
+
+
+def get_kernels(url, sock, token, timeout):
+    """GET /api/kernels with the token, over the Unix socket `sock` when set, else `url`."""
+    headers = {"Authorization": "token " + token}
+    if sock:
+        conn = UnixHTTPConnection(sock, timeout)
+        try:
+            conn.request("GET", "/api/kernels", headers=headers)
+            resp = conn.getresponse()
+            if resp.status != 200:
+                raise OSError("HTTP %d" % resp.status)
+            return json.loads(resp.read(1 << 20))
+        finally:
+            conn.close()
+    req = urllib.request.Request(url.rstrip("/") + "/api/kernels", headers=headers)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read(1 << 20))
+
+
+def collect_jupyter(url, token_file, now, timeout=5, sock=""):
     """Reads /api/kernels: busy kernels are active, last_activity moves the idle clock."""
     if not token_file:
         return {"state": "absent", "reason": "jupyter not configured"}
+    if not os.path.exists(token_file):
+        return {"state": "absent", "reason": "jupyter waits for its token"}
     try:
         with open(token_file) as f:
             token = f.read().strip()
-        req = urllib.request.Request(url.rstrip("/") + "/api/kernels",
-                                     headers={"Authorization": "token " + token})
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            kernels = json.load(resp)
+        kernels = get_kernels(url, sock, token, timeout)
     except Exception as e:  # any failure makes the source unknown
         return {"state": "unknown", "reason": "jupyter api: %s" % e}
     busy = [k.get("id", "?") for k in kernels if k.get("execution_state") == "busy"]
@@ -193,7 +230,8 @@ def collect_gpu(threshold, run=subprocess.run):
 
 def collect(cfg, now):
     """Collects all signals."""
-    return {"jupyter": collect_jupyter(cfg["jupyter_url"], cfg["token_file"], now),
+    return {"jupyter": collect_jupyter(cfg["jupyter_url"], cfg["token_file"], now,
+                                       sock=cfg["jupyter_sock"]),
             "ssh": collect_ssh(cfg["ssh_ports"]),
             "gpu": collect_gpu(cfg["gpu_threshold"])}
 

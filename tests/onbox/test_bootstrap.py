@@ -140,7 +140,7 @@ class SystemdUnitsTest(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="gpubox-systemd-test-")
-        for d in ("units", "run-systemd", "bin", "prefix"):
+        for d in ("units", "run-systemd", "bin", "prefix", "sshd_config.d"):
             os.mkdir(os.path.join(self.tmp, d))
         fake = os.path.join(self.tmp, "bin", "systemctl")
         with open(fake, "w") as f:
@@ -150,7 +150,8 @@ class SystemdUnitsTest(unittest.TestCase):
         self.env = dict(os.environ, HOME=self.tmp, PATH=os.path.join(self.tmp, "bin") + ":" +
                         os.environ["PATH"], GPUBOX_UNIT_DIR=os.path.join(self.tmp, "units"),
                         GPUBOX_SYSTEMD_RUN=os.path.join(self.tmp, "run-systemd"),
-                        GPUBOX_FAKE_SYSTEMCTL_LOG=self.calls, GPUBOX_JUPYTER_TOKEN=TOKEN)
+                        GPUBOX_FAKE_SYSTEMCTL_LOG=self.calls, GPUBOX_JUPYTER_TOKEN=TOKEN,
+                        GPUBOX_SSHD_CONFIG_DIR=os.path.join(self.tmp, "sshd_config.d"))
         self.env.pop("GPUBOX_NO_SYSTEMD", None)
 
     def tearDown(self):
@@ -177,10 +178,15 @@ class SystemdUnitsTest(unittest.TestCase):
         self.assertIn("OnActiveSec=7200", self.unit("gpubox-cap.timer"))
         self.assertIn("ExecStart=shutdown -h now", self.unit("gpubox-cap.service"))
         self.assertIn("watchdog.py once --config", self.unit("gpubox-watchdog.service"))
+        self.assertEqual(read(os.path.join(self.tmp, "sshd_config.d", "50-gpubox.conf")),
+                         "ClientAliveInterval 60\nClientAliveCountMax 3\n")
+        self.assertIn("reload ssh", calls)
         if JUPYTER:
             self.assertIn("restart gpubox-jupyter.service", calls)
             jup = self.unit("gpubox-jupyter.service")
             self.assertIn("--ip=127.0.0.1", jup)
+            # File > Shut Down exits 0: on-failure would leave Jupyter down for good.
+            self.assertIn("Restart=always", jup)
             self.assertNotIn(TOKEN, jup)
         with open(os.path.join(self.tmp, "prefix", "etc", "watchdog.json")) as f:
             cfg = json.load(f)
@@ -192,8 +198,31 @@ class SystemdUnitsTest(unittest.TestCase):
         self.assertIn("restart gpubox-cap.timer", changed)
         self.assertNotIn("restart gpubox-jupyter.service", changed)
         removed = self.bootstrap()
+        self.assertNotIn("reload ssh", removed)  # written once, reloaded once
         self.assertIn("disable --now gpubox-cap.timer", removed)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "units", "gpubox-cap.timer")))
+
+    @unittest.skipUnless(JUPYTER, "no jupyter-notebook / jupyter-server / jupyter-lab installed")
+    def test_jupyter_waits_for_the_token_gpubox_delivers_over_ssh(self):
+        # User-data carries no token: the first run must neither invent one nor start Jupyter.
+        del self.env["GPUBOX_JUPYTER_TOKEN"]
+        calls = self.bootstrap()
+        token_file = os.path.join(self.tmp, "prefix", "etc", "jupyter_token")
+        self.assertFalse(os.path.exists(token_file))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "units", "gpubox-jupyter.service")))
+        self.assertNotIn("restart gpubox-jupyter.service", calls)
+        self.assertIn("restart gpubox-watchdog.timer", calls)
+        # The delivery over ssh: the token on stdin, never in argv or the environment.
+        p = subprocess.run(["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "aws",
+                            "--prefix", os.path.join(self.tmp, "prefix"), "--port", "18888",
+                            "--idle", "45", "--token-file", "/dev/stdin"],
+                           env=self.env, input=TOKEN + "\n", capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(read(token_file), TOKEN + "\n")
+        self.assertEqual(os.stat(token_file).st_mode & 0o777, 0o600)
+        self.assertIn("restart gpubox-jupyter.service", read(self.calls).splitlines())
+        self.assertNotIn(TOKEN, self.unit("gpubox-jupyter.service"))
 
 
 if __name__ == "__main__":

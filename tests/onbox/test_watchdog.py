@@ -2,6 +2,7 @@
 import http.server
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -73,12 +74,25 @@ class DecideTest(unittest.TestCase):
         self.assertIsNone(action)
         self.assertIsNone(status["stops_at"])
 
-    def test_broken_source_is_never_idle_forever(self):
+    def test_a_source_unknown_past_the_grace_counts_as_idle(self):
+        # Fail closed: a broken source never keeps the box (and its bill) running forever.
         t, action, _, status = run_clock(lambda now: signals(gpu=UNKNOWN), 0, 10 * 3600)
-        self.assertIsNone(action)
+        self.assertEqual((t, action), (1800, "shutdown"))
         self.assertEqual(status["unknown"], ["gpu"])
-        self.assertTrue(any("unknown for" in w and "treated as active" in w
-                            for w in status["why_active"]))
+        self.assertEqual(status["why_active"], [])
+        self.assertTrue(any("counted as idle" in w for w in status["unknown_as_idle"]))
+
+    def test_jupyter_shut_down_from_its_menu_lets_the_box_stop(self):
+        # File > Shut Down exits Jupyter with status 0: from then on its API does not answer.
+        sched = lambda now: signals(jupyter=UNKNOWN) if now >= 600 else signals(jupyter=ACTIVE)
+        t, action, _, status = run_clock(sched, 0, 10 * 3600)
+        self.assertEqual((t, action), (540 + 1800, "shutdown"))  # last active tick at 540
+        self.assertEqual(status["acting"], "idle for 30 min")
+
+    def test_unknown_within_the_grace_defers_the_action(self):
+        sched = lambda now: signals(jupyter=UNKNOWN) if now >= 1500 else signals()
+        t, action, _, _ = run_clock(sched, 0, 10 * 3600)
+        self.assertEqual((t, action), (1500 + 660, "shutdown"))  # first tick past the grace
 
     def test_short_unknown_blip_neither_acts_nor_extends_the_box(self):
         sched = lambda now: signals(jupyter=UNKNOWN) if 1700 <= now <= 1860 else signals()
@@ -195,6 +209,45 @@ class CollectorTest(unittest.TestCase):
             srv.server_close()
         self.assertEqual(watchdog.collect_jupyter(url, tok.name, 0)["state"], "unknown")
         os.unlink(tok.name)
+
+    def test_jupyter_api_over_a_unix_socket(self):
+        import socketserver
+        seen = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append((self.path, self.headers.get("Authorization")))
+                body = json.dumps([{"id": "k", "execution_state": "busy"}]).encode()
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def address_string(self):
+                return "unix"
+
+            def log_message(self, *a):
+                pass
+
+        class UnixHTTPServer(socketserver.UnixStreamServer):
+            pass
+
+        d = tempfile.mkdtemp()
+        sock = os.path.join(d, "jupyter.sock")
+        srv = UnixHTTPServer(sock, H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        tok = os.path.join(d, "token")
+        with open(tok, "w") as f:
+            f.write("s3cret\n")
+        try:
+            # The TCP URL points at nothing: only the socket can answer.
+            sig = watchdog.collect_jupyter("http://127.0.0.1:9", tok, 0, sock=sock)
+            self.assertEqual(sig["state"], "active", sig)
+            self.assertEqual(seen, [("/api/kernels", "token s3cret")])
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertEqual(watchdog.collect_jupyter("", tok, 0, sock=sock)["state"], "unknown")
+        shutil.rmtree(d)
 
 
 if __name__ == "__main__":
