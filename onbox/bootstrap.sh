@@ -20,7 +20,8 @@ usage: bootstrap.sh [options]        (each option also reads the GPUBOX_* variab
   --user NAME     user that runs Jupyter (GPUBOX_USER); default ubuntu for aws as root
   --interval S    watchdog period in seconds, default 60 (GPUBOX_WATCH_INTERVAL)
   --no-systemd    use nohup and pid files even where systemd runs (GPUBOX_NO_SYSTEMD=1)
-  --install-jupyter  pip install notebook when no Jupyter is found (GPUBOX_INSTALL_JUPYTER=1)
+  --install-jupyter  when no Jupyter is found, pip install notebook into the framework venv
+                  (/opt/pytorch on the PyTorch DLAMI) or a venv at PREFIX/venv (GPUBOX_INSTALL_JUPYTER=1)
   --stop          stop (and disable) gpubox's services, then exit
 EOF
 }
@@ -137,7 +138,19 @@ if [ -z "$RUN_USER" ]; then
 fi
 RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6); [ -n "$RUN_HOME" ] || RUN_HOME="$HOME"
 [ "$RUN_USER" != "$(id -un)" ] && [ -z "$USE_SYSTEMD" ] && die "--user needs root and systemd"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3) || die "python3 not found"
+PY=$(command -v python3) || PY=/usr/bin/python3; [ -x "$PY" ] || die "python3 not found"
+# Framework venvs whose python has the framework (the PyTorch DLAMI's is /opt/pytorch): Jupyter
+# is taken from, or installed into, the first that exists, so notebooks import torch.
+FRAMEWORK_VENVS="${GPUBOX_FRAMEWORK_VENVS-/opt/pytorch /opt/conda /opt/tensorflow}"
+RESULT="$PREFIX/run/bootstrap.json"; rm -f "$RESULT"
+# write_result OK ERROR: what `gpubox up --wait ready` reads (ok, the Jupyter used, the error).
+write_result() {
+  "$PY" -c 'import json, sys, time
+ok, jup, err = sys.argv[1] == "1", sys.argv[2] or None, sys.argv[3] or None
+print(json.dumps({"ok": ok, "jupyter": jup, "error": err,
+                  "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))' \
+    "$1" "${JUPYTER:-}" "$2" >"$RESULT.new" && mv "$RESULT.new" "$RESULT"
+}
 
 # ---- install our files (those present next to this script)
 SRC=$(cd "$(dirname "$0")" 2>/dev/null && pwd)
@@ -164,26 +177,54 @@ else
   log "no Jupyter token yet: Jupyter starts when gpubox delivers it over ssh"
 fi
 
-# ---- find Jupyter: lab, then notebook, then bare server
+# ---- find Jupyter: lab, then notebook, then bare server; framework venvs first
 find_jupyter() {
-  local p d
+  local p d v dirs=()
+  for v in $FRAMEWORK_VENVS; do dirs+=("$v/bin"); done
+  dirs+=("$PREFIX/venv/bin" "" "$RUN_HOME/.local/bin")
   for p in jupyter-lab jupyter-notebook jupyter-server; do
-    for d in "" /opt/conda/bin /opt/pytorch/bin /opt/tensorflow/bin "$RUN_HOME/.local/bin"; do
+    for d in "${dirs[@]}"; do
       if [ -z "$d" ]; then command -v "$p" && return 0
       elif [ -x "$d/$p" ]; then echo "$d/$p"; return 0; fi
     done
   done
   return 1
 }
+# Install Jupyter where pip may write: a framework venv, else PREFIX/venv. Never `pip --user`:
+# Ubuntu 24.04's system python refuses it (PEP 668, externally-managed-environment).
+install_jupyter() {
+  local v target=""
+  for v in $FRAMEWORK_VENVS; do [ -x "$v/bin/python3" ] && { target="$v"; break; }; done
+  if [ -z "$target" ]; then
+    target="$PREFIX/venv"
+    if [ ! -x "$target/bin/python3" ]; then
+      if ! "$PY" -m venv "$target" >>"$LOG" 2>&1; then
+        # Debian and Ubuntu ship venv's ensurepip separately (python3-venv).
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+          log "python3 -m venv failed: apt-get install python3-venv"
+          DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -q \
+            python3-venv >>"$LOG" 2>&1
+          rm -rf "$target"; "$PY" -m venv "$target" >>"$LOG" 2>&1
+        fi
+      fi
+      [ -x "$target/bin/python3" ] || { INSTALL_ERROR="python3 -m venv $target failed"; return 1; }
+    fi
+  fi
+  log "no Jupyter found: installing into $target"
+  timeout 600 "$target/bin/python3" -m pip install -q --disable-pip-version-check notebook >>"$LOG" 2>&1
+  local rc=$?
+  [ $rc = 0 ] || { INSTALL_ERROR="pip install notebook into $target failed (exit $rc)"; return 1; }
+}
+INSTALL_ERROR=""
 JUPYTER=$(find_jupyter)
+if [ -z "$JUPYTER" ] && [ -n "$INSTALL" ]; then
+  # Installed at first boot even before the token arrives, so the token's run is quick.
+  install_jupyter && JUPYTER=$(find_jupyter)
+  [ -z "$JUPYTER" ] && [ -z "$INSTALL_ERROR" ] && INSTALL_ERROR="Jupyter installed but not found"
+  [ -n "$INSTALL_ERROR" ] && log "error: $INSTALL_ERROR"
+fi
 if [ -n "$JUPYTER" ] && [ -z "$HAVE_TOKEN" ]; then
   WAITING_JUPYTER="$JUPYTER"; JUPYTER=""  # its config and unit are written once the token is here
-fi
-if [ -z "$JUPYTER" ] && [ -z "${WAITING_JUPYTER:-}" ] && [ -n "$INSTALL" ] && [ -n "$HAVE_TOKEN" ]; then
-  log "no Jupyter found: pip install --user notebook"
-  AS=(); [ "$RUN_USER" = "$(id -un)" ] || AS=(runuser -u "$RUN_USER" --)
-  timeout 300 "${AS[@]}" "$PY" -m pip install --user -q notebook >>"$LOG" 2>&1 || log "pip install failed"
-  JUPYTER=$(find_jupyter)
 fi
 if [ -n "$JUPYTER" ]; then
   APP=ServerApp
@@ -209,7 +250,7 @@ if [ -n "$JUPYTER" ]; then
   log "jupyter: $JUPYTER ($APP)"
 else
   JCMD=()
-  [ -n "${WAITING_JUPYTER:-}" ] || log "no Jupyter found; skipping it (pass --install-jupyter to pip install notebook)"
+  [ -n "${WAITING_JUPYTER:-}" ] || log "no Jupyter found; skipping it (pass --install-jupyter to install notebook)"
 fi
 
 # ---- watchdog config
@@ -322,5 +363,30 @@ else
     daemon_ensure watchdog "$PY" "$PREFIX/bin/watchdog.py" loop --config "$PREFIX/etc/watchdog.json"
   fi
 fi
+
+# ---- did Jupyter start? (bash's /dev/tcp: no python, no curl needed)
+jupyter_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+jupyter_log_tail() {
+  if [ -n "$USE_SYSTEMD" ]; then journalctl -u gpubox-jupyter.service -n 3 --no-pager -o cat 2>/dev/null
+  else tail -n 3 "$PREFIX/log/jupyter.log" 2>/dev/null; fi
+}
+if [ -n "$INSTALL_ERROR" ]; then
+  write_result 0 "$INSTALL_ERROR"; log "done with errors"; exit 1
+fi
+WAIT_S="${GPUBOX_JUPYTER_START_TIMEOUT:-120}"  # 0: do not wait (tests whose systemctl is fake)
+if [ -n "$JUPYTER" ] && [ "$WAIT_S" != 0 ]; then
+  started=""
+  for _ in $(seq 1 $((WAIT_S * 2))); do jupyter_listening && { started=1; break; }; sleep 0.5; done
+  if [ -z "$started" ]; then
+    why="Jupyter did not start on 127.0.0.1:$PORT within ${WAIT_S}s: $(jupyter_log_tail | tail -n 1)"
+    log "error: $why"; write_result 0 "$why"; log "done with errors"; exit 1
+  fi
+  log "jupyter listens on 127.0.0.1:$PORT"
+fi
+if [ -n "${WAITING_JUPYTER:-}" ]; then
+  log "done; Jupyter waits for its token (no result yet: \`gpubox up --wait ready\` keeps waiting)"
+  exit 0
+fi
+write_result 1 ""
 log "done"
 exit 0

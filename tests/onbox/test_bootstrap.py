@@ -151,7 +151,8 @@ class SystemdUnitsTest(unittest.TestCase):
                         os.environ["PATH"], GPUBOX_UNIT_DIR=os.path.join(self.tmp, "units"),
                         GPUBOX_SYSTEMD_RUN=os.path.join(self.tmp, "run-systemd"),
                         GPUBOX_FAKE_SYSTEMCTL_LOG=self.calls, GPUBOX_JUPYTER_TOKEN=TOKEN,
-                        GPUBOX_SSHD_CONFIG_DIR=os.path.join(self.tmp, "sshd_config.d"))
+                        GPUBOX_SSHD_CONFIG_DIR=os.path.join(self.tmp, "sshd_config.d"),
+                        GPUBOX_JUPYTER_START_TIMEOUT="0")  # the fake systemctl starts nothing
         self.env.pop("GPUBOX_NO_SYSTEMD", None)
 
     def tearDown(self):

@@ -16,6 +16,12 @@ On top of plain moto:
   * Placement groups (Create/Describe/DeletePlacementGroup, with tags).
   * moto_realism.py: eventual consistency, persistent spot requests, console
     output with host keys, accounts without a default VPC (on by default).
+  * A real account's answers (moto_account.py, moto_services.Quotas), on by default:
+    regions not opted into refuse every call (AuthFailure); quotas without an applied
+    value in some regions (NoSuchResourceException); QuotaExceededException for too many
+    open increase requests; DLAMIs with their root device (/dev/xvda on Amazon Linux) and
+    root snapshot size; a deregistered AMI behind a DLAMI parameter. Per test: Service
+    Quotas AccessDeniedException, other disabled regions, other unapplied quotas.
   * Test endpoints:
       POST/GET/DELETE /gpubox-test/faults      fault rules (moto_services.Faults)
       GET/DELETE      /gpubox-test/requests    the request log (?action=&service=)
@@ -25,6 +31,8 @@ On top of plain moto:
       GET             /gpubox-test/client-tokens
       GET/POST        /gpubox-test/behaviours  AWS behaviours moto hides (moto_realism.py)
       POST            /gpubox-test/console     {"instance_id", "host_keys"} for one instance
+      /gpubox-test/regions, /gpubox-test/quota-behaviour, /gpubox-test/quota-defaults
+                      disabled opt-in regions and Service Quotas realism (moto_account.py)
     POST /moto-api/reset also clears all of the above (not the config).
   * moto's recorder (/moto-api/recorder/*) records every AWS request, including
     those answered here, as the raw bytes received.
@@ -47,6 +55,8 @@ from werkzeug.datastructures import EnvironHeaders
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moto_config  # noqa: E402
+import moto_account  # noqa: E402
+from moto_account import OptInRegions, make_dlami  # noqa: E402
 from moto_pricing import Pricing  # noqa: E402
 from moto_services import (ClientTokens, Faults, Quotas, Reply, Request,  # noqa: E402
                            error_reply, json_reply, XML_CT)
@@ -65,7 +75,7 @@ def load_config(path):
 
 def patch_moto(cfg):
     """Add the DLAMIs to moto's AMI backend and the DLAMI SSM parameters."""
-    from moto.ec2.models.amis import Ami, AmiBackend
+    from moto.ec2.models.amis import AmiBackend
     from moto.ssm import models as ssm_models
 
     orig_load_amis = AmiBackend._load_amis
@@ -73,12 +83,10 @@ def patch_moto(cfg):
     def load_amis(self):
         orig_load_amis(self)
         for d in moto_config.dlamis_in(self.region_name, cfg):
-            ami = Ami(self, ami_id=moto_config.ami_id(self.region_name, d), name=d["name"],
-                      description=d.get("description", d["name"]), owner_id=moto_config.DLAMI_OWNER,
-                      owner_alias="amazon", public=True, virtualization_type="hvm",
-                      architecture=d["architecture"], hypervisor="xen", root_device_type="ebs",
-                      root_device_name="/dev/sda1",
-                      creation_date=datetime.fromisoformat(d["creation_date"].replace("Z", "+00:00")))
+            if d.get("deregistered"):
+                continue  # the SSM parameter still names it (moto_account.py)
+            ami = make_dlami(self, d, moto_config.ami_id(self.region_name, d), moto_config.DLAMI_OWNER,
+                             datetime.fromisoformat(d["creation_date"].replace("Z", "+00:00")))
             self.amis[ami.id] = ami
 
     AmiBackend._load_amis = load_amis
@@ -219,6 +227,7 @@ class App:
         self.pricing = Pricing(cfg, INSTANCE_TYPES)
         self.placement = PlacementGroups()
         self.realism = Realism(self)  # moto_realism.py: AWS behaviours moto hides (issue 9)
+        self.regions = OptInRegions(cfg)
         self.log = []
         self.log_lock = threading.Lock()
         # Record every AWS request here (moto would miss those answered by the wrapper).
@@ -259,6 +268,7 @@ class App:
         self.quotas.clear()
         self.placement.clear()
         self.realism.clear()
+        self.regions.clear()
         with self.log_lock:
             self.log.clear()
 
@@ -289,6 +299,8 @@ class App:
             return json_reply(r) if r else json_reply({"error": "no such request"}, 404)
         if path == "/gpubox-test/config":
             return json_reply(self.cfg)
+        if path in moto_account.TEST_PATHS:
+            return moto_account.test_api(method, path, data, self.quotas, self.regions)
         if path == "/gpubox-test/client-tokens":
             return json_reply(self.tokens.dump())
         if path == "/gpubox-test/behaviours":
@@ -307,6 +319,9 @@ class App:
         return self.realism.around(environ, req, lambda: self.dispatch_plain(environ, req))
 
     def dispatch_plain(self, environ, req):
+        refused = self.regions.refuse(req) or moto_account.missing_images(req)
+        if refused is not None:
+            return refused
         if self.pricing.handles(req):
             return self.pricing.handle(req)
         if self.quotas.handles(req):

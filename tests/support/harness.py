@@ -178,6 +178,21 @@ class MotoServer:
         return self.call("POST", "/gpubox-test/console",
                          {"instance_id": instance_id, "host_keys": list(host_keys)})
 
+    # ---- a real account's answers (moto_account.py) -------------------------------
+    def set_quota_behaviour(self, **kw):
+        """unapplied={region: "all"|[codes]}, access_denied=True|[ops], max_open_requests=n."""
+        return self.call("POST", "/gpubox-test/quota-behaviour", kw)
+
+    def set_quota_default(self, region, code, value):
+        self.call("POST", "/gpubox-test/quota-defaults", [{"region": region, "code": code, "value": value}])
+
+    def set_disabled_regions(self, disabled=None):
+        """{region: "AuthFailure"|"OptInRequired"}; None restores the default."""
+        return self.call("POST", "/gpubox-test/regions", {} if disabled is None else {"disabled": disabled})
+
+    def disabled_regions(self):
+        return self.call("GET", "/gpubox-test/regions")
+
     # ---- recorder + signature check -----------------------------------------
     def recorder_start(self):
         self.call("POST", "/moto-api/recorder/reset-recording")

@@ -13,16 +13,20 @@ SSM_PREFIX = "/aws/service/deeplearning/ami"
 # One entry per DLAMI build. `ssm` (optional) is the ami_type of
 # /aws/service/deeplearning/ami/<architecture>/<ssm>/latest/ami-id, which points
 # at the newest build that names it. `regions` (optional) limits where it exists.
+# `root_device` (default /dev/sda1; Amazon Linux uses /dev/xvda) and `root_gib` (the root
+# snapshot's size, default 75) describe the image's root volume. `deregistered: true` keeps the
+# SSM parameter but not the image (AWS deregisters old builds before every parameter moves on):
+# DescribeImages answers InvalidAMIID.NotFound for it.
 DLAMIS = [
     {"name": "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20250610",
      "creation_date": "2025-06-10T08:12:00.000Z", "architecture": "x86_64",
-     "ssm": "base-oss-nvidia-driver-gpu-ubuntu-22.04"},
+     "ssm": "base-oss-nvidia-driver-gpu-ubuntu-22.04", "root_gib": 60},
     {"name": "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20250715",
      "creation_date": "2025-07-15T09:30:00.000Z", "architecture": "x86_64",
-     "ssm": "base-oss-nvidia-driver-gpu-ubuntu-22.04"},
+     "ssm": "base-oss-nvidia-driver-gpu-ubuntu-22.04", "root_gib": 60},
     {"name": "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 24.04) 20250801",
      "creation_date": "2025-08-01T10:00:00.000Z", "architecture": "x86_64",
-     "ssm": "base-oss-nvidia-driver-gpu-ubuntu-24.04"},
+     "ssm": "base-oss-nvidia-driver-gpu-ubuntu-24.04", "root_gib": 60},
     {"name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20250601",
      "creation_date": "2025-06-01T07:00:00.000Z", "architecture": "x86_64",
      "ssm": "oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04"},
@@ -32,16 +36,21 @@ DLAMIS = [
     {"name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.8 (Ubuntu 24.04) 20250820",
      "creation_date": "2025-08-20T07:00:00.000Z", "architecture": "x86_64",
      "ssm": "oss-nvidia-driver-gpu-pytorch-2.8-ubuntu-24.04"},
+    # Newest of all, but deregistered: its parameter still points at it.
+    {"name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.9 (Ubuntu 24.04) 20251001",
+     "creation_date": "2025-10-01T07:00:00.000Z", "architecture": "x86_64",
+     "ssm": "oss-nvidia-driver-gpu-pytorch-2.9-ubuntu-24.04", "deregistered": True},
     {"name": "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Amazon Linux 2023) 20250701",
      "creation_date": "2025-07-01T08:00:00.000Z", "architecture": "x86_64",
-     "ssm": "oss-nvidia-driver-gpu-pytorch-2.7-amazon-linux-2023"},
+     "ssm": "oss-nvidia-driver-gpu-pytorch-2.7-amazon-linux-2023", "root_device": "/dev/xvda",
+     "root_gib": 80},
     {"name": "Deep Learning OSS Nvidia Driver AMI GPU TensorFlow 2.18 (Ubuntu 22.04) 20250301",
      "creation_date": "2025-03-01T07:00:00.000Z", "architecture": "x86_64",
      "ssm": "oss-nvidia-driver-gpu-tensorflow-2.18-ubuntu-22.04"},
     {"name": "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20250715",
      "creation_date": "2025-07-15T09:45:00.000Z", "architecture": "arm64",
      "ssm": "base-oss-nvidia-driver-gpu-ubuntu-22.04"},
-    {"name": "Deep Learning ARM64 OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20250701",
+    {"name": "Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch 2.7 (Ubuntu 22.04) 20250701",
      "creation_date": "2025-07-01T07:30:00.000Z", "architecture": "arm64",
      "ssm": "oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04"},
 ]
@@ -56,7 +65,7 @@ EC2_QUOTAS = {
                    "class": "G/OnDemand", "default": 0.0, "value": 8.0},
     "L-417A185B": {"name": "Running On-Demand P instances",
                    "class": "P/OnDemand", "default": 0.0, "value": 0.0},
-    "L-2C3B7624": {"name": "Running On-Demand Trainium instances",
+    "L-2C3B7624": {"name": "Running On-Demand Trn instances",
                    "class": "Trn/OnDemand", "default": 0.0, "value": 0.0},
     "L-34B43A08": {"name": "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests",
                    "class": "Standard/Spot", "default": 5.0, "value": 5.0},
@@ -77,6 +86,26 @@ EC2_QUOTAS = {
     "L-6B0D517C": {"name": "All Trn Spot Instance Requests",
                    "class": "Trn/Spot", "default": 0.0, "value": 0.0},
 }
+
+# Regions where quotas have no applied value, as Service Quotas answers for accounts that never
+# changed them there: {region: "all" | [quota codes]}. "all": ListServiceQuotas and
+# GetServiceQuota answer NoSuchResourceException; a list: those codes are missing from
+# ListServiceQuotas and GetServiceQuota answers NoSuchResourceException for them. The
+# GetAWSDefaultServiceQuota / ListAWSDefaultServiceQuotas calls answer everywhere.
+EC2_QUOTA_UNAPPLIED = {
+    "ca-central-1": "all",
+    "eu-west-2": ["L-3819A6DF", "L-DB2E81BA"],
+}
+
+# How many quota increase requests may be open (PENDING or CASE_OPENED) in one region before
+# RequestServiceQuotaIncrease answers QuotaExceededException.
+MAX_OPEN_QUOTA_REQUESTS = 10
+
+# Regions the account has not opted into. moto lists them (DescribeRegions OptInStatus
+# "not-opted-in"); AWS refuses every call there: EC2 with AuthFailure (HTTP 401), the JSON
+# services with UnrecognizedClientException. A region mapped to "OptInRequired" answers that
+# code instead (HTTP 403). None: every region moto calls "not-opted-in", with AuthFailure.
+DISABLED_REGIONS = None
 
 # Applied values that differ per region: {region: {quota code: value}}.
 EC2_QUOTA_OVERRIDES = {
@@ -116,6 +145,9 @@ DEFAULT_CONFIG = {
     "dlamis": DLAMIS,
     "ec2_quotas": EC2_QUOTAS,
     "ec2_quota_overrides": EC2_QUOTA_OVERRIDES,
+    "ec2_quota_unapplied": EC2_QUOTA_UNAPPLIED,
+    "max_open_quota_requests": MAX_OPEN_QUOTA_REQUESTS,
+    "disabled_regions": DISABLED_REGIONS,
     "prices": PRICES,
     "pricing_regions": PRICING_REGIONS,
     "locations": LOCATIONS,

@@ -216,13 +216,52 @@ class Quotas:
     def __init__(self, cfg):
         self.cfg = cfg
         self.runtime = {}     # (region, code) -> applied value set by tests or approvals
+        self.defaults = {}    # (region, code) -> AWS default value set by tests
         self.requests = []    # RequestedQuota records, newest last
         self.lock = threading.Lock()
+        self.behaviour = {}
+        self.clear()
 
     def clear(self):
         with self.lock:
             self.runtime.clear()
+            self.defaults.clear()
             self.requests.clear()
+            # Per-test switches (POST /gpubox-test/quota-behaviour), back to the config's defaults.
+            self.behaviour = {
+                "unapplied": dict(self.cfg.get("ec2_quota_unapplied") or {}),
+                "access_denied": [],  # Service Quotas operations answering AccessDeniedException
+                "max_open_requests": int(self.cfg.get("max_open_quota_requests", 10)),
+            }
+
+    # ---- AWS realism: unapplied quotas, access denied, too many open requests ----------
+    def set_behaviour(self, data):
+        """Test hook: {"unapplied": {region: "all"|[codes]}, "access_denied": true|[ops],
+        "max_open_requests": n}; keys not given keep their value."""
+        with self.lock:
+            for k, v in (data or {}).items():
+                if k == "access_denied" and v is True:
+                    v = ["*"]
+                elif k == "access_denied" and not v:
+                    v = []
+                self.behaviour[k] = v
+            return dict(self.behaviour)
+
+    def unapplied(self, region, code=None):
+        """Whether `code` (or, with None, every quota) has no applied value in `region`.
+        A value set by a test or an approved request is applied."""
+        how = self.behaviour["unapplied"].get(region)
+        if how is None:
+            return False
+        if code is not None and (region, code) in self.runtime:
+            return False
+        if how == "all":
+            return True
+        return code is not None and code in how
+
+    def denied(self, op):
+        ops = self.behaviour["access_denied"]
+        return "*" in ops or op in ops
 
     def applied(self, region, code):
         if (region, code) in self.runtime:
@@ -235,9 +274,19 @@ class Quotas:
             for it in items if isinstance(items, list) else [items]:
                 self.runtime[(it["region"], it["code"])] = float(it["value"])
 
+    def default_value(self, region, code):
+        if (region, code) in self.defaults:
+            return self.defaults[(region, code)]
+        return float(self.cfg["ec2_quotas"][code]["default"])
+
+    def set_defaults(self, items):
+        with self.lock:
+            for it in items if isinstance(items, list) else [items]:
+                self.defaults[(it["region"], it["code"])] = float(it["value"])
+
     def quota(self, region, code, account, default=False):
         q = self.cfg["ec2_quotas"][code]
-        value = float(q["default"]) if default else self.applied(region, code)
+        value = self.default_value(region, code) if default else self.applied(region, code)
         return {
             "ServiceCode": "ec2", "ServiceName": self.SERVICE_NAME,
             "QuotaArn": f"arn:aws:servicequotas:{region}:{account}:ec2/{code}",
@@ -262,15 +311,31 @@ class Quotas:
     def handle(self, req):
         p, region, op = req.params, req.region, req.action
         code = p.get("QuotaCode")
+        if self.denied(op):
+            # A least-privilege IAM user without servicequotas:* (the message names the action).
+            return error_reply(req, 400, "AccessDeniedException",
+                               f"User: arn:aws:iam::{req.account}:user/least-privilege is not "
+                               f"authorized to perform: servicequotas:{op} because no "
+                               "identity-based policy allows the servicequotas:" + op + " action")
         needs_code = ("GetServiceQuota", "GetAWSDefaultServiceQuota", "RequestServiceQuotaIncrease",
                       "ListRequestedServiceQuotaChangeHistoryByQuota")
         if op in needs_code and code not in self.cfg["ec2_quotas"]:
             return error_reply(req, 400, "NoSuchResourceException",
                                f"The request failed because the specified quota {code} does not exist.")
+        if op == "GetServiceQuota" and self.unapplied(region, code):
+            # AWS: a quota that was never changed in a region has no applied value there.
+            return error_reply(req, 400, "NoSuchResourceException",
+                               "The request failed because the specified service does not exist.")
+        if (op == "ListServiceQuotas" and self.behaviour["unapplied"].get(region) == "all"
+                and not any(r == region for r, _ in self.runtime)):
+            return error_reply(req, 400, "NoSuchResourceException",
+                               "The request failed because the specified service does not exist.")
         if op in ("GetServiceQuota", "GetAWSDefaultServiceQuota"):
             return json_reply({"Quota": self.quota(region, code, req.account, op != "GetServiceQuota")})
         if op in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas"):
             codes = [c for c in self.cfg["ec2_quotas"] if not code or c == code]
+            if op == "ListServiceQuotas":
+                codes = [c for c in codes if not self.unapplied(region, c)]
             items = [self.quota(region, c, req.account, op != "ListServiceQuotas") for c in codes]
             chunk, nxt = page(items, p)
             return json_reply({"Quotas": chunk, **({"NextToken": nxt} if nxt else {})})
@@ -303,7 +368,8 @@ class Quotas:
     def request_increase(self, req):
         code, region = req.params["QuotaCode"], req.region
         desired = float(req.params.get("DesiredValue", 0))
-        if desired <= self.applied(region, code):
+        current = self.default_value(region, code) if self.unapplied(region, code) else self.applied(region, code)
+        if desired <= current:
             return error_reply(req, 400, "IllegalArgumentException",
                                "The requested value is less than or equal to the current value.")
         with self.lock:
@@ -311,6 +377,12 @@ class Quotas:
                    for r in self.requests):
                 return error_reply(req, 400, "ResourceAlreadyExistsException",
                                    "A request for this quota is already open.")
+            open_here = sum(1 for r in self.requests if r["_region"] == region and r["Status"] in self.OPEN)
+            if open_here >= int(self.behaviour["max_open_requests"]):
+                return error_reply(req, 400, "QuotaExceededException",
+                                   "You have exceeded your service quota. To perform the requested "
+                                   "action, remove some of the relevant resources, or use Service "
+                                   "Quotas to request a service quota increase.")
             now = time.time()
             r = {"Id": uuid.uuid4().hex, "CaseId": "", "ServiceCode": "ec2",
                  "ServiceName": self.SERVICE_NAME, "QuotaCode": code,
