@@ -118,9 +118,21 @@ Result<std::string> read_public_key(const fs::path& path) {
     return fail(invalid(path.string() + " is a private key", "pass the .pub file next to it"));
   }
   auto fields = split(line, ' ');
-  bool ok =
-      fields.size() >= 2 && (fields[0].starts_with("ssh-") ||
-                             fields[0].starts_with("ecdsa-sha2-") || fields[0].starts_with("sk-"));
+  // EC2 imports RSA and ED25519 keys only (ImportKeyPair); refuse the others before any AWS call.
+  const std::string new_key_hint =
+      "make one with `ssh-keygen -t ed25519` and pass --key ~/.ssh/id_ed25519.pub, or leave out "
+      "--key and gpubox creates a key pair for the box";
+  if (!fields.empty() && fields[0].starts_with("ecdsa-sha2-")) {
+    return fail(invalid(
+        path.string() + " is an ECDSA key, which EC2 does not import (RSA and ED25519 only)",
+        new_key_hint));
+  }
+  if (!fields.empty() && fields[0].starts_with("sk-")) {
+    return fail(invalid(path.string() + " is a FIDO security key (" + fields[0] +
+                            "), which EC2 does not import (RSA and ED25519 only)",
+                        new_key_hint));
+  }
+  bool ok = fields.size() >= 2 && (fields[0] == "ssh-ed25519" || fields[0] == "ssh-rsa");
   if (!ok) {
     return fail(invalid(path.string() + " is not an OpenSSH public key",
                         "it should hold one line like 'ssh-ed25519 AAAA... you@host'"));
@@ -139,7 +151,8 @@ Result<std::optional<fs::path>> default_public_key(const fs::path& home,
     }
     return std::optional<fs::path>{p};
   }
-  for (const char* name : {"id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub"}) {
+  // The keys EC2 imports, best first; an id_ecdsa or id_*_sk key is passed over.
+  for (const char* name : {"id_ed25519.pub", "id_rsa.pub"}) {
     fs::path p = home / ".ssh" / name;
     if (fs::is_regular_file(p, ec)) {
       return std::optional<fs::path>{p};

@@ -1,5 +1,9 @@
 #include "box/launch/up.hpp"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "fakes/temp_dir.hpp"
@@ -59,18 +63,42 @@ TEST(UpValidation, BadInputIsRejectedBeforeAnyCall) {
   }
 }
 
-TEST(UpValidation, DefaultKeyIsTheFirstOpenSshPublicKeyFound) {
+TEST(UpValidation, DefaultKeyIsEd25519ThenRsaAndEcdsaIsPassedOver) {
   testing::ScopedTempDir home;
   auto none = validate(request(), home.path());
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->public_key_line.empty());  // no key: a key pair gets created
-  home.write(".ssh/id_rsa.pub", "ssh-rsa AAAAB3 me@rsa\n");
   home.write(".ssh/id_ecdsa.pub", "ecdsa-sha2-nistp256 AAAAE2 me@ecdsa\n");
   home.write(".ssh/id_ecdsa", "private");
-  auto got = validate(request(), home.path());
-  ASSERT_TRUE(got) << got.error().message;
-  EXPECT_EQ(got->public_key_line, "ecdsa-sha2-nistp256 AAAAE2 me@ecdsa");
-  EXPECT_EQ(got->private_key_path, home.path() / ".ssh/id_ecdsa");
+  auto only_ecdsa = validate(request(), home.path());
+  ASSERT_TRUE(only_ecdsa) << only_ecdsa.error().message;
+  EXPECT_TRUE(only_ecdsa->public_key_line.empty());  // EC2 would refuse it: create a key pair
+  home.write(".ssh/id_rsa.pub", "ssh-rsa AAAAB3 me@rsa\n");
+  home.write(".ssh/id_rsa", "private");
+  auto rsa = validate(request(), home.path());
+  ASSERT_TRUE(rsa) << rsa.error().message;
+  EXPECT_EQ(rsa->public_key_line, "ssh-rsa AAAAB3 me@rsa");
+  EXPECT_EQ(rsa->private_key_path, home.path() / ".ssh/id_rsa");
+  home.write(".ssh/id_ed25519.pub", "ssh-ed25519 AAAAC3 me@ed\n");
+  auto ed = validate(request(), home.path());
+  ASSERT_TRUE(ed) << ed.error().message;
+  EXPECT_EQ(ed->public_key_line, "ssh-ed25519 AAAAC3 me@ed");
+}
+
+TEST(UpValidation, EcdsaAndSecurityKeysAreRefusedWithAClearMessage) {
+  testing::ScopedTempDir home;
+  for (const auto& [line, words] : std::vector<std::pair<std::string, std::string>>{
+           {"ecdsa-sha2-nistp256 AAAAE2 me@ecdsa", "is an ECDSA key"},
+           {"sk-ssh-ed25519@openssh.com AAAAGn me@yubikey", "is a FIDO security key"},
+           {"sk-ecdsa-sha2-nistp256@openssh.com AAAAIn me@yubikey", "is a FIDO security key"}}) {
+    UpRequest r = request();
+    r.key_path = home.write("k.pub", line + "\n").string();
+    auto got = validate(r, home.path());
+    ASSERT_FALSE(got) << line;
+    EXPECT_EQ(got.error().kind, ErrorKind::invalid_input);
+    EXPECT_NE(got.error().message.find(words), std::string::npos) << got.error().message;
+    EXPECT_NE(got.error().hint.find("ssh-keygen -t ed25519"), std::string::npos);
+  }
 }
 
 TEST(UpValidation, APrivateKeyPassedAsKeyIsRefused) {
