@@ -42,6 +42,15 @@ Image parse_image(pugi::xml_node item) {
   image.owner_alias = text_at(item, "imageOwnerAlias");
   image.architecture = text_at(item, "architecture");
   image.root_device_name = text_at(item, "rootDeviceName");
+  for (const pugi::xml_node mapping : items(item, "blockDeviceMapping")) {
+    if (text_at(mapping, "deviceName") == image.root_device_name) {
+      const auto size = static_cast<int>(int_at(mapping, "ebs/volumeSize"));
+      if (size > 0) {
+        image.root_volume_gib = size;
+      }
+    }
+  }
+  image.platform_details = text_at(item, "platformDetails");
   image.imds_support = text_at(item, "imdsSupport");
   image.creation_date = parse_iso8601(text_at(item, "creationDate"));
   image.deprecation_time = parse_iso8601(text_at(item, "deprecationTime"));

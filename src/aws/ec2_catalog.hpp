@@ -106,6 +106,8 @@ struct Image {
   std::string owner_alias;
   std::string architecture;
   std::string root_device_name;
+  std::optional<int> root_volume_gib;  // the size of the root device's snapshot
+  std::string platform_details;        // e.g. "Linux/UNIX"
   std::string imds_support;
   std::optional<TimePoint> creation_date;
   std::optional<TimePoint> deprecation_time;

@@ -97,7 +97,9 @@ TEST(Ec2Catalog, ImagesBuilderAndParser) {
     EXPECT_TRUE(image.name.starts_with("Deep Learning")) << image.name;
     EXPECT_EQ(image.state, "available");
     EXPECT_TRUE(image.creation_date.has_value());
+    EXPECT_EQ(image.root_volume_gib, 15) << image.name;  // the root device's snapshot
   }
+  EXPECT_EQ(page->images.front().root_device_name, "/dev/xvda");  // Amazon Linux
 }
 
 TEST(Ec2Catalog, SpotPriceBuilderFormatsTimesAndParserReadsPrices) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "aws/ssm.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
@@ -24,9 +26,13 @@ ImageChoice choice_from(const aws::Image& image, std::string source) {
   c.ami_id = image.id;
   c.name = image.name;
   c.architecture = image.architecture;
-  c.ssh_user = ssh_user_for_image(image.name);
+  c.ssh_user = ssh_user_for_image(image.name, image.description);
   c.source = std::move(source);
   c.creation_date = image.creation_date;
+  if (!image.root_device_name.empty()) {
+    c.root_device_name = image.root_device_name;
+  }
+  c.root_volume_gib = image.root_volume_gib;
   return c;
 }
 
@@ -59,7 +65,10 @@ Result<std::optional<ImageChoice>> newest_from_ssm(aws::AwsClient& client, std::
   for (const auto& p : params) {
     ids.insert(p.value);
   }
-  in.image_ids.assign(ids.begin(), ids.end());
+  // By filter, not ImageIds: AWS deregisters old builds while a parameter may still name one,
+  // and ImageIds with one unknown id fails the whole call (InvalidAMIID.NotFound); a filter just
+  // leaves it out, in the same single round trip.
+  in.filters = {{"image-id", std::vector<std::string>(ids.begin(), ids.end())}};
   GPUBOX_TRY_ASSIGN(page, aws::describe_images(client, region, in));
   auto best = newest_image(page.images, framework, arch);
   if (!best) {
@@ -171,14 +180,19 @@ bool image_name_matches(std::string_view image_name, Framework framework) {
 }
 
 std::vector<std::string> image_name_patterns(Framework framework, std::string_view arch) {
-  std::string prefix = arch == "arm64" ? "Deep Learning ARM64 " : "Deep Learning ";
+  // The ARM64 framework images spell it differently: "Deep Learning ARM64 AMI OSS Nvidia Driver
+  // GPU PyTorch 2.7 (Ubuntu 22.04) 20250701" (the x86_64 ones: "... OSS Nvidia Driver AMI GPU").
+  const bool arm = arch == "arm64";
   switch (framework) {
     case Framework::pytorch:
-      return {prefix + "OSS Nvidia Driver AMI GPU PyTorch *"};
+      return {arm ? "Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch *"
+                  : "Deep Learning OSS Nvidia Driver AMI GPU PyTorch *"};
     case Framework::tensorflow:
-      return {prefix + "OSS Nvidia Driver AMI GPU TensorFlow *"};
+      return {arm ? "Deep Learning ARM64 AMI OSS Nvidia Driver GPU TensorFlow *"
+                  : "Deep Learning OSS Nvidia Driver AMI GPU TensorFlow *"};
     case Framework::base:
-      return {prefix + "Base OSS Nvidia Driver GPU AMI *"};
+      return {arm ? "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI *"
+                  : "Deep Learning Base OSS Nvidia Driver GPU AMI *"};
   }
   return {};
 }
@@ -202,8 +216,30 @@ std::optional<aws::Image> newest_image(std::span<const aws::Image> images, Frame
   return *best;
 }
 
-std::string ssh_user_for_image(std::string_view image_name) {
-  return contains_ci(image_name, "amazon linux") ? "ec2-user" : "ubuntu";
+std::string ssh_user_for_image(std::string_view image_name, std::string_view description) {
+  for (std::string_view text : {image_name, description}) {
+    if (contains_ci(text, "amazon linux") || contains_ci(text, "al2023") ||
+        contains_ci(text, "amzn")) {
+      return "ec2-user";
+    }
+    if (contains_ci(text, "ubuntu")) {
+      return "ubuntu";
+    }
+  }
+  return "ubuntu";
+}
+
+Result<void> check_disk_fits_image(int disk_gb, const ImageChoice& image) {
+  if (!image.root_volume_gib || disk_gb >= *image.root_volume_gib) {
+    return {};
+  }
+  Error e;
+  e.kind = ErrorKind::invalid_input;
+  e.message = fmt::format(
+      "--disk {} is smaller than the root snapshot of {} ({}): the disk must be at least {} GB",
+      disk_gb, image.ami_id, image.name, *image.root_volume_gib);
+  e.hint = fmt::format("pass --disk {} or more", *image.root_volume_gib);
+  return fail(std::move(e));
 }
 
 Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region, Framework framework,

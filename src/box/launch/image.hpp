@@ -31,7 +31,12 @@ struct ImageChoice {
   std::string ssh_user;      // "ubuntu" or "ec2-user"
   std::string source;        // "ssm:<parameter>", "describe-images" or "--image"
   std::optional<TimePoint> creation_date;
+  std::string root_device_name = "/dev/sda1";  // AL2023 images use /dev/xvda
+  std::optional<int> root_volume_gib;          // the root snapshot: the smallest disk it fits
 };
+
+// Return an Error when a `disk_gb` root disk is smaller than `image`'s root snapshot.
+Result<void> check_disk_fits_image(int disk_gb, const ImageChoice& image);
 
 // Return the SSM path that lists the DLAMI parameters for `arch`, with a trailing slash.
 std::string dlami_ssm_path(std::string_view arch);
@@ -50,8 +55,9 @@ std::vector<std::string> image_name_patterns(Framework framework, std::string_vi
 std::optional<aws::Image> newest_image(std::span<const aws::Image> images, Framework framework,
                                        std::string_view arch);
 
-// Return the login user of an image called `image_name` ("ec2-user" for Amazon Linux).
-std::string ssh_user_for_image(std::string_view image_name);
+// Return the login user of an image called `image_name` ("ec2-user" for Amazon Linux, else
+// "ubuntu"), reading `description` too when the name does not say.
+std::string ssh_user_for_image(std::string_view image_name, std::string_view description = {});
 
 // Find the newest DLAMI for `framework` and `arch` in `region`: SSM parameters first, then
 // DescribeImages (owner amazon, by name, newest CreationDate).

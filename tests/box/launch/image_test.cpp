@@ -92,7 +92,8 @@ TEST(ImageChoice, FindImageListsSsmByPathAndResolvesTheNewest) {
   EXPECT_NE(ssm[0].find("\"Recursive\":true"), std::string::npos) << ssm[0];
   auto described = h.bodies("DescribeImages");
   ASSERT_EQ(described.size(), 1u);
-  EXPECT_NE(described[0].find("ImageId.1=ami-027"), std::string::npos);
+  EXPECT_NE(described[0].find("Filter.1.Name=image-id"), std::string::npos) << described[0];
+  EXPECT_NE(described[0].find("=ami-027"), std::string::npos);
   EXPECT_EQ(described[0].find("ami-base"), std::string::npos);
 }
 
@@ -119,6 +120,59 @@ TEST(ImageChoice, NoImageAnywhereIsNotFound) {
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::not_found);
   EXPECT_NE(got.error().message.find("tensorflow"), std::string::npos);
+}
+
+TEST(ImageChoice, ADeregisteredImageBehindAParameterIsSkipped) {
+  // The 2.9 parameter names an image AWS deregistered: asked by filter, DescribeImages leaves it
+  // out instead of failing the call (as ImageIds would, with InvalidAMIID.NotFound).
+  AwsHarness h;
+  h.http.respond("GetParametersByPath", 200,
+                 R"({"Parameters":[
+        {"Name":"/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest/ami-id","Value":"ami-027","Type":"String"},
+        {"Name":"/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.9-ubuntu-24.04/latest/ami-id","Value":"ami-0dead","Type":"String"}]})");
+  h.http.respond("DescribeImages", 200,
+                 images_xml(image_item("ami-027", k_pt27, "x86_64", "2025-07-01T07:00:00.000Z")));
+  auto got = find_image(*h.client, "us-east-1", Framework::pytorch, "x86_64");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->ami_id, "ami-027");
+  EXPECT_NE(got->source.find("pytorch-2.7"), std::string::npos) << got->source;
+  auto described = h.bodies("DescribeImages");
+  ASSERT_EQ(described.size(), 1u);
+  EXPECT_EQ(described[0].find("ImageId."), std::string::npos) << described[0];
+  EXPECT_NE(described[0].find("=ami-0dead"), std::string::npos) << described[0];
+}
+
+TEST(ImageChoice, Arm64NamesAreSpelledTheArm64Way) {
+  EXPECT_EQ(image_name_patterns(Framework::pytorch, "arm64"),
+            std::vector<std::string>{"Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch *"});
+  EXPECT_EQ(image_name_patterns(Framework::pytorch, "x86_64"),
+            std::vector<std::string>{"Deep Learning OSS Nvidia Driver AMI GPU PyTorch *"});
+  EXPECT_TRUE(image_name_matches(
+      "Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch 2.7 (Ubuntu 22.04) 20250701",
+      Framework::pytorch));
+}
+
+TEST(ImageChoice, TheRootDeviceAndSnapshotComeFromTheImage) {
+  AwsHarness h;
+  h.http.respond(
+      "DescribeImages", 200,
+      images_xml("<item><imageId>ami-0a1b2c3d</imageId><name>" + std::string(k_al) +
+                 "</name><architecture>x86_64</architecture><imageState>available"
+                 "</imageState><rootDeviceName>/dev/xvda</rootDeviceName>"
+                 "<blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs>"
+                 "<volumeSize>80</volumeSize></ebs></item></blockDeviceMapping></item>"));
+  auto got = describe_given_image(*h.client, "us-east-1", "ami-0a1b2c3d");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->root_device_name, "/dev/xvda");
+  EXPECT_EQ(got->root_volume_gib, 80);
+  EXPECT_EQ(got->ssh_user, "ec2-user");
+  EXPECT_TRUE(check_disk_fits_image(80, *got));
+  auto small = check_disk_fits_image(40, *got);
+  ASSERT_FALSE(small);
+  EXPECT_EQ(small.error().kind, ErrorKind::invalid_input);
+  EXPECT_NE(small.error().message.find("at least 80 GB"), std::string::npos)
+      << small.error().message;
+  EXPECT_EQ(small.error().hint, "pass --disk 80 or more");
 }
 
 }  // namespace
