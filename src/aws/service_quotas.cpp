@@ -103,6 +103,22 @@ Result<ServiceQuotasPage> list_service_quotas(AwsClient& client, std::string_vie
   return json_all_pages(client, region, op, in);
 }
 
+Result<ServiceQuota> get_aws_default_service_quota(AwsClient& client, std::string_view region,
+                                                   const GetServiceQuotaInput& in) {
+  GPUBOX_TRY_ASSIGN(reply, client.json(k_service_quotas, region, "GetAWSDefaultServiceQuota",
+                                       build_get_service_quota(in)));
+  return parse_get_service_quota(reply);
+}
+
+Result<ServiceQuotasPage> list_aws_default_service_quotas(AwsClient& client,
+                                                          std::string_view region,
+                                                          const ListServiceQuotasInput& in) {
+  const PagedJson<ListServiceQuotasInput, ServiceQuotasPage, ServiceQuota> op{
+      &k_service_quotas, "ListAWSDefaultServiceQuotas", build_list_service_quotas,
+      parse_list_service_quotas, &ServiceQuotasPage::quotas};
+  return json_all_pages(client, region, op, in);
+}
+
 nlohmann::json build_request_service_quota_increase(const RequestQuotaIncreaseInput& in) {
   // DesiredValue is a double in the model; nlohmann writes 32.0, never 32.
   nlohmann::json body = {{"ServiceCode", in.service_code},

@@ -91,6 +91,15 @@ Result<ServiceQuotasPage> parse_list_service_quotas(const nlohmann::json& reply)
 Result<ServiceQuotasPage> list_service_quotas(AwsClient& client, std::string_view region,
                                               const ListServiceQuotasInput& in);
 
+// Read AWS's default value of a quota in `region` (what applies where none was ever applied:
+// GetServiceQuota then answers NoSuchResourceException).
+Result<ServiceQuota> get_aws_default_service_quota(AwsClient& client, std::string_view region,
+                                                   const GetServiceQuotaInput& in);
+// List a service's default quotas, following every page (`in.quota_code` is not sent).
+Result<ServiceQuotasPage> list_aws_default_service_quotas(AwsClient& client,
+                                                          std::string_view region,
+                                                          const ListServiceQuotasInput& in);
+
 // Return the JSON body of RequestServiceQuotaIncrease for `in`.
 nlohmann::json build_request_service_quota_increase(const RequestQuotaIncreaseInput& in);
 // Parse a RequestServiceQuotaIncrease reply.

@@ -96,13 +96,19 @@ nlohmann::json check_json(const std::optional<box::QuotaCheck>& c) {
   if (!c) {
     return nullptr;
   }
-  return {{"quota_code", c->quota_code},     {"quota_name", c->quota_name},
-          {"quota_vcpus", c->quota_vcpus},   {"used_vcpus", c->used_vcpus},
-          {"needed_vcpus", c->needed_vcpus}, {"fits", c->fits}};
+  return {{"quota_code", c->quota_code},
+          {"quota_name", c->quota_name},
+          {"quota_vcpus", c->quota_vcpus},
+          {"used_vcpus", c->used_vcpus},
+          {"needed_vcpus", c->needed_vcpus},
+          {"fits", c->fits},
+          {"source", c->from_default ? "default" : "applied"}};
 }
 
 std::string check_cell(const std::optional<box::QuotaCheck>& c) {
-  return c ? fmt::format("{}/{:g} {}", c->used_vcpus, c->quota_vcpus, c->fits ? "yes" : "no") : "-";
+  return c ? fmt::format("{}/{:g}{} {}", c->used_vcpus, c->quota_vcpus,
+                         c->from_default ? " (default)" : "", c->fits ? "yes" : "no")
+           : "-";
 }
 
 Result<void> run_quota(const QuotaOptions& opts, Env& env) {

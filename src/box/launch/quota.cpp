@@ -32,7 +32,7 @@ struct FamilyQuota {
 // aws-reference.md 7.1/7.2. Longer prefixes first so "inf" wins over "i" and "dl" over "d".
 constexpr FamilyQuota k_families[] = {
     {"inf", "Running On-Demand Inf instances", "All Inf Spot Instance Requests"},
-    {"trn", "Running On-Demand Trainium instances", "All Trn Spot Instance Requests"},
+    {"trn", "Running On-Demand Trn instances", "All Trn Spot Instance Requests"},
     {"dl", "Running On-Demand DL instances", "All DL Spot Instance Requests"},
     {"vt", "Running On-Demand G and VT instances", "All G and VT Spot Instance Requests"},
     {"gr", "Running On-Demand G and VT instances", "All G and VT Spot Instance Requests"},
@@ -66,47 +66,113 @@ std::pair<std::string, int> family_letters(std::string_view instance_type) {
 
 bool is_spot_instance(const aws::Instance& i) { return i.lifecycle == "spot"; }
 
-// Resolve quota `names` in `region`: GetServiceQuota per cached code, else one ListServiceQuotas
-// whose name -> code pairs are cached for next time.
-Result<std::vector<aws::ServiceQuota>> lookup_quotas(aws::AwsClient& client, const QuotaDeps& deps,
-                                                     std::string_view region,
-                                                     const std::vector<std::string>& names) {
-  if (deps.cache != nullptr) {
-    std::vector<aws::ServiceQuota> found;
-    for (const std::string& name : names) {
-      auto code = deps.cache->code_for(region, name);
-      if (!code) {
-        break;
-      }
-      auto q = aws::get_service_quota(client, region, {"ec2", *code});
-      if (!q && q.error().aws_code != "NoSuchResourceException") {
-        return fail(q.error());
-      }
-      if (!q || (!q->quota_name.empty() && !quota_name_matches(q->quota_name, name))) {
-        deps.cache->forget(region);  // AWS renamed or renumbered it: list again
-        break;
-      }
-      found.push_back(std::move(*q));
-    }
-    if (found.size() == names.size()) {
-      return found;
-    }
-  }
-  GPUBOX_TRY_ASSIGN(page, aws::list_service_quotas(client, region, {"ec2", "", 100, ""}));
-  if (deps.cache != nullptr) {
-    if (auto stored = deps.cache->store(region, page.quotas); !stored) {
-      GPUBOX_LOG("quota code cache not written: {}", stored.error().message);
-    }
-  }
-  std::vector<aws::ServiceQuota> found;
+// One resolved quota: the applied value, or AWS's default where the region has none applied.
+struct FoundQuota {
+  aws::ServiceQuota quota;
+  bool from_default = false;
+};
+
+bool is_no_such_resource(const Error& e) { return e.aws_code == "NoSuchResourceException"; }
+
+// A Service Quotas permission error, reworded to name what the IAM policy lacks.
+Error access_denied(Error e, std::string_view region) {
+  e.message =
+      fmt::format("not allowed to read the EC2 vCPU quotas in {}: the IAM policy lacks {} ({})",
+                  region, k_quota_permissions, e.message);
+  e.hint = "add those permissions to read quotas; launching works without them";
+  return e;
+}
+
+// Resolve quota `names` from the cached codes: GetServiceQuota per code, falling back to
+// GetAWSDefaultServiceQuota where the region has no applied value. nullopt: list instead.
+Result<std::optional<std::vector<FoundQuota>>> lookup_cached(
+    aws::AwsClient& client, QuotaCodeCache& cache, std::string_view region,
+    const std::vector<std::string>& names) {
+  std::vector<FoundQuota> found;
   for (const std::string& name : names) {
-    auto it = std::find_if(page.quotas.begin(), page.quotas.end(),
-                           [&](const auto& q) { return quota_name_matches(q.quota_name, name); });
-    if (it == page.quotas.end()) {
+    auto code = cache.code_for(region, name);
+    if (!code) {
+      return std::optional<std::vector<FoundQuota>>{};
+    }
+    auto q = aws::get_service_quota(client, region, {"ec2", *code});
+    bool from_default = false;
+    if (!q && is_no_such_resource(q.error())) {
+      q = aws::get_aws_default_service_quota(client, region, {"ec2", *code});
+      from_default = true;
+    }
+    if (!q && !is_no_such_resource(q.error())) {
+      return fail(q.error());
+    }
+    if (!q || (!q->quota_name.empty() && !quota_name_matches(q->quota_name, name))) {
+      cache.forget(region);  // AWS renamed or renumbered it: list again
+      return std::optional<std::vector<FoundQuota>>{};
+    }
+    found.push_back({std::move(*q), from_default});
+  }
+  return std::optional<std::vector<FoundQuota>>{std::move(found)};
+}
+
+// Resolve quota `names` in `region`: GetServiceQuota per cached code, else one ListServiceQuotas
+// whose name -> code pairs are cached for next time. A region without applied values answers
+// NoSuchResourceException (or leaves quotas out of the list): AWS's defaults apply there.
+Result<std::vector<FoundQuota>> lookup_quotas_or_denied(aws::AwsClient& client,
+                                                        const QuotaDeps& deps,
+                                                        std::string_view region,
+                                                        const std::vector<std::string>& names) {
+  if (deps.cache != nullptr) {
+    GPUBOX_TRY_ASSIGN(cached, lookup_cached(client, *deps.cache, region, names));
+    if (cached) {
+      return std::move(*cached);
+    }
+  }
+  std::vector<aws::ServiceQuota> applied;
+  auto page = aws::list_service_quotas(client, region, {"ec2", "", 100, ""});
+  if (page) {
+    applied = std::move(page->quotas);
+  } else if (!is_no_such_resource(page.error())) {
+    return fail(page.error());
+  }
+  auto find = [](const std::vector<aws::ServiceQuota>& list, const std::string& name) {
+    return std::find_if(list.begin(), list.end(),
+                        [&](const auto& q) { return quota_name_matches(q.quota_name, name); });
+  };
+  std::vector<aws::ServiceQuota> defaults;
+  bool defaults_listed = false;
+  std::vector<FoundQuota> found;
+  for (const std::string& name : names) {
+    if (auto it = find(applied, name); it != applied.end()) {
+      found.push_back({*it, false});
+      continue;
+    }
+    if (!defaults_listed) {
+      GPUBOX_TRY_ASSIGN(d,
+                        aws::list_aws_default_service_quotas(client, region, {"ec2", "", 100, ""}));
+      defaults = std::move(d.quotas);
+      defaults_listed = true;
+    }
+    auto it = find(defaults, name);
+    if (it == defaults.end()) {
       return fail(ErrorKind::not_found,
                   fmt::format("no EC2 quota named \"{}\" in {}", name, region));
     }
-    found.push_back(*it);
+    found.push_back({*it, true});
+  }
+  if (deps.cache != nullptr) {
+    std::vector<aws::ServiceQuota> all = defaults;
+    all.insert(all.end(), applied.begin(), applied.end());
+    if (auto stored = deps.cache->store(region, all); !stored) {
+      GPUBOX_LOG("quota code cache not written: {}", stored.error().message);
+    }
+  }
+  return found;
+}
+
+Result<std::vector<FoundQuota>> lookup_quotas(aws::AwsClient& client, const QuotaDeps& deps,
+                                              std::string_view region,
+                                              const std::vector<std::string>& names) {
+  auto found = lookup_quotas_or_denied(client, deps, region, names);
+  if (!found && is_quota_access_denied(found.error())) {
+    return fail(access_denied(std::move(found.error()), region));
   }
   return found;
 }
@@ -155,7 +221,8 @@ int used_vcpus(const std::vector<aws::Instance>& instances, const std::map<std::
 }
 
 QuotaCheck make_check(std::string_view region, std::string_view type, bool spot,
-                      const aws::ServiceQuota& q, int used, int needed) {
+                      const FoundQuota& found, int used, int needed) {
+  const aws::ServiceQuota& q = found.quota;
   QuotaCheck c;
   c.region = std::string(region);
   c.instance_type = std::string(type);
@@ -166,6 +233,7 @@ QuotaCheck make_check(std::string_view region, std::string_view type, bool spot,
   c.used_vcpus = used;
   c.needed_vcpus = needed;
   c.fits = used + needed <= q.value + 1e-9;
+  c.from_default = found.from_default;
   return c;
 }
 
@@ -184,10 +252,16 @@ Result<std::vector<QuotaCheck>> check_markets(aws::AwsClient& client, const Quot
     }
     names.push_back(*name);
   }
-  GPUBOX_TRY_ASSIGN(quotas, lookup_quotas(client, deps, region, names));
-  aws::DescribeInstancesInput in;
-  in.filters.push_back({"instance-state-name", {"running", "pending"}});
-  GPUBOX_TRY_ASSIGN(page, aws::describe_instances(client, region, in));
+  // The quota values and what runs now do not depend on each other: ask both at once.
+  auto running = std::async(std::launch::async, [&] {
+    aws::DescribeInstancesInput in;
+    in.filters.push_back({"instance-state-name", {"running", "pending"}});
+    return aws::describe_instances(client, region, in);
+  });
+  auto looked_up = lookup_quotas(client, deps, region, names);
+  auto described = running.get();
+  GPUBOX_TRY_ASSIGN(quotas, std::move(looked_up));
+  GPUBOX_TRY_ASSIGN(page, std::move(described));
   GPUBOX_TRY_ASSIGN(vcpus,
                     vcpu_table(client, deps, region, page.instances, instance_type, type_vcpus));
   std::vector<QuotaCheck> checks;
@@ -200,6 +274,24 @@ Result<std::vector<QuotaCheck>> check_markets(aws::AwsClient& client, const Quot
 }
 
 }  // namespace
+
+bool is_quota_access_denied(const Error& error) {
+  return error.aws_code.starts_with("AccessDenied") ||
+         error.aws_code == "DependencyAccessDeniedException";
+}
+
+QuotaCheck unknown_quota_check(std::string_view region, std::string_view instance_type, bool spot,
+                               int needed_vcpus) {
+  QuotaCheck c;
+  c.region = std::string(region);
+  c.instance_type = std::string(instance_type);
+  c.spot = spot;
+  c.quota_name = quota_name_for(instance_type, spot).value_or("");
+  c.needed_vcpus = needed_vcpus;
+  c.fits = true;
+  c.unknown = true;
+  return c;
+}
 
 std::optional<std::string> quota_name_for(std::string_view instance_type, bool spot) {
   const auto [letters, generation] = family_letters(instance_type);
@@ -227,8 +319,12 @@ bool quota_name_matches(std::string_view quota_name, std::string_view wanted) {
   if (iequals(trim(quota_name), trim(wanted))) {
     return true;
   }
-  // The P2-P4 spot quota was called "All P Spot Instance Requests" before P5 got its own.
-  return iequals(wanted, k_p_old_spot) && iequals(trim(quota_name), "All P Spot Instance Requests");
+  // The P2-P4 spot quota was called "All P Spot Instance Requests" before P5 got its own, and
+  // the Trn on-demand quota "Running On-Demand Trainium instances" in some references.
+  return (iequals(wanted, k_p_old_spot) &&
+          iequals(trim(quota_name), "All P Spot Instance Requests")) ||
+         (iequals(wanted, "Running On-Demand Trn instances") &&
+          iequals(trim(quota_name), "Running On-Demand Trainium instances"));
 }
 
 Result<QuotaCheck> check_quota(aws::AwsClient& client, std::string_view region,
@@ -305,6 +401,24 @@ Result<QuotaIncrease> request_quota_increase(aws::AwsClient& client, const Quota
   if (sent) {
     out.request = std::move(*sent);
     return out;
+  }
+  if (sent.error().aws_code == "QuotaExceededException") {
+    Error e = sent.error();
+    e.message = fmt::format(
+        "AWS refused to open another request: the account has too many open quota increase "
+        "requests in {} ({})",
+        region, sent.error().message);
+    e.hint = "see them with `gpubox quota requests --regions " + std::string(region) +
+             "`; ask again once AWS has decided some of them, or ask AWS Support to close them";
+    return fail(std::move(e));
+  }
+  if (is_quota_access_denied(sent.error())) {
+    Error e = sent.error();
+    e.message = "not allowed to ask for more quota in " + std::string(region) +
+                ": the IAM policy lacks servicequotas:RequestServiceQuotaIncrease (" +
+                sent.error().message + ")";
+    e.hint = "add that permission, or ask in the AWS console (Service Quotas)";
+    return fail(std::move(e));
   }
   if (sent.error().aws_code != "ResourceAlreadyExistsException") {
     return fail(sent.error());

@@ -30,7 +30,25 @@ struct QuotaCheck {
   int used_vcpus = 0;    // vCPUs of running/pending instances governed by the same quota
   int needed_vcpus = 0;  // vCPUs of `count` more instances of the type
   bool fits = false;     // used + needed <= quota
+  // The region has no applied value for this quota (Service Quotas answers
+  // NoSuchResourceException), so AWS's default applies: quota_vcpus is that default.
+  bool from_default = false;
+  // The quota could not be read (no servicequotas:* permission): nothing above is known but the
+  // type, region, market and quota name; fits is true so that EC2 has the final word.
+  bool unknown = false;
 };
+
+// The IAM actions gpubox's quota lookup needs, as a policy names them.
+inline constexpr const char* k_quota_permissions =
+    "servicequotas:GetServiceQuota, servicequotas:ListServiceQuotas and their "
+    "AWSDefault variants";
+
+// Return whether `error` is Service Quotas refusing gpubox for lack of permission.
+bool is_quota_access_denied(const Error& error);
+
+// Return the check of a quota gpubox may not read: `unknown`, fitting, with the quota's name.
+QuotaCheck unknown_quota_check(std::string_view region, std::string_view instance_type, bool spot,
+                               int needed_vcpus);
 
 // Return the quota check for launching `count` instances of `instance_type` (each `type_vcpus`
 // vCPUs) in `region`, on-demand or `spot`.

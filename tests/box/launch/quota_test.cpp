@@ -66,7 +66,10 @@ TEST(QuotaNames, FamiliesMapToTheDocumentedQuotaNames) {
   EXPECT_EQ(quota_name_for("p4d.24xlarge", true), "All P4, P3 and P2 Spot Instance Requests");
   EXPECT_EQ(quota_name_for("p5en.48xlarge", true), "All P5 Spot Instance Requests");
   EXPECT_EQ(quota_name_for("inf2.xlarge", false), "Running On-Demand Inf instances");
-  EXPECT_EQ(quota_name_for("trn1.2xlarge", false), "Running On-Demand Trainium instances");
+  EXPECT_EQ(quota_name_for("trn1.2xlarge", false), "Running On-Demand Trn instances");
+  EXPECT_EQ(quota_name_for("trn1.2xlarge", true), "All Trn Spot Instance Requests");
+  EXPECT_TRUE(quota_name_matches("Running On-Demand Trainium instances",
+                                 "Running On-Demand Trn instances"));
   EXPECT_EQ(quota_name_for("dl1.24xlarge", true), "All DL Spot Instance Requests");
   EXPECT_EQ(quota_name_for("m5.large", false),
             "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances");
@@ -164,6 +167,84 @@ TEST(QuotaCheck, FailingRegionCarriesItsErrorWhileOthersAnswer) {
   ASSERT_FALSE(rows[1].error);
   EXPECT_TRUE(rows[1].on_demand->fits);
   EXPECT_FALSE(rows[1].spot->fits);
+}
+
+TEST(QuotaCheck, ARegionWithoutAppliedValuesUsesTheAwsDefaults) {
+  testing::ScopedTempDir dir;
+  Harness h;
+  QuotaCodeCache cache(dir.path() / "quota_codes.json", h.clock);
+  QuotaDeps deps{&cache, {}};
+  h.http.respond("ListServiceQuotas", 400,
+                 R"({"__type":"NoSuchResourceException","message":"no applied quotas"})");
+  h.http.respond("ListAWSDefaultServiceQuotas", 200, list_quotas(16, 0));
+  h.http.respond("DescribeInstances", 200, instances_xml({}));
+  auto r = check_region_quotas(*h.client, deps, "ca-central-1", "g4dn.xlarge", 4, 1);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->on_demand->from_default);
+  EXPECT_DOUBLE_EQ(r->on_demand->quota_vcpus, 16);
+  EXPECT_TRUE(r->on_demand->fits);
+  EXPECT_TRUE(r->spot->from_default);
+  EXPECT_FALSE(r->spot->fits);
+  // Next time the cached codes are asked for one by one; still no applied value, so the default.
+  h.http.respond("GetServiceQuota", 400,
+                 R"({"__type":"NoSuchResourceException","message":"no applied quota"})");
+  h.http.respond(
+      "GetAWSDefaultServiceQuota", 200,
+      R"({"Quota":)" + quota_json("L-DB2E81BA", "Running On-Demand G and VT instances", 16) + "}");
+  h.http.respond("DescribeInstances", 200, instances_xml({}));
+  auto c = check_quota(*h.client, deps, "ca-central-1", "g4dn.xlarge", 4, false);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->from_default);
+  EXPECT_EQ(c->quota_code, "L-DB2E81BA");
+  EXPECT_TRUE(h.http.unused().empty());
+}
+
+TEST(QuotaCheck, AQuotaMissingFromTheAppliedListComesFromTheDefaults) {
+  Harness h;
+  h.http.respond(
+      "ListServiceQuotas", 200,
+      R"({"Quotas":[)" + quota_json("L-3819A6DF", "All G and VT Spot Instance Requests", 8) + "]}");
+  h.http.respond("ListAWSDefaultServiceQuotas", 200, list_quotas(0, 0));
+  h.http.respond("DescribeInstances", 200, instances_xml({}));
+  auto r = check_region_quotas(*h.client, QuotaDeps{}, "eu-west-2", "g4dn.xlarge", 4, 1);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->on_demand->from_default);
+  EXPECT_FALSE(r->on_demand->fits);
+  EXPECT_FALSE(r->spot->from_default);
+  EXPECT_DOUBLE_EQ(r->spot->quota_vcpus, 8);
+}
+
+TEST(QuotaCheck, AccessDeniedNamesTheMissingPermissions) {
+  Harness h;
+  h.http.respond("ListServiceQuotas", 400,
+                 R"({"__type":"AccessDeniedException","message":"not authorized"})");
+  h.http.respond("DescribeInstances", 200, instances_xml({}));
+  auto r = check_quota(*h.client, QuotaDeps{}, "us-east-1", "g4dn.xlarge", 4, false);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(is_quota_access_denied(r.error()));
+  EXPECT_NE(r.error().message.find("servicequotas:GetServiceQuota"), std::string::npos)
+      << r.error().message;
+  const QuotaCheck unknown = unknown_quota_check("us-east-1", "g4dn.xlarge", false, 4);
+  EXPECT_TRUE(unknown.unknown);
+  EXPECT_TRUE(unknown.fits);
+  EXPECT_EQ(unknown.quota_name, "Running On-Demand G and VT instances");
+  EXPECT_EQ(quota_request_command(unknown),
+            "gpubox quota request --type g4dn.xlarge --region us-east-1 --count 1");
+}
+
+TEST(QuotaRequest, TooManyOpenRequestsGetTheirOwnMessage) {
+  Harness h;
+  h.http.respond("ListServiceQuotas", 200, list_quotas(0, 0));
+  h.http.respond("DescribeInstances", 200, instances_xml({}));
+  h.http.respond("RequestServiceQuotaIncrease", 400,
+                 R"({"__type":"QuotaExceededException","message":"You have exceeded your quota"})");
+  auto r = request_quota_increase(*h.client, QuotaDeps{}, "us-east-1", "g4dn.xlarge", 4, false, 1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::quota);
+  EXPECT_NE(r.error().message.find("too many open quota increase requests in us-east-1"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().hint.find("gpubox quota requests"), std::string::npos);
 }
 
 TEST(QuotaRequest, AsksForCurrentUsePlusTheNewInstances) {
