@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
@@ -100,6 +102,52 @@ std::string xml_next_token(const std::string& xml) {
 
 int effective_max_attempts(const Settings& settings) {
   return settings.max_attempts > 0 ? settings.max_attempts : k_default_max_attempts;
+}
+
+// Regions an account has not opted into refuse every call, with codes that otherwise mean bad
+// credentials: EC2 AuthFailure, the JSON services UnrecognizedClientException, STS
+// InvalidClientTokenId, or OptInRequired.
+bool may_mean_region_disabled(const Error& e) {
+  return e.aws_code == "AuthFailure" || e.aws_code == "OptInRequired" ||
+         e.aws_code == "UnrecognizedClientException" || e.aws_code == "InvalidClientTokenId";
+}
+
+constexpr std::string_view k_probe_region = "us-east-1";  // never an opt-in region
+
+// Return whether `region` is one the account has not opted into, asked once per process of
+// DescribeRegions in us-east-1 (which always answers for the aws partition).
+bool region_not_opted_in(AwsClient& client, std::string_view region) {
+  static std::mutex mutex;
+  static std::map<std::string, bool, std::less<>> known;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = known.find(region); it != known.end()) {
+      return it->second;
+    }
+  }
+  auto xml = client.query(k_ec2, k_probe_region, "DescribeRegions",
+                          {{"AllRegions", "true"}, {"RegionName.1", std::string(region)}});
+  const bool disabled =
+      xml && xml->find("<optInStatus>not-opted-in</optInStatus>") != std::string::npos;
+  std::lock_guard lock(mutex);
+  known[std::string(region)] = disabled;
+  return disabled;
+}
+
+// Say "region X is not enabled for this account" when that is why `error` happened.
+void explain_disabled_region(AwsClient& client, std::string_view region, Error& error) {
+  if (!may_mean_region_disabled(error) || region == k_probe_region || region.starts_with("cn-") ||
+      region.starts_with("us-gov-")) {
+    return;
+  }
+  if (error.aws_code != "OptInRequired" && !region_not_opted_in(client, region)) {
+    return;
+  }
+  error.message =
+      fmt::format("region {} is not enabled for this account ({})", region, error.message);
+  error.hint = fmt::format(
+      "enable it in the AWS console (Account > AWS Regions; it takes a few minutes), or use "
+      "another region with --region");
 }
 
 }  // namespace
@@ -223,42 +271,49 @@ Result<HttpResponse> AwsClient::send_once(const Service& service, std::string_vi
 
 Result<HttpResponse> AwsClient::send(const Service& service, std::string_view region,
                                      std::string_view operation, const HttpRequest& base) {
-  const int max_attempts = effective_max_attempts(m_deps.settings);
-  int tokens_taken = 0;
-  bool skew_retried = false;
-  for (int attempt = 1;; ++attempt) {
-    const Duration offset_before = clock_offset();
-    auto result = send_once(service, region, operation, base, attempt);
-    if (result) {
-      m_state->quota.on_success(tokens_taken);
-      return result;
+  auto with_retries = [&]() -> Result<HttpResponse> {
+    const int max_attempts = effective_max_attempts(m_deps.settings);
+    int tokens_taken = 0;
+    bool skew_retried = false;
+    for (int attempt = 1;; ++attempt) {
+      const Duration offset_before = clock_offset();
+      auto result = send_once(service, region, operation, base, attempt);
+      if (result) {
+        m_state->quota.on_success(tokens_taken);
+        return result;
+      }
+      Error& error = result.error();
+      // A clock-skew error is retried once, immediately and outside the attempt budget, when the
+      // offset changed since this attempt was signed: its reply's Date header (or a parallel
+      // request's) showed our clock is 5 minutes or more away from the server's.
+      bool offset_changed = clock_offset() != offset_before;
+      if (!skew_retried && offset_changed && is_clock_skew_code(error.aws_code)) {
+        skew_retried = true;
+        GPUBOX_LOG("aws retry: {} failed with {}; clock offset now {} ms, re-signing", operation,
+                   error.aws_code, clock_offset().count());
+        --attempt;
+        continue;
+      }
+      if (!should_retry(error, attempt, max_attempts)) {
+        return result;
+      }
+      auto cost = m_state->quota.acquire(error);
+      if (!cost) {
+        GPUBOX_LOG("aws retry: {} not retried, the retry quota is exhausted", operation);
+        return result;
+      }
+      tokens_taken += *cost;
+      auto delay = backoff_delay(attempt, m_state->random());
+      GPUBOX_LOG("aws retry: {} attempt {} failed ({}), retrying in {} ms", operation, attempt,
+                 error.aws_code.empty() ? to_string(error.kind) : error.aws_code, delay.count());
+      m_deps.clock.sleep_for(delay);
     }
-    Error& error = result.error();
-    // A clock-skew error is retried once, immediately and outside the attempt budget, when the
-    // offset changed since this attempt was signed: its reply's Date header (or a parallel
-    // request's) showed our clock is 5 minutes or more away from the server's.
-    bool offset_changed = clock_offset() != offset_before;
-    if (!skew_retried && offset_changed && is_clock_skew_code(error.aws_code)) {
-      skew_retried = true;
-      GPUBOX_LOG("aws retry: {} failed with {}; clock offset now {} ms, re-signing", operation,
-                 error.aws_code, clock_offset().count());
-      --attempt;
-      continue;
-    }
-    if (!should_retry(error, attempt, max_attempts)) {
-      return result;
-    }
-    auto cost = m_state->quota.acquire(error);
-    if (!cost) {
-      GPUBOX_LOG("aws retry: {} not retried, the retry quota is exhausted", operation);
-      return result;
-    }
-    tokens_taken += *cost;
-    auto delay = backoff_delay(attempt, m_state->random());
-    GPUBOX_LOG("aws retry: {} attempt {} failed ({}), retrying in {} ms", operation, attempt,
-               error.aws_code.empty() ? to_string(error.kind) : error.aws_code, delay.count());
-    m_deps.clock.sleep_for(delay);
+  };
+  auto result = with_retries();
+  if (!result) {
+    explain_disabled_region(*this, region, result.error());
   }
+  return result;
 }
 
 Result<void> paginate_query(AwsClient& client, const Service& service, std::string_view region,

@@ -185,9 +185,25 @@ Result<Credentials> credentials_from_process(ProcessRunner& runner, std::string_
 }
 
 bool running_on_ec2(const std::filesystem::path& dmi_dir) {
-  // Nitro instances put the instance id in board_asset_tag; sys_vendor names EC2 on all of them.
-  return read_first_line(dmi_dir / "board_asset_tag").starts_with("i-") ||
-         read_first_line(dmi_dir / "sys_vendor") == "Amazon EC2";
+  // Nitro instances put the instance id in board_asset_tag and name EC2 in sys_vendor. Xen
+  // instances (t2, m4, c4, ...) say "Xen" there; their BIOS version is "4.11.amazon" and their
+  // UUID (product_uuid, readable by root only, or /sys/hypervisor/uuid) starts with "ec2"
+  // (AWS: "Detect whether a host is an EC2 instance").
+  if (read_first_line(dmi_dir / "board_asset_tag").starts_with("i-") ||
+      read_first_line(dmi_dir / "sys_vendor") == "Amazon EC2") {
+    return true;
+  }
+  if (to_lower(read_first_line(dmi_dir / "bios_version")).find("amazon") != std::string::npos) {
+    return true;
+  }
+  const std::filesystem::path hypervisor_uuid =
+      dmi_dir.parent_path().parent_path().parent_path().parent_path() / "hypervisor" / "uuid";
+  for (const auto& uuid : {dmi_dir / "product_uuid", hypervisor_uuid}) {
+    if (starts_with_ci(read_first_line(uuid), "ec2")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<std::optional<Credentials>> credentials_from_instance_metadata(

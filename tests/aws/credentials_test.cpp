@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "aws/credential_sources.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_process_runner.hpp"
 #include "fakes/temp_dir.hpp"
@@ -679,6 +680,28 @@ TEST(InstanceMetadata, IsDetectedFromSysVendor) {
   f.home.write("dmi/sys_vendor", "Amazon EC2\n");
   stub_imds(f);
   EXPECT_EQ(f.get_ok().source, "EC2 instance metadata");
+}
+
+TEST(InstanceMetadata, IsDetectedOnXenInstancesToo) {
+  // t2 and m4 run on Xen: sys_vendor says "Xen" and board_asset_tag is empty.
+  Fixture f;
+  f.home.write("dmi/sys_vendor", "Xen\n");
+  f.home.write("dmi/bios_version", "4.11.amazon\n");
+  stub_imds(f);
+  EXPECT_EQ(f.get_ok().source, "EC2 instance metadata");
+}
+
+TEST(InstanceMetadata, XenIsRecognisedByTheUuidAndOtherXenHostsAreNot) {
+  testing::ScopedTempDir root;
+  const auto dmi = root.path() / "sys/devices/virtual/dmi/id";
+  root.write("sys/devices/virtual/dmi/id/sys_vendor", "Xen\n");
+  root.write("sys/devices/virtual/dmi/id/bios_version", "4.2.xen\n");
+  EXPECT_FALSE(running_on_ec2(dmi));  // a Xen host elsewhere
+  root.write("sys/hypervisor/uuid", "ec2e1916-9099-7caf-fd21-012345abcdef\n");
+  EXPECT_TRUE(running_on_ec2(dmi));
+  std::filesystem::remove(root.path() / "sys/hypervisor/uuid");
+  root.write("sys/devices/virtual/dmi/id/product_uuid", "EC2E1916-9099-7CAF-FD21-012345ABCDEF\n");
+  EXPECT_TRUE(running_on_ec2(dmi));
 }
 
 TEST(InstanceMetadata, IsNeverAskedWhenDisabled) {
