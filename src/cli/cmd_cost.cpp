@@ -115,6 +115,7 @@ nlohmann::json row_json(const CostRow& r) {
           {"running_hours", r.cost.running_hours},
           {"stopped_hours", r.cost.stopped_hours},
           {"compute_usd", r.cost.compute_usd},
+          {"ipv4_usd", r.cost.ipv4_usd},
           {"storage_usd", r.cost.storage_usd},
           {"total_usd", r.cost.total_usd},
           {"estimated", r.cost.estimated}};
@@ -146,15 +147,16 @@ Result<void> run_cost(const CostOptions& opts, Env& env) {
                              {"now", aws::format_iso8601(env.clock.now())}});
     return {};
   }
-  Table t({"box", "type", "region", "running h", "stopped h", "compute $", "storage $", "total $",
-           "note"});
+  Table t({"box", "type", "region", "running h", "stopped h", "compute $", "IPv4 $", "storage $",
+           "total $", "note"});
   for (const auto& r : rows) {
     t.add_row({r.name, r.instance_type, r.region, fmt::format("{:.2f}", r.cost.running_hours),
                fmt::format("{:.2f}", r.cost.stopped_hours),
-               fmt::format("{:.2f}", r.cost.compute_usd), fmt::format("{:.2f}", r.cost.storage_usd),
-               fmt::format("{:.2f}", r.cost.total_usd), r.cost.estimated ? "estimated" : ""});
+               fmt::format("{:.2f}", r.cost.compute_usd), fmt::format("{:.2f}", r.cost.ipv4_usd),
+               fmt::format("{:.2f}", r.cost.storage_usd), fmt::format("{:.2f}", r.cost.total_usd),
+               r.cost.estimated ? "estimated" : ""});
   }
-  t.add_row({"total", "", "", "", "", "", "", fmt::format("{:.2f}", total), ""});
+  t.add_row({"total", "", "", "", "", "", "", "", fmt::format("{:.2f}", total), ""});
   env.streams.out << t.render(env.streams.out_is_tty);
   return {};
 }

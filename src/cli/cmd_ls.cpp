@@ -81,12 +81,18 @@ void warn_limits(const Streams& s, const Row& row) {
   }
 }
 
+// What the box bills per hour while running: an AWS box's public IPv4 address included.
+double hourly_price(const state::Box& b) {
+  return b.kind == state::BoxKind::aws ? box::hourly_usd(b.price_per_hour_usd)
+                                       : b.price_per_hour_usd;
+}
+
 std::string price_cell(const Row& row) {
   const state::Box& b = row.view->box;
   if (b.state == "stopped" || b.state == "stopping") {
     return b.disk_gb > 0 ? fmt::format("disk ${:.2f}/mo", row.disk_usd_per_month) : "disk";
   }
-  return b.price_per_hour_usd > 0 ? fmt::format("{:.3f}", b.price_per_hour_usd) : "-";
+  return b.price_per_hour_usd > 0 ? fmt::format("{:.3f}", hourly_price(b)) : "-";
 }
 
 nlohmann::json row_json(const Row& row) {
@@ -102,7 +108,8 @@ nlohmann::json row_json(const Row& row) {
                    {"zone", b.zone},
                    {"public_ip", b.public_ip},
                    {"spot", b.spot},
-                   {"price_per_hour_usd", b.price_per_hour_usd},
+                   {"price_per_hour_usd", hourly_price(b)},
+                   {"instance_usd_per_hour", b.price_per_hour_usd},
                    {"cost_usd", row.cost.total_usd},
                    {"cost_estimated", row.cost.estimated},
                    {"running_hours", row.cost.running_hours},

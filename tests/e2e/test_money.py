@@ -225,8 +225,9 @@ class CostTest(MoneyCase):
         self.assertAlmostEqual(box["stopped_hours"], 3.0, places=3)
         self.assertAlmostEqual(box["compute_usd"], 3.521, places=3)   # 3.5 h x $1.006
         self.assertAlmostEqual(box["storage_usd"], 0.0712, places=4)  # 100 GiB x $0.08 x 6.5/730
+        self.assertAlmostEqual(box["ipv4_usd"], 0.0175, places=4)   # 3.5 h x $0.005 public IPv4
         self.assertFalse(box["estimated"])
-        self.assertAlmostEqual(doc["total_usd"], 3.5922, places=3)
+        self.assertAlmostEqual(doc["total_usd"], 3.6097, places=3)
         since = self.run_json("cost", "--offline", "--since", "2026-01-01T05:00:00Z", env=env)
         self.assertAlmostEqual(since["boxes"][0]["running_hours"], 1.5, places=3)
         self.assertAlmostEqual(since["boxes"][0]["compute_usd"], 1.509, places=3)

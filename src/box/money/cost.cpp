@@ -26,9 +26,16 @@ double storage_cost(int disk_gb, double hours, std::string_view region) {
   return disk_gb * ebs_gp3_usd_per_gib_month(region) * hours / k_hours_per_month;
 }
 
-void finish(BoxCost& c) { c.total_usd = c.compute_usd + c.storage_usd; }
+void finish(BoxCost& c) {
+  c.ipv4_usd = c.running_hours * k_public_ipv4_usd_per_hour;
+  c.total_usd = c.compute_usd + c.ipv4_usd + c.storage_usd;
+}
 
 }  // namespace
+
+double hourly_usd(double instance_usd_per_hour) {
+  return instance_usd_per_hour > 0 ? instance_usd_per_hour + k_public_ipv4_usd_per_hour : 0;
+}
 
 BoxCost cost_from_ledger(const std::vector<state::LedgerEntry>& ledger, TimePoint now,
                          std::optional<TimePoint> since, int disk_gb) {

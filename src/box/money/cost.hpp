@@ -11,17 +11,28 @@
 
 namespace gpubox::box {
 
+// AWS charges every public IPv4 address $0.005 per hour since February 2024, also the one EC2
+// gives a box at launch. EC2 releases that address when the box stops, so it bills while
+// running only.
+inline constexpr double k_public_ipv4_usd_per_hour = 0.005;
+
+// Return what a running box bills per hour: `instance_usd_per_hour` plus its public IPv4
+// address; 0 when the instance price is unknown (0).
+double hourly_usd(double instance_usd_per_hour);
+
 struct BoxCost {
   double running_hours = 0;
   double stopped_hours = 0;
   double compute_usd = 0;  // running hours x the $/h recorded with each ledger entry
+  double ipv4_usd = 0;     // running hours x k_public_ipv4_usd_per_hour
   double storage_usd = 0;  // disk GiB x EBS $/GiB-month, pro rata, for every hour the box existed
   double total_usd = 0;
   bool estimated = false;  // true when costed from the launch time, not from the ledger
 };
 
 // Return the cost of one box from its ledger entries (oldest first) up to `now`, counting only
-// time after `since` when given. Entries in states "pending"/"running" bill compute.
+// time after `since` when given. Entries in states "pending"/"running" bill compute and the
+// public IPv4 address.
 BoxCost cost_from_ledger(const std::vector<state::LedgerEntry>& ledger, TimePoint now,
                          std::optional<TimePoint> since, int disk_gb);
 

@@ -25,7 +25,9 @@ TEST(BoxCost, RunningStoppedAndRunningAgainBillsOnlyRunningHours) {
   EXPECT_NEAR(c.compute_usd, 3.521, 1e-9);
   // 100 GiB x $0.08 per GiB-month x 6.5 h / 730 h.
   EXPECT_NEAR(c.storage_usd, 0.0712328767, 1e-9);
-  EXPECT_NEAR(c.total_usd, 3.5922328767, 1e-9);
+  // The public IPv4 address bills $0.005/h while running: 3.5 h.
+  EXPECT_NEAR(c.ipv4_usd, 0.0175, 1e-12);
+  EXPECT_NEAR(c.total_usd, 3.5922328767 + 0.0175, 1e-9);
   EXPECT_FALSE(c.estimated);
 }
 
@@ -49,6 +51,12 @@ TEST(BoxCost, SinceCutsOffEarlierTimeAndTerminationEndsStorage) {
   EXPECT_NEAR(c.storage_usd, 73 * 0.08 * 4 / 730.0, 1e-12);
 }
 
+TEST(BoxCost, HourlyPriceIncludesThePublicIpv4Address) {
+  EXPECT_DOUBLE_EQ(k_public_ipv4_usd_per_hour, 0.005);
+  EXPECT_NEAR(hourly_usd(0.526), 0.531, 1e-12);
+  EXPECT_DOUBLE_EQ(hourly_usd(0), 0.0);  // unknown stays unknown
+}
+
 TEST(BoxCost, RegionChangesTheStoragePrice) {
   EXPECT_DOUBLE_EQ(ebs_gp3_usd_per_gib_month("us-east-1"), 0.08);
   EXPECT_GT(ebs_gp3_usd_per_gib_month("eu-central-1"), ebs_gp3_usd_per_gib_month("us-east-1"));
@@ -64,8 +72,11 @@ TEST(BoxCost, EstimateFromLaunchIsMarkedAndBillsRunningBoxes) {
   EXPECT_TRUE(running.estimated);
   EXPECT_DOUBLE_EQ(running.running_hours, 10.0);
   EXPECT_NEAR(running.compute_usd, 5.26, 1e-9);
+  EXPECT_NEAR(running.ipv4_usd, 0.05, 1e-12);
+  EXPECT_NEAR(running.total_usd, 5.31, 1e-9);
   const BoxCost stopped = estimate_from_launch(k_t0, "stopped", 0.526, k_t0 + hours(10), 73);
   EXPECT_DOUBLE_EQ(stopped.compute_usd, 0.0);
+  EXPECT_DOUBLE_EQ(stopped.ipv4_usd, 0.0);       // EC2 released the address when it stopped
   EXPECT_NEAR(stopped.storage_usd, 0.08, 1e-9);  // 73 GiB x 0.08 x 10/730
   EXPECT_DOUBLE_EQ(estimate_from_launch(k_t0, "terminated", 1, k_t0 + hours(1), 100).total_usd,
                    0.0);
