@@ -33,7 +33,7 @@ struct LifecycleDeps {
 
 // How long to poll for an instance state.
 struct WaitPolicy {
-  Duration interval = std::chrono::seconds(5);
+  Duration interval = std::chrono::seconds(1);  // a change is seen within about a second
   Duration timeout = std::chrono::minutes(10);
 };
 

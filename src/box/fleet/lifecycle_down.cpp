@@ -1,6 +1,7 @@
 // `down`: terminate a box and delete everything tagged for it (lifecycle.hpp).
 
 #include <algorithm>
+#include <future>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -149,27 +150,58 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
     return fail(ErrorKind::invalid_input,
                 fmt::format("box '{}' is your own machine; gpubox does not terminate it", name));
   }
-  GPUBOX_TRY_ASSIGN(ids, live_instances(deps.client, rep.region, name, box.instance_id));
+  // What belongs to the box is looked up at once: its instances, security groups and key pairs.
+  auto groups_found = std::async(std::launch::async, [&] {
+    return tagged_groups(deps.client, rep.region, name, box.security_group_id);
+  });
+  auto keys_found = std::async(
+      std::launch::async, [&] { return tagged_keys(deps.client, rep.region, name, box.key_name); });
+  auto live = live_instances(deps.client, rep.region, name, box.instance_id);
+  auto groups = groups_found.get();
+  auto keys = keys_found.get();
+  GPUBOX_TRY_ASSIGN(ids, std::move(live));
+  GPUBOX_TRY(groups);
+  GPUBOX_TRY(keys);
   if (!ids.empty() && deps.progress) {
     deps.progress(fmt::format("terminating {} in {}", fmt::join(ids, ", "), rep.region));
   }
-  GPUBOX_TRY(terminate_and_wait(deps.client, deps.clock, rep.region, ids, options.wait));
+  // A key pair may go while its instance shuts down (the instance keeps the key it booted with).
+  auto keys_deleted = std::async(std::launch::async, [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> deleted;
+    for (const auto& k : *keys) {
+      aws::DeleteKeyPairInput in;
+      in.key_name = k;
+      GPUBOX_TRY(aws::delete_key_pair(deps.client, rep.region, in));
+      deleted.push_back(k);
+    }
+    return deleted;
+  });
+  auto terminated = terminate_and_wait(deps.client, deps.clock, rep.region, ids, options.wait);
+  auto deleted_keys = keys_deleted.get();
+  GPUBOX_TRY(terminated);
   rep.terminated = ids;
-  GPUBOX_TRY_ASSIGN(groups, tagged_groups(deps.client, rep.region, name, box.security_group_id));
-  for (const auto& g : groups) {
-    GPUBOX_TRY_ASSIGN(retries, delete_security_group_with_retry(deps.client, deps.clock, rep.region,
-                                                                g, options.retry));
-    rep.security_group_retries += retries;
+  GPUBOX_TRY_ASSIGN(key_names, std::move(deleted_keys));
+  rep.key_pairs = key_names;
+  // Once the instance is gone, its groups and any volume it left behind go at once.
+  DownReport volumes;
+  auto volumes_deleted = std::async(
+      std::launch::async, [&] { return delete_volumes(deps, rep.region, name, volumes); });
+  Result<void> groups_deleted;
+  for (const auto& g : *groups) {
+    auto retries =
+        delete_security_group_with_retry(deps.client, deps.clock, rep.region, g, options.retry);
+    if (!retries) {
+      groups_deleted = fail(retries.error());
+      break;
+    }
+    rep.security_group_retries += *retries;
     rep.security_groups.push_back(g);
   }
-  GPUBOX_TRY_ASSIGN(keys, tagged_keys(deps.client, rep.region, name, box.key_name));
-  for (const auto& k : keys) {
-    aws::DeleteKeyPairInput in;
-    in.key_name = k;
-    GPUBOX_TRY(aws::delete_key_pair(deps.client, rep.region, in));
-    rep.key_pairs.push_back(k);
-  }
-  GPUBOX_TRY(delete_volumes(deps, rep.region, name, rep));
+  auto volumes_done = volumes_deleted.get();
+  GPUBOX_TRY(groups_deleted);
+  GPUBOX_TRY(volumes_done);
+  rep.volumes = volumes.volumes;
+  rep.kept_volumes = volumes.kept_volumes;
   rep.key_file_removed = remove_key_file(box.key_path, options.files.data_dir);
   GPUBOX_TRY(forget_locally(deps, name, options, rep.was_in_store));
   rep.already_gone = !rep.was_in_store && rep.terminated.empty() && rep.security_groups.empty() &&
