@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <future>
 #include <iostream>
 #include <memory>
 #include <ostream>
@@ -121,10 +122,33 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
              in.name + "`";
     return fail(std::move(e));
   }
-  box::UpDeps deps{
-      *ctx->client,       *store, env.clock, env.runner, *catalog, data, env.connect_policy(),
-      make_progress(env), {}};
-  GPUBOX_TRY_ASSIGN(plan, box::plan_up(deps, in, cidr));
+  // The quota code cache makes the preflight one GetServiceQuota per quota after the first run.
+  auto quota_cache = std::make_shared<box::QuotaCodeCache>(data / "quota_codes.json", env.clock);
+  box::UpDeps deps{*ctx->client,
+                   *store,
+                   env.clock,
+                   env.runner,
+                   *catalog,
+                   data,
+                   env.connect_policy(),
+                   make_progress(env),
+                   {},
+                   {quota_cache.get(), {}}};
+  // Who is launching (the owner tag) is asked beside the planning, not after it.
+  std::future<Result<aws::CallerIdentity>> caller;
+  if (!opts.dry_run) {
+    caller = std::async(std::launch::async, [&] {
+      return aws::get_caller_identity(*ctx->client, in.placement.regions.front());
+    });
+  }
+  auto planned = box::plan_up(deps, in, cidr);
+  if (caller.valid() && !planned) {
+    caller.wait();
+  }
+  GPUBOX_TRY_ASSIGN(plan, std::move(planned));
+  for (const auto& w : plan.warnings) {
+    warn(env.streams, w);
+  }
   if (opts.dry_run) {
     render_up_plan(env, plan, *catalog, opts.json);
     return {};
@@ -133,7 +157,7 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
   if (plan.world_open) {
     warn(env.streams, "ssh will be open to the whole internet (" + plan.allow_from + ")");
   }
-  GPUBOX_TRY_ASSIGN(who, aws::get_caller_identity(*ctx->client, plan.where.region));
+  GPUBOX_TRY_ASSIGN(who, caller.get());
   auto result = box::run_up(deps, in, std::move(plan), who.arn);
   if (!result) {
     return fail(result.error());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "box/money/cost.hpp"
 #include "box/tags.hpp"
 
 namespace gpubox::cli {
@@ -24,13 +25,20 @@ const char* wait_name(box::WaitLevel level) {
   return "none";
 }
 
+// What the box bills per hour: the instance and its public IPv4 address.
 std::string price_text(const box::UpPlan& plan) {
   auto price = plan.where.type.price(plan.spot);
-  return price ? fmt::format("${:.4f}/h{}", *price, plan.spot ? " (spot)" : "")
+  return price ? fmt::format("${:.4f}/h{} (incl. ${:.3f}/h public IPv4)", box::hourly_usd(*price),
+                             plan.spot ? " (spot)" : "", box::k_public_ipv4_usd_per_hour)
                : std::string("price unknown");
 }
 
 nlohmann::json price_json(const box::UpPlan& plan) {
+  auto price = plan.where.type.price(plan.spot);
+  return price ? nlohmann::json(box::hourly_usd(*price)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json instance_price_json(const box::UpPlan& plan) {
   auto price = plan.where.type.price(plan.spot);
   return price ? nlohmann::json(*price) : nlohmann::json(nullptr);
 }
@@ -60,12 +68,18 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
       {"arch", plan.where.type.arch},
       {"spot", plan.spot},
       {"price_per_hour_usd", price_json(plan)},
+      {"instance_usd_per_hour", instance_price_json(plan)},
+      {"public_ipv4_usd_per_hour", box::k_public_ipv4_usd_per_hour},
       {"catalog_snapshot", catalog.snapshot.generated_at},
       {"image",
        {{"id", plan.image.ami_id},
         {"name", plan.image.name},
         {"source", plan.image.source},
-        {"ssh_user", plan.image.ssh_user}}},
+        {"ssh_user", plan.image.ssh_user},
+        {"root_device", plan.image.root_device_name},
+        {"root_snapshot_gb", plan.image.root_volume_gib
+                                 ? nlohmann::json(*plan.image.root_volume_gib)
+                                 : nlohmann::json(nullptr)}}},
       {"disk_gb", plan.disk_gb},
       {"security_group",
        {{"name", box::resource_name(plan.name)},
@@ -74,10 +88,15 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
       {"fallbacks", fallbacks},
   };
   if (plan.quota) {
-    doc["quota"] = {
-        {"code", plan.quota->quota_code},           {"name", plan.quota->quota_name},
-        {"quota_vcpus", plan.quota->quota_vcpus},   {"used_vcpus", plan.quota->used_vcpus},
-        {"needed_vcpus", plan.quota->needed_vcpus}, {"fits", plan.quota->fits}};
+    doc["quota"] = {{"code", plan.quota->quota_code},
+                    {"name", plan.quota->quota_name},
+                    {"quota_vcpus", plan.quota->quota_vcpus},
+                    {"used_vcpus", plan.quota->used_vcpus},
+                    {"needed_vcpus", plan.quota->needed_vcpus},
+                    {"fits", plan.quota->fits},
+                    {"source", plan.quota->unknown        ? "unknown"
+                               : plan.quota->from_default ? "default"
+                                                          : "applied"}};
   }
   return doc;
 }
@@ -101,10 +120,13 @@ void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& c
   out << fmt::format("  firewall  security group {}: tcp/22 from {} only\n",
                      box::resource_name(plan.name), plan.allow_from);
   out << fmt::format("  key pair  {} ({})\n", box::resource_name(plan.name), plan.key_source);
-  if (plan.quota) {
-    out << fmt::format("  quota     {}: {} in use + {} needed of {:g} vCPUs\n",
+  if (plan.quota && plan.quota->unknown) {
+    out << fmt::format("  quota     {}: not readable (no permission); EC2 decides\n",
+                       plan.quota->quota_name);
+  } else if (plan.quota) {
+    out << fmt::format("  quota     {}: {} in use + {} needed of {:g} vCPUs{}\n",
                        plan.quota->quota_name, plan.quota->used_vcpus, plan.quota->needed_vcpus,
-                       plan.quota->quota_vcpus);
+                       plan.quota->quota_vcpus, plan.quota->from_default ? " (AWS default)" : "");
   }
 }
 

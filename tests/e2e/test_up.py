@@ -236,16 +236,16 @@ class UpTest(MotoTestCase):
         self.assertIn("ssh is up", r.stderr)
 
     def test_wait_ready_holds_until_the_bootstrap_reports_its_status(self):
-        # The "box" is the loopback sshd with its own HOME; the bootstrap there would write
-        # ~/.gpubox/run/status.json when Jupyter and the watchdog are up. A timer stands in for it.
+        # The "box" is the loopback sshd with its own HOME; the bootstrap there writes
+        # ~/.gpubox/run/bootstrap.json once Jupyter listens. A timer stands in for it.
         box_home = tempfile.mkdtemp(prefix="gpubox-box-home.")
         self.addCleanup(shutil.rmtree, box_home, True)
-        status = os.path.join(box_home, ".gpubox", "run", "status.json")
+        status = os.path.join(box_home, ".gpubox", "run", "bootstrap.json")
 
         def bootstrap_done():
             os.makedirs(os.path.dirname(status))
             with open(status, "w") as f:
-                f.write('{"jupyter_url": "http://127.0.0.1:8888"}\n')
+                f.write('{"ok": true, "jupyter": "/opt/gpubox/venv/bin/jupyter-lab", "error": null}\n')
 
         timer = threading.Timer(4.0, bootstrap_done)
         with Sshd(extra_config=f"SetEnv HOME={box_home}\n") as info:

@@ -1,5 +1,6 @@
 #include "box/launch/launch.hpp"
 
+#include <future>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -233,9 +234,24 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
       say(deps, "resuming the interrupted launch of " + spec.name + " (same ClientToken)");
     }
     if (sg_id.empty()) {
-      GPUBOX_TRY_ASSIGN(key_name, ensure_key_pair(deps, spec, out.created_key_path));
-      out.key_name = key_name;
+      // The key pair and the security group do not depend on each other: make both at once.
+      fs::path created_path;
+      auto key =
+          std::async(std::launch::async, [&] { return ensure_key_pair(deps, spec, created_path); });
       auto group = ensure_security_group(deps, spec);
+      auto key_name = key.get();
+      out.created_key_path = created_path;
+      if (!key_name) {
+        if (group) {
+          if (auto gone = aws::delete_security_group(deps.client, spec.region, {*group, ""});
+              !gone) {
+            GPUBOX_LOG("cleanup: {}", gone.error().message);
+          }
+        }
+        deps.store.mark_launch_failed(record.client_token, key_name.error().message);
+        return fail(key_name.error());
+      }
+      out.key_name = *key_name;
       if (!group) {
         deps.store.mark_launch_failed(record.client_token, group.error().message);
         cleanup_launch(deps, spec, "");

@@ -79,7 +79,8 @@ struct UpPlan {
   int disk_gb = 0;
   bool spot = false;
   std::optional<QuotaCheck> quota;
-  std::vector<Candidate> fallbacks;  // further regions, in order, when capacity fails
+  std::vector<Candidate> fallbacks;   // further regions, in order, when capacity fails
+  std::vector<std::string> warnings;  // e.g. the quota could not be read: EC2 decides
 };
 
 struct UpDeps {
@@ -92,6 +93,7 @@ struct UpDeps {
   remote::ConnectPolicy connect;
   ProgressFn progress;
   WaitLimits limits;
+  QuotaDeps quota = {};  // the quota code cache and vCPU table (both optional)
 };
 
 // What `up` did.
@@ -108,11 +110,13 @@ struct UpResult {
 // Parse "30m", "2h", "90" (minutes), "0" or "off" into minutes.
 Result<int> parse_idle_minutes(std::string_view text);
 
-// Read an OpenSSH public key file; return its single "type base64 [comment]" line.
+// Read an OpenSSH public key file; return its single "type base64 [comment]" line. ECDSA and
+// security-key (sk-) keys are refused: EC2 imports RSA and ED25519 only.
 Result<std::string> read_public_key(const std::filesystem::path& path);
 
-// Return the public key to import: `explicit_path`, else the first of ~/.ssh/id_ed25519.pub,
-// id_ecdsa.pub, id_rsa.pub under `home`; nullopt when there is none (a key pair is created).
+// Return the public key to import: `explicit_path`, else ~/.ssh/id_ed25519.pub, else
+// ~/.ssh/id_rsa.pub under `home` (EC2 imports only those types); nullopt when there is none (a
+// key pair is created).
 Result<std::optional<std::filesystem::path>> default_public_key(const std::filesystem::path& home,
                                                                 const std::string& explicit_path);
 

@@ -1,5 +1,7 @@
 // plan_up: the read-only half of `gpubox up` (no AWS write calls), shared with --dry-run.
 
+#include <future>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -13,8 +15,9 @@ Error quota_error(const QuotaCheck& q) {
   Error e;
   e.kind = ErrorKind::quota;
   e.message = fmt::format(
-      "{} needs {} vCPUs in {}, but the quota '{}' ({}) is {:g} vCPUs and {} are in use",
+      "{} needs {} vCPUs in {}, but the quota '{}' ({}) is {:g} vCPUs{} and {} are in use",
       q.instance_type, q.needed_vcpus, q.region, q.quota_name, q.quota_code, q.quota_vcpus,
+      q.from_default ? " (the AWS default: no value is applied in " + q.region + ")" : "",
       q.used_vcpus);
   e.hint = quota_request_command(q);
   return e;
@@ -26,15 +29,55 @@ void say(const UpDeps& deps, const std::string& line) {
   }
 }
 
+// One region's answer: where the type is offered, and whether the quota fits.
+struct Place {
+  Result<std::optional<Candidate>> candidate = std::optional<Candidate>{};
+  Result<QuotaCheck> quota = QuotaCheck{};
+};
+
+// Look at one region: the zone offerings and the quota, in parallel when --type names the type.
+Place look_at(UpDeps& deps, const QuotaDeps& qdeps, const PlacementRequest& req,
+              const std::string& region) {
+  Place p;
+  std::future<Result<QuotaCheck>> quota;
+  if (req.instance_type) {
+    auto info = describe_type(deps.catalog, deps.client, region, *req.instance_type);
+    if (!info) {
+      p.candidate = std::unexpected(info.error());
+      return p;
+    }
+    quota = std::async(std::launch::async, [&, region, info = *info] {
+      return check_quota(deps.client, qdeps, region, info.instance_type, info.vcpus, req.spot);
+    });
+  }
+  p.candidate = candidate_in(deps.catalog, deps.client, region, req);
+  if (quota.valid()) {
+    p.quota = quota.get();
+  } else if (p.candidate && *p.candidate) {
+    const TypeInfo& t = (*p.candidate)->type;
+    p.quota = check_quota(deps.client, qdeps, region, t.instance_type, t.vcpus, req.spot);
+  }
+  return p;
+}
+
 // Where the launch may go: every region of `req` that offers the type and where the quota fits,
-// in order, with their quota checks. A pinned region's problems are errors.
-Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(UpDeps& deps,
-                                                                    const PlacementRequest& req,
-                                                                    bool pinned) {
+// in order, with their quota checks. A pinned region's problems are errors. Regions are asked in
+// parallel. Service Quotas refusing to answer (no permission) is a warning, not a stop: EC2
+// itself refuses a launch over the quota (VcpuLimitExceeded), with the same hint.
+Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(
+    UpDeps& deps, const QuotaDeps& qdeps, const PlacementRequest& req, bool pinned,
+    std::vector<std::string>& warnings) {
+  std::vector<std::future<Place>> asked;
+  for (const std::string& region : req.regions) {
+    asked.push_back(
+        std::async(std::launch::async, [&, region] { return look_at(deps, qdeps, req, region); }));
+  }
   std::vector<std::pair<Candidate, QuotaCheck>> out;
   std::optional<Error> first_error;
-  for (const std::string& region : req.regions) {
-    auto c = candidate_in(deps.catalog, deps.client, region, req);
+  for (size_t k = 0; k < req.regions.size(); ++k) {
+    const std::string& region = req.regions[k];
+    Place p = asked[k].get();
+    auto& c = p.candidate;
     if (c && !*c) {
       Error e;
       e.kind = ErrorKind::not_found;
@@ -53,7 +96,13 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(UpDeps& deps
       continue;
     }
     const Candidate& cand = **c;
-    auto q = check_quota(deps.client, region, cand.type.instance_type, cand.type.vcpus, req.spot);
+    auto& q = p.quota;
+    if (!q && is_quota_access_denied(q.error())) {
+      warnings.push_back(q.error().message +
+                         "; launching anyway: EC2 refuses a launch over the "
+                         "quota itself");
+      q = unknown_quota_check(region, cand.type.instance_type, req.spot, cand.type.vcpus);
+    }
     if (q && !q->fits) {
       q = std::unexpected(quota_error(*q));
     }
@@ -80,6 +129,14 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(UpDeps& deps
     return fail(std::move(e));
   }
   return out;
+}
+
+Result<ImageChoice> choose_image(UpDeps& deps, const UpInput& in, const std::string& region,
+                                 const std::string& arch) {
+  if (!in.image.empty()) {
+    return describe_given_image(deps.client, region, in.image);
+  }
+  return find_image(deps.client, region, in.framework, arch);
 }
 
 }  // namespace
@@ -112,7 +169,18 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
     say(deps, fmt::format("looking for {} in {}", req.gpu ? req.gpu->name : *req.instance_type,
                           fmt::join(req.regions, ", ")));
   }
-  GPUBOX_TRY_ASSIGN(places, viable_places(deps, req, pinned));
+  // With one region and a known type, the image lookup runs beside the offerings and quota.
+  std::future<Result<ImageChoice>> early_image;
+  if (req.regions.size() == 1 && req.instance_type) {
+    if (const auto* spec = deps.catalog.find_type(*req.instance_type);
+        spec && !spec->arch.empty()) {
+      early_image =
+          std::async(std::launch::async, [&, region = req.regions.front(), arch = spec->arch] {
+            return choose_image(deps, in, region, arch);
+          });
+    }
+  }
+  GPUBOX_TRY_ASSIGN(places, viable_places(deps, deps.quota, req, pinned, plan.warnings));
   plan.where = places.front().first;
   plan.quota = places.front().second;
   if (open && !open->zone.empty()) {
@@ -122,13 +190,21 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
     plan.fallbacks.push_back(places[i].first);
   }
   const std::string& region = plan.where.region;
-  if (!in.image.empty()) {
-    GPUBOX_TRY_ASSIGN(image, describe_given_image(deps.client, region, in.image));
-    plan.image = image;
-  } else {
-    GPUBOX_TRY_ASSIGN(image, find_image(deps.client, region, in.framework, plan.where.type.arch));
-    plan.image = image;
+  std::optional<Result<ImageChoice>> image;
+  if (early_image.valid()) {
+    image = early_image.get();
+    if (*image && !in.image.empty()) {
+      // keep: the given image exists in this region
+    } else if (*image && (*image)->architecture != plan.where.type.arch) {
+      image.reset();  // the catalog's arch was not the type's: look again
+    }
   }
+  if (!image) {
+    image = choose_image(deps, in, region, plan.where.type.arch);
+  }
+  GPUBOX_TRY_ASSIGN(chosen, std::move(*image));
+  plan.image = std::move(chosen);
+  GPUBOX_TRY(check_disk_fits_image(in.disk_gb, plan.image));
   return plan;
 }
 

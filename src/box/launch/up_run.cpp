@@ -8,6 +8,7 @@
 #include "box/access/local_files.hpp"
 #include "box/access/ssh_config.hpp"
 #include "box/launch/up.hpp"
+#include "box/money/cost.hpp"
 #include "box/onbox/bootstrap.hpp"
 #include "box/tags.hpp"
 #include "core/log.hpp"
@@ -33,6 +34,7 @@ Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan
   spec.zones = where.zones;
   spec.instance_type = where.type.instance_type;
   spec.image_id = image.ami_id;
+  spec.root_device_name = image.root_device_name;  // AL2023 images boot from /dev/xvda
   spec.disk_gb = in.disk_gb;
   spec.spot = in.placement.spot;
   spec.allow_from = plan.allow_from;
@@ -47,7 +49,11 @@ Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan
   boot.idle_minutes = in.idle_minutes;
   boot.max_hours = in.max_hours;
   boot.budget_usd = in.budget_usd;
-  boot.price_per_hour_usd = where.type.price(in.placement.spot).value_or(0);
+  // The budget cap counts what the box bills per hour: the instance and its public IPv4 address.
+  const double price = where.type.price(in.placement.spot).value_or(0);
+  boot.price_per_hour_usd = price > 0 ? price + k_public_ipv4_usd_per_hour : 0;
+  // The Base DLAMI has no Jupyter: the bootstrap installs it into a venv when it finds none.
+  boot.install_jupyter = true;
   GPUBOX_TRY_ASSIGN(user_data, build_user_data(boot));
   spec.user_data = user_data;
   return spec;

@@ -1,6 +1,11 @@
 #include "box/launch/wait.hpp"
 
+#include <functional>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/strings.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -14,18 +19,48 @@ Error timeout_error(std::string what, Duration limit, std::string hint) {
   return e;
 }
 
-// Run `command` over ssh until it exits 0 or `limit` passes; `what` names the wait.
+// The bootstrap's failure, from what ready_check_command() printed: the result's first line
+// (JSON) and the bootstrap log's tail after it.
+Error bootstrap_failed(const remote::SshTarget& target, std::string_view printed) {
+  const std::string text(trim(printed));
+  const auto nl = text.find('\n');
+  const auto doc = nlohmann::json::parse(text.substr(0, nl), nullptr, false);
+  std::string why = doc.is_object() && doc.contains("error") && doc["error"].is_string()
+                        ? doc["error"].get<std::string>()
+                        : std::string("no reason given");
+  std::string tail = nl == std::string::npos ? "" : std::string(trim(text.substr(nl + 1)));
+  Error e;
+  e.kind = ErrorKind::remote;
+  e.message = fmt::format("Jupyter did not start on {}: {}", target.name, why);
+  if (!tail.empty()) {
+    e.message += "\nthe end of the bootstrap log:\n" + tail;
+  }
+  e.hint = fmt::format(
+      "the box is running (and billing): look with `gpubox ssh {0}`, re-run the bootstrap with "
+      "`gpubox check {0}`, or remove it with `gpubox down {0}`",
+      target.name);
+  return e;
+}
+
+// Run `command` over ssh until it exits 0 or `limit` passes; `what` names the wait. An exit of
+// `fatal_exit` (when not 0) ends the wait with `on_fatal(stdout)`.
 Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                      const std::vector<std::string>& command, Duration limit, Duration poll,
-                      const WaitProgressFn& progress, std::string_view what) {
+                      const std::vector<std::string>& command, const WaitLimits& limits,
+                      Duration limit, const WaitProgressFn& progress, std::string_view what,
+                      int fatal_exit = 0,
+                      const std::function<Error(std::string_view)>& on_fatal = {}) {
   const TimePoint start = clock.now();
   std::string last;
+  Duration poll = limits.first_poll;
   while (true) {
     RunOptions options;
     options.timeout = std::chrono::seconds(30);
     auto r = remote::ssh_run(runner, target, command, options);
     if (r && r->exit_code == 0) {
       return {};
+    }
+    if (r && fatal_exit != 0 && r->exit_code == fatal_exit && on_fatal) {
+      return fail(on_fatal(r->stdout_text));
     }
     if (!r && r.error().kind == ErrorKind::not_found) {
       return fail(r.error());  // no ssh binary: waiting will not help
@@ -40,6 +75,7 @@ Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarg
                                 limit, "check the box with `gpubox ssh " + target.name + "`"));
     }
     clock.sleep_for(poll);
+    poll = limits.poll;
   }
 }
 
@@ -66,7 +102,13 @@ Result<WaitLevel> parse_wait_level(std::string_view text) {
 }
 
 std::string ready_check_command() {
-  return "test -f /opt/gpubox/run/status.json || test -f \"$HOME/.gpubox/run/status.json\"";
+  // The log is world-readable (umask 022), so the login user can read root's bootstrap log.
+  return fmt::format(
+      "f=/opt/gpubox/run/bootstrap.json; [ -f \"$f\" ] || f=\"$HOME/.gpubox/run/bootstrap.json\"; "
+      "[ -f \"$f\" ] || exit 1; grep -q '\"ok\": true' \"$f\" && exit 0; "
+      "head -n 1 \"$f\"; tail -n 15 \"${{f%/run/bootstrap.json}}/log/bootstrap.log\" 2>/dev/null; "
+      "exit {}",
+      k_bootstrap_failed_exit);
 }
 
 Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::string_view region,
@@ -74,6 +116,7 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
                                    const WaitProgressFn& progress) {
   const TimePoint start = clock.now();
   std::string last;
+  Duration poll = limits.first_poll;
   while (true) {
     aws::DescribeInstancesInput in;
     in.instance_ids = {std::string(instance_id)};
@@ -104,20 +147,21 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
       return fail(timeout_error(std::string(instance_id) + " is not running",
                                 limits.running_timeout, "see `gpubox ls` and the EC2 console"));
     }
-    clock.sleep_for(limits.poll);
+    clock.sleep_for(poll);
+    poll = limits.poll;
   }
 }
 
 Result<void> wait_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
                       const WaitLimits& limits, const WaitProgressFn& progress) {
-  return poll_ssh(runner, clock, target, {"true"}, limits.ssh_timeout, limits.poll, progress,
-                  "ssh");
+  return poll_ssh(runner, clock, target, {"true"}, limits, limits.ssh_timeout, progress, "ssh");
 }
 
 Result<void> wait_ready(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
                         const WaitLimits& limits, const WaitProgressFn& progress) {
-  return poll_ssh(runner, clock, target, {ready_check_command()}, limits.ready_timeout,
-                  limits.poll * 2, progress, "bootstrap");
+  return poll_ssh(runner, clock, target, {ready_check_command()}, limits, limits.ready_timeout,
+                  progress, "bootstrap", k_bootstrap_failed_exit,
+                  [&](std::string_view printed) { return bootstrap_failed(target, printed); });
 }
 
 }  // namespace gpubox::box

@@ -22,8 +22,11 @@ enum class WaitLevel { none, running, ssh, ready };
 Result<WaitLevel> parse_wait_level(std::string_view text);
 
 // How long to wait and how often to look.
+// Every wait polls at `poll` (first at `first_poll`), so a phase is noticed within about a
+// second of happening, without busy-looping the API.
 struct WaitLimits {
-  Duration poll{5000};
+  Duration first_poll{250};
+  Duration poll{1000};
   Duration running_timeout = std::chrono::minutes(10);
   Duration ssh_timeout = std::chrono::minutes(10);
   Duration ready_timeout = std::chrono::minutes(20);
@@ -32,9 +35,13 @@ struct WaitLimits {
 // Report a state change (one line) or a tick while nothing changes (an empty line).
 using WaitProgressFn = std::function<void(const std::string& line)>;
 
-// The shell command that succeeds once the on-box bootstrap has written its status file
-// (onbox/README.md: /opt/gpubox/run/status.json, or ~/.gpubox/run/status.json without root).
+// The shell command that reads the on-box bootstrap's result (onbox/README.md:
+// /opt/gpubox/run/bootstrap.json, or ~/.gpubox/run/bootstrap.json without root): exit 0 once it
+// says ok, exit k_bootstrap_failed_exit with the result and the bootstrap log's tail on stdout
+// when it failed, another status while it is not written yet.
 std::string ready_check_command();
+
+inline constexpr int k_bootstrap_failed_exit = 3;
 
 // Poll DescribeInstances until `instance_id` is running; return it as described then.
 Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::string_view region,
@@ -45,7 +52,8 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
 Result<void> wait_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
                       const WaitLimits& limits, const WaitProgressFn& progress);
 
-// Run ready_check_command() over ssh until it succeeds.
+// Run ready_check_command() over ssh until it succeeds; when the bootstrap reports a failure
+// (Jupyter did not start), fail at once with its error and the log's tail.
 Result<void> wait_ready(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
                         const WaitLimits& limits, const WaitProgressFn& progress);
 

@@ -17,9 +17,13 @@ constexpr std::chrono::minutes k_check_timeout{40};
 
 std::string number(double value) { return fmt::format("{}", value); }
 
-// Debian and the DLAMIs keep their frameworks under the system python; a pyenv or venv python3
-// first on PATH would miss them, so check.py prefers /usr/bin/python3.
-std::string python_for_shell() { return "PY=/usr/bin/python3; [ -x \"$PY\" ] || PY=python3; "; }
+// The PyTorch DLAMI keeps torch in the /opt/pytorch venv; Debian keeps its frameworks under the
+// system python, which a pyenv or venv python3 first on PATH would miss. So check.py runs with
+// /opt/pytorch's python when there is one, else /usr/bin/python3.
+std::string python_for_shell() {
+  return "PY=/opt/pytorch/bin/python3; [ -x \"$PY\" ] || PY=/usr/bin/python3; "
+         "[ -x \"$PY\" ] || PY=python3; ";
+}
 
 }  // namespace
 

@@ -133,7 +133,7 @@ TEST(CheckArgs, ExpectationsComeFromTheInstanceSpec) {
   EXPECT_EQ(with_expectations({}, spec).expect_gpu_count, 0);
 }
 
-TEST(RunRemoteCheck, UploadsThenRunsCheckPyWithTheSystemPython) {
+TEST(RunRemoteCheck, UploadsThenRunsCheckPyWithTheFrameworkPython) {
   testing::FakeProcessRunner runner;
   runner.expect_if(
       [](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; }, "upload",
@@ -147,7 +147,10 @@ TEST(RunRemoteCheck, UploadsThenRunsCheckPyWithTheSystemPython) {
   auto r = run_remote_check(runner, target, o);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->exit_code, 1);
-  EXPECT_TRUE(runner.calls.at(1).argv.back().starts_with("PY=/usr/bin/python3;"));
+  // The PyTorch DLAMI's torch lives in the /opt/pytorch venv; elsewhere the system python.
+  const std::string& command = runner.calls.at(1).argv.back();
+  EXPECT_TRUE(command.starts_with("PY=/opt/pytorch/bin/python3;")) << command;
+  EXPECT_NE(command.find("|| PY=/usr/bin/python3;"), std::string::npos) << command;
 }
 
 TEST(RunLocalCheck, RunsTheEmbeddedCheckPyAndCleansUp) {

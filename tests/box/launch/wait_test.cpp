@@ -35,7 +35,8 @@ TEST(Wait, PollsUntilRunningAndReportsEachStateOnce) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->public_ip, "54.214.1.2");
   EXPECT_EQ(lines, (std::vector<std::string>{"i-1 is pending", "i-1 is running"}));
-  EXPECT_EQ(h.clock.sleeps.size(), 2u);
+  // A short first look, then once a second: a change is seen within about a second.
+  EXPECT_EQ(h.clock.sleeps, (std::vector<Duration>{Duration{250}, Duration{1000}}));
 }
 
 TEST(Wait, RunningTimesOutThroughTheClock) {
@@ -45,6 +46,7 @@ TEST(Wait, RunningTimesOutThroughTheClock) {
                    instance_xml("DescribeInstancesResponse", "i-1", "pending", "us-east-1a"));
   }
   WaitLimits limits;
+  limits.first_poll = std::chrono::seconds(10);
   limits.poll = std::chrono::seconds(10);
   limits.running_timeout = std::chrono::seconds(30);
   auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", limits, {});
@@ -68,7 +70,30 @@ TEST(Wait, SshIsRetriedUntilItAnswersThenTheStatusFileIsChecked) {
   ASSERT_TRUE(wait_ready(runner, clock, target(), {}, {}));
   EXPECT_EQ(runner.calls.size(), 5u);
   EXPECT_EQ(clock.sleeps.size(), 3u);
-  EXPECT_NE(ready_check_command().find("run/status.json"), std::string::npos);
+  EXPECT_NE(ready_check_command().find("run/bootstrap.json"), std::string::npos);
+}
+
+TEST(Wait, ABootstrapThatFailedEndsTheWaitWithItsErrorAndLog) {
+  testing::FakeClock clock;
+  testing::FakeProcessRunner runner;
+  auto is_ready_check = [](const std::vector<std::string>& argv) {
+    return argv.at(0) == "ssh" && argv.back() == ready_check_command();
+  };
+  runner.expect_if(is_ready_check, "not yet", {1, "", ""});
+  runner.expect_if(is_ready_check, "failed",
+                   {k_bootstrap_failed_exit,
+                    "{\"ok\": false, \"jupyter\": null, \"error\": \"pip install notebook "
+                    "failed (exit 1)\"}\nT1 start\nT2 error: pip install notebook failed\n",
+                    ""});
+  auto r = wait_ready(runner, clock, target(), {}, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::remote);
+  EXPECT_NE(r.error().message.find("Jupyter did not start on lab: pip install notebook failed"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("T2 error: pip install notebook failed"), std::string::npos);
+  EXPECT_NE(r.error().hint.find("gpubox down lab"), std::string::npos);
+  EXPECT_EQ(runner.calls.size(), 2u);  // no more waiting once it failed
 }
 
 }  // namespace
