@@ -37,7 +37,7 @@ constexpr auto k_conflict = ErrorKind::conflict;
 // THE classification table. The first matching rule wins, so exact codes come before patterns,
 // and specific patterns (".InUse", ".NotFound") before the generic "Invalid" prefix.
 // Sources: botocore retries/standard.py (throttling and transient codes), the EC2 API
-// errors-overview page and ../shared/docs/aws-reference.md §6.3 (launch codes).
+// errors-overview page and its RunInstances error list (launch codes).
 constexpr std::array k_rules = std::to_array<Rule>({
     // Throttling (standard.py:503), always retried with backoff.
     {E, "Throttling", k_throttled, true, true},

@@ -1,6 +1,6 @@
 #pragma once
 // AWS Signature Version 4, as a pure function of (request, credentials, time).
-// Reproduces AWS's official suites (../shared/testdata/sigv4) and botocore byte for byte.
+// Reproduces AWS's official suites (tests/data/sigv4) and botocore byte for byte.
 
 #include <chrono>
 #include <string>

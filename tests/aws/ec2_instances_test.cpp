@@ -44,7 +44,7 @@ RunInstancesInput golden_run_input() {
   return in;
 }
 
-// The body botocore 1.43 produced for the same input (shared/docs/aws-reference.md §1.6).
+// The body botocore 1.43 produced for the same input (captured with botocore's serializer).
 TEST(Ec2Instances, RunInstancesBodyMatchesBotocoreByteForByte) {
   EXPECT_EQ(
       form_body("RunInstances", build_run_instances(golden_run_input())),

@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const fs::path k_suites = fs::path(GPUBOX_SHARED_DIR) / "testdata" / "sigv4";
+const fs::path k_suites = fs::path(GPUBOX_SOURCE_DIR) / "tests" / "data" / "sigv4";
 constexpr std::string_view k_secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 // The classic copy's two x-www-form-urlencoded cases are defective (testdata README and

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """gpubox test server: moto 5.2.1 (server mode, in-process) plus what gpubox
-needs that moto lacks. See /work/shared/docs/moto.md (section 6, Appendix A).
+needs that moto lacks (listed below).
 
   python3 gpubox_moto.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--config FILE]
 
