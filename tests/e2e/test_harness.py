@@ -186,6 +186,30 @@ class ClientTokenTest(harness.MotoTestCase):
         self.assertEqual(len(self.requests(action="RunInstances")), 2)
 
 
+class SecurityGroupDependencyTest(harness.MotoTestCase):
+    """AWS refuses to delete a group an instance still uses; plain moto deletes it anyway."""
+
+    def test_delete_is_refused_until_the_instance_using_the_group_is_terminated(self):
+        ec2 = self.boto3_client("ec2")
+        sg = ec2.create_security_group(GroupName="gpubox-dep", Description="x")["GroupId"]
+        other = ec2.create_security_group(GroupName="gpubox-free", Description="x")["GroupId"]
+        iid = ec2.run_instances(ImageId="ami-12345678", InstanceType="g4dn.xlarge", MinCount=1,
+                                MaxCount=1, SecurityGroupIds=[sg])["Instances"][0]["InstanceId"]
+        for kwargs in ({"GroupId": sg}, {"GroupName": "gpubox-dep"}):
+            with self.assertRaises(ClientError) as cm:
+                ec2.delete_security_group(**kwargs)
+            self.assertEqual(cm.exception.response["Error"]["Code"], "DependencyViolation")
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        ec2.delete_security_group(GroupId=other)  # a group no instance uses goes at once
+        ec2.stop_instances(InstanceIds=[iid])  # a stopped instance still holds its group
+        with self.assertRaises(ClientError):
+            ec2.delete_security_group(GroupId=sg)
+        ec2.terminate_instances(InstanceIds=[iid])
+        ec2.delete_security_group(GroupId=sg)
+        left = ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [sg, other]}])
+        self.assertEqual(left["SecurityGroups"], [])
+
+
 class FaultTest(harness.MotoTestCase):
     def test_throttle_then_success_with_retries(self):
         self.add_faults([{"action": "DescribeInstances", "code": "RequestLimitExceeded",

@@ -234,6 +234,19 @@ class LifecycleTest(harness.MotoTestCase):
         groups = self.ec2().describe_security_groups(Filters=[{"Name": "group-id", "Values": [box["sg"]]}])
         self.assertEqual(groups["SecurityGroups"], [])
 
+    def test_down_waits_for_termination_before_the_group_goes_as_aws_requires(self):
+        # The stand-in refuses DeleteSecurityGroup while an instance in the group is not
+        # terminated (tests/support/gpubox_moto.py), so deleting it first would fail here.
+        box = self.make_box("alpha")
+        self.ls_json()
+        r = self.gpubox("down", "alpha", "--yes")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        log = [(q["action"], q["status"]) for q in self.requests()
+               if q["action"] in ("TerminateInstances", "DeleteSecurityGroup")]
+        self.assertEqual(log, [("TerminateInstances", 200), ("DeleteSecurityGroup", 200)])
+        self.assertEqual(self.instance(box["id"])["State"]["Name"], "terminated")
+        self.assertEqual(self.tagged(name="alpha")["groups"], [])
+
     # ---- gc ----------------------------------------------------------------------
     def test_gc_lists_then_removes_only_what_no_box_owns(self):
         kept = self.make_box("kept")

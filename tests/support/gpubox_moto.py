@@ -22,6 +22,8 @@ On top of plain moto:
     open increase requests; DLAMIs with their root device (/dev/xvda on Amazon Linux) and
     root snapshot size; a deregistered AMI behind a DLAMI parameter. Per test: Service
     Quotas AccessDeniedException, other disabled regions, other unapplied quotas.
+  * DeleteSecurityGroup answers DependencyViolation while an instance that is
+    not terminated still uses the group, as AWS does (moto deletes it anyway).
   * Test endpoints:
       POST/GET/DELETE /gpubox-test/faults      fault rules (moto_services.Faults)
       GET/DELETE      /gpubox-test/requests    the request log (?action=&service=)
@@ -199,6 +201,16 @@ class PlacementGroups:
             return self.xml("DescribePlacementGroups", f"<placementGroupSet>{items}</placementGroupSet>")
 
 
+def instances_using_group(req):
+    """The ids of the instances, not terminated, in the group DeleteSecurityGroup names."""
+    from moto.ec2.models import ec2_backends
+
+    group_id, name = req.params.get("GroupId"), req.params.get("GroupName")
+    backend = ec2_backends[req.account][req.region]
+    return [i.id for i in backend.all_instances() if i.state != "terminated"
+            and any(g.id == group_id or (name and g.name == name) for g in i.security_groups)]
+
+
 class RecordingRequest:
     """The minimal request object moto's Recorder._record_request reads."""
 
@@ -331,6 +343,12 @@ class App:
                 return self.placement.handle(req)
             if req.action == "RunInstances":
                 return self.tokens.run(req, lambda: self.forward(environ, req.body))
+            if req.action == "DeleteSecurityGroup":
+                users = instances_using_group(req)
+                if users:
+                    group = req.params.get("GroupId") or req.params.get("GroupName")
+                    return error_reply(req, 400, "DependencyViolation",
+                                       f"resource {group} has a dependent object ({', '.join(users)})")
             if req.action == "DescribeInstances":
                 rewritten = self.tokens.rewrite_filter(req)
                 if rewritten is not None:
