@@ -1,6 +1,8 @@
 #include "state/db.hpp"
 
 #include <chrono>
+#include <string>
+#include <thread>
 #include <utility>
 
 #include <sqlite3.h>
@@ -38,6 +40,41 @@ Error sqlite_error(sqlite3* db, int code, std::string_view what) {
   }
   return e;
 }
+
+namespace {
+
+// Switch `db` to WAL.
+Result<void> switch_to_wal(sqlite3* db) {
+  // While another connection creates the same fresh file or switches it to WAL, SQLite answers
+  // the journal-mode change with SQLITE_BUSY at once, without calling the busy handler (waiting
+  // there could deadlock), or leaves the mode unchanged and says so in the result row. So retry
+  // here, for as long as the busy timeout would have waited.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(k_busy_timeout_ms);
+  while (true) {
+    std::string mode;
+    auto keep_mode = [](void* out, int columns, char** values, char**) {
+      if (columns > 0 && values[0] != nullptr) {
+        *static_cast<std::string*>(out) = values[0];
+      }
+      return 0;
+    };
+    int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", keep_mode, &mode, nullptr);
+    if (rc == SQLITE_OK && mode == "wal") {
+      return {};
+    }
+    if ((rc != SQLITE_OK && !is_busy(rc)) || std::chrono::steady_clock::now() >= deadline) {
+      Error e = sqlite_error(db, rc == SQLITE_OK ? SQLITE_BUSY : rc, "PRAGMA journal_mode=WAL");
+      if (rc == SQLITE_OK) {
+        e.message = "could not switch the local state to WAL (journal mode stays '" + mode + "')";
+      }
+      return fail(std::move(e));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
 
 // --- Statement ---------------------------------------------------------------------------------
 
@@ -108,11 +145,8 @@ Result<bool> Statement::step() {
 
 Result<void> Statement::run() {
   while (true) {
-    auto row = step();
+    GPUBOX_TRY_ASSIGN(row, step());
     if (!row) {
-      return fail(row.error());
-    }
-    if (!*row) {
       return {};
     }
   }
@@ -161,19 +195,14 @@ Result<Db> Db::open_uri(const std::string& name, int flags) {
 
 Result<Db> Db::open(const std::filesystem::path& path) {
   GPUBOX_TRY_ASSIGN(db, open_uri(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  if (auto r = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                       "PRAGMA foreign_keys=ON;");
-      !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(switch_to_wal(db.m_db));
+  GPUBOX_TRY(db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   return db;
 }
 
 Result<Db> Db::open_memory() {
   GPUBOX_TRY_ASSIGN(db, open_uri(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  if (auto r = db.exec("PRAGMA foreign_keys=ON;"); !r) {
-    return fail(r.error());
-  }
+  GPUBOX_TRY(db.exec("PRAGMA foreign_keys=ON;"));
   return db;
 }
 
