@@ -23,6 +23,9 @@ usage: bootstrap.sh [options]        (each option also reads the GPUBOX_* variab
   --install-jupyter  when no Jupyter is found, pip install notebook into the framework venv
                   (/opt/pytorch on the PyTorch DLAMI) or a venv at PREFIX/venv (GPUBOX_INSTALL_JUPYTER=1)
   --stop          stop (and disable) gpubox's services, then exit
+Test aids (environment only): GPUBOX_MINUTE_SECONDS (default 60) is the length of the minute that
+--idle and --max-hours count in; GPUBOX_UNKNOWN_GRACE (seconds, default 600) is how long the
+watchdog lets a signal source be unknown before it counts as active.
 EOF
 }
 
@@ -31,6 +34,7 @@ MAX_HOURS="${GPUBOX_MAX_HOURS:-}"; BUDGET="${GPUBOX_BUDGET:-}"; PRICE="${GPUBOX_
 MODE="${GPUBOX_MODE:-aws}"; ACTION="${GPUBOX_IDLE_ACTION:-}"; PREFIX="${GPUBOX_PREFIX:-}"
 RUN_USER="${GPUBOX_USER:-}"; INTERVAL="${GPUBOX_WATCH_INTERVAL:-60}"
 NO_SYSTEMD="${GPUBOX_NO_SYSTEMD:-}"; INSTALL="${GPUBOX_INSTALL_JUPYTER:-}"; STOP=""
+MINUTE_S="${GPUBOX_MINUTE_SECONDS:-60}"; GRACE_S="${GPUBOX_UNKNOWN_GRACE:-600}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --token-file) TOKEN_FILE_IN="$2"; shift ;;
@@ -80,7 +84,14 @@ daemon_alive() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
     && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$PREFIX"
 }
+# The process group this script runs in: a stop that the cap or the watchdog itself runs must not
+# kill its own group before it has stopped the others.
+own_group() { local s; s=$(cat /proc/$$/stat 2>/dev/null) && s=${s##*) } && set -- $s && echo "$3"; }
 daemon_stop() {
+  local own; own=$(own_group)
+  if [ -n "$own" ] && [ "$(cat "$PREFIX/run/$1.pid" 2>/dev/null)" = "$own" ]; then
+    rm -f "$PREFIX/run/$1.pid" "$PREFIX/run/$1.hash"; log "stopped $1 (this process)"; return
+  fi
   if daemon_alive "$1"; then
     local pid; pid=$(cat "$PREFIX/run/$1.pid")
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
@@ -108,7 +119,7 @@ if [ -n "$STOP" ]; then
     # shellcheck disable=SC2086
     systemctl disable --now $UNITS 2>>"$LOG"; log "stopped systemd units"
   else
-    for d in cap jupyter watchdog; do daemon_stop "$d"; done
+    for d in jupyter watchdog cap; do daemon_stop "$d"; done
   fi
   exit 0
 fi
@@ -119,8 +130,10 @@ case "$MODE" in aws|byo) ;; *) die "--mode must be aws or byo" ;; esac
 case "$ACTION" in shutdown|stop-services) ;; *) die "bad --idle-action $ACTION" ;; esac
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "bad --port $PORT"
 [[ "$INTERVAL" =~ ^[0-9]+$ ]] || die "bad --interval $INTERVAL"
+[[ "$MINUTE_S" =~ ^[1-9][0-9]*$ ]] || die "bad GPUBOX_MINUTE_SECONDS $MINUTE_S"
+[[ "$GRACE_S" =~ ^[0-9]+$ ]] || die "bad GPUBOX_UNKNOWN_GRACE $GRACE_S"
 if [ "$IDLE" = off ]; then IDLE_S=null; else
-  is_num "$IDLE" || die "--idle must be minutes or off"; IDLE_S=$(awk "BEGIN{print int($IDLE*60)}")
+  is_num "$IDLE" || die "--idle must be minutes or off"; IDLE_S=$(awk "BEGIN{print int($IDLE*$MINUTE_S)}")
 fi
 CAP_H=""
 if [ -n "$MAX_HOURS" ]; then is_num "$MAX_HOURS" || die "bad --max-hours"; CAP_H="$MAX_HOURS"; fi
@@ -129,14 +142,17 @@ if [ -n "$BUDGET" ]; then
   B_H=$(awk "BEGIN{if ($PRICE <= 0) exit 1; print $BUDGET/$PRICE}") || die "--price must be > 0"
   if [ -z "$CAP_H" ] || awk "BEGIN{exit !($B_H < $CAP_H)}"; then CAP_H="$B_H"; fi
 fi
-CAP_S=null; [ -n "$CAP_H" ] && CAP_S=$(awk "BEGIN{s=int($CAP_H*3600); print (s<60?60:s)}")
+CAP_S=null; [ -n "$CAP_H" ] && CAP_S=$(awk "BEGIN{s=int($CAP_H*60*$MINUTE_S); print (s<$MINUTE_S?$MINUTE_S:s)}")
 log "start: mode=$MODE action=$ACTION idle_s=$IDLE_S cap_s=$CAP_S port=$PORT systemd=${USE_SYSTEMD:-no}"
 
 if [ -z "$RUN_USER" ]; then
   if [ "$(id -u)" = 0 ] && [ "$MODE" = aws ] && id ubuntu >/dev/null 2>&1; then RUN_USER=ubuntu
   else RUN_USER=$(id -un); fi
 fi
-RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6); [ -n "$RUN_HOME" ] || RUN_HOME="$HOME"
+# The current user's home is $HOME (what ~ means here); another user's comes from passwd.
+if [ "$RUN_USER" = "$(id -un)" ]; then RUN_HOME="$HOME"
+else RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6); fi
+[ -n "$RUN_HOME" ] || RUN_HOME="$HOME"
 [ "$RUN_USER" != "$(id -un)" ] && [ -z "$USE_SYSTEMD" ] && die "--user needs root and systemd"
 PY=$(command -v python3) || PY=/usr/bin/python3; [ -x "$PY" ] || die "python3 not found"
 # Framework venvs whose python has the framework (the PyTorch DLAMI's is /opt/pytorch): Jupyter
@@ -261,6 +277,7 @@ else ACT_JSON='"stop_services"'; ACT_CMD=(bash "$PREFIX/bin/bootstrap.sh" --stop
 json_list() { local s="" a; for a in "$@"; do s="$s\"$a\", "; done; echo "[${s%, }]"; }
 cat >"$PREFIX/etc/watchdog.json.new" <<EOF
 {"mode": "$MODE", "action": $ACT_JSON, "idle_seconds": $IDLE_S, "cap_seconds": $CAP_S,
+ "unknown_grace_seconds": $GRACE_S,
  "jupyter_url": "http://127.0.0.1:$PORT", "token_file": $TF_JSON, "ssh_ports": [22],
  "interval_seconds": $INTERVAL, "cap_started_file": "$PREFIX/run/cap_started",
  "status_path": "$PREFIX/run/status.json", "state_path": "$PREFIX/run/watchdog_state.json",
