@@ -25,6 +25,7 @@ GPUBOX_TEST_PACKAGES=(
   chromium
   clang-19 libclang-rt-19-dev  # scripts/fuzz.sh: libFuzzer; clang 14 cannot compile libstdc++ 12's <expected>
   clang-format-19              # scripts/format.sh --check in CI
+  clang-tidy-19                # scripts/lint.sh in CI
   hyperfine time               # bench/foundation_bench.py and friends
 )
 GPUBOX_APT_PACKAGES=("${GPUBOX_BUILD_PACKAGES[@]}" "${GPUBOX_TEST_PACKAGES[@]}")
