@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog_data.hpp"
+#include "core/crypto.hpp"
 #include "core/strings.hpp"
 #include "fakes/temp_dir.hpp"
 
@@ -221,16 +222,18 @@ TEST(CatalogEmbedded, PerTypeCountsMatchTheCoverageFile) {
   EXPECT_EQ(checked, 55u);
 }
 
-TEST(CatalogEmbedded, IsTheDataFolderCopyOfTheSharedSnapshot) {
+TEST(CatalogEmbedded, IsTheDataFolderCopyOfTheRecordedSnapshot) {
   std::string embedded;
   for (std::string_view chunk : embedded_instances_csv_chunks()) {
     embedded += chunk;
   }
-  EXPECT_EQ(embedded,
-            read_text(std::string(GPUBOX_SOURCE_DIR) + "/data/catalog/aws-gpu-instances.csv"));
-  std::string shared = std::string(GPUBOX_SHARED_DIR) + "/catalog/aws-gpu-instances.csv";
-  if (std::filesystem::exists(shared)) {
-    EXPECT_EQ(embedded, read_text(shared));
+  const std::string dir = std::string(GPUBOX_SOURCE_DIR) + "/data/catalog/";
+  EXPECT_EQ(embedded, read_text(dir + "aws-gpu-instances.csv"));
+  // NOTICE.md records the SHA-256 of each file as it was copied; the copies must not drift.
+  const std::string notice = read_text(dir + "NOTICE.md");
+  for (const char* name : {"aws-gpu-instances.csv", "aws-gpu-coverage.csv"}) {
+    const std::string line = sha256_hex(read_text(dir + name)) + "  " + name;
+    EXPECT_NE(notice.find(line), std::string::npos) << "NOTICE.md lacks: " << line;
   }
 }
 
