@@ -43,6 +43,8 @@ def main():
             "GPUBOX_SSH_USER": box.user,
         })
         os.makedirs(os.path.join(home, ".ssh"), mode=0o700, exist_ok=True)
+        # The "box" console prints the sshd's real host key, which `up` pins and ssh then checks.
+        moto.set_behaviours(console_host_keys=[box.host_public_key])
         pub = box.key_path + ".pub"
         run(gpubox, env, "whoami")
         run(gpubox, env, "up", "demo", "--gpu", "T4", "--region", "us-east-1",

@@ -29,6 +29,7 @@ target_sources(gpubox_tests PRIVATE
   box/launch/image_test.cpp
   box/launch/placement_test.cpp
   box/launch/launch_test.cpp
+  box/launch/host_keys_test.cpp
   box/launch/wait_test.cpp
   box/launch/up_test.cpp
   box/access/ssh_config_test.cpp

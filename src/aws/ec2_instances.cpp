@@ -107,8 +107,16 @@ QueryParams build_run_instances(const RunInstancesInput& in) {
   p.emplace_back("MinCount", std::to_string(in.min_count));
   p.emplace_back("MaxCount", std::to_string(in.max_count));
   add_text(p, "KeyName", in.key_name);
-  add_list(p, "SecurityGroupId", in.security_group_ids);
-  add_text(p, "SubnetId", in.subnet_id);
+  if (in.associate_public_ip) {
+    p.emplace_back("NetworkInterface.1.DeviceIndex", "0");
+    add_text(p, "NetworkInterface.1.SubnetId", in.subnet_id);
+    add_bool(p, "NetworkInterface.1.AssociatePublicIpAddress", in.associate_public_ip);
+    add_bool(p, "NetworkInterface.1.DeleteOnTermination", true);
+    add_list(p, "NetworkInterface.1.SecurityGroupId", in.security_group_ids);
+  } else {
+    add_list(p, "SecurityGroupId", in.security_group_ids);
+    add_text(p, "SubnetId", in.subnet_id);
+  }
   add_text(p, "ClientToken", in.client_token);
   add_bool(p, "DryRun", in.dry_run);
   add_text(p, "InstanceInitiatedShutdownBehavior", in.shutdown_behavior);
@@ -116,9 +124,16 @@ QueryParams build_run_instances(const RunInstancesInput& in) {
   for (size_t i = 0; i < in.block_devices.size(); ++i) {
     add_block_device(p, i + 1, in.block_devices[i]);
   }
-  const int instance_spec = in.instance_tags.empty() ? 0 : 1;
-  add_tag_spec(p, 1, "instance", in.instance_tags);
-  add_tag_spec(p, instance_spec + 1, "volume", in.volume_tags);
+  const std::pair<std::string_view, const Tags*> specs[] = {
+      {"instance", &in.instance_tags},
+      {"volume", &in.volume_tags},
+      {"spot-instances-request", in.spot ? &in.spot_request_tags : nullptr}};
+  int index = 0;
+  for (const auto& [type, tags] : specs) {
+    if (tags != nullptr && !tags->empty()) {
+      add_tag_spec(p, ++index, type, *tags);
+    }
+  }
   add_launch_options(p, in);
   return p;
 }
@@ -139,6 +154,12 @@ Result<RunInstancesOutput> run_instances(AwsClient& client, std::string_view reg
     in.client_token = random_client_token();
   }
   GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "RunInstances", build_run_instances(in)));
+  return parse_run_instances(xml);
+}
+
+Result<RunInstancesOutput> run_instances_wire(AwsClient& client, std::string_view region,
+                                              const QueryParams& wire) {
+  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "RunInstances", wire));
   return parse_run_instances(xml);
 }
 

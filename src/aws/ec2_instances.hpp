@@ -30,6 +30,9 @@ struct RunInstancesInput {
   std::string key_name;
   std::vector<std::string> security_group_ids;
   std::string subnet_id;
+  // Set: launch through one network interface (NetworkInterface.1: the subnet, the groups and
+  // AssociatePublicIpAddress), for a subnet that does not map public addresses by itself.
+  std::optional<bool> associate_public_ip;
   std::string client_token;  // idempotency; the call fills in a random one when empty
   std::optional<bool> dry_run;
   std::string shutdown_behavior;  // InstanceInitiatedShutdownBehavior: "stop" | "terminate"
@@ -44,6 +47,7 @@ struct RunInstancesInput {
   std::string spot_max_price;              // AWS advises leaving this empty
   std::string spot_instance_type;          // "one-time" | "persistent"
   std::string spot_interruption_behavior;  // "terminate" | "stop" | "hibernate"
+  Tags spot_request_tags;                  // TagSpecification spot-instances-request (spot only)
   std::string user_data;                   // plain text; sent base64-encoded
 };
 
@@ -189,6 +193,11 @@ Result<RunInstancesOutput> parse_run_instances(std::string_view xml);
 // Launch instances; an empty `in.client_token` is replaced by a random one so retries are safe.
 Result<RunInstancesOutput> run_instances(AwsClient& client, std::string_view region,
                                          RunInstancesInput in);
+
+// Launch with exactly `wire` (an earlier build_run_instances result, ClientToken included), so
+// a retried or resumed launch sends the very parameters of its first call.
+Result<RunInstancesOutput> run_instances_wire(AwsClient& client, std::string_view region,
+                                              const QueryParams& wire);
 
 // Return the wire parameters of DescribeInstances for `in`.
 QueryParams build_describe_instances(const DescribeInstancesInput& in);

@@ -17,6 +17,8 @@ target_sources(gpubox_lib PRIVATE
   src/aws/ec2_network.cpp
   src/aws/ec2_instances.cpp
   src/aws/ec2_volumes.cpp
+  src/aws/ec2_spot.cpp
+  src/aws/ec2_vpc.cpp
   src/aws/sts.cpp
   src/aws/ssm.cpp
   src/aws/service_quotas.cpp

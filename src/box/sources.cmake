@@ -3,6 +3,10 @@ target_sources(gpubox_lib PRIVATE
   src/box/launch/image.cpp
   src/box/launch/placement.cpp
   src/box/launch/launch.cpp
+  src/box/launch/consistency.cpp
+  src/box/launch/launch_lock.cpp
+  src/box/launch/host_keys.cpp
+  src/box/launch/network.cpp
   src/box/launch/wait.cpp
   src/box/launch/up.cpp
   src/box/launch/up_plan.cpp
@@ -25,6 +29,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/fleet/lifecycle.cpp
   src/box/fleet/lifecycle_down.cpp
   src/box/fleet/gc.cpp
+  src/box/fleet/spot.cpp
 )
 # The onbox/ scripts, embedded as generated C++ (cmake/embed.cmake).
 include(${PROJECT_SOURCE_DIR}/cmake/embed.cmake)

@@ -52,6 +52,7 @@ void print_report(Env& env, const std::string& name, const box::DownReport& rep)
       out << fmt::format("  {}: {}\n", what, fmt::join(items, ", "));
     }
   };
+  line("cancelled spot request", rep.spot_requests);
   line("terminated", rep.terminated);
   line("deleted security group", rep.security_groups);
   line("deleted key pair", rep.key_pairs);

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
@@ -54,13 +55,33 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(regions, aws::enabled_region_names(*ctx->client, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  GPUBOX_TRY_ASSIGN(expired, box::expire_stale_launches(*ctx->client, *store, dir));
+  for (const auto& name : expired) {
+    progress(env.streams, fmt::format("the interrupted launch of {} started no instance; its key "
+                                      "pair and security group are no longer kept for it",
+                                      name));
+  }
   GPUBOX_TRY_ASSIGN(plan, box::find_leftovers(*ctx->client, *store, regions));
+  std::vector<std::string> failed_regions;
   for (const auto& f : plan.failed) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));
+    failed_regions.push_back(f.region);
+  }
+  if (!regions.empty() && failed_regions.size() == regions.size()) {
+    Error e = *plan.failed.front().error;
+    e.message = fmt::format("could not look in any region ({}): {}",
+                            fmt::join(failed_regions, ", "), e.message);
+    return fail(std::move(e));
   }
   if (!opts.json) {
     if (plan.leftovers.empty()) {
-      env.streams.out << "nothing to clean up: everything tagged by gpubox belongs to a box\n";
+      env.streams.out << (failed_regions.empty()
+                              ? std::string("nothing to clean up: everything tagged by gpubox "
+                                            "belongs to a box\n")
+                              : fmt::format("nothing to clean up in the regions gpubox could read "
+                                            "(not {})\n",
+                                            fmt::join(failed_regions, ", ")));
       return {};
     }
     Table t({"region", "kind", "id", "box", "detail"});

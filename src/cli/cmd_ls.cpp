@@ -118,6 +118,9 @@ nlohmann::json row_json(const Row& row) {
                    {"adopted", v.adopted},
                    {"in_local_state", !v.duplicate},
                    {"cached", v.unknown}};
+  if (!v.spot_request_state.empty()) {
+    j["spot_request_state"] = v.spot_request_state;
+  }
   j["uptime_seconds"] = row.uptime_s ? nlohmann::json(*row.uptime_s) : nlohmann::json(nullptr);
   j["created_at"] = aws::format_iso8601(b.created_at);
   return j;
@@ -128,6 +131,9 @@ std::vector<std::string> row_cells(const Row& row) {
   std::string state = b.state.empty() ? "unknown" : b.state;
   if (row.view->unknown) {
     state += " (cached)";
+  }
+  if (!row.view->spot_request_state.empty()) {
+    state += " (spot request " + row.view->spot_request_state + ")";
   }
   std::string cost = fmt::format("{}{:.2f}", row.cost.estimated ? "~$" : "$", row.cost.total_usd);
   return {b.name,
@@ -186,6 +192,16 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   for (const auto& f : found.failed) {
     warn(env.streams, fmt::format("could not list boxes in {}: {} (showing what gpubox last saw)",
                                   f.region, f.error->message));
+  }
+  if (!found.regions.empty() && found.failed.size() == found.regions.size()) {
+    std::vector<std::string> names;
+    for (const auto& f : found.failed) {
+      names.push_back(f.region);
+    }
+    Error e = *found.failed.front().error;
+    e.message = fmt::format("could not list boxes in any region ({}): {}", fmt::join(names, ", "),
+                            e.message);
+    return fail(std::move(e));
   }
   std::vector<Row> rows;
   for (const auto& v : found.views) {

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -19,6 +21,7 @@
 #include "box/launch/up.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/up_render.hpp"
 #include "state/box_store.hpp"
 
@@ -28,10 +31,37 @@ namespace {
 struct UpOptions {
   box::UpRequest req;
   std::string idle = "30m";
+  std::string host_key_wait = "10m";
+  bool trust_first_use = false;
   bool dry_run = false;
   bool yes = false;
   bool json = false;
 };
+
+// Parse "90s", "10m" or "600" (seconds) for --host-key-wait.
+Result<std::chrono::seconds> parse_seconds(const std::string& text) {
+  std::string t = text;
+  long factor = 1;
+  if (!t.empty() && (t.back() == 's' || t.back() == 'm')) {
+    factor = t.back() == 'm' ? 60 : 1;
+    t.pop_back();
+  }
+  char* end = nullptr;
+  long value = t.empty() ? -1 : std::strtol(t.c_str(), &end, 10);
+  if (value < 0 || end == nullptr || *end != '\0' || value > 24 * 3600) {
+    return fail(ErrorKind::invalid_input, "invalid --host-key-wait '" + text + "'",
+                "use seconds or minutes, like 90s or 10m");
+  }
+  return std::chrono::seconds(value * factor);
+}
+
+// Ask a yes/no question on the terminal.
+bool ask_yes_no(Env& env, std::string_view question) {
+  env.streams.err << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
 
 // Return the progress reporter: one line per change; a spinner for ticks on a terminal.
 box::ProgressFn make_progress(Env& env) {
@@ -81,12 +111,7 @@ void offer_include(Env& env, const std::filesystem::path& data, bool yes) {
     }
     return;
   }
-  auto ask = [&env](std::string_view question) {
-    env.streams.err << question << " [y/N] " << std::flush;
-    std::string answer;
-    std::getline(std::cin, answer);
-    return answer == "y" || answer == "Y" || answer == "yes";
-  };
+  auto ask = [&env](std::string_view question) { return ask_yes_no(env, question); };
   auto r = box::ensure_include(user_config, managed, data / "ssh_include_answer", ask);
   if (!r) {
     warn(env.streams, "could not update ~/.ssh/config: " + r.error().message);
@@ -101,7 +126,8 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(catalog, env.catalog());
   opts.req.idle = opts.idle;
   GPUBOX_TRY_ASSIGN(in, box::validate_up(opts.req, *catalog, env.home(), box::system_random()));
-  const bool searching = env.global.region.empty() && in.gpu.has_value();
+  // A subnet lives in one region: --subnet launches in the configured region only.
+  const bool searching = env.global.region.empty() && in.gpu.has_value() && in.subnet.empty();
   GPUBOX_TRY_ASSIGN(ctx, aws_for_up(env, searching));
   if (searching) {
     in.placement.regions =
@@ -112,8 +138,19 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
   }
   GPUBOX_TRY_ASSIGN(cidr, caller_cidr(env, in));
   GPUBOX_TRY_ASSIGN(store, env.store());
+  if (store->in_memory()) {
+    return fail(ErrorKind::state,
+                "up needs the local state to record the launch (its ClientToken is what keeps a "
+                "retry or a crash from launching twice); nothing was created",
+                "fix or move away the state database named above, then run `gpubox up` again");
+  }
   GPUBOX_TRY_ASSIGN(existing, store->find_box(in.name));
-  if (existing) {
+  GPUBOX_TRY_ASSIGN(open_launch, store->open_launch(in.name));
+  if (existing && open_launch && existing->state == "pending") {
+    // An interrupted `up` (Ctrl-C, a crash) left it pending: this run resumes it.
+    progress(env.streams, "resuming " + in.name + " (" + existing->instance_id + ", " +
+                              existing->state + " in " + existing->region + ")");
+  } else if (existing) {
     Error e;
     e.kind = ErrorKind::conflict;
     e.message = "a box called " + in.name + " already exists (" + existing->state + " in " +
@@ -134,6 +171,12 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
                    make_progress(env),
                    {},
                    {quota_cache.get(), {}}};
+  GPUBOX_TRY_ASSIGN(host_key_wait, parse_seconds(opts.host_key_wait));
+  deps.host_keys.timeout = host_key_wait;
+  deps.host_keys.trust_first_use = opts.trust_first_use;
+  if (!opts.yes && !opts.json && env.streams.err_is_tty && isatty(STDIN_FILENO) != 0) {
+    deps.host_keys.ask = [&env](const std::string& q) { return ask_yes_no(env, q); };
+  }
   // Who is launching (the owner tag) is asked beside the planning, not after it.
   std::future<Result<aws::CallerIdentity>> caller;
   if (!opts.dry_run) {
@@ -158,7 +201,9 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
     warn(env.streams, "ssh will be open to the whole internet (" + plan.allow_from + ")");
   }
   GPUBOX_TRY_ASSIGN(who, caller.get());
+  deps.interrupt_note = [](const std::string& text) { set_interrupt_note(text); };
   auto result = box::run_up(deps, in, std::move(plan), who.arn);
+  clear_interrupt_note();
   if (!result) {
     return fail(result.error());
   }
@@ -178,13 +223,20 @@ void add_up_command(CLI::App& app, Env& env) {
   cmd->footer(
       "Examples:\n  gpubox up --gpu T4\n  gpubox --region us-west-2 up lab --type g5.xlarge "
       "--spot\n"
-      "  gpubox up lab --gpu A10G --dry-run --json\n\n"
+      "  gpubox up lab --gpu A10G --dry-run --json\n"
+      "  gpubox --region eu-west-1 up lab --gpu T4 --subnet subnet-0abc  # no default VPC\n\n"
+      "Host keys: up waits (--host-key-wait) for the keys cloud-init prints on the box's "
+      "console and pins them; without them it asks, or with --yes refuses unless "
+      "--trust-first-use.\n"
       "GPUBOX_SSH_USER (or --ssh-user) overrides the login user of the image, e.g. for tests.");
   auto& r = opts->req;
   cmd->add_option("name", r.name, "Box name (letters, digits, dashes; default: generated)");
   cmd->add_option("--gpu", r.gpu, "GPU and count, e.g. T4 or A10G:4 (cheapest type that has it)");
   cmd->add_option("--type", r.instance_type, "Exact instance type, e.g. g4dn.xlarge");
   cmd->add_option("--zone", r.zone, "Availability zone, e.g. us-east-1b (default: any)");
+  cmd->add_option("--subnet", r.subnet,
+                  "Launch into this subnet (and its VPC), e.g. when the account has no default "
+                  "VPC");
   cmd->add_flag("--spot", r.spot, "Use a spot instance (cheaper; may be interrupted)");
   cmd->add_option("--disk", r.disk_gb, "Root disk size in GB (gp3, encrypted)")->default_val(100);
   cmd->add_option("--framework", r.framework, "pytorch, tensorflow or base (Deep Learning AMI)")
@@ -199,8 +251,15 @@ void add_up_command(CLI::App& app, Env& env) {
   cmd->add_option("--wait", r.wait, "Wait until running, ssh or ready (default: ready)")
       ->default_val("ready");
   cmd->add_option("--ssh-user", r.ssh_user, "Login user (default: the image's)")->group("");
+  cmd->add_option("--host-key-wait", opts->host_key_wait,
+                  "How long to wait for the box's SSH host keys on its console, e.g. 10m")
+      ->default_val("10m");
+  cmd->add_flag("--trust-first-use", opts->trust_first_use,
+                "If the console shows no host keys in time, trust the key the box presents");
   cmd->add_flag("--dry-run", opts->dry_run, "Print the plan; create nothing");
-  cmd->add_flag("-y,--yes", opts->yes, "Do not ask (leaves ~/.ssh/config alone)");
+  cmd->add_flag("-y,--yes", opts->yes,
+                "Do not ask (leaves ~/.ssh/config alone; unverifiable host keys are refused "
+                "unless --trust-first-use)");
   cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_up_command(*opts, env); }); });
 }

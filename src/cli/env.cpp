@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "aws/assume_role.hpp"
@@ -100,13 +101,53 @@ Result<std::filesystem::path> Env::data_dir() {
   return dir;
 }
 
+namespace {
+
+// Return whether `e` says the database file itself is damaged (not merely locked or unreadable).
+bool is_damaged_store(const Error& e) {
+  return e.message.find("file is not a database") != std::string::npos ||
+         e.message.find("database disk image is malformed") != std::string::npos;
+}
+
+// Move a damaged state.db (and its -wal/-shm) aside, keeping it; return where it went.
+std::filesystem::path move_aside(const std::filesystem::path& db, TimePoint now) {
+  const auto stamp = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+  const std::filesystem::path aside = db.string() + ".damaged-" + std::to_string(stamp.count());
+  std::error_code ec;
+  std::filesystem::rename(db, aside, ec);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::filesystem::rename(db.string() + suffix, aside.string() + suffix, ec);
+  }
+  return aside;
+}
+
+}  // namespace
+
 Result<state::BoxStore*> Env::store() {
   if (m_store) {
     return m_store.get();
   }
   GPUBOX_TRY_ASSIGN(dir, data_dir());
-  GPUBOX_TRY_ASSIGN(store, state::BoxStore::open(dir / "state.db"));
-  m_store = std::make_unique<state::BoxStore>(std::move(store));
+  const auto path = dir / "state.db";
+  auto store = state::BoxStore::open(path);
+  if (!store && is_damaged_store(store.error())) {
+    const auto aside = move_aside(path, clock.now());
+    warn(streams, "the local state " + path.string() + " was damaged (" + store.error().message +
+                      "); kept it as " + aside.string() +
+                      " and started a new one, rebuilt from AWS tags (`gpubox ls --all-regions`)");
+    store = state::BoxStore::open(path);
+  }
+  if (!store && !store.error().retryable) {
+    // Unreadable or read-only: commands still work from AWS tags, remembering nothing.
+    warn(streams, "cannot use the local state " + path.string() + " (" + store.error().message +
+                      "): working from AWS tags only, nothing is saved locally; fix its "
+                      "permissions or move it away");
+    store = state::BoxStore::open_memory();
+  }
+  if (!store) {
+    return fail(store.error());
+  }
+  m_store = std::make_unique<state::BoxStore>(std::move(*store));
   return m_store.get();
 }
 

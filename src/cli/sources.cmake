@@ -1,6 +1,7 @@
 target_sources(gpubox_lib PRIVATE
   src/cli/app.cpp
   src/cli/cmd_up.cpp
+  src/cli/interrupt.cpp
   src/cli/up_render.cpp
   src/cli/cmd_regions.cpp
   src/cli/cmd_ls.cpp

@@ -82,7 +82,9 @@ Result<BoxStore> BoxStore::open(const std::filesystem::path& path) {
 
 Result<BoxStore> BoxStore::open_memory() {
   GPUBOX_TRY_ASSIGN(db, Db::open_memory());
-  return migrated(std::move(db));
+  GPUBOX_TRY_ASSIGN(store, migrated(std::move(db)));
+  store.m_memory = true;
+  return store;
 }
 
 Result<void> BoxStore::insert_box(const Box& box) {

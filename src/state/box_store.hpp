@@ -68,7 +68,8 @@ struct LaunchRecord {
   LaunchStatus status = LaunchStatus::pending;
   TimePoint created_at{};
   std::string instance_id;
-  std::string error;  // why it failed, when it did
+  std::string error;   // why it failed, when it did
+  std::string params;  // the RunInstances wire parameters (JSON), set once before the first call
 };
 
 // What begin_launch needs to create a record.
@@ -121,6 +122,9 @@ public:
   // Mark the record holding `client_token` failed. Only call this when AWS definitely did not
   // launch (an error response); after a timeout the launch may have happened, so keep it pending.
   Result<void> mark_launch_failed(std::string_view client_token, std::string_view error);
+  // Store `params` for the record holding `client_token` unless it already has some; return the
+  // record's params afterwards (the first ones stored win, so every retry replays them).
+  Result<std::string> fix_launch_params(std::string_view client_token, std::string_view params);
   // End the open launch records of `name` (its instance is gone), so the next launch of that
   // name gets a fresh ClientToken.
   Result<void> end_launches(std::string_view name);
@@ -137,12 +141,15 @@ public:
 
   // Return the underlying connection.
   Db& db() { return m_db; }
+  // Return whether this store lives in memory only (tests, or a stand-in for an unusable file).
+  bool in_memory() const { return m_memory; }
 
 private:
   explicit BoxStore(Db db) : m_db(std::move(db)) {}
   static Result<BoxStore> migrated(Db db);
 
   Db m_db;
+  bool m_memory = false;
 };
 
 // Return a fresh random RunInstances ClientToken ("gpubox-" + 32 hex digits, 39 characters).

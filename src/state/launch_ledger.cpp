@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view k_launch_columns =
     "id, name, region, zone, instance_type, client_token, status, created_at_ms, instance_id, "
-    "error";
+    "error, params";
 
 LaunchStatus parse_status(std::string_view s) {
   if (s == "launched") {
@@ -35,6 +35,7 @@ LaunchRecord read_launch(const Statement& s) {
   r.created_at = from_unix_ms(s.column_int(7));
   r.instance_id = s.column_text(8);
   r.error = s.column_text(9);
+  r.params = s.column_text(10);
   return r;
 }
 
@@ -134,6 +135,21 @@ Result<void> BoxStore::mark_launch_failed(std::string_view client_token, std::st
     return fail(no_launch(client_token));
   }
   return {};
+}
+
+Result<std::string> BoxStore::fix_launch_params(std::string_view client_token,
+                                                std::string_view params) {
+  GPUBOX_TRY_ASSIGN(set, m_db.prepare("UPDATE launch_records SET params = ?2 WHERE client_token = "
+                                      "?1 AND params = ''"));
+  set.bind(1, client_token).bind(2, params);
+  GPUBOX_TRY(set.run());
+  GPUBOX_TRY_ASSIGN(get, m_db.prepare("SELECT params FROM launch_records WHERE client_token = ?1"));
+  get.bind(1, client_token);
+  GPUBOX_TRY_ASSIGN(row, get.step());
+  if (!row) {
+    return fail(no_launch(client_token));
+  }
+  return get.column_text(0);
 }
 
 Result<void> BoxStore::end_launches(std::string_view name) {

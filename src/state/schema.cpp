@@ -64,7 +64,13 @@ CREATE TABLE ledger (
 CREATE INDEX ledger_name ON ledger(name, id);
 )sql";
 
-constexpr std::array<std::string_view, 1> k_migrations = {k_v1};
+// v2: the exact RunInstances parameters of a launch, fixed before its first call, so a resumed
+// `up` replays them and EC2 accepts the ClientToken (issue 9).
+constexpr std::string_view k_v2 = R"sql(
+ALTER TABLE launch_records ADD COLUMN params TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<std::string_view, 2> k_migrations = {k_v1, k_v2};
 
 }  // namespace
 

@@ -15,6 +15,8 @@
 #include "aws/ec2_catalog.hpp"
 #include "aws/ec2_instances.hpp"
 #include "aws/ec2_network.hpp"
+#include "aws/ec2_spot.hpp"
+#include "aws/ec2_vpc.hpp"
 #include "aws/pricing.hpp"
 #include "aws/service_quotas.hpp"
 #include "aws/ssm.hpp"
@@ -64,6 +66,7 @@ RunInstancesInput full_run_input() {
   in.spot_max_price = "1.50";
   in.spot_instance_type = "one-time";
   in.spot_interruption_behavior = "terminate";
+  in.spot_request_tags = k_tags;
   in.user_data = "#!/bin/bash\necho hi\n";
   return in;
 }
@@ -136,6 +139,13 @@ std::vector<nlohmann::json> ec2_instance_requests() {
                     build_describe_volumes({{"vol-1"}, k_filters, 10, "tok"})),
       query_request("ec2", "DeleteVolume", build_delete_volume("vol-1")),
       query_request("ec2", "GetConsoleOutput", build_get_console_output({"i-1", true})),
+      query_request("ec2", "DescribeSpotInstanceRequests",
+                    build_describe_spot_requests({{"sir-1"}, k_filters, "tok"})),
+      query_request("ec2", "CancelSpotInstanceRequests",
+                    build_cancel_spot_requests({"sir-1", "sir-2"})),
+      query_request("ec2", "DescribeVpcs", build_describe_vpcs({{"vpc-1"}, k_filters, "tok"})),
+      query_request("ec2", "DescribeSubnets",
+                    build_describe_subnets({{"subnet-1"}, k_filters, "tok"})),
   };
 }
 
@@ -180,8 +190,8 @@ std::vector<nlohmann::json> all_requests() {
 size_t declared_builders() {
   size_t count = 0;
   const std::regex decl(R"(^(QueryParams|nlohmann::json) build_[a-z_]+\()");
-  for (const char* header :
-       {"ec2_catalog", "ec2_network", "ec2_instances", "sts", "ssm", "service_quotas", "pricing"}) {
+  for (const char* header : {"ec2_catalog", "ec2_network", "ec2_instances", "ec2_spot", "ec2_vpc",
+                             "sts", "ssm", "service_quotas", "pricing"}) {
     std::ifstream in(std::string(GPUBOX_SOURCE_DIR) + "/src/aws/" + header + ".hpp");
     for (std::string line; std::getline(in, line);) {
       count += std::regex_search(line, decl) ? 1 : 0;

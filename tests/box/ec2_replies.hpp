@@ -115,4 +115,23 @@ inline std::string describe_volumes_xml(
   return out + "</volumeSet></DescribeVolumesResponse>";
 }
 
+// A DescribeSpotInstanceRequests reply: (id, state, instance id) per request, tagged with `tags`.
+struct FakeSpotRequest {
+  std::string id;
+  std::string state;
+  std::string instance_id;
+};
+
+inline std::string describe_spot_xml(const std::vector<FakeSpotRequest>& requests,
+                                     const std::map<std::string, std::string>& tags = {}) {
+  std::string items;
+  for (const auto& r : requests) {
+    items += "<item><spotInstanceRequestId>" + r.id + "</spotInstanceRequestId><type>persistent" +
+             "</type><state>" + r.state + "</state><instanceId>" + r.instance_id + "</instanceId>" +
+             tag_set(tags) + "</item>";
+  }
+  return "<DescribeSpotInstanceRequestsResponse><spotInstanceRequestSet>" + items +
+         "</spotInstanceRequestSet></DescribeSpotInstanceRequestsResponse>";
+}
+
 }  // namespace gpubox::testing

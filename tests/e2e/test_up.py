@@ -118,9 +118,8 @@ class UpTest(MotoTestCase):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 stdin=subprocess.DEVNULL)
         deadline = time.time() + 60
-        while not self.requests(action="RunInstances") and time.time() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)  # the backend has launched; the reply is held back
+        while not self.instances() and time.time() < deadline:
+            time.sleep(0.1)  # until the backend has launched; the reply is held back
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         self.assertEqual(len(self.instances()), 1)
@@ -228,6 +227,7 @@ class UpTest(MotoTestCase):
 
     def test_waits_for_ssh_through_the_loopback_sshd(self):
         with Sshd() as info:
+            self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
             r = self.up("lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",
                         "--wait", "ssh", "--yes",
                         env={"GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}",
@@ -249,6 +249,7 @@ class UpTest(MotoTestCase):
 
         timer = threading.Timer(4.0, bootstrap_done)
         with Sshd(extra_config=f"SetEnv HOME={box_home}\n") as info:
+            self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
             timer.start()
             self.addCleanup(timer.cancel)
             r = self.up("lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",

@@ -255,5 +255,27 @@ TEST(Ledger, KeepsBoxesApartAndListsAllWhenNoNameGiven) {
   EXPECT_EQ((*all)[1].name, "beta");
 }
 
+TEST(LaunchParams, TheFirstParametersStoredWinAndSurviveReopening) {
+  testing::ScopedTempDir tmp;
+  const auto path = tmp.path() / "state.db";
+  std::string token;
+  {
+    auto store = BoxStore::open(path);
+    ASSERT_TRUE(store);
+    auto rec = store->begin_launch(request("lab", "us-east-1", TimePoint{}));
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->params, "");
+    token = rec->client_token;
+    EXPECT_EQ(store->fix_launch_params(token, R"([["A","1"]])").value_or(""), R"([["A","1"]])");
+    EXPECT_EQ(store->fix_launch_params(token, R"([["A","2"]])").value_or(""), R"([["A","1"]])");
+  }
+  auto again = BoxStore::open(path);
+  ASSERT_TRUE(again);
+  auto open = again->open_launch("lab");
+  ASSERT_TRUE(open && *open);
+  EXPECT_EQ((*open)->params, R"([["A","1"]])");
+  EXPECT_FALSE(again->fix_launch_params("gpubox-nope", "[]"));
+}
+
 }  // namespace
 }  // namespace gpubox::state

@@ -393,7 +393,9 @@ class App:
             reply = self.apply_fault(environ, req, rule)
         if reply is None:
             reply = self.dispatch(environ, req)
-            after = self.faults.take(req, after=True)
+            # "after" rules act on requests that reached the backend, not on a lagged refusal.
+            reached = not any(h[0] == "x-gpubox-realism" for h in reply.headers)
+            after = self.faults.take(req, after=True) if reached else None
             if after is not None:
                 entry["fault"] = fault_label(after)
                 if after.get("drop"):

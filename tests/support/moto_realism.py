@@ -52,7 +52,7 @@ from moto_services import Reply, XML_CT, error_reply
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 DEFAULTS = {
-    "consistency_notfound": 0,  # 1 once gpubox retries NotFound after its creates (issue 9 §3)
+    "consistency_notfound": 1,
     "spot_relaunch": True,
     "console_after_calls": 1,
     "console_keys": True,
@@ -277,7 +277,9 @@ class Realism:
             if self.lag.get(ref, 0) > 0:
                 self.lag[ref] -= 1
                 code, message = NOT_FOUND[ref[0]]
-                return error_reply(req, 400, code, message.format(ref[1]))
+                reply = error_reply(req, 400, code, message.format(ref[1]))
+                reply.headers.append(("x-gpubox-realism", "not-visible-yet"))  # never reached moto
+                return reply
         p, a = req.params, req.action
         if a == "CreateSecurityGroup" and not p.get("VpcId") and self.default_vpc(req) is None:
             return error_reply(req, 400, "VPCIdNotSpecified", "No default VPC for this user")
@@ -307,8 +309,21 @@ class Realism:
         for ref in new:
             self.lag.setdefault(ref, n)  # a replayed RunInstances reply does not lag again
 
+    def nic_groups(self, req, reply):
+        """AWS lists the primary network interface's groups as the instance's; moto does not."""
+        groups = indexed(req.params, "NetworkInterface.1.SecurityGroupId")
+        if not groups:
+            return
+        be = self.backend(req.account, req.region)
+        for iid in re.findall(r"<instanceId>(i-[0-9a-f]+)</instanceId>", reply.body.decode("utf-8", "replace")):
+            inst = be.get_instance(iid)
+            if not inst.security_groups:
+                inst.security_groups = [be.get_security_group_from_id(g) for g in groups]
+
     def after(self, environ, req, reply):
         with self.lock:
+            if req.action == "RunInstances":
+                self.nic_groups(req, reply)
             self.remember_created(req, reply)
             if req.action == "RunInstances" and req.params.get("InstanceMarketOptions.MarketType") == "spot":
                 reply = self.spot_launched(environ, req, reply)

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "aws/credentials.hpp"
+#include "aws/ec2_spot.hpp"
 #include "box/tags.hpp"
 
 namespace gpubox::box {
@@ -142,6 +143,21 @@ std::vector<RegionInstances> scan_instances(aws::AwsClient& client,
       return;
     }
     out[i].instances = std::move(page->instances);
+    std::vector<std::string> requests;
+    for (const auto& inst : out[i].instances) {
+      if (!inst.spot_request_id.empty()) {
+        requests.push_back(inst.spot_request_id);
+      }
+    }
+    if (!requests.empty()) {
+      aws::DescribeSpotRequestsInput sr;
+      sr.request_ids = requests;
+      if (auto found = aws::describe_spot_requests(client, region, sr)) {
+        for (const auto& r : *found) {
+          out[i].spot_states[r.id] = r.state;
+        }
+      }
+    }
   });
   return out;
 }
@@ -269,6 +285,21 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
   auto scans = scan_instances(deps.client, regions);
   const TimePoint now = deps.clock.now();
   d.views = merge_views(stored, scans, deps.catalog, now);
+  for (auto& v : d.views) {
+    if (!v.instance || v.instance->spot_request_id.empty()) {
+      continue;
+    }
+    std::string state = "unknown";
+    for (const auto& scan : scans) {
+      if (auto it = scan.spot_states.find(v.instance->spot_request_id);
+          it != scan.spot_states.end()) {
+        state = it->second;
+      }
+    }
+    if (state != "active") {
+      v.spot_request_state = state;
+    }
+  }
   for (auto& scan : scans) {
     if (scan.error) {
       d.failed.push_back(std::move(scan));
@@ -279,7 +310,13 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
       continue;
     }
     if (v.adopted) {
-      GPUBOX_TRY(deps.store.insert_box(v.box));
+      // Another command (an `up` finishing) may have stored it meanwhile: adopting is an upsert.
+      if (auto added = deps.store.insert_box(v.box);
+          !added && added.error().kind == ErrorKind::conflict) {
+        GPUBOX_TRY(deps.store.update_box(v.box));
+      } else if (!added) {
+        return fail(added.error());
+      }
     } else if (v.changed) {
       GPUBOX_TRY(deps.store.update_box(v.box));
     }

@@ -6,6 +6,7 @@
 // boxes the cloud no longer has are marked "gone").
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ struct RegionInstances {
   std::string region;
   std::vector<aws::Instance> instances;
   std::optional<Error> error;
+  std::map<std::string, std::string> spot_states = {};  // spot request id -> state (spot only)
 };
 
 // Query `regions` in parallel for live instances that carry the gpubox:box tag.
@@ -61,6 +63,7 @@ struct BoxView {
   bool gone = false;       // its region was queried and no live instance was found
   bool unknown = false;    // its region could not be queried; the record is the cached one
   bool duplicate = false;  // another live instance with a name the store already maps elsewhere
+  std::string spot_request_state;  // the state of its spot request when not "active" (or unknown)
 };
 
 // Return `stored` merged with `scans` (pure). Regions absent from `scans` keep their cached

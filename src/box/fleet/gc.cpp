@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "box/fleet/discovery.hpp"
+#include "box/fleet/spot.hpp"
+#include "box/launch/launch_lock.hpp"
 #include "box/tags.hpp"
 
 namespace gpubox::box {
@@ -38,6 +40,8 @@ Result<void> read_inventory(aws::AwsClient& client, RegionInventory& inv) {
   dv.filters = tagged();
   GPUBOX_TRY_ASSIGN(volumes, aws::describe_volumes(client, inv.region, dv));
   inv.volumes = std::move(volumes.volumes);
+  GPUBOX_TRY_ASSIGN(spot, open_spot_requests(client, inv.region, "", {}));
+  inv.spot_requests = std::move(spot);
   return {};
 }
 
@@ -65,11 +69,41 @@ void remove_region(aws::AwsClient& client, Clock& clock, const std::vector<Lefto
                    const WaitPolicy& wait, const RetryPolicy& retry, GcReport& out) {
   std::vector<std::string> ids;
   std::vector<Leftover> instances;
+  std::vector<Leftover> requests;
   for (const auto& item : items) {
     if (item.kind == "instance") {
       ids.push_back(item.id);
       instances.push_back(item);
+    } else if (item.kind == "spot-request") {
+      requests.push_back(item);
     }
+  }
+  // Cancel first: terminating the instance of a persistent request makes EC2 launch another.
+  auto spot = instance_spot_requests(client, items.front().region, ids);
+  Result<std::vector<std::string>> cancelled = std::vector<std::string>{};
+  if (spot) {
+    for (const auto& item : requests) {
+      if (std::none_of(spot->begin(), spot->end(),
+                       [&](const auto& r) { return r.id == item.id; })) {
+        spot->push_back(aws::SpotRequest{item.id, "", "open", "", "", {}});
+      }
+    }
+    cancelled = cancel_and_confirm(client, items.front().region, *spot);
+  } else {
+    cancelled = fail(spot.error());
+  }
+  for (const auto& item : requests) {
+    if (cancelled) {
+      out.removed.push_back(item);
+    } else {
+      out.failed.push_back({item, cancelled.error()});
+    }
+  }
+  if (!cancelled) {
+    for (const auto& item : instances) {
+      out.failed.push_back({item, cancelled.error()});
+    }
+    ids.clear();
   }
   if (!ids.empty()) {
     auto r = terminate_and_wait(client, clock, items.front().region, ids, wait);
@@ -82,7 +116,7 @@ void remove_region(aws::AwsClient& client, Clock& clock, const std::vector<Lefto
     }
   }
   for (const auto& item : items) {
-    if (item.kind == "instance") {
+    if (item.kind == "instance" || item.kind == "spot-request") {
       continue;
     }
     if (auto r = remove_one(client, clock, item, retry); r) {
@@ -105,6 +139,11 @@ std::vector<Leftover> select_leftovers(const RegionInventory& inv, const OwnedFn
     }
     out.push_back({inv.region, std::move(kind), id, name, std::move(detail)});
   };
+  for (const auto& r : inv.spot_requests) {
+    consider(
+        "spot-request", r.id, r.tags,
+        fmt::format("{} {}{}", r.type, r.state, r.instance_id.empty() ? "" : " " + r.instance_id));
+  }
   for (const auto& i : inv.instances) {
     consider("instance", i.id, i.tags, fmt::format("{} {}", i.state, i.type));
   }
@@ -139,6 +178,46 @@ Result<OwnedFn> owned_by_store(state::BoxStore& store) {
   return OwnedFn([owned = std::move(owned)](std::string_view region, std::string_view name) {
     return owned.contains({std::string(region), std::string(name)});
   });
+}
+
+Result<std::vector<std::string>> expire_stale_launches(aws::AwsClient& client,
+                                                       state::BoxStore& store,
+                                                       const std::filesystem::path& data_dir) {
+  struct Open {
+    std::string name, region, token;
+  };
+  std::vector<Open> open;
+  {
+    GPUBOX_TRY_ASSIGN(stmt, store.db().prepare("SELECT name, region, client_token FROM "
+                                               "launch_records WHERE status IN ('pending', "
+                                               "'launched')"));
+    while (true) {
+      GPUBOX_TRY_ASSIGN(row, stmt.step());
+      if (!row) {
+        break;
+      }
+      open.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2)});
+    }
+  }
+  std::vector<std::string> expired;
+  for (const auto& r : open) {
+    GPUBOX_TRY_ASSIGN(box, store.find_box(r.name));
+    if (box) {
+      continue;
+    }
+    auto lock = LaunchLock::try_acquire(data_dir, r.name);
+    if (!lock) {
+      continue;  // an `up` is working on it right now
+    }
+    aws::DescribeInstancesInput in;
+    in.filters = {{"client-token", {r.token}}};
+    GPUBOX_TRY_ASSIGN(page, aws::describe_instances(client, r.region, in));
+    if (page.instances.empty()) {
+      GPUBOX_TRY(store.mark_launch_failed(r.token, "expired: no instance has its ClientToken"));
+      expired.push_back(r.name);
+    }
+  }
+  return expired;
 }
 
 RegionInventory inventory_region(aws::AwsClient& client, const std::string& region) {

@@ -3,6 +3,7 @@
 // (instances of boxes the store forgot, security groups, key pairs, volumes), found in every
 // region in parallel, listed, and removed on request.
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "aws/client.hpp"
 #include "aws/ec2_instances.hpp"
 #include "aws/ec2_network.hpp"
+#include "aws/ec2_spot.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -22,7 +24,7 @@ namespace gpubox::box {
 // One tagged resource that no box owns.
 struct Leftover {
   std::string region;
-  std::string kind;    // "instance", "security-group", "key-pair", "volume"
+  std::string kind;    // "spot-request", "instance", "security-group", "key-pair", "volume"
   std::string id;      // instance, group or volume ID; key pair name
   std::string box;     // its gpubox:box tag
   std::string detail;  // e.g. "running g5.xlarge", "100 GiB available"
@@ -35,6 +37,7 @@ struct RegionInventory {
   std::vector<aws::SecurityGroup> groups;
   std::vector<aws::KeyPair> keys;
   std::vector<aws::Volume> volumes;
+  std::vector<aws::SpotRequest> spot_requests;  // open, active or disabled only
   std::optional<Error> error;
 };
 
@@ -55,6 +58,14 @@ struct GcPlan {
   std::vector<RegionInventory> failed;  // regions that could not be read
 };
 
+// End the open launch records that nothing works on any more: no box of that name is stored, no
+// `gpubox up` holds its lock under `data_dir`, and its ClientToken finds no instance in its
+// region. A killed `up` must not make its key pair and group look owned for ever. Return the
+// names whose records ended.
+Result<std::vector<std::string>> expire_stale_launches(aws::AwsClient& client,
+                                                       state::BoxStore& store,
+                                                       const std::filesystem::path& data_dir);
+
 // Inventory `regions` in parallel and select what the store does not own.
 Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
                               const std::vector<std::string>& regions);
@@ -69,7 +80,9 @@ struct GcReport {
   std::vector<GcFailure> failed;
 };
 
-// Remove `leftovers` region by region in parallel: terminate instances and wait, then delete
+// Remove `leftovers` region by region in parallel: cancel spot requests (those listed and those of
+// listed instances; an instance whose request cannot be cancelled is not terminated, since EC2
+// would replace it), terminate instances and wait, then delete
 // security groups (retrying while in use), key pairs and volumes. `clock` must be thread-safe
 // when the leftovers span several regions.
 GcReport remove_leftovers(aws::AwsClient& client, Clock& clock,

@@ -7,6 +7,7 @@
 #include "aws/ec2_network.hpp"
 #include "box/access/caller_ip.hpp"
 #include "box/access/ssh_config.hpp"
+#include "box/launch/consistency.hpp"
 #include "box/money/cost.hpp"
 #include "box/names.hpp"
 
@@ -172,10 +173,10 @@ Result<void> terminate_and_wait(aws::AwsClient& client, Clock& clock, std::strin
   }
   aws::InstanceIdsInput in;
   in.instance_ids = ids;
-  auto r = aws::terminate_instances(client, region, in);
-  // NotFound from Terminate is no proof the instance is gone (eventual consistency); the wait
-  // below checks with DescribeInstances.
-  if (!r && r.error().aws_code != "InvalidInstanceID.NotFound") {
+  // These ids were just seen live, so NotFound means "not visible to this endpoint yet"
+  // (eventual consistency), never "gone": send TerminateInstances again until it is accepted.
+  auto r = retry_fresh(clock, [&] { return aws::terminate_instances(client, region, in); });
+  if (!r) {
     return fail(r.error());
   }
   for (const auto& id : ids) {

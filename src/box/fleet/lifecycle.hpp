@@ -114,6 +114,7 @@ struct DownReport {
   bool already_gone = false;  // nothing was found to delete
   bool was_in_store = false;
   std::vector<std::string> terminated;
+  std::vector<std::string> spot_requests;  // cancelled before terminating
   std::vector<std::string> security_groups;
   std::vector<std::string> key_pairs;
   std::vector<std::string> volumes;
@@ -122,7 +123,8 @@ struct DownReport {
   int security_group_retries = 0;
 };
 
-// Terminate `name`, wait, delete its security group, key pair (and saved private key inside the
+// Cancel `name`'s spot requests (a persistent one would relaunch it) and confirm none is open,
+// terminate `name`, wait, delete its security group, key pair (and saved private key inside the
 // data directory) and leftover tagged volumes, forget it locally and re-render the SSH config.
 // Safe to repeat: a box already gone succeeds with `already_gone`.
 Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,

@@ -12,6 +12,10 @@
 #include "box/access/ssh_config.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/fleet/spot.hpp"
+#include "box/launch/consistency.hpp"
+#include "box/launch/launch.hpp"
+#include "box/onbox/bootstrap.hpp"
 #include "box/tags.hpp"
 
 namespace gpubox::box {
@@ -53,6 +57,61 @@ Result<std::vector<std::string>> live_instances(aws::AwsClient& client, std::str
     }
   }
   return ids;
+}
+
+// Add the live instances that `name`'s open launch records in `region` name, by instance id or
+// else by ClientToken: right after a launch a tag lookup may not see the instance yet, the
+// records do. An id launched minutes ago that EC2 does not show yet is not taken for gone.
+Result<void> add_recorded_instances(const LifecycleDeps& deps, std::string_view region,
+                                    std::string_view name, std::vector<std::string>& ids) {
+  GPUBOX_TRY_ASSIGN(records, deps.store.launches(name));
+  const auto& live = live_instance_states();
+  for (const auto& r : records) {
+    const bool open =
+        r.status == state::LaunchStatus::pending || r.status == state::LaunchStatus::launched;
+    if (!open || r.region != region) {
+      continue;
+    }
+    aws::DescribeInstancesInput in;
+    if (!r.instance_id.empty()) {
+      in.instance_ids = {r.instance_id};
+    } else {
+      in.filters = {{"client-token", {r.client_token}}};
+    }
+    auto describe = [&] { return aws::describe_instances(deps.client, region, in); };
+    const bool recent = deps.clock.now() - r.created_at < std::chrono::minutes(15);
+    auto page = recent ? retry_fresh(deps.clock, describe) : describe();
+    if (!page && page.error().aws_code == "InvalidInstanceID.NotFound") {
+      if (recent) {
+        return fail(ErrorKind::remote,
+                    fmt::format("EC2 does not show {} of box {} yet (launched moments ago); not "
+                                "calling it gone",
+                                r.instance_id, name),
+                    fmt::format("run `gpubox down {}` again in a minute", name));
+      }
+      continue;  // launched long ago and no longer listed: gone
+    }
+    if (!page) {
+      return fail(page.error());
+    }
+    for (const auto& i : page->instances) {
+      if (std::find(live.begin(), live.end(), i.state) != live.end()) {
+        add_unique(ids, i.id);
+      }
+    }
+  }
+  return {};
+}
+
+// Remove what gpubox keeps locally for box `name` whatever the store knew: its created private
+// key (keys/gpubox-NAME.pem) and its Jupyter token (tokens/NAME).
+bool remove_local_secrets(const std::filesystem::path& data_dir, std::string_view name) {
+  std::error_code ec;
+  const auto pem = created_key_path(data_dir / "keys", name);
+  bool removed = std::filesystem::remove(pem, ec);
+  std::filesystem::remove(pem.string() + ".pub", ec);
+  std::filesystem::remove(jupyter_token_path(data_dir, name), ec);
+  return removed;
 }
 
 Result<std::vector<std::string>> tagged_groups(aws::AwsClient& client, std::string_view region,
@@ -162,6 +221,16 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   GPUBOX_TRY_ASSIGN(ids, std::move(live));
   GPUBOX_TRY(groups);
   GPUBOX_TRY(keys);
+  GPUBOX_TRY(add_recorded_instances(deps, rep.region, name, ids));
+  // Cancel first: terminating the instance of a persistent request makes EC2 launch another.
+  GPUBOX_TRY_ASSIGN(spot, open_spot_requests(deps.client, rep.region, name, ids));
+  if (!spot.empty() && deps.progress) {
+    deps.progress(fmt::format("cancelling spot request {} first (a persistent request would "
+                              "launch a replacement)",
+                              spot.front().id));
+  }
+  GPUBOX_TRY_ASSIGN(cancelled, cancel_and_confirm(deps.client, rep.region, spot));
+  rep.spot_requests = cancelled;
   if (!ids.empty() && deps.progress) {
     deps.progress(fmt::format("terminating {} in {}", fmt::join(ids, ", "), rep.region));
   }
@@ -203,9 +272,12 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   rep.volumes = volumes.volumes;
   rep.kept_volumes = volumes.kept_volumes;
   rep.key_file_removed = remove_key_file(box.key_path, options.files.data_dir);
+  if (!options.files.data_dir.empty() && remove_local_secrets(options.files.data_dir, name)) {
+    rep.key_file_removed = true;  // also when the box was rediscovered, not stored
+  }
   GPUBOX_TRY(forget_locally(deps, name, options, rep.was_in_store));
-  rep.already_gone = !rep.was_in_store && rep.terminated.empty() && rep.security_groups.empty() &&
-                     rep.key_pairs.empty() && rep.volumes.empty();
+  rep.already_gone = !rep.was_in_store && rep.terminated.empty() && rep.spot_requests.empty() &&
+                     rep.security_groups.empty() && rep.key_pairs.empty() && rep.volumes.empty();
   return rep;
 }
 

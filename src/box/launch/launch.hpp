@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "aws/client.hpp"
 #include "aws/ec2.hpp"
 #include "aws/ec2_instances.hpp"
+#include "aws/ec2_vpc.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "state/box_store.hpp"
@@ -27,7 +29,9 @@ using ProgressFn = std::function<void(const std::string& line)>;
 struct LaunchSpec {
   std::string name;
   std::string region;
-  std::vector<std::string> zones;  // tried in this order
+  std::vector<std::string> zones;              // tried in this order
+  std::string vpc_id;                          // the security group's VPC; empty: the default VPC
+  std::map<std::string, aws::Subnet> subnets;  // zone -> subnet (--subnet); none: default subnets
   std::string instance_type;
   std::string image_id;
   std::string root_device_name = "/dev/sda1";  // the image's root device

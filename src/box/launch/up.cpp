@@ -195,6 +195,13 @@ Result<UpInput> validate_up(const UpRequest& req, const catalog::Catalog& catalo
     return fail(invalid("--image must be an AMI id like ami-0123456789abcdef0"));
   }
   in.image = req.image;
+  if (!req.subnet.empty() && !req.subnet.starts_with("subnet-")) {
+    return fail(invalid("--subnet must be a subnet id like subnet-0123456789abcdef0"));
+  }
+  if (!req.subnet.empty() && !req.zone.empty()) {
+    return fail(invalid("pass either --subnet or --zone: the subnet decides the zone"));
+  }
+  in.subnet = req.subnet;
   GPUBOX_TRY(validate_key(req, home, in));
   in.ssh_user = req.ssh_user;
   in.region_pinned = req.region_pinned;

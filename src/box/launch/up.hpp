@@ -3,11 +3,13 @@
 // launch, wait, and record the box locally. The command file only parses flags and renders.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/client.hpp"
+#include "box/launch/host_keys.hpp"
 #include "box/launch/image.hpp"
 #include "box/launch/launch.hpp"
 #include "box/launch/placement.hpp"
@@ -34,6 +36,7 @@ struct UpRequest {
   std::vector<std::string> regions;  // one when pinned, else the regions to search (may be empty)
   bool region_pinned = false;
   std::string zone;
+  std::string subnet;  // --subnet subnet-...: launch into this subnet's VPC
   bool spot = false;
   int disk_gb = k_default_disk_gb;
   std::string framework = "pytorch";
@@ -57,6 +60,7 @@ struct UpInput {
   int disk_gb = k_default_disk_gb;
   Framework framework = Framework::pytorch;
   std::string image;
+  std::string subnet;           // empty: the region's default VPC
   std::string allow_from;       // canonical CIDR, or empty for the caller's address
   std::string public_key_line;  // empty: create a key pair
   std::filesystem::path public_key_path;
@@ -94,6 +98,9 @@ struct UpDeps {
   ProgressFn progress;
   WaitLimits limits;
   QuotaDeps quota = {};  // the quota code cache and vCPU table (both optional)
+  HostKeyPolicy host_keys = {};
+  // Set what to tell the person if they interrupt now (what exists, what it costs, what to run).
+  std::function<void(const std::string& note)> interrupt_note = {};
 };
 
 // What `up` did.

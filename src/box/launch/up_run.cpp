@@ -1,12 +1,16 @@
 // run_up: the launching half of `gpubox up`: launch with failover, record, wait, SSH config.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "aws/ec2_instances.hpp"
 #include "aws/xml.hpp"
 #include "box/access/known_hosts.hpp"
 #include "box/access/local_files.hpp"
 #include "box/access/ssh_config.hpp"
+#include "box/launch/host_keys.hpp"
+#include "box/launch/launch_lock.hpp"
+#include "box/launch/network.hpp"
 #include "box/launch/up.hpp"
 #include "box/money/cost.hpp"
 #include "box/onbox/bootstrap.hpp"
@@ -22,6 +26,12 @@ namespace fs = std::filesystem;
 void say(const UpDeps& deps, const std::string& line) {
   if (deps.progress) {
     deps.progress(line);
+  }
+}
+
+void note(const UpDeps& deps, const std::string& text) {
+  if (deps.interrupt_note) {
+    deps.interrupt_note(text);
   }
 }
 
@@ -77,7 +87,23 @@ Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const 
       }
       image = *found;
     }
+    // Where in the network, before anything is created in this region.
+    GPUBOX_TRY_ASSIGN(net,
+                      resolve_network(deps.client, places[i].region, in.subnet, places[i].zones));
+    if (!net.skipped_zones.empty()) {
+      say(deps,
+          fmt::format("skipping {}: no default subnet there", fmt::join(net.skipped_zones, ", ")));
+    }
     GPUBOX_TRY_ASSIGN(spec, make_spec(deps, in, plan, places[i], image, owner, token));
+    note(deps, fmt::format("gpubox: interrupted while launching {}: an instance ({}, ${:.3f}/h) "
+                           "may be starting in {}.\nResume with `gpubox up {}`, or remove it "
+                           "with `gpubox down {}`.",
+                           in.name, spec.instance_type,
+                           places[i].type.price(in.placement.spot).value_or(0), spec.region,
+                           in.name, in.name));
+    spec.zones = net.zones;
+    spec.vpc_id = net.vpc_id;
+    spec.subnets = net.subnets;
     auto launched = launch_instance(ld, spec);
     if (launched) {
       failed.insert(failed.end(), launched->failed_zones.begin(), launched->failed_zones.end());
@@ -107,7 +133,7 @@ Result<void> save_box(state::BoxStore& store, const state::Box& box) {
   return inserted;
 }
 
-Result<void> record(UpDeps& deps, const state::Box& box) {
+Result<void> record_now(UpDeps& deps, const state::Box& box) {
   state::LedgerEntry entry{box.name, box.instance_id, box.state, deps.clock.now(),
                            box.price_per_hour_usd};
   GPUBOX_TRY_ASSIGN(appended, deps.store.record_state_change(entry));
@@ -115,25 +141,44 @@ Result<void> record(UpDeps& deps, const state::Box& box) {
   return save_box(deps.store, box);
 }
 
-// Pin the host keys the instance printed on its console, when it printed them yet.
-void pin_from_console(UpDeps& deps, state::Box& box) {
-  if (deps.connect.connect_override) {
-    return;  // ssh goes to a local stand-in whose key the console does not show
+// Record `box`; when the store cannot be written (a full disk), say that the box is running and
+// how to remove it, since it bills whether or not gpubox remembers it.
+Result<void> record(UpDeps& deps, const state::Box& box) {
+  auto saved = record_now(deps, box);
+  if (saved) {
+    return saved;
   }
-  auto console = aws::get_console_output(deps.client, box.region, {box.instance_id, true});
-  if (!console) {
-    GPUBOX_LOG("GetConsoleOutput: {}", console.error().message);
-    return;
-  }
-  auto keys = parse_console_host_keys(console->text);
+  Error e = saved.error();
+  e.message = fmt::format(
+      "box {} ({}, {} in {}, ${:.3f}/h) is running, but gpubox could not "
+      "save it locally: {}",
+      box.name, box.instance_id, box.instance_type, box.zone, box.price_per_hour_usd, e.message);
+  e.hint = "remove it with `gpubox down " + box.name +
+           "` (found by its tags), or free space in the gpubox data directory; `gpubox ls` "
+           "finds it again";
+  return fail(std::move(e));
+}
+
+// Wait for the host keys on the box's console and pin every one, so ssh checks strictly from
+// the first connection; with `wait` false (nothing will connect now) look only once. No keys in
+// time: trust on first use only when the policy or the person allows it.
+Result<void> pin_from_console(UpDeps& deps, state::Box& box, bool wait) {
+  const std::chrono::seconds timeout = wait ? deps.host_keys.timeout : std::chrono::seconds(0);
+  auto tick = [&](const std::string& line) { say(deps, line); };
+  GPUBOX_TRY_ASSIGN(keys, wait_console_host_keys(deps.client, deps.clock, box.region,
+                                                 box.instance_id, timeout, tick));
   if (keys.empty()) {
-    return;
+    return wait ? accept_unverified_host(deps.host_keys, box.name, timeout) : Result<void>{};
   }
-  if (auto pinned = pin_host_keys(deps.data_dir / "known_hosts", box.name, keys); pinned) {
-    box.host_key_pinned = true;
-  } else {
-    GPUBOX_LOG("pin host keys: {}", pinned.error().message);
+  GPUBOX_TRY(pin_host_keys(deps.data_dir / "known_hosts", box.name, keys));
+  box.host_key_pinned = true;
+  std::vector<std::string> types;
+  for (const auto& k : keys) {
+    types.push_back(k.substr(0, k.find(' ')));
   }
+  say(deps, fmt::format("pinned the host keys of {} from its console ({})", box.name,
+                        fmt::join(types, ", ")));
+  return {};
 }
 
 Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult& out) {
@@ -143,13 +188,16 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   box.state = inst.state;
   box.public_ip = inst.public_ip;
   box.ssh_host = inst.public_ip;
-  pin_from_console(deps, box);
   GPUBOX_TRY(record(deps, box));
   out.reached = WaitLevel::running;
+  const bool connects = in.wait != WaitLevel::running &&
+                        !(deps.connect.endpoint_is_local && !deps.connect.connect_override);
+  GPUBOX_TRY(pin_from_console(deps, box, connects));
+  GPUBOX_TRY(record(deps, box));
   if (in.wait == WaitLevel::running) {
     return {};
   }
-  if (deps.connect.endpoint_is_local && !deps.connect.connect_override) {
+  if (!connects) {
     say(deps, "skipping the SSH checks: AWS is a local stand-in and " + box.public_ip +
                   " is an invented address (set GPUBOX_SSH_CONNECT to use a local sshd)");
     out.ssh_skipped = true;
@@ -208,6 +256,21 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
     out.warnings.push_back("ssh on " + in.name + " is open to the whole internet (" +
                            plan.allow_from + "), as --allow-from asked");
   }
+  // Held until this `up` has recorded the box: a concurrent `up` of the name stops here.
+  GPUBOX_TRY_ASSIGN(lock, LaunchLock::try_acquire(deps.data_dir, in.name));
+  GPUBOX_TRY_ASSIGN(existing, deps.store.find_box(in.name));
+  GPUBOX_TRY_ASSIGN(open, deps.store.open_launch(in.name));
+  if (existing && !(open && existing->state == "pending")) {
+    return fail(ErrorKind::conflict,
+                "a box called " + in.name + " already exists (" + existing->state + " in " +
+                    existing->region + ")",
+                "connect with `gpubox ssh " + in.name + "`, or remove it with `gpubox down " +
+                    in.name + "`");
+  }
+  note(deps, fmt::format("gpubox: interrupted before {} was launched; nothing is running.\n"
+                         "Run `gpubox up {}` to start again (`gpubox gc` lists a key pair or "
+                         "security group left behind).",
+                         in.name, in.name));
   const fs::path token_path = jupyter_token_path(deps.data_dir, in.name);
   GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));
   GPUBOX_TRY_ASSIGN(launched, launch_somewhere(deps, in, plan, owner, token));
@@ -218,6 +281,11 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   GPUBOX_TRY(record(deps, out.box));
   say(deps, fmt::format("launched {} ({} in {})", out.box.instance_id, out.box.instance_type,
                         out.box.zone));
+  note(deps, fmt::format("gpubox: interrupted; {} ({}, {} in {}) is running and costs ${:.3f}/h."
+                         "\nResume with `gpubox up {}` (or, once it runs, connect with `gpubox "
+                         "ssh {}`), or remove it with `gpubox down {}`.",
+                         in.name, out.box.instance_id, out.box.instance_type, out.box.zone,
+                         out.box.price_per_hour_usd, in.name, in.name, in.name));
   out.plan = std::move(plan);
   Result<void> waited;
   if (in.wait != WaitLevel::none) {

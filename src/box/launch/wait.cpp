@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "box/launch/host_keys.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::box {
@@ -65,6 +66,19 @@ Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarg
     if (!r && r.error().kind == ErrorKind::not_found) {
       return fail(r.error());  // no ssh binary: waiting will not help
     }
+    if (r && target.host_key_pinned && is_host_key_mismatch(r->stderr_text)) {
+      Error e;
+      e.kind = ErrorKind::auth;
+      e.message = fmt::format(
+          "the host key of {} (at {}:{}) does not match the console: refusing "
+          "to connect",
+          target.name, target.host, target.port);
+      e.hint =
+          "the server answering is not the box whose console gpubox read; remove the box "
+          "with `gpubox down " +
+          target.name + "` if you do not trust it";
+      return fail(std::move(e));
+    }
     std::string why = r ? fmt::format("exit {}", r->exit_code) : r.error().message;
     if (why != last && progress) {
       progress("");
@@ -117,13 +131,20 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
   const TimePoint start = clock.now();
   std::string last;
   Duration poll = limits.first_poll;
+  Duration not_found_delay = std::chrono::milliseconds(250);
   while (true) {
     aws::DescribeInstancesInput in;
     in.instance_ids = {std::string(instance_id)};
     auto page = aws::describe_instances(client, region, in);
-    // Just after RunInstances, EC2 may not know the id yet (eventual consistency).
+    // Just after RunInstances, EC2 may not know the id yet (eventual consistency): ask again
+    // soon, backing off up to the normal poll.
     if (!page && page.error().kind != ErrorKind::not_found) {
       return fail(page.error());
+    }
+    if (!page && clock.now() - start < limits.running_timeout) {
+      clock.sleep_for(std::min(not_found_delay, limits.poll));
+      not_found_delay *= 2;
+      continue;
     }
     if (page && !page->instances.empty()) {
       const aws::Instance& inst = page->instances.front();

@@ -86,6 +86,7 @@ TEST(Gc, RemovalTerminatesInstancesBeforeDeletingTheirGroup) {
   settings.region = "us-east-1";
   aws::AwsClient client(aws::ClientDeps{http, clock, creds, settings}, [] { return 0.5; });
   testing::FakeInstance gone{"i-lost", "terminated"};
+  http.respond("DescribeSpotInstanceRequests", 200, testing::describe_spot_xml({}));
   http.respond("TerminateInstances", 200,
                testing::state_change_xml("TerminateInstances", "i-lost", "shutting-down"));
   http.respond("DescribeInstances", 200, testing::describe_instances_xml({gone}));
@@ -100,8 +101,9 @@ TEST(Gc, RemovalTerminatesInstancesBeforeDeletingTheirGroup) {
   for (const auto& r : http.requests()) {
     calls.push_back(testing::FakeHttpClient::call_of(r));
   }
-  EXPECT_EQ(calls, (std::vector<std::string>{"TerminateInstances", "DescribeInstances",
-                                             "DeleteSecurityGroup", "DeleteSecurityGroup"}));
+  EXPECT_EQ(calls, (std::vector<std::string>{"DescribeSpotInstanceRequests", "TerminateInstances",
+                                             "DescribeInstances", "DeleteSecurityGroup",
+                                             "DeleteSecurityGroup"}));
   EXPECT_EQ(clock.sleeps, std::vector<Duration>{std::chrono::seconds(2)});
 }
 

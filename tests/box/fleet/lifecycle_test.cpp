@@ -1,5 +1,6 @@
 #include "box/fleet/lifecycle.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <numeric>
 
@@ -115,6 +116,8 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
   ASSERT_TRUE(store->insert_box(b));
   const std::map<std::string, std::string> tags{{"gpubox:box", "a"}};
   reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
   reply("TerminateInstances",
         testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
   reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
@@ -156,6 +159,7 @@ TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
   ASSERT_TRUE(store->insert_box(b));
   reply("DescribeInstances", testing::describe_instances_xml({}));
   reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
   reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
   reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
   reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
@@ -167,7 +171,61 @@ TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
   EXPECT_TRUE(bodies("DeleteKeyPair").empty());
 }
 
+TEST_F(LifecycleFixture, DownCancelsTheSpotRequestBeforeTerminatingAndConfirmsIt) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  const std::map<std::string, std::string> tags{{"gpubox:box", "a"}};
+  reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  reply("DescribeSpotInstanceRequests",
+        testing::describe_spot_xml({{"sir-1", "active", "i-1"}}, tags));
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({{"sir-1", "active", "i-1"}}));
+  reply("CancelSpotInstanceRequests",
+        "<CancelSpotInstanceRequestsResponse><spotInstanceRequestSet><item>"
+        "<spotInstanceRequestId>sir-1</spotInstanceRequestId><state>cancelled</state></item>"
+        "</spotInstanceRequestSet></CancelSpotInstanceRequestsResponse>");
+  reply("DescribeSpotInstanceRequests",
+        testing::describe_spot_xml({{"sir-1", "cancelled", "i-1"}}));
+  reply("TerminateInstances",
+        testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
+  reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
+  reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
+  reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
+  reply("DescribeVolumes", testing::describe_volumes_xml({}, {}));
+  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_EQ(rep->spot_requests, std::vector<std::string>{"sir-1"});
+  std::vector<std::string> calls;
+  for (const auto& r : http.requests()) {
+    calls.push_back(testing::FakeHttpClient::call_of(r));
+  }
+  auto cancel = std::find(calls.begin(), calls.end(), "CancelSpotInstanceRequests");
+  auto terminate = std::find(calls.begin(), calls.end(), "TerminateInstances");
+  ASSERT_NE(cancel, calls.end());
+  EXPECT_LT(cancel, terminate);
+  EXPECT_NE(bodies("DescribeSpotInstanceRequests")[0].find("tag%3Agpubox%3Abox"),
+            std::string::npos);
+}
+
+TEST_F(LifecycleFixture, DownStopsWhenASpotRequestStaysOpenAndTerminatesNothing) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({{"sir-1", "active", "i-1"}}));
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
+  reply("CancelSpotInstanceRequests",
+        "<CancelSpotInstanceRequestsResponse><spotInstanceRequestSet/>"
+        "</CancelSpotInstanceRequestsResponse>");
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({{"sir-1", "active", "i-1"}}));
+  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  ASSERT_FALSE(rep);
+  EXPECT_NE(rep.error().message.find("sir-1 (active) is still open"), std::string::npos)
+      << rep.error().message;
+  EXPECT_NE(rep.error().hint.find("cancel-spot-instance-requests"), std::string::npos);
+  EXPECT_TRUE(bodies("TerminateInstances").empty());
+  EXPECT_TRUE(*store->find_box("a"));
+}
+
 TEST_F(LifecycleFixture, SecondDownOfAGoneBoxSucceedsAndSaysSo) {
+  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
   reply("DescribeInstances", testing::describe_instances_xml({}));
   reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
   reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "aws/aws_fixtures.hpp"
 #include "box/up_fixtures.hpp"
@@ -217,6 +218,142 @@ TEST(Launch, NoAnswerKeepsTheRecordPendingAndTheResources) {
   ASSERT_TRUE(open);
   EXPECT_EQ(open->status, state::LaunchStatus::pending);
   EXPECT_EQ(h.count("DeleteSecurityGroup"), 0u);
+}
+
+TEST(Launch, NotFoundRightAfterCreatingIsRetriedNotCleanedUp) {
+  LaunchHarness h;
+  h.http.respond("ImportKeyPair", 200, aws_fixture("ec2/import_key_pair.xml"));
+  h.http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
+  h.http.respond("AuthorizeSecurityGroupIngress", 400, ec2_error("InvalidGroup.NotFound"));
+  h.http.respond("AuthorizeSecurityGroupIngress", 200,
+                 aws_fixture("ec2/authorize_security_group_ingress.xml"));
+  h.http.respond("RunInstances", 400, ec2_error("InvalidKeyPair.NotFound"));
+  h.http.respond("RunInstances", 400, ec2_error("InvalidGroup.NotFound"));
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-5", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->instance.id, "i-5");
+  EXPECT_EQ(h.count("DeleteSecurityGroup"), 0u);
+  EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
+  auto bodies = h.bodies("RunInstances");
+  ASSERT_EQ(bodies.size(), 3u);
+  EXPECT_EQ(bodies[0], bodies[2]);  // the same parameters, the same ClientToken
+  EXPECT_EQ(h.clock.sleeps.size(), 3u);
+  EXPECT_EQ(h.clock.sleeps.at(0), std::chrono::milliseconds(250));
+}
+
+TEST(Launch, NotFoundGivesUpAfterAboutAMinute) {
+  LaunchHarness h;
+  h.expect_resources(true);
+  for (int i = 0; i < 30; ++i) {
+    h.http.respond("RunInstances", 400, ec2_error("InvalidGroup.NotFound"));
+  }
+  h.http.respond("DeleteSecurityGroup", 200, aws_fixture("ec2/delete_security_group.xml"));
+  h.http.respond("DeleteKeyPair", 200, aws_fixture("ec2/delete_key_pair.xml"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_FALSE(r);
+  Duration slept{0};
+  for (auto d : h.clock.sleeps) {
+    slept += d;
+  }
+  EXPECT_LE(slept, std::chrono::seconds(60));
+  EXPECT_GE(slept, std::chrono::seconds(40));
+}
+
+TEST(Launch, AResumedLaunchReplaysTheFirstAttemptsParametersExactly) {
+  LaunchHarness h;
+  auto first =
+      h.store.begin_launch({"lab", "us-east-1", "us-east-1a", "g4dn.xlarge", h.clock.now()});
+  ASSERT_TRUE(first);
+  auto spec = h.spec(true);
+  spec.tags["gpubox:created"] = "2026-01-01T00:00:00Z";
+  auto wire = aws::build_run_instances(
+      run_input(spec, "us-east-1a", first->client_token, "gpubox-lab", "sg-first"));
+  std::string json = "[";
+  for (const auto& [k, v] : wire) {
+    json += (json.size() > 1 ? "," : "") + nlohmann::json::array({k, v}).dump();
+  }
+  json += "]";
+  ASSERT_TRUE(h.store.fix_launch_params(first->client_token, json));
+  h.http.respond("DescribeInstances", 200, empty_instances_xml());
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-6", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  spec.tags["gpubox:created"] = "2026-01-01T00:05:00Z";  // what a second run would stamp
+  auto r = launch_instance(deps, spec);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->security_group_id, "sg-first");
+  EXPECT_EQ(h.count("ImportKeyPair"), 0u);
+  EXPECT_EQ(h.count("CreateSecurityGroup"), 0u);
+  const std::string body = h.bodies("RunInstances").at(0);
+  EXPECT_NE(body.find("2026-01-01T00%3A00%3A00Z"), std::string::npos) << body;
+  EXPECT_EQ(body.find("00%3A05%3A00Z"), std::string::npos) << body;
+  EXPECT_NE(body.find("SecurityGroupId.1=sg-first"), std::string::npos) << body;
+}
+
+TEST(Launch, IdempotentParameterMismatchDeletesNothing) {
+  LaunchHarness h;
+  h.expect_resources(false);
+  h.http.respond("RunInstances", 400, ec2_error("IdempotentParameterMismatch"));
+  auto deps = h.deps();
+  auto spec = h.spec(false);
+  auto r = launch_instance(deps, spec);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().hint.find("nothing was deleted"), std::string::npos);
+  EXPECT_EQ(h.count("DeleteSecurityGroup"), 0u);
+  EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
+  EXPECT_TRUE(std::filesystem::exists(created_key_path(spec.key_dir, "lab")));
+  EXPECT_TRUE(*h.store.open_launch("lab"));
+}
+
+std::string key_pair_xml(const std::string& box_tag) {
+  std::string tags = box_tag.empty() ? "<tagSet/>"
+                                     : "<tagSet><item><key>gpubox:box</key><value>" + box_tag +
+                                           "</value></item></tagSet>";
+  return "<DescribeKeyPairsResponse><keySet><item><keyName>gpubox-lab</keyName>" + tags +
+         "</item></keySet></DescribeKeyPairsResponse>";
+}
+
+TEST(Launch, ALostCreateKeyPairReplyReplacesOurUnusedKeyPair) {
+  LaunchHarness h;
+  h.http.respond("CreateKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));
+  h.http.respond("DescribeKeyPairs", 200, key_pair_xml("lab"));
+  h.http.respond("DescribeInstances", 200, empty_instances_xml());
+  h.http.respond("DeleteKeyPair", 200, aws_fixture("ec2/delete_key_pair.xml"));
+  h.http.respond("CreateKeyPair", 200, aws_fixture("ec2/create_key_pair.xml"));
+  h.http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
+  h.http.respond("AuthorizeSecurityGroupIngress", 200,
+                 aws_fixture("ec2/authorize_security_group_ingress.xml"));
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-7", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(false));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(h.count("DeleteKeyPair"), 1u);
+  EXPECT_NE(h.bodies("DescribeInstances").at(0).find("Filter.1.Name=key-name"), std::string::npos);
+}
+
+TEST(Launch, ALostCreateKeyPairReplyNeverDeletesAKeyPairInUseOrNotOurs) {
+  for (const bool in_use : {true, false}) {
+    LaunchHarness h;
+    h.http.respond("CreateKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));
+    h.http.respond("DescribeKeyPairs", 200, key_pair_xml(in_use ? "lab" : ""));
+    if (in_use) {
+      h.http.respond("DescribeInstances", 200,
+                     instance_xml("DescribeInstancesResponse", "i-8", "running", "us-east-1a"));
+    }
+    auto deps = h.deps();
+    auto r = launch_instance(deps, h.spec(false));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+    EXPECT_NE(r.error().message.find(in_use ? "used by i-8" : "gpubox did not make it"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
+  }
 }
 
 }  // namespace
