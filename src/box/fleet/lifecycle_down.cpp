@@ -225,9 +225,10 @@ Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
   // Cancel first: terminating the instance of a persistent request makes EC2 launch another.
   GPUBOX_TRY_ASSIGN(spot, open_spot_requests(deps.client, rep.region, name, ids));
   if (!spot.empty() && deps.progress) {
-    deps.progress(fmt::format("cancelling spot request {} first (a persistent request would "
-                              "launch a replacement)",
-                              spot.front().id));
+    deps.progress(
+        fmt::format("cancelling spot request {} first (a persistent request would "
+                    "launch a replacement)",
+                    spot.front().id));
   }
   GPUBOX_TRY_ASSIGN(cancelled, cancel_and_confirm(deps.client, rep.region, spot));
   rep.spot_requests = cancelled;
