@@ -297,6 +297,7 @@ class WaitReadyTest(RealAccountCase):
 
         timer = threading.Timer(2.0, bootstrap_failed)
         with Sshd(extra_config=f"SetEnv HOME={box_home}\n") as info:
+            self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
             timer.start()
             self.addCleanup(timer.cancel)
             r = self.up("lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",
