@@ -209,6 +209,8 @@ TEST_F(LifecycleFixture, DownCancelsTheSpotRequestBeforeTerminatingAndConfirmsIt
 TEST_F(LifecycleFixture, DownStopsWhenASpotRequestStaysOpenAndTerminatesNothing) {
   ASSERT_TRUE(store->insert_box(box_a()));
   reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
+  reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
   reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({{"sir-1", "active", "i-1"}}));
   reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
   reply("CancelSpotInstanceRequests",
