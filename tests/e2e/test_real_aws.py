@@ -167,6 +167,12 @@ class ConsistencyTest(RealAwsCase):
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # The held-back reply is logged only once its delay ends; wait for that entry, or a fast
+        # resumed run could finish first and the log would show one RunInstances instead of two.
+        deadline = time.time() + 30
+        while (not any(q["status"] == 200 for q in self.requests(action="RunInstances"))
+               and time.time() < deadline):
+            time.sleep(0.1)
         self.moto.clear_faults()
 
     def test_a_resumed_up_replays_the_first_parameters_so_the_client_token_is_accepted(self):
@@ -327,6 +333,12 @@ class RaceTest(RealAwsCase):
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # The held-back reply is logged only once its delay ends; wait for that entry, or a fast
+        # resumed run could finish first and the log would show one RunInstances instead of two.
+        deadline = time.time() + 30
+        while (not any(q["status"] == 200 for q in self.requests(action="RunInstances"))
+               and time.time() < deadline):
+            time.sleep(0.1)
         self.moto.clear_faults()
         (first,) = self.live()
         r = self.up("lab", "--json")
