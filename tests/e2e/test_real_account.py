@@ -31,14 +31,6 @@ class RealAccountCase(harness.MotoTestCase):
         self.ssh_dir = os.path.join(self.home, ".ssh")
         os.makedirs(self.ssh_dir, mode=0o700)
 
-    def keygen(self, kind, name, bits=None):
-        args = ["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", os.path.join(self.ssh_dir, name)]
-        if bits:
-            args[4:4] = ["-b", str(bits)]
-        subprocess.run(args, check=True, stdin=subprocess.DEVNULL)
-        with open(os.path.join(self.ssh_dir, name + ".pub")) as f:
-            return f.read().split()[1]
-
     def up(self, *args, env=None, region=None):
         e = {"GPUBOX_CALLER_IP": CALLER}
         e.update(env or {})
@@ -159,7 +151,7 @@ class ServiceQuotasTest(RealAccountCase):
 class ImagesTest(RealAccountCase):
     def setUp(self):
         super().setUp()
-        self.keygen("ed25519", "id_ed25519")
+        self.user_keygen("ed25519", "id_ed25519")
 
     def test_amazon_linux_image_gets_its_root_device_and_ec2_user(self):
         ami = self.ssm_value(AL2023)
@@ -233,8 +225,8 @@ class KeysTest(RealAccountCase):
         return base64.b64decode(imp["params"]["PublicKeyMaterial"]).decode().split()
 
     def test_ed25519_is_preferred_over_rsa(self):
-        self.keygen("rsa", "id_rsa", 2048)
-        ed = self.keygen("ed25519", "id_ed25519")
+        self.user_keygen("rsa", "id_rsa", 2048)
+        ed = self.user_keygen("ed25519", "id_ed25519")
         r = self.up("lab", "--type", "g4dn.xlarge", "--dry-run", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["key_pair"]["source"],
@@ -248,14 +240,14 @@ class KeysTest(RealAccountCase):
                           if k["KeyName"].startswith("gpubox-")], ["gpubox-lab"])
 
     def test_rsa_is_used_and_an_ecdsa_key_is_passed_over(self):
-        self.keygen("ecdsa", "id_ecdsa")
-        rsa = self.keygen("rsa", "id_rsa", 2048)
+        self.user_keygen("ecdsa", "id_ecdsa")
+        rsa = self.user_keygen("rsa", "id_rsa", 2048)
         r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "running", "--yes")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.imported_key()[:2], ["ssh-rsa", rsa])
 
     def test_ecdsa_key_is_refused_before_any_aws_call(self):
-        self.keygen("ecdsa", "id_ecdsa")
+        self.user_keygen("ecdsa", "id_ecdsa")
         r = self.up("lab", "--type", "g4dn.xlarge", "--key", os.path.join(self.ssh_dir, "id_ecdsa.pub"),
                     "--yes")
         self.assertNotEqual(r.returncode, 0)

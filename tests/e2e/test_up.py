@@ -26,10 +26,7 @@ class UpTest(MotoTestCase):
     def setUp(self):
         super().setUp()
         self.ec2 = self.boto3_client("ec2")
-        ssh_dir = os.path.join(self.home, ".ssh")
-        os.makedirs(ssh_dir, mode=0o700)
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-                        os.path.join(ssh_dir, "id_ed25519")], check=True)
+        self.user_keygen()
 
     def up(self, *args, env=None, **kw):
         e = {"GPUBOX_CALLER_IP": CALLER}

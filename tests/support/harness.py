@@ -287,6 +287,17 @@ class MotoTestCase(unittest.TestCase):
         if not keep_tmp():
             self.addCleanup(shutil.rmtree, self.home, True)
 
+    def user_keygen(self, kind="ed25519", name="id_ed25519", bits=None):
+        """Make the user's key ~/.ssh/NAME (and .pub) in the test HOME; return the public key body."""
+        ssh_dir = os.path.join(self.home, ".ssh")
+        os.makedirs(ssh_dir, mode=0o700, exist_ok=True)
+        args = ["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", os.path.join(ssh_dir, name)]
+        if bits:
+            args[4:4] = ["-b", str(bits)]
+        subprocess.run(args, check=True, stdin=subprocess.DEVNULL)
+        with open(os.path.join(ssh_dir, name + ".pub")) as f:
+            return f.read().split()[1]
+
     # ---- environment and processes ------------------------------------------
     def env(self, extra=None, region=None):
         return aws_env(self.moto.url, self.home, region or self.region, extra)
