@@ -13,6 +13,7 @@ target_sources(gpubox_tests PRIVATE
   core/error_test.cpp
   core/strings_test.cpp
   core/ini_test.cpp
+  core/iso8601_test.cpp
   core/process_test.cpp
   aws/settings_test.cpp
   aws/endpoints_test.cpp
@@ -32,6 +33,7 @@ target_sources(gpubox_tests PRIVATE
   box/launch/host_keys_test.cpp
   box/launch/wait_test.cpp
   box/launch/up_test.cpp
+  box/launch/up_run_test.cpp
   box/access/ssh_config_test.cpp
   box/access/known_hosts_test.cpp
   box/access/caller_ip_test.cpp
@@ -40,6 +42,7 @@ target_sources(gpubox_tests PRIVATE
   box/fleet/gc_test.cpp
   box/launch/quota_test.cpp
   box/money/cost_test.cpp
+  box/money/catalog_refresh_test.cpp
   catalog/refresh_test.cpp
   aws/xml_test.cpp
   aws/ec2_catalog_test.cpp

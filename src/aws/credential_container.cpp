@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/json_fields.hpp"
+#include "core/iso8601.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
 

@@ -10,6 +10,7 @@
 #include "aws/json_fields.hpp"
 #include "aws/service.hpp"
 #include "core/crypto.hpp"
+#include "core/iso8601.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
 

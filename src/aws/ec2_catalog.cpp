@@ -3,6 +3,7 @@
 #include "aws/paging.hpp"
 #include "aws/service.hpp"
 #include "aws/xml.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::aws {
 

@@ -4,6 +4,7 @@
 #include "aws/service.hpp"
 #include "aws/xml.hpp"
 #include "core/crypto.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::aws {
 

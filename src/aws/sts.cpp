@@ -3,6 +3,7 @@
 #include "aws/ec2.hpp"
 #include "aws/service.hpp"
 #include "aws/xml.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::aws {
 

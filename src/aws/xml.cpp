@@ -105,19 +105,6 @@ bool bool_at(pugi::xml_node node, std::string_view path, bool fallback) {
   return parse_bool(text_at(node, path)).value_or(fallback);
 }
 
-std::string format_iso8601(TimePoint t) {
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  const auto days = std::chrono::floor<std::chrono::days>(secs);
-  const std::chrono::year_month_day ymd{days};
-  const std::chrono::hh_mm_ss hms{secs - days};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
 TimePoint from_epoch_seconds(double seconds) {
   // TimePoint holds int64 nanoseconds (about +-292 years around 1970); converting a timestamp
   // outside that range would overflow (undefined behaviour), so garbage is clamped to it.

@@ -10,9 +10,9 @@
 
 #include <pugixml.hpp>
 
-#include "aws/credentials.hpp"  // parse_iso8601, shared with the credential chain
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::aws {
 
@@ -48,9 +48,6 @@ std::int64_t int_at(pugi::xml_node node, std::string_view path, std::int64_t fal
 
 // Return the boolean at `path`, or `fallback` when absent or malformed.
 bool bool_at(pugi::xml_node node, std::string_view path, bool fallback = false);
-
-// Format `t` as AWS wire time "YYYY-MM-DDTHH:MM:SSZ" (seconds precision).
-std::string format_iso8601(TimePoint t);
 
 // Convert epoch seconds (JSON protocol timestamps) to a time point.
 TimePoint from_epoch_seconds(double seconds);

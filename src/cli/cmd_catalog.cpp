@@ -15,6 +15,7 @@
 #include "catalog/catalog.hpp"
 #include "catalog/refresh.hpp"
 #include "cli/app.hpp"
+#include "core/iso8601.hpp"
 #include "core/paths.hpp"
 
 namespace gpubox::cli {
@@ -38,8 +39,7 @@ Result<void> run_catalog_refresh(const RefreshOptions& opts, Env& env) {
   for (const auto& f : fetched.failures) {
     warn(env.streams, fmt::format("{} left out: {}", f.region, f.error.message));
   }
-  const std::string csv =
-      catalog::render_catalog_csv(fetched.data, aws::format_iso8601(now), k_source);
+  const std::string csv = catalog::render_catalog_csv(fetched.data, format_iso8601(now), k_source);
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   const auto path = dir / "catalog.csv";
   // Parse before writing: a file `offers` cannot read must never replace a good one.
@@ -58,7 +58,7 @@ Result<void> run_catalog_refresh(const RefreshOptions& opts, Env& env) {
       failed.push_back({{"region", f.region}, {"error", f.error.message}});
     }
     print_json(env.streams, {{"path", path.string()},
-                             {"generated_at", aws::format_iso8601(now)},
+                             {"generated_at", format_iso8601(now)},
                              {"instance_types", parsed.types.size()},
                              {"regions", with_prices.size()},
                              {"failed_regions", failed}});
@@ -66,7 +66,7 @@ Result<void> run_catalog_refresh(const RefreshOptions& opts, Env& env) {
   }
   env.streams.out << fmt::format("wrote {}: {} GPU instance types in {} regions, as of {}\n",
                                  path.string(), parsed.types.size(), with_prices.size(),
-                                 aws::format_iso8601(now));
+                                 format_iso8601(now));
   return {};
 }
 

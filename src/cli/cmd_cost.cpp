@@ -17,6 +17,7 @@
 #include "box/tags.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "core/iso8601.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
@@ -40,7 +41,7 @@ Result<std::optional<TimePoint>> parse_since(const std::string& text) {
   if (text.empty()) {
     return std::optional<TimePoint>();
   }
-  auto t = aws::parse_iso8601(text.size() == 10 ? text + "T00:00:00Z" : text);
+  auto t = parse_iso8601(text.size() == 10 ? text + "T00:00:00Z" : text);
   if (!t) {
     return fail(ErrorKind::invalid_input,
                 "--since must be a date (2026-01-31) or an RFC 3339 time, not \"" + text + "\"");
@@ -144,7 +145,7 @@ Result<void> run_cost(const CostOptions& opts, Env& env) {
     print_json(env.streams, {{"boxes", list},
                              {"total_usd", total},
                              {"since", opts.since.empty() ? nullptr : nlohmann::json(opts.since)},
-                             {"now", aws::format_iso8601(env.clock.now())}});
+                             {"now", format_iso8601(env.clock.now())}});
     return {};
   }
   Table t({"box", "type", "region", "running h", "stopped h", "compute $", "IPv4 $", "storage $",

@@ -18,11 +18,6 @@
 namespace gpubox::cli {
 namespace {
 
-struct DownOptions {
-  std::string name;
-  bool yes = false;
-};
-
 // Ask on the terminal; without one, refuse rather than guess.
 Result<bool> confirm(Env& env, const std::string& question) {
   if (::isatty(STDIN_FILENO) == 0) {
@@ -66,27 +61,24 @@ void print_report(Env& env, const std::string& name, const box::DownReport& rep)
   }
 }
 
-Result<void> run_down(const DownOptions& opts, Env& env) {
+Result<void> run_down(box::DownOptions opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
-  if (!opts.yes) {
+  if (!opts.confirmed) {
     std::string what =
         found ? fmt::format("{} ({} in {})", opts.name, found->instance_id, found->region)
               : fmt::format("{} (in {})", opts.name, ctx->settings->region);
-    GPUBOX_TRY_ASSIGN(ok, confirm(env, "Terminate box " + what +
-                                           " and delete its disk, security group and key?"));
-    if (!ok) {
-      return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted");
-    }
+    GPUBOX_TRY_SET(
+        opts.confirmed,
+        confirm(env, "Terminate box " + what + " and delete its disk, security group and key?"));
   }
   box::LifecycleDeps deps{*ctx->client, *store, env.clock,
                           [&env](const std::string& line) { progress(env.streams, line); }};
-  box::DownOptions options;
-  options.region = ctx->settings->region;
-  options.files = box::LocalFiles{dir};
-  GPUBOX_TRY_ASSIGN(rep, box::down_box(deps, opts.name, options));
+  opts.region = ctx->settings->region;
+  opts.files = box::LocalFiles{dir};
+  GPUBOX_TRY_ASSIGN(rep, box::down_box(deps, opts));
   print_report(env, opts.name, rep);
   return {};
 }
@@ -94,14 +86,14 @@ Result<void> run_down(const DownOptions& opts, Env& env) {
 }  // namespace
 
 void add_down_command(CLI::App& app, Env& env) {
-  auto opts = std::make_shared<DownOptions>();
+  auto opts = std::make_shared<box::DownOptions>();
   auto* cmd = app.add_subcommand("down", "Terminate a box and delete everything it used");
   set_details(cmd,
               "Terminate the instance, wait, then delete its security group, key pair (and saved "
               "private key) and any leftover volume, so nothing keeps billing. Safe to repeat.");
   cmd->footer("Examples:\n  gpubox down mybox\n  gpubox down mybox --yes   # no question asked");
   cmd->add_option("name", opts->name, "The box")->required();
-  cmd->add_flag("-y,--yes", opts->yes, "Do not ask for confirmation");
+  cmd->add_flag("-y,--yes", opts->confirmed, "Do not ask for confirmation");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_down(*opts, env); }); });
 }
 

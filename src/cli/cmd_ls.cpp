@@ -18,6 +18,7 @@
 #include "box/onbox/status.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "core/iso8601.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -122,7 +123,7 @@ nlohmann::json row_json(const Row& row) {
     j["spot_request_state"] = v.spot_request_state;
   }
   j["uptime_seconds"] = row.uptime_s ? nlohmann::json(*row.uptime_s) : nlohmann::json(nullptr);
-  j["created_at"] = aws::format_iso8601(b.created_at);
+  j["created_at"] = format_iso8601(b.created_at);
   return j;
 }
 

@@ -14,6 +14,7 @@
 #include "box/money/catalog_refresh.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "core/iso8601.hpp"
 #include "plan/offers.hpp"
 
 namespace gpubox::cli {
@@ -163,7 +164,7 @@ nlohmann::json request_json(const aws::QuotaChangeRequest& r) {
           {"quota_code", r.quota_code},
           {"quota_name", r.quota_name},
           {"desired_value", r.desired_value},
-          {"created", r.created ? aws::format_iso8601(*r.created) : ""}};
+          {"created", r.created ? format_iso8601(*r.created) : ""}};
 }
 
 Result<void> run_quota_request(const RequestOptions& opts, Env& env) {
@@ -240,7 +241,7 @@ Result<void> run_quota_requests(const RequestsOptions& opts, Env& env) {
   }
   Table t({"created", "region", "quota", "desired", "status", "case", "id"});
   for (const auto& [region, r] : all) {
-    t.add_row({r.created ? aws::format_iso8601(*r.created) : "-", region, r.quota_name,
+    t.add_row({r.created ? format_iso8601(*r.created) : "-", region, r.quota_name,
                fmt::format("{:g}", r.desired_value), r.status, r.case_id, r.id});
   }
   env.streams.out << t.render(env.streams.out_is_tty);

@@ -9,6 +9,7 @@
 #include "aws/http_curl.hpp"
 #include "aws/settings.hpp"
 #include "cli/app.hpp"
+#include "core/iso8601.hpp"
 #include "core/log.hpp"
 #include "core/process.hpp"
 
@@ -34,7 +35,7 @@ Duration fake_now_shift() {
   if (fake == nullptr || *fake == '\0') {
     return Duration::zero();
   }
-  auto t = aws::parse_iso8601(fake);
+  auto t = parse_iso8601(fake);
   if (!t) {
     std::cerr << "gpubox: warning: ignoring GPUBOX_FAKE_NOW, not an RFC 3339 time\n";
     return Duration::zero();

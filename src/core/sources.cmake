@@ -7,5 +7,6 @@ target_sources(gpubox_lib PRIVATE
   src/core/paths.cpp
   src/core/strings.cpp
   src/core/ini.cpp
+  src/core/iso8601.cpp
   src/core/process.cpp
 )

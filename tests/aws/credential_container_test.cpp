@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/secret_checks.hpp"
+#include "core/iso8601.hpp"
 #include "fakes/fake_http_client.hpp"
 #include "fakes/temp_dir.hpp"
 

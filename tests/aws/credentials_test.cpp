@@ -731,23 +731,5 @@ TEST(SplitCommandLine, SplitsLikeAPosixShellWithoutExpansion) {
   EXPECT_FALSE(split_command_line("tool 'unterminated").has_value());
 }
 
-TEST(ParseIso8601, AcceptsTheFormsAwsUses) {
-  TimePoint base = std::chrono::sys_days{std::chrono::year{2024} / 5 / 1} + 12h;
-  EXPECT_EQ(parse_iso8601("2024-05-01T12:00:00Z"), base);
-  EXPECT_EQ(parse_iso8601("2024-05-01T12:00:00.123Z"), base);
-  EXPECT_EQ(parse_iso8601("2024-05-01T14:00:00+02:00"), base);
-  EXPECT_EQ(parse_iso8601("2024-05-01T07:30:00-0430"), base);
-  EXPECT_EQ(parse_iso8601("2024-02-30T12:00:00Z"), std::nullopt);
-  EXPECT_EQ(parse_iso8601("tomorrow"), std::nullopt);
-  EXPECT_EQ(parse_iso8601("2024-05-01T12:00:00 PST"), std::nullopt);
-}
-
-// Found by fuzz_ec2_xml: a creationDate in year 1013 overflowed the nanosecond clock.
-TEST(ParseIso8601, RejectsYearsTheClockCannotHold) {
-  EXPECT_EQ(parse_iso8601("1013-11-26T06:21:57.000Z"), std::nullopt);
-  EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59Z"), std::nullopt);
-  EXPECT_TRUE(parse_iso8601("1970-01-01T00:00:00Z").has_value());
-}
-
 }  // namespace
 }  // namespace gpubox::aws

@@ -4,6 +4,7 @@
 
 #include "aws/aws_fixtures.hpp"
 #include "aws/xml.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::aws {
 namespace {

@@ -22,6 +22,7 @@
 #include "aws/ssm.hpp"
 #include "aws/sts.hpp"
 #include "aws/xml.hpp"
+#include "core/iso8601.hpp"
 #include "fakes/temp_dir.hpp"
 
 namespace gpubox::aws {

@@ -11,6 +11,7 @@
 #include "aws/credentials.hpp"
 #include "aws/ec2_spot.hpp"
 #include "box/tags.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -196,7 +197,7 @@ state::Box box_from_instance(const aws::Instance& instance, std::string_view reg
       b.security_group_id = g.id;
     }
   }
-  auto created = aws::parse_iso8601(tag_of(instance, k_tag_created));
+  auto created = parse_iso8601(tag_of(instance, k_tag_created));
   b.created_at = created ? *created : instance.launch_time.value_or(now);
   BoxView view;
   view.box = std::move(b);

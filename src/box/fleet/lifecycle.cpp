@@ -53,11 +53,8 @@ void report(const LifecycleDeps& deps, const std::string& line) {
 Result<state::Box> aws_box(state::BoxStore& store, std::string_view name) {
   GPUBOX_TRY_ASSIGN(found, store.find_box(name));
   if (!found) {
-    Error e;
-    e.kind = ErrorKind::not_found;
-    e.message = fmt::format("no box named '{}'", name);
-    e.hint = "run `gpubox ls --all-regions`: it finds boxes in every region and adds them";
-    return fail(std::move(e));
+    return fail(ErrorKind::not_found, fmt::format("no box named '{}'", name),
+                "run `gpubox ls --all-regions`: it finds boxes in every region and adds them");
   }
   if (found->kind != state::BoxKind::aws || found->instance_id.empty()) {
     return fail(ErrorKind::invalid_input,
@@ -134,7 +131,7 @@ Error start_refused(const state::Box& box, Error e) {
 Result<aws::Instance> wait_for_state(aws::AwsClient& client, Clock& clock, std::string_view region,
                                      const std::string& id, std::string_view target,
                                      const WaitPolicy& policy) {
-  const TimePoint deadline = clock.now() + policy.timeout;
+  const TimePoint deadline = clock.now() + policy.state_timeout;
   std::string last = "unknown";
   while (true) {
     GPUBOX_TRY_ASSIGN(inst, describe_one(client, region, id));
@@ -154,15 +151,15 @@ Result<aws::Instance> wait_for_state(aws::AwsClient& client, Clock& clock, std::
                                                      id, inst->state, target));
       }
     }
-    if (clock.now() + policy.interval > deadline) {
+    if (clock.now() + policy.poll > deadline) {
       Error e;
       e.kind = ErrorKind::network;
       e.retryable = true;
       e.message = fmt::format("instance {} is still {} after {} s of waiting for {}", id, last,
-                              seconds_of(policy.timeout), target);
+                              seconds_of(policy.state_timeout), target);
       return fail(std::move(e));
     }
-    clock.sleep_for(policy.interval);
+    clock.sleep_for(policy.poll);
   }
 }
 
@@ -326,13 +323,12 @@ Result<StartReport> start_box(const LifecycleDeps& deps, std::string_view name,
   GPUBOX_TRY_ASSIGN(box, aws_box(deps.store, name));
   GPUBOX_TRY_ASSIGN(current, describe_one(deps.client, box.region, box.instance_id));
   if (!current || dead_end(current->state, "running")) {
-    Error e;
-    e.kind = ErrorKind::not_found;
-    e.message = fmt::format("box '{}' ({}) is terminated; start only resumes the same instance",
-                            name, box.instance_id);
-    e.hint = fmt::format("`gpubox down {}` cleans up what is left; `gpubox up` launches a new box",
-                         name);
-    return fail(std::move(e));
+    return fail(
+        ErrorKind::not_found,
+        fmt::format("box '{}' ({}) is terminated; start only resumes the same instance", name,
+                    box.instance_id),
+        fmt::format("`gpubox down {}` cleans up what is left; `gpubox up` launches a new box",
+                    name));
   }
   StartReport rep;
   rep.old_address = box.public_ip;

@@ -15,6 +15,7 @@
 #include "aws/client.hpp"
 #include "aws/ec2_instances.hpp"
 #include "box/access/local_files.hpp"
+#include "box/launch/wait.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "state/box_store.hpp"
@@ -31,12 +32,6 @@ struct LifecycleDeps {
   ProgressFn progress;
 };
 
-// How long to poll for an instance state.
-struct WaitPolicy {
-  Duration interval = std::chrono::seconds(1);  // a change is seen within about a second
-  Duration timeout = std::chrono::minutes(10);
-};
-
 // Backoff for calls AWS refuses while something still depends on the resource.
 struct RetryPolicy {
   Duration first_delay = std::chrono::seconds(2);
@@ -45,7 +40,7 @@ struct RetryPolicy {
 };
 
 // Poll instance `id` in `region` until it reaches `target`; fail on a state it can no longer
-// leave towards `target`, or after `policy.timeout`.
+// leave towards `target`, or after `policy.state_timeout`.
 Result<aws::Instance> wait_for_state(aws::AwsClient& client, Clock& clock, std::string_view region,
                                      const std::string& id, std::string_view target,
                                      const WaitPolicy& policy = {});
@@ -102,8 +97,11 @@ Result<StartReport> start_box(const LifecycleDeps& deps, std::string_view name,
                               const LocalFiles& files, std::optional<std::string> caller_ip,
                               const WaitPolicy& wait = {});
 
+// What `gpubox down` was asked: the command binds its flags straight into this.
 struct DownOptions {
-  std::string region;  // where to look when the store does not know the box
+  std::string name;
+  bool confirmed = false;  // --yes, or the user answered yes; down_box refuses without it
+  std::string region;      // where to look when the store does not know the box
   LocalFiles files;
   WaitPolicy wait;
   RetryPolicy retry;
@@ -123,11 +121,11 @@ struct DownReport {
   int security_group_retries = 0;
 };
 
-// Cancel `name`'s spot requests (a persistent one would relaunch it) and confirm none is open,
-// terminate `name`, wait, delete its security group, key pair (and saved private key inside the
-// data directory) and leftover tagged volumes, forget it locally and re-render the SSH config.
-// Safe to repeat: a box already gone succeeds with `already_gone`.
-Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
-                            const DownOptions& options);
+// Cancel `options.name`'s spot requests (a persistent one would relaunch it) and confirm none is
+// open, terminate it, wait, delete its security group, key pair (and saved private key
+// inside the data directory) and leftover tagged volumes, forget it locally and re-render the SSH
+// config. Refuses unless `options.confirmed`. Safe to repeat: a box already gone succeeds with
+// `already_gone`.
+Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& options);
 
 }  // namespace gpubox::box

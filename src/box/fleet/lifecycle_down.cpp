@@ -198,8 +198,12 @@ Result<void> forget_locally(const LifecycleDeps& deps, std::string_view name,
 
 }  // namespace
 
-Result<DownReport> down_box(const LifecycleDeps& deps, std::string_view name,
-                            const DownOptions& options) {
+Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& options) {
+  const std::string_view name = options.name;
+  if (!options.confirmed) {
+    return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted",
+                "pass --yes to delete without asking");
+  }
   GPUBOX_TRY_ASSIGN(stored, deps.store.find_box(name));
   DownReport rep;
   rep.was_in_store = stored.has_value();

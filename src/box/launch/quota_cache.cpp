@@ -2,6 +2,7 @@
 
 #include "aws/xml.hpp"
 #include "box/launch/quota.hpp"
+#include "core/iso8601.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 
@@ -30,7 +31,7 @@ void QuotaCodeCache::load_locked() {
         !entry.value("codes", nlohmann::json()).is_object()) {
       continue;
     }
-    auto at = aws::parse_iso8601(entry["fetched_at"].get<std::string>());
+    auto at = parse_iso8601(entry["fetched_at"].get<std::string>());
     if (!at) {
       continue;
     }
@@ -48,7 +49,7 @@ void QuotaCodeCache::load_locked() {
 Result<void> QuotaCodeCache::save_locked() {
   nlohmann::json regions = nlohmann::json::object();
   for (const auto& [region, e] : m_regions) {
-    regions[region] = {{"fetched_at", aws::format_iso8601(e.fetched_at)}, {"codes", e.codes}};
+    regions[region] = {{"fetched_at", format_iso8601(e.fetched_at)}, {"codes", e.codes}};
   }
   const nlohmann::json doc = {{"version", 1}, {"regions", regions}};
   GPUBOX_TRY(ensure_private_dir(m_file.parent_path()));

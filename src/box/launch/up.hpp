@@ -96,7 +96,7 @@ struct UpDeps {
   std::filesystem::path data_dir;
   remote::ConnectPolicy connect;
   ProgressFn progress;
-  WaitLimits limits;
+  WaitPolicy wait;
   QuotaDeps quota = {};  // the quota code cache and vCPU table (both optional)
   HostKeyPolicy host_keys = {};
   // Set what to tell the person if they interrupt now (what exists, what it costs, what to run).

@@ -15,6 +15,7 @@
 #include "box/money/cost.hpp"
 #include "box/onbox/bootstrap.hpp"
 #include "box/tags.hpp"
+#include "core/iso8601.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 
@@ -52,7 +53,7 @@ Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan
   spec.key_dir = deps.data_dir / "keys";
   spec.tags = {{std::string(k_tag_box), in.name},
                {std::string(k_tag_owner), owner},
-               {std::string(k_tag_created), aws::format_iso8601(deps.clock.now())},
+               {std::string(k_tag_created), format_iso8601(deps.clock.now())},
                {std::string(k_tag_name), resource_name(in.name)}};
   BootstrapOptions boot;
   boot.jupyter_token = token;
@@ -184,7 +185,7 @@ Result<void> pin_from_console(UpDeps& deps, state::Box& box, bool wait) {
 Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult& out) {
   auto tick = [&](const std::string& line) { say(deps, line); };
   GPUBOX_TRY_ASSIGN(
-      inst, wait_running(deps.client, deps.clock, box.region, box.instance_id, deps.limits, tick));
+      inst, wait_running(deps.client, deps.clock, box.region, box.instance_id, deps.wait, tick));
   box.state = inst.state;
   box.public_ip = inst.public_ip;
   box.ssh_host = inst.public_ip;
@@ -205,14 +206,14 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   }
   GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.data_dir / "known_hosts", deps.connect));
   say(deps, "waiting for ssh on " + box.name);
-  GPUBOX_TRY(wait_ssh(deps.runner, deps.clock, target, deps.limits, tick));
+  GPUBOX_TRY(wait_ssh(deps.runner, deps.clock, target, deps.wait, tick));
   out.reached = WaitLevel::ssh;
   say(deps, "ssh is up on " + box.name);
   if (in.wait == WaitLevel::ssh) {
     return {};
   }
   say(deps, "waiting for the bootstrap (Jupyter, idle watchdog) to finish");
-  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.limits, tick));
+  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
   out.reached = WaitLevel::ready;
   say(deps, box.name + " is ready");
   return {};

@@ -46,13 +46,13 @@ Error bootstrap_failed(const remote::SshTarget& target, std::string_view printed
 // Run `command` over ssh until it exits 0 or `limit` passes; `what` names the wait. An exit of
 // `fatal_exit` (when not 0) ends the wait with `on_fatal(stdout)`.
 Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                      const std::vector<std::string>& command, const WaitLimits& limits,
+                      const std::vector<std::string>& command, const WaitPolicy& wait,
                       Duration limit, const WaitProgressFn& progress, std::string_view what,
                       int fatal_exit = 0,
                       const std::function<Error(std::string_view)>& on_fatal = {}) {
   const TimePoint start = clock.now();
   std::string last;
-  Duration poll = limits.first_poll;
+  Duration poll = wait.first_poll;
   while (true) {
     RunOptions options;
     options.timeout = std::chrono::seconds(30);
@@ -89,7 +89,7 @@ Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarg
                                 limit, "check the box with `gpubox ssh " + target.name + "`"));
     }
     clock.sleep_for(poll);
-    poll = limits.poll;
+    poll = wait.poll;
   }
 }
 
@@ -108,11 +108,8 @@ Result<WaitLevel> parse_wait_level(std::string_view text) {
   if (text == "ready") {
     return WaitLevel::ready;
   }
-  Error e;
-  e.kind = ErrorKind::invalid_input;
-  e.message = "unknown --wait value '" + std::string(text) + "'";
-  e.hint = "use --wait running, ssh or ready";
-  return fail(std::move(e));
+  return fail(ErrorKind::invalid_input, "unknown --wait value '" + std::string(text) + "'",
+              "use --wait running, ssh or ready");
 }
 
 std::string ready_check_command() {
@@ -126,11 +123,11 @@ std::string ready_check_command() {
 }
 
 Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::string_view region,
-                                   std::string_view instance_id, const WaitLimits& limits,
+                                   std::string_view instance_id, const WaitPolicy& wait,
                                    const WaitProgressFn& progress) {
   const TimePoint start = clock.now();
   std::string last;
-  Duration poll = limits.first_poll;
+  Duration poll = wait.first_poll;
   Duration not_found_delay = std::chrono::milliseconds(250);
   while (true) {
     aws::DescribeInstancesInput in;
@@ -141,8 +138,8 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
     if (!page && page.error().kind != ErrorKind::not_found) {
       return fail(page.error());
     }
-    if (!page && clock.now() - start < limits.running_timeout) {
-      clock.sleep_for(std::min(not_found_delay, limits.poll));
+    if (!page && clock.now() - start < wait.state_timeout) {
+      clock.sleep_for(std::min(not_found_delay, wait.poll));
       not_found_delay *= 2;
       continue;
     }
@@ -157,30 +154,28 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
       }
       if (inst.state == "terminated" || inst.state == "shutting-down" || inst.state == "stopped" ||
           inst.state == "stopping") {
-        Error e;
-        e.kind = ErrorKind::remote;
-        e.message = fmt::format("{} is {} instead of running{}", instance_id, inst.state,
-                                inst.state_reason.empty() ? "" : " (" + inst.state_reason + ")");
-        return fail(std::move(e));
+        return fail(ErrorKind::remote,
+                    fmt::format("{} is {} instead of running{}", instance_id, inst.state,
+                                inst.state_reason.empty() ? "" : " (" + inst.state_reason + ")"));
       }
     }
-    if (clock.now() - start >= limits.running_timeout) {
-      return fail(timeout_error(std::string(instance_id) + " is not running",
-                                limits.running_timeout, "see `gpubox ls` and the EC2 console"));
+    if (clock.now() - start >= wait.state_timeout) {
+      return fail(timeout_error(std::string(instance_id) + " is not running", wait.state_timeout,
+                                "see `gpubox ls` and the EC2 console"));
     }
     clock.sleep_for(poll);
-    poll = limits.poll;
+    poll = wait.poll;
   }
 }
 
 Result<void> wait_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                      const WaitLimits& limits, const WaitProgressFn& progress) {
-  return poll_ssh(runner, clock, target, {"true"}, limits, limits.ssh_timeout, progress, "ssh");
+                      const WaitPolicy& wait, const WaitProgressFn& progress) {
+  return poll_ssh(runner, clock, target, {"true"}, wait, wait.ssh_timeout, progress, "ssh");
 }
 
 Result<void> wait_ready(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                        const WaitLimits& limits, const WaitProgressFn& progress) {
-  return poll_ssh(runner, clock, target, {ready_check_command()}, limits, limits.ready_timeout,
+                        const WaitPolicy& wait, const WaitProgressFn& progress) {
+  return poll_ssh(runner, clock, target, {ready_check_command()}, wait, wait.ready_timeout,
                   progress, "bootstrap", k_bootstrap_failed_exit,
                   [&](std::string_view printed) { return bootstrap_failed(target, printed); });
 }

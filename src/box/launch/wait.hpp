@@ -21,13 +21,14 @@ enum class WaitLevel { none, running, ssh, ready };
 // Parse "running", "ssh" or "ready" (and "none").
 Result<WaitLevel> parse_wait_level(std::string_view text);
 
-// How long to wait and how often to look.
-// Every wait polls at `poll` (first at `first_poll`), so a phase is noticed within about a
-// second of happening, without busy-looping the API.
-struct WaitLimits {
+// How often to look, and how long to wait: for an EC2 instance state (running, stopped,
+// terminated), for ssh to answer, and for the on-box bootstrap to finish. `up`, `start`, `stop`,
+// `down` and `gc` all wait with it. Every wait polls at `poll` (first at `first_poll`), so a phase
+// is noticed within about a second of happening, without busy-looping the API.
+struct WaitPolicy {
   Duration first_poll{250};
   Duration poll{1000};
-  Duration running_timeout = std::chrono::minutes(10);
+  Duration state_timeout = std::chrono::minutes(10);
   Duration ssh_timeout = std::chrono::minutes(10);
   Duration ready_timeout = std::chrono::minutes(20);
 };
@@ -45,16 +46,16 @@ inline constexpr int k_bootstrap_failed_exit = 3;
 
 // Poll DescribeInstances until `instance_id` is running; return it as described then.
 Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::string_view region,
-                                   std::string_view instance_id, const WaitLimits& limits,
+                                   std::string_view instance_id, const WaitPolicy& wait,
                                    const WaitProgressFn& progress);
 
 // Run `true` over ssh until it succeeds.
 Result<void> wait_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                      const WaitLimits& limits, const WaitProgressFn& progress);
+                      const WaitPolicy& wait, const WaitProgressFn& progress);
 
 // Run ready_check_command() over ssh until it succeeds; when the bootstrap reports a failure
 // (Jupyter did not start), fail at once with its error and the log's tail.
 Result<void> wait_ready(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                        const WaitLimits& limits, const WaitProgressFn& progress);
+                        const WaitPolicy& wait, const WaitProgressFn& progress);
 
 }  // namespace gpubox::box

@@ -28,7 +28,7 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 
 TEST(HttpCallerIpSource, GetsTheConfiguredUrlAndTrimsTheAnswer) {
   FakeHttpClient http;
-  http.add(HttpMatch{"GET", "127.0.0.1:9", ""}, reply(200, "203.0.113.7\n"));
+  http.add(HttpMatch{"GET", "127.0.0.1:9", "", {}}, reply(200, "203.0.113.7\n"));
   HttpCallerIpSource source(http, "http://127.0.0.1:9/ip");
   auto ip = source.lookup();
   ASSERT_TRUE(ip) << ip.error().message;

@@ -67,6 +67,14 @@ struct LifecycleFixture : ::testing::Test {
     return out;
   }
   LifecycleDeps deps() { return {*client, *store, clock, {}}; }
+  DownOptions down_options() {
+    DownOptions o;
+    o.name = "a";
+    o.confirmed = true;
+    o.region = "us-east-1";
+    o.files = files;
+    return o;
+  }
 
   testing::FakeHttpClient http;
   testing::FakeClock clock;
@@ -115,24 +123,40 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
   b.key_path = key.string();
   ASSERT_TRUE(store->insert_box(b));
   const std::map<std::string, std::string> tags{{"gpubox:box", "a"}};
-  reply("DescribeInstances", testing::describe_instances_xml({inst("running", "203.0.113.5")}));
-  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
-  reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
-  reply("TerminateInstances",
-        testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
-  reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
-  reply("DescribeSecurityGroups", testing::describe_groups_xml({{"sg-1", "gpubox-a", tags, {}}}));
-  refuse("DeleteSecurityGroup", "DependencyViolation");
-  refuse("DeleteSecurityGroup", "DependencyViolation");
-  reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
-  reply("DescribeKeyPairs", testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
-  reply("DescribeKeyPairs", testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
-  reply("DeleteKeyPair", testing::return_xml("DeleteKeyPair"));
-  reply("DescribeVolumes", testing::describe_volumes_xml({{"vol-9", 100, "available"}}, tags));
-  reply("DeleteVolume", testing::return_xml("DeleteVolume"));
-
-  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  const testing::HttpParams tagged{{"Filter.1.Name", "tag:gpubox:box"}, {"Filter.1.Value.1", "a"}};
+  const testing::HttpParams of_i1{{"Filter.1.Name", "instance-id"}, {"Filter.1.Value.1", "i-1"}};
+  // Ordered in steps (calls of one step run concurrently): look everything up; find the spot
+  // requests; terminate and see the instance terminated while the key pair goes; only then the
+  // group (AWS refuses to delete a group an instance still uses) and the volumes.
+  http.expect("DescribeInstances", tagged, 200,
+              testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  http.expect_together("DescribeSecurityGroups", tagged, 200,
+                       testing::describe_groups_xml({{"sg-1", "gpubox-a", tags, {}}}));
+  http.expect_together("DescribeKeyPairs", tagged, 200,
+                       testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
+  http.expect_together("DescribeKeyPairs", {{"KeyName.1", "gpubox-a"}}, 200,
+                       testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
+  http.expect("DescribeSpotInstanceRequests", tagged, 200, testing::describe_spot_xml({}));
+  http.expect("DescribeSpotInstanceRequests", of_i1, 200, testing::describe_spot_xml({}));
+  http.expect("TerminateInstances", {{"InstanceId.1", "i-1"}}, 200,
+              testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
+  http.expect_together("DescribeInstances", {{"InstanceId.1", "i-1"}}, 200,
+                       testing::describe_instances_xml({inst("terminated")}));
+  http.expect_together("DeleteKeyPair", {{"KeyName", "gpubox-a"}}, 200,
+                       testing::return_xml("DeleteKeyPair"));
+  http.expect("DeleteSecurityGroup", {{"GroupId", "sg-1"}}, 400,
+              testing::ec2_error_xml("DependencyViolation"));
+  http.expect_together("DeleteSecurityGroup", {{"GroupId", "sg-1"}}, 400,
+                       testing::ec2_error_xml("DependencyViolation"));
+  http.expect_together("DeleteSecurityGroup", {{"GroupId", "sg-1"}}, 200,
+                       testing::return_xml("DeleteSecurityGroup"));
+  http.expect_together("DescribeVolumes", tagged, 200,
+                       testing::describe_volumes_xml({{"vol-9", 100, "available"}}, tags));
+  http.expect_together("DeleteVolume", {{"VolumeId", "vol-9"}}, 200,
+                       testing::return_xml("DeleteVolume"));
+  auto rep = down_box(deps(), down_options());
   ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(http.verify());
   EXPECT_EQ(rep->terminated, std::vector<std::string>{"i-1"});
   EXPECT_EQ(rep->security_groups, std::vector<std::string>{"sg-1"});
   EXPECT_EQ(rep->key_pairs, std::vector<std::string>{"gpubox-a"});
@@ -146,9 +170,45 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
   auto config = read_file(files.ssh_config());
   ASSERT_TRUE(config);
   EXPECT_EQ(config->find("Host a"), std::string::npos);
-  EXPECT_TRUE(http.unused().empty());
-  ASSERT_EQ(bodies("TerminateInstances").size(), 1u);
-  EXPECT_NE(bodies("TerminateInstances")[0].find("InstanceId.1=i-1"), std::string::npos);
+}
+
+TEST_F(LifecycleFixture, DownWaitsUntilTheInstanceIsTerminatedBeforeDeletingTheGroup) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  const testing::HttpParams tagged{{"Filter.1.Name", "tag:gpubox:box"}, {"Filter.1.Value.1", "a"}};
+  const testing::HttpParams of_i1{{"Filter.1.Name", "instance-id"}, {"Filter.1.Value.1", "i-1"}};
+  http.expect("DescribeInstances", tagged, 200,
+              testing::describe_instances_xml({inst("running", "203.0.113.5")}));
+  http.expect_together("DescribeSecurityGroups", tagged, 200, testing::describe_groups_xml({}));
+  http.expect_together("DescribeKeyPairs", tagged, 200, testing::describe_keys_xml({}, {}));
+  http.expect_together("DescribeKeyPairs", {{"KeyName.1", "gpubox-a"}}, 200,
+                       testing::describe_keys_xml({}, {}));
+  http.expect("DescribeSpotInstanceRequests", tagged, 200, testing::describe_spot_xml({}));
+  http.expect("DescribeSpotInstanceRequests", of_i1, 200, testing::describe_spot_xml({}));
+  http.expect("TerminateInstances", {{"InstanceId.1", "i-1"}}, 200,
+              testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
+  http.expect_together("DescribeInstances", {{"InstanceId.1", "i-1"}}, 200,
+                       testing::describe_instances_xml({inst("shutting-down")}));
+  http.expect("DescribeInstances", {{"InstanceId.1", "i-1"}}, 200,
+              testing::describe_instances_xml({inst("terminated")}));
+  http.expect("DeleteSecurityGroup", {{"GroupId", "sg-1"}}, 200,
+              testing::return_xml("DeleteSecurityGroup"));
+  http.expect_together("DescribeVolumes", tagged, 200, testing::describe_volumes_xml({}, {}));
+  auto rep = down_box(deps(), down_options());
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(http.verify());
+  EXPECT_EQ(clock.sleeps, (std::vector<Duration>{seconds(1)}));  // one poll while shutting down
+}
+
+TEST_F(LifecycleFixture, DownRefusesWithoutConfirmationAndCallsNothing) {
+  ASSERT_TRUE(store->insert_box(box_a()));
+  DownOptions o = down_options();
+  o.confirmed = false;
+  auto rep = down_box(deps(), o);
+  ASSERT_FALSE(rep);
+  EXPECT_EQ(rep.error().kind, ErrorKind::invalid_input);
+  EXPECT_NE(rep.error().hint.find("--yes"), std::string::npos);
+  EXPECT_TRUE(http.requests().empty());
+  EXPECT_TRUE(*store->find_box("a"));
 }
 
 TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
@@ -164,7 +224,7 @@ TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
   reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
   reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
   reply("DescribeVolumes", testing::describe_volumes_xml({}, {}));
-  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  auto rep = down_box(deps(), down_options());
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_FALSE(rep->key_file_removed);
   EXPECT_TRUE(std::filesystem::exists(key));
@@ -191,7 +251,7 @@ TEST_F(LifecycleFixture, DownCancelsTheSpotRequestBeforeTerminatingAndConfirmsIt
   reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
   reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
   reply("DescribeVolumes", testing::describe_volumes_xml({}, {}));
-  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  auto rep = down_box(deps(), down_options());
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_EQ(rep->spot_requests, std::vector<std::string>{"sir-1"});
   std::vector<std::string> calls;
@@ -217,7 +277,7 @@ TEST_F(LifecycleFixture, DownStopsWhenASpotRequestStaysOpenAndTerminatesNothing)
         "<CancelSpotInstanceRequestsResponse><spotInstanceRequestSet/>"
         "</CancelSpotInstanceRequestsResponse>");
   reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({{"sir-1", "active", "i-1"}}));
-  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  auto rep = down_box(deps(), down_options());
   ASSERT_FALSE(rep);
   EXPECT_NE(rep.error().message.find("sir-1 (active) is still open"), std::string::npos)
       << rep.error().message;
@@ -232,7 +292,7 @@ TEST_F(LifecycleFixture, SecondDownOfAGoneBoxSucceedsAndSaysSo) {
   reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
   reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
   reply("DescribeVolumes", testing::describe_volumes_xml({}, {}));
-  auto rep = down_box(deps(), "a", DownOptions{"us-east-1", files, {}, {}});
+  auto rep = down_box(deps(), down_options());
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_TRUE(rep->already_gone);
   EXPECT_TRUE(bodies("TerminateInstances").empty());

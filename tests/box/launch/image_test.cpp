@@ -4,6 +4,7 @@
 
 #include "aws/credentials.hpp"
 #include "box/up_fixtures.hpp"
+#include "core/iso8601.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -18,7 +19,7 @@ aws::Image image(std::string id, std::string name, std::string arch, std::string
   i.name = std::move(name);
   i.architecture = std::move(arch);
   i.state = "available";
-  i.creation_date = aws::parse_iso8601(created);
+  i.creation_date = parse_iso8601(created);
   return i;
 }
 

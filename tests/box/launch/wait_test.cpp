@@ -45,11 +45,11 @@ TEST(Wait, RunningTimesOutThroughTheClock) {
     h.http.respond("DescribeInstances", 200,
                    instance_xml("DescribeInstancesResponse", "i-1", "pending", "us-east-1a"));
   }
-  WaitLimits limits;
-  limits.first_poll = std::chrono::seconds(10);
-  limits.poll = std::chrono::seconds(10);
-  limits.running_timeout = std::chrono::seconds(30);
-  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", limits, {});
+  WaitPolicy wait;
+  wait.first_poll = std::chrono::seconds(10);
+  wait.poll = std::chrono::seconds(10);
+  wait.state_timeout = std::chrono::seconds(30);
+  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", wait, {});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not running"), std::string::npos);
 }
