@@ -14,6 +14,7 @@
 #include "aws/profile.hpp"
 #include "aws/xml.hpp"
 #include "core/crypto.hpp"
+#include "core/iso8601.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
@@ -176,14 +177,11 @@ public:
     if (imds) {
       return std::move(*imds);
     }
-    Error e;
-    e.kind = ErrorKind::auth;
-    e.message =
-        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
-        "aws_access_key_id and aws_secret_access_key to profile " +
-        m_settings.profile + " in " + m_settings.credentials_file.string();
-    e.hint = "run `aws configure`, or choose a profile that has credentials with --profile";
-    return fail(std::move(e));
+    return fail(ErrorKind::auth,
+                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
+                "aws_access_key_id and aws_secret_access_key to profile " +
+                    m_settings.profile + " in " + m_settings.credentials_file.string(),
+                "run `aws configure`, or choose a profile that has credentials with --profile");
   }
 
 private:

@@ -112,17 +112,17 @@ struct CredentialDeps {
   PromptFn ask_mfa_code;
 };
 
-// Return the standard chain for `settings`: environment (unless --profile was given), then the
-// profile (role_arn via source_profile or credential_source, credentials-file keys,
-// credential_process, config-file keys), then EC2 instance metadata when on EC2. Results that
-// expire are cached until 5 minutes before their expiry. Thread-safe.
+// Return the standard chain for `settings`, in botocore's order: the environment's keys (unless
+// --profile was given); AWS_WEB_IDENTITY_TOKEN_FILE (unless --profile was given or the profile
+// has a role_arn); the profile (role_arn via source_profile, credential_source or
+// web_identity_token_file, then IAM Identity Center, credentials-file keys, credential_process,
+// config-file keys); the container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI);
+// then EC2 instance metadata when on EC2. Assumed roles are cached in `deps.role_cache_dir`
+// between runs; results that expire are cached until 5 minutes before their expiry. Thread-safe.
 std::unique_ptr<CredentialProvider> make_default_credential_provider(const Settings& settings,
                                                                      CredentialDeps deps);
 
 // Split a credential_process command line shell-style (quotes, backslashes; no expansion).
 Result<std::vector<std::string>> split_command_line(std::string_view command);
-
-// Parse an ISO 8601 UTC time such as "2024-05-01T12:00:00Z" or "...T12:00:00.123+00:00".
-std::optional<TimePoint> parse_iso8601(std::string_view text);
 
 }  // namespace gpubox::aws

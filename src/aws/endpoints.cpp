@@ -47,12 +47,10 @@ std::string configured_override(const Service& service, const Settings& settings
 }
 
 std::unexpected<Error> no_region(const Settings& settings) {
-  Error e;
-  e.kind = ErrorKind::invalid_input;
-  e.message = "no AWS region: pass --region, or set AWS_REGION, or add region to profile " +
-              settings.profile + " in " + settings.config_file.string();
-  e.hint = "for example: gpubox --region us-east-1 ...";
-  return fail(std::move(e));
+  return fail(ErrorKind::invalid_input,
+              "no AWS region: pass --region, or set AWS_REGION, or add region to profile " +
+                  settings.profile + " in " + settings.config_file.string(),
+              "for example: gpubox --region us-east-1 ...");
 }
 
 }  // namespace

@@ -205,10 +205,7 @@ Result<void> add_row(Builder& b, const std::vector<std::string_view>& f, const C
   GPUBOX_TRY_ASSIGN(od, price_field(f[col[c_od]], k_columns[c_od], b.name, line));
   GPUBOX_TRY_ASSIGN(spot, price_field(f[col[c_spot]], k_columns[c_spot], b.name, line));
   std::string type = spec.instance_type;
-  auto added = add_spec(b, std::move(spec), line);
-  if (!added) {
-    return fail(added.error());
-  }
+  GPUBOX_TRY(add_spec(b, std::move(spec), line));
   return add_zone_price(b, type, region, zone, od, spot, line);
 }
 
@@ -238,10 +235,7 @@ Result<void> parse_instances(Builder& b, std::string_view csv) {
           b.name, line->number,
           "expected " + std::to_string(width) + " fields, got " + std::to_string(fields.size()));
     }
-    auto added = add_row(b, fields, *columns, line->number);
-    if (!added) {
-      return fail(added.error());
-    }
+    GPUBOX_TRY(add_row(b, fields, *columns, line->number));
   }
   if (!columns) {
     return fail(ErrorKind::invalid_input, b.name + ": no header row");
@@ -317,15 +311,9 @@ Result<Catalog> parse_catalog(std::string_view instances_csv, std::string_view c
   Builder b;
   b.name = std::string(name);
   b.catalog.snapshot.origin = b.name;
-  auto parsed = parse_instances(b, instances_csv);
-  if (!parsed) {
-    return fail(parsed.error());
-  }
+  GPUBOX_TRY(parse_instances(b, instances_csv));
   if (!coverage_csv.empty()) {
-    auto covered = parse_coverage(b, coverage_csv, b.name + " (coverage)");
-    if (!covered) {
-      return fail(covered.error());
-    }
+    GPUBOX_TRY(parse_coverage(b, coverage_csv, b.name + " (coverage)"));
   }
   finish(b.catalog);
   return std::move(b.catalog);

@@ -62,14 +62,12 @@ Result<SshTarget> target_for(const state::Box& box, const std::filesystem::path&
     return t;
   }
   if (box.kind == state::BoxKind::aws && policy.endpoint_is_local) {
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message = "box " + box.name +
-                " lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); "
-                "its address " +
-                t.host + " is invented and is never connected to";
-    e.hint = "set GPUBOX_SSH_CONNECT=127.0.0.1:PORT to route box connections to a local sshd";
-    return fail(std::move(e));
+    return fail(ErrorKind::invalid_input,
+                "box " + box.name +
+                    " lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); "
+                    "its address " +
+                    t.host + " is invented and is never connected to",
+                "set GPUBOX_SSH_CONNECT=127.0.0.1:PORT to route box connections to a local sshd");
   }
   if (t.host.empty()) {
     return fail(

@@ -60,20 +60,14 @@ Result<int> open_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
   GPUBOX_TRY_ASSIGN(result,
                     deps.runner.run(tunnel_argv(req.target, socket, local, remote_port), options));
   if (result.exit_code != 0) {
-    Error e;
-    e.kind = ErrorKind::network;
-    e.message = fmt::format("could not open the tunnel 127.0.0.1:{} -> {}:127.0.0.1:{}: {}", local,
-                            req.box.name, remote_port, trim(result.stderr_text));
-    e.hint = req.local_port != 0 ? "is the port in use? pick another with --port"
-                                 : "check `gpubox ssh " + req.box.name + "` works";
-    return fail(std::move(e));
+    return fail(ErrorKind::network,
+                fmt::format("could not open the tunnel 127.0.0.1:{} -> {}:127.0.0.1:{}: {}", local,
+                            req.box.name, remote_port, trim(result.stderr_text)),
+                req.local_port != 0 ? "is the port in use? pick another with --port"
+                                    : "check `gpubox ssh " + req.box.name + "` works");
   }
   nlohmann::json state{{"local_port", local}, {"remote_port", remote_port}};
-  if (auto w =
-          write_file_atomic(tunnel_state_file(deps.data_dir, req.box.name), state.dump(), 0600);
-      !w) {
-    return fail(w.error());
-  }
+  GPUBOX_TRY(write_file_atomic(tunnel_state_file(deps.data_dir, req.box.name), state.dump(), 0600));
   return local;
 }
 
@@ -244,12 +238,10 @@ Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const Notebook
     }
   }
   (void)close_tunnel(deps.runner, req.target, socket);
-  Error e;
-  e.kind = ErrorKind::remote;
-  e.message = "Jupyter does not answer on " + req.box.name + " through the tunnel";
-  e.hint = "look at ~/.gpubox/log/jupyter.log (or /opt/gpubox/log) on the box: gpubox ssh " +
-           req.box.name;
-  return fail(std::move(e));
+  return fail(ErrorKind::remote,
+              "Jupyter does not answer on " + req.box.name + " through the tunnel",
+              "look at ~/.gpubox/log/jupyter.log (or /opt/gpubox/log) on the box: gpubox ssh " +
+                  req.box.name);
 }
 
 Result<void> hold_tunnel(ProcessRunner& runner, InterruptWaiter& waiter,

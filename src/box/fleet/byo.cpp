@@ -95,11 +95,8 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
   GPUBOX_TRY(validate_name(request.name));
   GPUBOX_TRY_ASSIGN(existing, deps.store.find_box(request.name));
   if (existing) {
-    Error e;
-    e.kind = ErrorKind::conflict;
-    e.message = "a box named '" + request.name + "' already exists";
-    e.hint = "pick another name, or `gpubox rm " + request.name + "` first";
-    return fail(std::move(e));
+    return fail(ErrorKind::conflict, "a box named '" + request.name + "' already exists",
+                "pick another name, or `gpubox rm " + request.name + "` first");
   }
   GPUBOX_TRY_ASSIGN(url, parse_ssh_url(request.url));
   state::Box box;
@@ -151,12 +148,10 @@ Result<void> stop_byo(ProcessRunner& runner, const remote::SshTarget& target) {
 Result<void> forget_byo_box(const ByoDeps& deps, std::string_view name) {
   GPUBOX_TRY_ASSIGN(box, deps.store.get_box(name));
   if (box.kind != state::BoxKind::byo) {
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message =
-        fmt::format("{} is an AWS box; `rm` only forgets machines added with `gpubox add`", name);
-    e.hint = fmt::format("run `gpubox down {}` to terminate it", name);
-    return fail(std::move(e));
+    return fail(
+        ErrorKind::invalid_input,
+        fmt::format("{} is an AWS box; `rm` only forgets machines added with `gpubox add`", name),
+        fmt::format("run `gpubox down {}` to terminate it", name));
   }
   if (auto target = remote::target_for(box, deps.known_hosts, deps.policy)) {
     (void)close_tunnel(deps.runner, *target, tunnel_socket(deps.data_dir, box.name));
@@ -175,11 +170,8 @@ Result<BoxTarget> box_target(state::BoxStore& store, std::string_view name,
                              const remote::ConnectPolicy& policy) {
   GPUBOX_TRY_ASSIGN(found, store.find_box(name));
   if (!found) {
-    Error e;
-    e.kind = ErrorKind::not_found;
-    e.message = fmt::format("no box named '{}'", name);
-    e.hint = "`gpubox ls` lists your boxes; `gpubox add NAME ssh://user@host` adds a machine";
-    return fail(std::move(e));
+    return fail(ErrorKind::not_found, fmt::format("no box named '{}'", name),
+                "`gpubox ls` lists your boxes; `gpubox add NAME ssh://user@host` adds a machine");
   }
   BoxTarget out;
   out.box = *found;

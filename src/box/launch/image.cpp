@@ -113,11 +113,8 @@ Result<Framework> parse_framework(std::string_view text) {
   if (t == "base") {
     return Framework::base;
   }
-  Error e;
-  e.kind = ErrorKind::invalid_input;
-  e.message = "unknown framework '" + std::string(text) + "'";
-  e.hint = "use --framework pytorch, tensorflow or base";
-  return fail(std::move(e));
+  return fail(ErrorKind::invalid_input, "unknown framework '" + std::string(text) + "'",
+              "use --framework pytorch, tensorflow or base");
 }
 
 const char* to_string(Framework framework) {
@@ -259,14 +256,12 @@ Result<ImageChoice> find_image(aws::AwsClient& client, std::string_view region, 
   if (described) {
     return std::move(*described);
   }
-  Error e;
-  e.kind = ErrorKind::not_found;
-  e.message = "no " + std::string(to_string(framework)) + " Deep Learning AMI for " +
-              std::string(arch) + " found in " + std::string(region);
-  e.hint = framework == Framework::tensorflow
-               ? "AWS no longer publishes TensorFlow DLAMIs everywhere; try --framework pytorch"
-               : "pass an image with --image ami-...";
-  return fail(std::move(e));
+  return fail(ErrorKind::not_found,
+              "no " + std::string(to_string(framework)) + " Deep Learning AMI for " +
+                  std::string(arch) + " found in " + std::string(region),
+              framework == Framework::tensorflow
+                  ? "AWS no longer publishes TensorFlow DLAMIs everywhere; try --framework pytorch"
+                  : "pass an image with --image ami-...");
 }
 
 Result<ImageChoice> describe_given_image(aws::AwsClient& client, std::string_view region,

@@ -96,11 +96,9 @@ std::string gpu_summary(const TypeInfo& type) {
 
 Result<void> check_supported_type(std::string_view instance_type) {
   if (auto why = catalog::unsupported_reason(instance_type)) {
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message = "cannot launch " + std::string(instance_type) + ": " + why->reason;
-    e.hint = "use " + why->replacement + " instead";
-    return fail(std::move(e));
+    return fail(ErrorKind::invalid_input,
+                "cannot launch " + std::string(instance_type) + ": " + why->reason,
+                "use " + why->replacement + " instead");
   }
   return {};
 }
@@ -154,11 +152,9 @@ Result<TypeInfo> describe_type(const catalog::Catalog& catalog, aws::AwsClient& 
           page.error().kind != ErrorKind::not_found) {
         return fail(page.error());
       }
-      Error e;
-      e.kind = ErrorKind::invalid_input;
-      e.message = "unknown instance type '" + std::string(instance_type) + "'";
-      e.hint = "see `gpubox offers` for GPU instance types, or pass --gpu T4";
-      return fail(std::move(e));
+      return fail(ErrorKind::invalid_input,
+                  "unknown instance type '" + std::string(instance_type) + "'",
+                  "see `gpubox offers` for GPU instance types, or pass --gpu T4");
     }
     info = from_aws(page->types.front());
   }
@@ -207,12 +203,11 @@ Result<std::optional<Candidate>> candidate_in(const catalog::Catalog& catalog,
   GPUBOX_TRY_ASSIGN(zones, zones_offering(client, region, c.type.instance_type));
   if (!req.zone.empty()) {
     if (std::find(zones.begin(), zones.end(), req.zone) == zones.end()) {
-      Error e;
-      e.kind = ErrorKind::invalid_input;
-      e.message = fmt::format("{} is not offered in zone {}", c.type.instance_type, req.zone);
-      e.hint = zones.empty() ? "try another region"
-                             : "zones that offer it: " + fmt::format("{}", fmt::join(zones, ", "));
-      return fail(std::move(e));
+      return fail(ErrorKind::invalid_input,
+                  fmt::format("{} is not offered in zone {}", c.type.instance_type, req.zone),
+                  zones.empty()
+                      ? "try another region"
+                      : "zones that offer it: " + fmt::format("{}", fmt::join(zones, ", ")));
     }
     zones = {req.zone};
   }

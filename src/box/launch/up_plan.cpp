@@ -122,11 +122,8 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(
     if (first_error) {
       return fail(*first_error);
     }
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message = "no region to launch in";
-    e.hint = "pass --region REGION or set AWS_REGION";
-    return fail(std::move(e));
+    return fail(ErrorKind::invalid_input, "no region to launch in",
+                "pass --region REGION or set AWS_REGION");
   }
   return out;
 }
@@ -149,11 +146,8 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
   plan.allow_from = in.allow_from.empty() ? caller_cidr : in.allow_from;
   plan.world_open = is_world_open(plan.allow_from);
   if (plan.allow_from.find(':') != std::string::npos) {
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message = "IPv6 addresses are not supported for --allow-from yet";
-    e.hint = "pass an IPv4 CIDR with --allow-from";
-    return fail(std::move(e));
+    return fail(ErrorKind::invalid_input, "IPv6 addresses are not supported for --allow-from yet",
+                "pass an IPv4 CIDR with --allow-from");
   }
   plan.key_source = in.public_key_line.empty() ? "create" : "import " + in.public_key_path.string();
   PlacementRequest req = in.placement;

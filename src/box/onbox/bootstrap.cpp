@@ -168,12 +168,10 @@ Result<void> run_bootstrap(ProcessRunner& runner, const remote::SshTarget& targe
   GPUBOX_TRY_ASSIGN(
       result, remote::ssh_run(runner, target, {bootstrap_remote_command(options, use_sudo)}, run));
   if (result.exit_code != 0) {
-    Error e;
-    e.kind = ErrorKind::remote;
-    e.message = fmt::format("the bootstrap failed on {} (exit {}): {}", target.name,
-                            result.exit_code, trim(result.stderr_text));
-    e.hint = "its log is ~/.gpubox/log/bootstrap.log (or /opt/gpubox/log) on the box";
-    return fail(std::move(e));
+    return fail(ErrorKind::remote,
+                fmt::format("the bootstrap failed on {} (exit {}): {}", target.name,
+                            result.exit_code, trim(result.stderr_text)),
+                "its log is ~/.gpubox/log/bootstrap.log (or /opt/gpubox/log) on the box");
   }
   return {};
 }

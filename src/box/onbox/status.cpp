@@ -100,11 +100,8 @@ Result<RemoteState> fetch_remote_state(ProcessRunner& runner, const remote::SshT
   options.timeout = std::chrono::seconds(60);
   GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target, {remote_state_command()}, options));
   if (result.exit_code == 3) {
-    Error e;
-    e.kind = ErrorKind::not_found;
-    e.message = "gpubox's bootstrap has not run on " + target.name;
-    e.hint = "run `gpubox notebook " + target.name + "`, which runs it";
-    return fail(std::move(e));
+    return fail(ErrorKind::not_found, "gpubox's bootstrap has not run on " + target.name,
+                "run `gpubox notebook " + target.name + "`, which runs it");
   }
   if (result.exit_code != 0) {
     return fail(ErrorKind::network, fmt::format("ssh to {} failed (exit {}): {}", target.name,
