@@ -32,12 +32,12 @@ message(STATUS "gpubox e2e python: ${GPUBOX_PYTHON}")
 foreach(_file IN LISTS _gpubox_e2e_files)
   get_filename_component(_name "${_file}" NAME_WE)
   add_test(NAME e2e.${_name}
-           COMMAND "${GPUBOX_PYTHON}" -m unittest -v ${_name}
+           COMMAND "${GPUBOX_PYTHON}" ${PROJECT_SOURCE_DIR}/tests/support/run_suite.py ${_name}
            WORKING_DIRECTORY "${CMAKE_CURRENT_LIST_DIR}")
   set_tests_properties(e2e.${_name} PROPERTIES
     LABELS e2e
     TIMEOUT 900
-    ENVIRONMENT "GPUBOX_BIN=$<TARGET_FILE:gpubox>;GPUBOX_SOURCE_DIR=${PROJECT_SOURCE_DIR};GPUBOX_PYTHON=${GPUBOX_PYTHON};PYTHONPATH=${PROJECT_SOURCE_DIR}/tests/support;PYTHONDONTWRITEBYTECODE=1;PYTHONUNBUFFERED=1")
+    ENVIRONMENT "GPUBOX_BIN=$<TARGET_FILE:gpubox>;GPUBOX_SOURCE_DIR=${PROJECT_SOURCE_DIR};GPUBOX_PYTHON=${GPUBOX_PYTHON};PYTHONPATH=${PROJECT_SOURCE_DIR}/tests/support;PYTHONDONTWRITEBYTECODE=1;PYTHONUNBUFFERED=1;GPUBOX_SKIP_LOG=${GPUBOX_SKIP_LOG}")
   file(STRINGS "${_file}" _serial REGEX "^# ctest: RUN_SERIAL")
   if(_serial)
     set_tests_properties(e2e.${_name} PROPERTIES RUN_SERIAL TRUE)

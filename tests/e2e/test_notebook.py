@@ -10,7 +10,6 @@ import shutil
 import stat
 import subprocess
 import tempfile
-import time
 import unittest
 
 from localnet import free_port, http_get as get, listening, wait_for
@@ -18,6 +17,7 @@ from sshd import Sshd
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 CHROMIUM = "/usr/bin/chromium"
+TREE_MARKER = "gpubox-tree-marker.txt"
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
                   for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server"))
 
@@ -31,10 +31,14 @@ class ByoNotebookTest(unittest.TestCase):
         cls.box_home = os.path.join(cls.tmp, "box")       # the box's HOME, set by sshd
         os.makedirs(cls.home)
         os.makedirs(cls.box_home)
+        # A file in the box's home that Jupyter's tree must list (the DOM check looks for it).
+        with open(os.path.join(cls.box_home, TREE_MARKER), "w") as f:
+            f.write("listed by Jupyter's file tree\n")
         cls.jupyter_port = free_port()
         # The box runs commands with sshd's environment; HOME points into the temp dir so the
         # bootstrap's ~/.gpubox never touches the real home.
-        cls.sshd = Sshd(extra_config=f"SetEnv HOME={cls.box_home} GPUBOX_NO_SYSTEMD=1\n")
+        cls.sshd = Sshd(home=cls.box_home,
+                        env={"GPUBOX_NO_SYSTEMD": "1", "GPUBOX_WATCH_INTERVAL": "2"})
         cls.info = cls.sshd.start()
         cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": cls.home,
                    "GPUBOX_HOME": os.path.join(cls.home, "gpubox"),
@@ -103,36 +107,52 @@ class ByoNotebookTest(unittest.TestCase):
         self.assertIn("closed the tunnel", stop.stdout)
         self.assertTrue(wait_for(lambda: get(f"http://127.0.0.1:{port}/api/status", token)[0] is None, 20))
 
+    def chromium(self, url, *args):
+        """Headless Chromium on `url` (a fresh profile); returns CompletedProcess."""
+        profile = tempfile.mkdtemp(prefix="chromium.", dir=self.tmp)
+        # Jupyter's file tree is a JavaScript app: give it time to render.
+        return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                               "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                               "--virtual-time-budget=15000", *args, url],
+                              capture_output=True, text=True, timeout=180)
+
     def screenshot(self, url):
         if not os.path.exists(CHROMIUM):
-            self.skipTest("no chromium")
+            self.skipTest(f"{CHROMIUM} is not installed: the notebook screenshot and its DOM check "
+                          "did not run")
+        tree = url.replace("/?token=", "/tree?token=")
+        # What the browser rendered: Jupyter's file tree listing the box's home, not a login page
+        # or a 403.
+        dom = self.chromium(tree, "--dump-dom")
+        self.assertEqual(dom.returncode, 0, dom.stderr[-2000:])
+        page = dom.stdout
+        for marker in ('id="notebook_list"', 'id="ipython-main-app"', TREE_MARKER):
+            self.assertIn(marker, page, page[:3000])
+        for wrong in ('id="login_submit"', "403 : Forbidden", "Invalid credentials"):
+            self.assertNotIn(wrong, page, page[:3000])
         out_dir = os.path.join(os.path.dirname(os.path.abspath(GPUBOX)), "artifacts")
         os.makedirs(out_dir, exist_ok=True)
         png = os.path.join(out_dir, "notebook_tree.png")
         if os.path.exists(png):
             os.remove(png)
-        profile = tempfile.mkdtemp(prefix="chromium.", dir=self.tmp)
-        # Jupyter's file tree is a JavaScript app: give it time to render before the shot.
-        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                        "--virtual-time-budget=15000", f"--screenshot={png}",
-                        "--window-size=1280,800", url.replace("/?token=", "/tree?token=")],
-                       capture_output=True, timeout=180)
+        self.chromium(tree, f"--screenshot={png}", "--window-size=1280,800")
         self.assertTrue(os.path.exists(png) and os.path.getsize(png) > 5000, "no screenshot")
 
     def test_3_status_shows_the_watchdogs_view(self):
-        # The watchdog's first round may run before Jupyter listens (jupyter: unknown); its next
-        # round (60 s later) sees Jupyter idle.
-        deadline = time.time() + 100
-        while True:
+        # The watchdog's first round may run before Jupyter listens (jupyter: unknown); a later
+        # round (every 2 s on this box: GPUBOX_WATCH_INTERVAL) sees Jupyter idle.
+        seen = []
+
+        def idle():
             r = self.gpubox("status", "lab", timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout, r"^lab: (idle \d+[sm]|active: |unknown: jupyter \(|bootstrapped)")
-            if r.stdout.startswith("lab: idle") or time.time() > deadline:
-                break
-            time.sleep(5)
-        self.assertRegex(r.stdout, r"^lab: idle \d+[sm], no auto-stop\n$")
+            seen.append(r.stdout)
+            return r.stdout.startswith("lab: idle")
+
+        self.assertTrue(wait_for(idle, 100), seen[-3:])
+        self.assertRegex(seen[-1], r"^lab: idle \d+[sm], no auto-stop\n$")
         j = self.gpubox("status", "lab", "--json", timeout=60)
         doc = json.loads(j.stdout)
         self.assertEqual(doc["kind"], "byo")

@@ -7,10 +7,10 @@ file(GLOB _gpubox_onbox_files CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/test_
 foreach(_file IN LISTS _gpubox_onbox_files)
   get_filename_component(_name "${_file}" NAME_WE)
   add_test(NAME onbox.${_name}
-           COMMAND "${GPUBOX_ONBOX_PYTHON}" -m unittest -v ${_name}
+           COMMAND "${GPUBOX_ONBOX_PYTHON}" ${PROJECT_SOURCE_DIR}/tests/support/run_suite.py ${_name}
            WORKING_DIRECTORY "${CMAKE_CURRENT_LIST_DIR}")
   set_tests_properties(onbox.${_name} PROPERTIES
     LABELS onbox
     TIMEOUT 900
-    ENVIRONMENT "GPUBOX_OFFLINE=1;PYTHONDONTWRITEBYTECODE=1;PYTHONUNBUFFERED=1")
+    ENVIRONMENT "GPUBOX_OFFLINE=1;PYTHONDONTWRITEBYTECODE=1;PYTHONUNBUFFERED=1;GPUBOX_SKIP_LOG=${GPUBOX_SKIP_LOG}")
 endforeach()

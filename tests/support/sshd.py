@@ -1,11 +1,16 @@
 """A throw-away OpenSSH server on 127.0.0.1 for gpubox e2e tests.
 
-    with Sshd() as (host, port, user, key_path, host_public_key):
-        ...ssh -i key_path -p port user@host...
+    with Sshd() as info:
+        ...ssh -i info.key_path -p info.port info.user@info.host...
 
 Runs Debian's /usr/sbin/sshd in the foreground (-D) with a config, host key,
 user key and authorized_keys in a temp dir; it allows only the current user
 (root in CI: by key only), no passwords, no PAM. Stops exactly its own PID.
+Every session gets its own HOME (`info.home`, a temp dir, unless `home=` names
+one), so what runs "on the box" never reads or writes the real home; `env=`
+adds variables to the box's environment. With `record=True` every command is
+logged before it runs (`commands()`: the command line, its environment and its
+stdin), and the box accepts any variable the client sends (AcceptEnv *).
 After start(), `known_hosts` is a file with the host key for [host]:port and
 `ssh_command(*remote)` builds a BatchMode ssh command line.
 """
@@ -29,6 +34,17 @@ class SshdInfo(NamedTuple):
     user: str
     key_path: str
     host_public_key: str
+    home: str  # the HOME of every session on this "box"
+
+
+# ForceCommand of a recording sshd: keep the command, its environment and its stdin, then run it.
+RECORD_SH = """#!/bin/bash
+n="$RECORD_DIR/$(date +%s%N)-$$"
+printf '%s' "${SSH_ORIGINAL_COMMAND:-}" >"$n.cmd"
+env -0 >"$n.env"
+if [ -z "${SSH_ORIGINAL_COMMAND:-}" ]; then exec bash -l; fi
+tee "$n.stdin" | bash -c "$SSH_ORIGINAL_COMMAND"
+"""
 
 
 def _keygen(path, comment):
@@ -39,15 +55,23 @@ def _keygen(path, comment):
 class Sshd:
     """One sshd process; use as a context manager or call start()/stop()."""
 
-    def __init__(self, start_timeout=20.0, extra_config=""):
+    def __init__(self, start_timeout=20.0, extra_config="", home=None, env=None, record=False):
         self.start_timeout = start_timeout
         self.extra_config = extra_config
+        self.home = home
+        self.env = dict(env or {})
+        self.record = record
         self.proc = None
         self.tmpdir = None
         self.info = None
 
     def _write_config(self, port, user):
         d = self.tmpdir
+        env = {"HOME": self.home, **self.env}
+        if self.record:
+            env["RECORD_DIR"] = self.record_dir
+        setenv = "SetEnv " + " ".join(f"{k}={v}" for k, v in env.items())
+        record = f"ForceCommand {d}/record.sh\nAcceptEnv *\n" if self.record else ""
         config = f"""\
 Port {port}
 ListenAddress 127.0.0.1
@@ -68,7 +92,8 @@ PrintMotd no
 UseDNS no
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-{self.extra_config}
+{setenv}
+{record}{self.extra_config}
 """
         path = os.path.join(d, "sshd_config")
         with open(path, "w") as f:
@@ -83,6 +108,16 @@ Subsystem sftp internal-sftp
         self.tmpdir = tempfile.mkdtemp(prefix="gpubox-sshd.")
         os.chmod(self.tmpdir, 0o700)
         user = pwd.getpwuid(os.geteuid()).pw_name
+        if self.home is None:
+            self.home = os.path.join(self.tmpdir, "home")
+        os.makedirs(self.home, mode=0o700, exist_ok=True)
+        self.record_dir = os.path.join(self.tmpdir, "record")
+        if self.record:
+            os.makedirs(self.record_dir)
+            script = os.path.join(self.tmpdir, "record.sh")
+            with open(script, "w") as f:
+                f.write(RECORD_SH)
+            os.chmod(script, 0o755)
         _keygen(os.path.join(self.tmpdir, "host_ed25519"), "gpubox-test-host")
         key_path = os.path.join(self.tmpdir, "id_ed25519")
         _keygen(key_path, "gpubox-test-user")
@@ -105,8 +140,31 @@ Subsystem sftp internal-sftp
         self.known_hosts = os.path.join(self.tmpdir, "known_hosts")
         with open(self.known_hosts, "w") as f:
             f.write(f"[127.0.0.1]:{port} {host_key}\n")
-        self.info = SshdInfo("127.0.0.1", port, user, key_path, host_key)
+        self.info = SshdInfo("127.0.0.1", port, user, key_path, host_key, self.home)
         return self.info
+
+    def commands(self):
+        """What ran on the box, in order (record=True): dicts of command, env (a dict), stdin."""
+        out = []
+        if not os.path.isdir(self.record_dir):
+            return out
+        names = sorted({n.rsplit(".", 1)[0] for n in os.listdir(self.record_dir)},
+                       key=lambda n: int(n.split("-")[0]))
+        for name in names:
+            base = os.path.join(self.record_dir, name)
+
+            def read(ext):
+                try:
+                    with open(f"{base}.{ext}", "rb") as f:
+                        return f.read()
+                except OSError:
+                    return b""
+            env = dict(kv.split(b"=", 1) for kv in read("env").split(b"\0") if b"=" in kv)
+            out.append({"command": read("cmd").decode(errors="replace"),
+                        "env": {k.decode(errors="replace"): v.decode(errors="replace")
+                                for k, v in env.items()},
+                        "stdin": read("stdin")})
+        return out
 
     def _wait_listening(self, port):
         deadline = time.monotonic() + self.start_timeout
