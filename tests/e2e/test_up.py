@@ -4,17 +4,17 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import shutil
 import tarfile
 import tempfile
-import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import MotoTestCase, gpubox_bin  # noqa: E402
+from localnet import wait_for  # noqa: E402
 from sshd import Sshd  # noqa: E402
 
 CALLER = "203.0.113.7"
@@ -114,9 +114,9 @@ class UpTest(MotoTestCase):
                                 env=self.env({"GPUBOX_CALLER_IP": CALLER}),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 stdin=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while not self.instances() and time.time() < deadline:
-            time.sleep(0.1)  # until the backend has launched; the reply is held back
+        # The backend has launched (boto3 sees the instance) while the reply is held back.
+        self.assertTrue(wait_for(lambda: self.instances(), 60), "RunInstances never reached moto")
+        self.assertIsNone(proc.poll(), "gpubox returned before the held-back reply")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         self.assertEqual(len(self.instances()), 1)
@@ -183,6 +183,30 @@ class UpTest(MotoTestCase):
         self.assertEqual(self.requests(action="RunInstances"), [])
         self.assert_nothing_created()
 
+    def test_running_instances_count_against_the_quota(self):
+        # 8 vCPUs of G on-demand quota; a 4-vCPU g4dn.xlarge fits only while no more than 4 G
+        # vCPUs run. Instances of another family, and stopped G ones, use none of it.
+        self.moto.set_quota("us-east-1", "L-DB2E81BA", 8.0)
+        other = self.ec2.run_instances(ImageId="ami-12c6146b", InstanceType="m5.2xlarge",
+                                       MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        g = self.ec2.run_instances(ImageId="ami-12c6146b", InstanceType="g4dn.2xlarge",
+                                   MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        self.ec2.stop_instances(InstanceIds=[g])
+        r = self.up("lab", "--type", "g4dn.xlarge", "--region", "us-east-1", "--dry-run", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        quota = json.loads(r.stdout)["quota"]
+        self.assertEqual((quota["code"], quota["used_vcpus"], quota["needed_vcpus"], quota["fits"]),
+                         ("L-DB2E81BA", 0, 4, True))
+        # The same request once the g4dn.2xlarge runs again: 8 in use + 4 needed > 8.
+        self.ec2.start_instances(InstanceIds=[g])
+        launches = len(self.requests(action="RunInstances"))  # the two boto3 made above
+        r = self.up("lab", "--type", "g4dn.xlarge", "--region", "us-east-1", "--yes")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("is 8 vCPUs and 8 are in use", r.stderr)
+        self.assertIn("gpubox quota request", r.stderr)
+        self.assertEqual(len(self.requests(action="RunInstances")), launches)
+        self.assertEqual(sorted(i["InstanceId"] for i in self.instances()), sorted([other, g]))
+
     def test_bad_input_fails_and_creates_nothing(self):
         cases = [
             ("bad_name!", "--type", "g4dn.xlarge"),
@@ -234,29 +258,39 @@ class UpTest(MotoTestCase):
 
     def test_wait_ready_holds_until_the_bootstrap_reports_its_status(self):
         # The "box" is the loopback sshd with its own HOME; the bootstrap there writes
-        # ~/.gpubox/run/bootstrap.json once Jupyter listens. A timer stands in for it.
-        box_home = tempfile.mkdtemp(prefix="gpubox-box-home.")
-        self.addCleanup(shutil.rmtree, box_home, True)
-        status = os.path.join(box_home, ".gpubox", "run", "bootstrap.json")
+        # ~/.gpubox/run/bootstrap.json when Jupyter and the watchdog are up. The test writes it,
+        # but only once up has said it waits for the bootstrap and has asked the box at least
+        # once (the sshd log shows the ready check), so up cannot pass without waiting.
+        sshd = Sshd(record=True)
+        with sshd as info:
+            self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
+            status = os.path.join(info.home, ".gpubox", "run", "bootstrap.json")
+            err_path = os.path.join(self.home, "up.err")
+            with open(err_path, "w") as err:
+                proc = subprocess.Popen(
+                    [gpubox_bin(), "up", "lab", "--type", "g4dn.xlarge", "--key",
+                     info.key_path + ".pub", "--wait", "ready", "--yes"],
+                    env=self.env({"GPUBOX_CALLER_IP": CALLER,
+                                  "GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}",
+                                  "GPUBOX_SSH_USER": info.user}),
+                    stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+            self.addCleanup(proc.kill)
 
-        def bootstrap_done():
+            def said(text):
+                with open(err_path) as f:
+                    return text in f.read()
+
+            self.assertTrue(wait_for(lambda: said("waiting for the bootstrap"), 120))
+            asked = lambda: any("bootstrap.json" in c["command"] for c in sshd.commands())  # noqa: E731
+            self.assertTrue(wait_for(asked, 60), "up never asked the box")
+            self.assertIsNone(proc.poll(), "up returned before the bootstrap finished")
             os.makedirs(os.path.dirname(status))
             with open(status, "w") as f:
                 f.write('{"ok": true, "jupyter": "/opt/gpubox/venv/bin/jupyter-lab", "error": null}\n')
-
-        timer = threading.Timer(4.0, bootstrap_done)
-        with Sshd(extra_config=f"SetEnv HOME={box_home}\n") as info:
-            self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
-            timer.start()
-            self.addCleanup(timer.cancel)
-            r = self.up("lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",
-                        "--wait", "ready", "--yes",
-                        env={"GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}",
-                             "GPUBOX_SSH_USER": info.user})
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(os.path.exists(status), "up returned before the bootstrap finished")
-        waiting = r.stderr.index("waiting for the bootstrap")
-        self.assertGreater(r.stderr.index("lab is ready"), waiting, r.stderr)
+            self.assertEqual(proc.wait(timeout=120), 0, open(err_path).read())
+        stderr = open(err_path).read()
+        waiting = stderr.index("waiting for the bootstrap")
+        self.assertGreater(stderr.index("lab is ready"), waiting, stderr)
 
     def test_ssh_checks_are_skipped_for_invented_addresses(self):
         r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "ssh", "--yes")
