@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/aws_fixtures.hpp"
+#include "catalog/refresh.hpp"
 
 namespace gpubox::aws {
 namespace {
@@ -33,6 +34,22 @@ TEST(Pricing, PriceListStringsAreParsedAgain) {
   ASSERT_EQ(on_demand.size(), 1u);
   const auto& dims = on_demand.begin().value()["priceDimensions"];
   EXPECT_EQ(dims.begin().value()["pricePerUnit"]["USD"], "1.0060000000");
+}
+
+// AWS's own published GetProducts reply (tests/fixtures/aws/README.md has its provenance).
+TEST(Pricing, ARealPriceListReplyFromAwsParses) {
+  auto page = parse_get_products(aws_json_fixture("pricing/get_products_aws_cli_example.json"));
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->format_version, "aws_v1");
+  EXPECT_TRUE(page->next_token.starts_with("WGDY7ko8fQXdlaUZVdasFQ==:")) << page->next_token;
+  ASSERT_EQ(page->products.size(), 1u);
+  const nlohmann::json& p = page->products[0];
+  EXPECT_EQ(p["product"]["sku"], "3MKHN58N7RDDVGKJ");
+  EXPECT_EQ(p["product"]["productFamily"], "Storage");
+  const auto& dims = p["terms"]["OnDemand"]["3MKHN58N7RDDVGKJ.JRTCKXETXF"]["priceDimensions"];
+  EXPECT_EQ(dims["3MKHN58N7RDDVGKJ.JRTCKXETXF.6YS6EN2CT7"]["pricePerUnit"]["USD"], "0.1380000000");
+  // A storage price is no instance price: the refresh must not take it for one.
+  EXPECT_FALSE(catalog::on_demand_price(p).has_value());
 }
 
 TEST(Pricing, APriceListEntryThatIsNotJsonIsAnError) {
