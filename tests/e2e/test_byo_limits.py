@@ -107,8 +107,10 @@ class ByoLimitsTest(unittest.TestCase):
                         "--key", self.info.key_path, "--jupyter-port", str(port))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(wait_for(lambda: listening(port), 60), "Jupyter never listened")
-        r = self.gpubox("ssh", "lab", "--", "bash", ".gpubox/bin/bootstrap.sh", "--mode", "byo",
-                        "--idle", "3", "--port", str(port), timeout=120)
+        # One word: the box's shell expands $HOME (sshd starts in the passwd home, not $HOME).
+        r = self.gpubox("ssh", "lab", "--",
+                        f'bash "$HOME/.gpubox/bin/bootstrap.sh" --mode byo --idle 3 --port {port}',
+                        timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(self.prefix, "etc", "watchdog.json")) as f:
             cfg = json.load(f)
