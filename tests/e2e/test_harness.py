@@ -346,13 +346,17 @@ class ProcessTest(unittest.TestCase):
 class SshdTest(unittest.TestCase):
     def test_key_login_with_strict_host_key_checking(self):
         server = sshd.Sshd()
-        host, port, user, key, host_key = server.start()
+        host, port, user, key, host_key, home = server.start()
         try:
             self.assertEqual(host, "127.0.0.1")
             r = subprocess.run(server.ssh_command("true"), capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr + server.log())
             r = subprocess.run(server.ssh_command("echo", "$USER"), capture_output=True, text=True, timeout=60)
             self.assertEqual(r.stdout.strip(), user)
+            # The box's HOME is the sshd's own temp dir, never the real home.
+            r = subprocess.run(server.ssh_command("echo", "$HOME"), capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.stdout.strip(), home)
+            self.assertTrue(home.startswith(server.tmpdir), home)
             other = os.path.join(server.tmpdir, "other_host_key")
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other], check=True)
             with open(other + ".pub") as f, open(server.known_hosts, "w") as kh:  # a wrong host key
