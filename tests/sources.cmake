@@ -15,6 +15,7 @@ target_sources(gpubox_tests PRIVATE
   core/ini_test.cpp
   core/iso8601_test.cpp
   core/process_test.cpp
+  fakes/fake_http_client_test.cpp
   aws/settings_test.cpp
   aws/endpoints_test.cpp
   aws/credentials_test.cpp

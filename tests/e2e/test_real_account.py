@@ -288,7 +288,7 @@ class WaitReadyTest(RealAccountCase):
                            "error": "pip install notebook failed (exit 1)"}, f)
 
         timer = threading.Timer(2.0, bootstrap_failed)
-        with Sshd(extra_config=f"SetEnv HOME={box_home}\n") as info:
+        with Sshd(home=box_home) as info:
             self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
             timer.start()
             self.addCleanup(timer.cancel)

@@ -82,8 +82,17 @@ struct UpRunHarness : AwsHarness {
     return p;
   }
 
-  // The launch itself, then EC2 saying the instance runs.
+  // The default VPC and its subnet in the zone, the launch itself, then EC2 saying the instance
+  // runs.
   void expect_launch() {
+    http.respond("DescribeVpcs", 200,
+                 "<DescribeVpcsResponse><vpcSet><item><vpcId>vpc-1</vpcId>"
+                 "<isDefault>true</isDefault></item></vpcSet></DescribeVpcsResponse>");
+    http.respond("DescribeSubnets", 200,
+                 "<DescribeSubnetsResponse><subnetSet><item><subnetId>subnet-1</subnetId>"
+                 "<vpcId>vpc-1</vpcId><availabilityZone>us-east-1a</availabilityZone>"
+                 "<defaultForAz>true</defaultForAz><mapPublicIpOnLaunch>true</mapPublicIpOnLaunch>"
+                 "<state>available</state></item></subnetSet></DescribeSubnetsResponse>");
     http.respond("ImportKeyPair", 200, aws_fixture("ec2/import_key_pair.xml"));
     http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
     http.respond("AuthorizeSecurityGroupIngress", 200,
