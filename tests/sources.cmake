@@ -28,6 +28,7 @@ target_sources(gpubox_tests PRIVATE
   state/box_store_test.cpp
   state/launch_ledger_test.cpp
   box/names_test.cpp
+  box/tags_test.cpp
   box/launch/image_test.cpp
   box/launch/placement_test.cpp
   box/launch/launch_test.cpp
@@ -55,4 +56,5 @@ target_sources(gpubox_tests PRIVATE
   aws/pricing_test.cpp
   aws/model_conformance_test.cpp
   aws/credential_sso_test.cpp aws/credential_container_test.cpp
+  remote/ssh_test.cpp
 )

@@ -22,6 +22,9 @@
 namespace gpubox::aws {
 namespace {
 
+// A longer source_profile chain is a mistake or an attack on the stack (thousands segfaulted).
+constexpr size_t k_max_source_profile_depth = 32;
+
 // Refresh expiring credentials this long before they expire, so a request signed with them
 // never reaches AWS already expired.
 constexpr std::chrono::minutes k_refresh_window{5};
@@ -261,6 +264,14 @@ private:
         loop += link + " -> ";
       }
       return fail(ErrorKind::invalid_input, "source_profile loop: " + loop + name);
+    }
+    if (chain.size() >= k_max_source_profile_depth) {
+      Error e;
+      e.kind = ErrorKind::invalid_input;
+      e.message = fmt::format("profile {}: the source_profile chain is longer than {} profiles",
+                              chain.front(), k_max_source_profile_depth);
+      e.hint = "point source_profile at a profile with credentials within a few steps";
+      return fail(std::move(e));
     }
     if (!find_profile(m_files, name).exists()) {
       return fail(profile_not_found(m_files, name, "source_profile of profile " + p.name));

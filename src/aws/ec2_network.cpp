@@ -43,6 +43,12 @@ IpPermission parse_permission(pugi::xml_node item) {
   for (const pugi::xml_node group : items(item, "groups")) {
     perm.source_group_ids.push_back(text_at(group, "groupId"));
   }
+  for (const pugi::xml_node range : items(item, "ipv6Ranges")) {
+    perm.ipv6_ranges.push_back(text_at(range, "cidrIpv6"));
+  }
+  for (const pugi::xml_node list : items(item, "prefixListIds")) {
+    perm.prefix_list_ids.push_back(text_at(list, "prefixListId"));
+  }
   return perm;
 }
 
@@ -80,6 +86,14 @@ QueryParams build_ingress(const IngressInput& in) {
     for (size_t g = 0; g < perm.source_group_ids.size(); ++g) {
       p.emplace_back(base + ".Groups." + std::to_string(g + 1) + ".GroupId",
                      perm.source_group_ids[g]);
+    }
+    for (size_t r = 0; r < perm.ipv6_ranges.size(); ++r) {
+      p.emplace_back(base + ".Ipv6Ranges." + std::to_string(r + 1) + ".CidrIpv6",
+                     perm.ipv6_ranges[r]);
+    }
+    for (size_t l = 0; l < perm.prefix_list_ids.size(); ++l) {
+      p.emplace_back(base + ".PrefixListIds." + std::to_string(l + 1) + ".PrefixListId",
+                     perm.prefix_list_ids[l]);
     }
   }
   return p;

@@ -74,6 +74,8 @@ struct IpPermission {
   std::optional<int> to_port;
   std::vector<IpRange> ip_ranges;
   std::vector<std::string> source_group_ids;
+  std::vector<std::string> ipv6_ranges;      // "::/0"
+  std::vector<std::string> prefix_list_ids;  // "pl-..."
 };
 
 struct DescribeSecurityGroupsInput {

@@ -1,5 +1,6 @@
 #include "aws/http_curl.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,9 +51,22 @@ struct HeaderList {
   void add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
 };
 
+// Where the body goes: refuses (returns 0, which aborts the transfer) past `limit` bytes.
+struct BodySink {
+  std::string* body;
+  size_t limit;
+  bool over = false;
+};
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * count;
+  if (n > sink->limit - std::min(sink->limit, sink->body->size())) {
+    sink->over = true;
+    return 0;
+  }
+  sink->body->append(data, n);
+  return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -107,7 +121,8 @@ void fill_headers(const HttpRequest& request, HeaderList& list) {
 
 }  // namespace
 
-CurlHttpClient::CurlHttpClient(HttpOptions options) : m_options(options) {}
+CurlHttpClient::CurlHttpClient(HttpOptions options, size_t max_body_bytes)
+    : m_options(options), m_max_body_bytes(max_body_bytes) {}
 
 Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   CURL* h = thread_handle();
@@ -125,7 +140,8 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   set_method(h, request);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  BodySink sink{&response.body, m_max_body_bytes};
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -142,6 +158,14 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   CURLcode rc = curl_easy_perform(h);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);  // the list and errbuf die with this frame
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  if (sink.over) {
+    Error e;
+    e.kind = ErrorKind::remote;
+    e.message = fmt::format("HTTP {} to {}: the response is larger than {} MiB; not reading more",
+                            request.method, host_of(request.url), m_max_body_bytes >> 20);
+    e.hint = "is the endpoint (AWS_ENDPOINT_URL, GPUBOX_CALLER_IP_URL) the service you meant?";
+    return fail(std::move(e));
+  }
   if (rc != CURLE_OK) {
     Error e;
     e.kind = ErrorKind::network;

@@ -19,6 +19,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/access/caller_ip.cpp
   src/box/access/known_hosts.cpp
   src/box/names.cpp
+  src/box/tags.cpp
   src/box/access/ssh_config.cpp
   src/box/access/ssh_include.cpp
   src/box/launch/quota.cpp

@@ -24,8 +24,9 @@ struct CheckCliOptions {
 Result<ProcessResult> check_box(const CheckCliOptions& opts, box::CheckOptions check, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY_ASSIGN(bt, box::box_target(*store, opts.name, dir, box::LocalFiles{dir}.known_hosts(),
-                                        env.connect_policy()));
+  GPUBOX_TRY_ASSIGN(bt,
+                    box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
+                                    env.connect_policy()));
   if (!bt.box.instance_type.empty()) {
     GPUBOX_TRY_ASSIGN(cat, env.catalog());
     if (const catalog::InstanceSpec* spec = cat->find_type(bt.box.instance_type)) {

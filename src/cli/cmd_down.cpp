@@ -12,6 +12,7 @@
 #include "aws/settings.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "core/strings.hpp"
 #include "state/box_store.hpp"
 
@@ -74,10 +75,9 @@ Result<void> run_down(box::DownOptions opts, Env& env) {
         opts.confirmed,
         confirm(env, "Terminate box " + what + " and delete its disk, security group and key?"));
   }
-  box::LifecycleDeps deps{*ctx->client, *store, env.clock,
-                          [&env](const std::string& line) { progress(env.streams, line); }};
+  GPUBOX_TRY_ASSIGN(deps, lifecycle_deps(env, *ctx->client, *store, ctx->settings->region));
   opts.region = ctx->settings->region;
-  opts.files = box::LocalFiles{dir};
+  opts.files = box::LocalFiles{dir, env.connect_policy()};
   GPUBOX_TRY_ASSIGN(rep, box::down_box(deps, opts));
   print_report(env, opts.name, rep);
   return {};

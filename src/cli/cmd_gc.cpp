@@ -13,6 +13,7 @@
 #include "aws/settings.hpp"
 #include "box/fleet/gc.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::cli {
@@ -62,7 +63,8 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
                                       "pair and security group are no longer kept for it",
                                       name));
   }
-  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers(*ctx->client, *store, regions));
+  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers(*ctx->client, *store, regions, owner));
   std::vector<std::string> failed_regions;
   for (const auto& f : plan.failed) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));

@@ -11,11 +11,13 @@
 #include "aws/client.hpp"
 #include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
+#include "aws/sts.hpp"
 #include "aws/xml.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/money/cost.hpp"
 #include "box/onbox/status.hpp"
+#include "box/tags.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "core/iso8601.hpp"
@@ -28,7 +30,8 @@ namespace {
 struct LsOptions {
   bool all_regions = false;
   bool json = false;
-  bool status = false;  // also read each running box's watchdog view over ssh
+  bool status = false;      // also read each running box's watchdog view over ssh
+  bool all_owners = false;  // also list other owners' boxes (read-only)
 };
 
 // One row of the listing, computed once for the table and for --json.
@@ -38,6 +41,7 @@ struct Row {
   std::optional<long long> uptime_s;
   double disk_usd_per_month = 0;
   std::string activity;  // the watchdog's view, with --status
+  bool foreign = false;  // another owner's box (--all-owners): shown, never touched
 };
 
 std::string format_duration(long long s) {
@@ -118,10 +122,13 @@ nlohmann::json row_json(const Row& row) {
                    {"disk_usd_per_month", row.disk_usd_per_month},
                    {"adopted", v.adopted},
                    {"in_local_state", !v.duplicate},
-                   {"cached", v.unknown}};
+                   {"cached", v.unknown},
+                   {"owner", v.owner},
+                   {"mine", !row.foreign}};
   if (!v.spot_request_state.empty()) {
     j["spot_request_state"] = v.spot_request_state;
   }
+
   j["uptime_seconds"] = row.uptime_s ? nlohmann::json(*row.uptime_s) : nlohmann::json(nullptr);
   j["created_at"] = format_iso8601(b.created_at);
   return j;
@@ -151,13 +158,13 @@ std::vector<std::string> row_cells(const Row& row) {
 // Read the watchdog view of every running box over ssh, in parallel (one ssh per box).
 Result<void> fill_activity(std::vector<Row>& rows, Env& env) {
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  const auto known_hosts = box::LocalFiles{dir}.known_hosts();
+  const auto known_hosts = box::LocalFiles{dir, {}}.known_hosts();
   const auto policy = env.connect_policy();
   const TimePoint now = env.clock.now();
   std::vector<std::future<std::string>> views;
   for (const Row& row : rows) {
     const state::Box& b = row.view->box;
-    if (b.kind == state::BoxKind::aws && b.state != "running") {
+    if (row.foreign || (b.kind == state::BoxKind::aws && b.state != "running")) {
       views.push_back(std::async(std::launch::deferred, [] { return std::string("-"); }));
       continue;
     }
@@ -188,7 +195,8 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     GPUBOX_TRY_ASSIGN(all, aws::enabled_region_names(*ctx->client, ctx->settings->region));
     regions = std::move(all);
   }
-  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat};
+  GPUBOX_TRY_ASSIGN(who, aws::get_caller_identity(*ctx->client, ctx->settings->region));
+  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, box::owner_from_arn(who.arn)};
   GPUBOX_TRY_ASSIGN(found, box::discover(deps, regions));
   for (const auto& f : found.failed) {
     warn(env.streams, fmt::format("could not list boxes in {}: {} (showing what gpubox last saw)",
@@ -217,6 +225,13 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     warn_limits(env.streams, row);
     rows.push_back(std::move(row));
   }
+  if (opts.all_owners) {
+    for (const auto& v : found.others) {
+      GPUBOX_TRY_ASSIGN(row, make_row(v, *store, env.clock.now()));
+      row.foreign = true;
+      rows.push_back(std::move(row));
+    }
+  }
   if (opts.status) {
     GPUBOX_TRY(fill_activity(rows, env));
   }
@@ -241,11 +256,17 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   if (opts.status) {
     header.emplace_back("activity");
   }
+  if (opts.all_owners) {
+    header.emplace_back("owner");
+  }
   Table t(header);
   for (const auto& r : rows) {
     auto cells = row_cells(r);
     if (opts.status) {
       cells.push_back(r.activity);
+    }
+    if (opts.all_owners) {
+      cells.push_back(r.foreign ? r.view->owner : "you");
     }
     t.add_row(std::move(cells));
   }
@@ -260,8 +281,10 @@ void add_ls_command(CLI::App& app, Env& env) {
   auto* cmd = app.add_subcommand("ls", "List your boxes, their state, address and cost so far");
   set_details(
       cmd,
-      "List every box gpubox created, found in the cloud by its tags (local state is only a "
-      "cache and is repaired from what is found). Stopped boxes show the disk still billed.");
+      "List every box gpubox created for you, found in the cloud by its tags (local state is "
+      "only a cache and is repaired from what is found). Boxes tagged with another owner are "
+      "never adopted; --all-owners shows them read-only. Stopped boxes show the disk still "
+      "billed.");
   cmd->footer(
       "Examples:\n  gpubox ls\n  gpubox ls --all-regions\n  gpubox ls --status   # adds what each "
       "box's idle watchdog sees, e.g. \"idle 12m, stops in 18m\"\n"
@@ -269,6 +292,9 @@ void add_ls_command(CLI::App& app, Env& env) {
   cmd->add_flag("--all-regions", opts->all_regions,
                 "Look in every enabled region, not just the known ones and the default");
   cmd->add_flag("--json", opts->json, "Print a JSON array to stdout");
+  cmd->add_flag("--all-owners", opts->all_owners,
+                "Also list boxes other people in this account own (read-only, with an owner "
+                "column); gpubox never stops or deletes them");
   cmd->add_flag("--status", opts->status,
                 "Also show each running box's idle-watchdog view (one ssh per box, in parallel)");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_ls(*opts, env); }); });

@@ -34,8 +34,9 @@ Result<void> stop_tunnel(Env& env, const box::BoxTarget& bt, const std::filesyst
 Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY_ASSIGN(bt, box::box_target(*store, opts.name, dir, box::LocalFiles{dir}.known_hosts(),
-                                        env.connect_policy()));
+  GPUBOX_TRY_ASSIGN(bt,
+                    box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
+                                    env.connect_policy()));
   if (opts.stop) {
     return stop_tunnel(env, bt, dir);
   }
@@ -53,7 +54,8 @@ Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
     auto browser = env.getenv("BROWSER").value_or("");
     RunOptions run;
     run.timeout = std::chrono::seconds(20);
-    auto opened = env.runner.run(box::browser_argv(browser, session.url), run);
+    GPUBOX_TRY_ASSIGN(page, box::write_redirect_page(dir, opts.name, session.url));
+    auto opened = env.runner.run(box::browser_argv(browser, page), run);
     if (!opened || opened->exit_code != 0) {
       progress(env.streams, "could not open a browser; open the URL above yourself");
     }

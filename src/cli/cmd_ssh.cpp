@@ -14,6 +14,7 @@
 #include "box/access/caller_ip.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -32,11 +33,17 @@ void freshen(Env& env, state::BoxStore& store, const box::LocalFiles& files, sta
   if (!ctx) {
     return;
   }
-  box::LifecycleDeps deps{*(*ctx)->client, store, env.clock, {}};
-  if (auto fresh = box::refresh_box(deps, b.name, files)) {
+  auto deps = lifecycle_deps(env, *(*ctx)->client, store, (*ctx)->settings->region);
+  if (!deps) {
+    warn(env.streams, "could not refresh box " + b.name + ": " + deps.error().message);
+    return;
+  }
+  deps->progress = {};
+  if (auto fresh = box::refresh_box(*deps, b.name, files)) {
     b = *fresh;
   } else {
     warn(env.streams, "could not refresh box " + b.name + ": " + fresh.error().message);
+    return;  // never touch the rules of a box that may not be the caller's
   }
   auto ip = env.caller_ip().lookup();
   if (!ip) {

@@ -8,6 +8,7 @@
 #include "box/access/caller_ip.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 
 namespace gpubox::cli {
 namespace {
@@ -20,14 +21,14 @@ Result<void> run_start(const StartOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  box::LifecycleDeps deps{*ctx->client, *store, env.clock,
-                          [&env](const std::string& line) { progress(env.streams, line); }};
+  GPUBOX_TRY_ASSIGN(deps, lifecycle_deps(env, *ctx->client, *store, ctx->settings->region));
   // The /32 rule follows the caller only when the address can be found; otherwise it stays.
   std::optional<std::string> caller;
   if (auto ip = env.caller_ip().lookup()) {
     caller = *ip;
   }
-  GPUBOX_TRY_ASSIGN(rep, box::start_box(deps, opts.name, box::LocalFiles{dir}, caller));
+  GPUBOX_TRY_ASSIGN(
+      rep, box::start_box(deps, opts.name, box::LocalFiles{dir, env.connect_policy()}, caller));
   const state::Box& b = rep.box;
   env.streams.out << fmt::format("{} {} ({}) at {}\n", opts.name,
                                  rep.already_running ? "was already running" : "running",

@@ -34,8 +34,9 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
     }
     return {};
   }
-  GPUBOX_TRY_ASSIGN(bt, box::box_target(*store, opts.name, dir, box::LocalFiles{dir}.known_hosts(),
-                                        env.connect_policy()));
+  GPUBOX_TRY_ASSIGN(bt,
+                    box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
+                                    env.connect_policy()));
   GPUBOX_TRY_ASSIGN(state, box::fetch_remote_state(env.runner, bt.target));
   TimePoint now = env.clock.now();
   std::string summary =

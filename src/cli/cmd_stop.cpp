@@ -8,6 +8,7 @@
 #include "box/fleet/byo.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -36,9 +37,9 @@ Result<void> run_stop(const StopOptions& opts, Env& env) {
     return stop_byo_box(*found, env, dir);
   }
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  box::LifecycleDeps deps{*ctx->client, *store, env.clock,
-                          [&env](const std::string& line) { progress(env.streams, line); }};
-  GPUBOX_TRY_ASSIGN(rep, box::stop_box(deps, opts.name, box::LocalFiles{dir}));
+  GPUBOX_TRY_ASSIGN(deps, lifecycle_deps(env, *ctx->client, *store, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(rep,
+                    box::stop_box(deps, opts.name, box::LocalFiles{dir, env.connect_policy()}));
   env.streams.out << fmt::format("{} {} ({})\n", opts.name,
                                  rep.already_stopped ? "was already stopped" : "stopped",
                                  rep.box.instance_id);

@@ -19,6 +19,7 @@
 #include "box/access/caller_ip.hpp"
 #include "box/access/ssh_config.hpp"
 #include "box/launch/up.hpp"
+#include "box/tags.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "cli/interrupt.hpp"
@@ -189,6 +190,10 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
     caller.wait();
   }
   GPUBOX_TRY_ASSIGN(plan, std::move(planned));
+  if (plan.world_open) {
+    warn(env.streams, "ssh will be open to " + box::wide_open_words(plan.allow_from) + " (" +
+                          plan.allow_from + ")");
+  }
   for (const auto& w : plan.warnings) {
     warn(env.streams, w);
   }
@@ -197,12 +202,9 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
     return {};
   }
   progress(env.streams, plan_summary(plan, *catalog));
-  if (plan.world_open) {
-    warn(env.streams, "ssh will be open to the whole internet (" + plan.allow_from + ")");
-  }
   GPUBOX_TRY_ASSIGN(who, caller.get());
   deps.interrupt_note = [](const std::string& text) { set_interrupt_note(text); };
-  auto result = box::run_up(deps, in, std::move(plan), who.arn);
+  auto result = box::run_up(deps, in, std::move(plan), box::owner_from_arn(who.arn));
   clear_interrupt_note();
   if (!result) {
     return fail(result.error());

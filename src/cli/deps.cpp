@@ -1,6 +1,8 @@
 #include "cli/deps.hpp"
 
+#include "aws/sts.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/tags.hpp"
 #include "remote/ssh.hpp"
 
 namespace gpubox::cli {
@@ -12,9 +14,23 @@ Result<box::ByoDeps> byo_deps(Env& env) {
                       env.runner,
                       env.clock,
                       dir,
-                      box::LocalFiles{dir}.known_hosts(),
+                      box::LocalFiles{dir, {}}.known_hosts(),
                       env.connect_policy(),
-                      [&env](const std::string& line) { progress(env.streams, line); }};
+                      [&env](const std::string& line) { progress(env.streams, line); },
+                      std::filesystem::path(env.home()) / ".ssh" / "known_hosts"};
+}
+
+Result<std::string> caller_owner(aws::AwsClient& client, std::string_view region) {
+  GPUBOX_TRY_ASSIGN(who, aws::get_caller_identity(client, region));
+  return box::owner_from_arn(who.arn);
+}
+
+Result<box::LifecycleDeps> lifecycle_deps(Env& env, aws::AwsClient& client, state::BoxStore& store,
+                                          std::string_view region) {
+  GPUBOX_TRY_ASSIGN(owner, caller_owner(client, region));
+  return box::LifecycleDeps{client, store, env.clock,
+                            [&env](const std::string& line) { progress(env.streams, line); },
+                            owner};
 }
 
 }  // namespace gpubox::cli

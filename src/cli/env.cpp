@@ -18,6 +18,7 @@
 #include "core/paths.hpp"
 #include "core/process.hpp"
 #include "remote/ssh.hpp"
+#include "remote/stand_in.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
@@ -183,7 +184,7 @@ Result<const catalog::Catalog*> Env::catalog() {
 
 bool Env::aws_endpoint_is_local() {
   for (const char* var : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2"}) {
-    if (auto v = getenv(var); v && remote::is_loopback_url(*v)) {
+    if (auto v = getenv(var); v && remote::is_stand_in_endpoint(*v)) {
       return true;
     }
   }
@@ -192,7 +193,7 @@ bool Env::aws_endpoint_is_local() {
     return false;
   }
   auto url = aws::resolve_endpoint(aws::k_ec2, (*ctx)->settings->region, *(*ctx)->settings);
-  return url && remote::is_loopback_url(*url);
+  return url && remote::is_stand_in_endpoint(*url);
 }
 
 namespace {

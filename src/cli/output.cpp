@@ -14,6 +14,29 @@ size_t display_width(const std::string& s) {
       std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
 }
 
+// Return `text` safe to write to a terminal: escape sequences (ESC, C1 controls such as the
+// 8-bit CSI) and other control characters become '?', except newline and tab. Text from AWS
+// (error messages, tags) passes through this, so an OSC 52 clipboard write or a cursor movement
+// in it never reaches the terminal.
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += '?';  // U+0080..U+009F, the C1 controls (U+009B is a CSI)
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Table::render(bool tty) const {
@@ -21,7 +44,7 @@ std::string Table::render(bool tty) const {
   if (!tty) {
     for (const auto& row : m_rows) {
       for (size_t i = 0; i < row.size(); ++i) {
-        out += (i ? "\t" : "") + row[i];
+        out += (i ? "\t" : "") + terminal_safe(row[i]);
       }
       out += '\n';
     }
@@ -39,7 +62,7 @@ std::string Table::render(bool tty) const {
   auto line = [&](const std::vector<std::string>& cells, bool upper) {
     std::string l;
     for (size_t i = 0; i < cells.size(); ++i) {
-      std::string cell = upper ? to_upper(cells[i]) : cells[i];
+      std::string cell = terminal_safe(upper ? to_upper(cells[i]) : cells[i]);
       l += cell;
       if (i + 1 < cells.size()) {
         l += std::string(widths[i] - display_width(cells[i]) + 2, ' ');
@@ -59,12 +82,12 @@ void print_json(const Streams& s, const nlohmann::json& doc) {
 }
 
 void warn(const Streams& s, const std::string& text) {
-  s.err << "gpubox: warning: " << text << '\n';
+  s.err << "gpubox: warning: " << terminal_safe(text) << '\n';
 }
 
 void progress(const Streams& s, const std::string& text) {
   if (!s.quiet) {
-    s.err << text << '\n';
+    s.err << terminal_safe(text) << '\n';
   }
 }
 
@@ -80,16 +103,16 @@ int exit_code_for(const Error& e) {
 }
 
 int report_error(const Streams& s, const Error& e) {
-  s.err << "gpubox: error: " << e.message;
+  s.err << "gpubox: error: " << terminal_safe(e.message);
   if (!e.aws_code.empty() && e.message.find(e.aws_code) == std::string::npos) {
-    s.err << " (" << e.aws_code << ")";
+    s.err << " (" << terminal_safe(e.aws_code) << ")";
   }
   if (!e.request_id.empty()) {
-    s.err << " [request id " << e.request_id << "]";
+    s.err << " [request id " << terminal_safe(e.request_id) << "]";
   }
   s.err << '\n';
   if (!e.hint.empty()) {
-    s.err << "hint: " << e.hint << '\n';
+    s.err << "hint: " << terminal_safe(e.hint) << '\n';
   }
   return exit_code_for(e);
 }

@@ -82,9 +82,10 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
                                  : nlohmann::json(nullptr)}}},
       {"disk_gb", plan.disk_gb},
       {"security_group",
-       {{"name", box::resource_name(plan.name)},
+       {{"name", box::resource_name(plan.name) + "-<random>"},
         {"ingress", {{{"protocol", "tcp"}, {"port", 22}, {"cidr", plan.allow_from}}}}}},
-      {"key_pair", {{"name", box::resource_name(plan.name)}, {"source", plan.key_source}}},
+      {"key_pair",
+       {{"name", box::resource_name(plan.name) + "-<random>"}, {"source", plan.key_source}}},
       {"fallbacks", fallbacks},
   };
   if (plan.quota) {
@@ -117,9 +118,10 @@ void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& c
   out << fmt::format("  image     {} {} [{}]\n", plan.image.ami_id, plan.image.name,
                      plan.image.source);
   out << fmt::format("  disk      {} GB gp3, encrypted, deleted with the box\n", plan.disk_gb);
-  out << fmt::format("  firewall  security group {}: tcp/22 from {} only\n",
+  out << fmt::format("  firewall  a new security group {}-<random>: tcp/22 from {} only\n",
                      box::resource_name(plan.name), plan.allow_from);
-  out << fmt::format("  key pair  {} ({})\n", box::resource_name(plan.name), plan.key_source);
+  out << fmt::format("  key pair  a new {}-<random> ({})\n", box::resource_name(plan.name),
+                     plan.key_source);
   if (plan.quota && plan.quota->unknown) {
     out << fmt::format("  quota     {}: not readable (no permission); EC2 decides\n",
                        plan.quota->quota_name);

@@ -13,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace gpubox {
 
 namespace {
@@ -72,6 +74,36 @@ Result<fs::path> data_dir(const EnvLookup& getenv) {
   return e;
 }
 
+namespace {
+
+// Check that existing directory `dir` is the caller's own and owner-only: a directory of another
+// user is refused, one open to group or others is made 0700.
+Result<void> check_private_dir(const fs::path& dir) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return fail(ErrorKind::state, "cannot inspect " + dir.string() + ": " + errno_text(errno));
+  }
+  if (st.st_uid != ::geteuid()) {
+    auto e = fail(ErrorKind::state,
+                  fmt::format("directory {} belongs to user id {}, not to you ({}); it holds "
+                              "private keys and tokens, so gpubox will not use it",
+                              dir.string(), st.st_uid, ::geteuid()));
+    e.error().hint = "set GPUBOX_HOME to a directory of your own";
+    return e;
+  }
+  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+    auto e =
+        fail(ErrorKind::state, fmt::format("directory {} is open to others (mode {:o}) and "
+                                           "cannot be made 0700: {}",
+                                           dir.string(), st.st_mode & 0777, errno_text(errno)));
+    e.error().hint = "run: chmod 700 " + dir.string();
+    return e;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> ensure_private_dir(const fs::path& dir) {
   std::error_code ec;
   bool existed = fs::is_directory(dir, ec);
@@ -88,6 +120,9 @@ Result<void> ensure_private_dir(const fs::path& dir) {
       return fail(ErrorKind::state,
                   "cannot set mode 0700 on " + dir.string() + ": " + errno_text(errno));
     }
+  }
+  if (existed) {
+    GPUBOX_TRY(check_private_dir(dir));
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
     auto e = fail(ErrorKind::state,

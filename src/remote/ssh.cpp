@@ -1,6 +1,7 @@
 #include "remote/ssh.hpp"
 
 #include "core/strings.hpp"
+#include "remote/stand_in.hpp"
 
 namespace gpubox::remote {
 namespace {
@@ -28,22 +29,7 @@ Result<std::pair<std::string, int>> parse_host_port(std::string_view text) {
 
 }  // namespace
 
-bool is_loopback_url(std::string_view url) {
-  auto scheme = url.find("://");
-  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-    rest = rest.substr(at + 1);
-  }
-  std::string host;
-  if (!rest.empty() && rest.front() == '[') {
-    host = std::string(rest.substr(1, rest.find(']') - 1));
-  } else {
-    host = std::string(rest.substr(0, rest.find(':')));
-  }
-  host = to_lower(host);
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
+bool is_loopback_url(std::string_view url) { return is_stand_in_endpoint(url); }
 
 Result<SshTarget> target_for(const state::Box& box, const std::filesystem::path& known_hosts,
                              const ConnectPolicy& policy) {
@@ -64,7 +50,7 @@ Result<SshTarget> target_for(const state::Box& box, const std::filesystem::path&
   if (box.kind == state::BoxKind::aws && policy.endpoint_is_local) {
     return fail(ErrorKind::invalid_input,
                 "box " + box.name +
-                    " lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); "
+                    " lives on a local AWS stand-in (the EC2 endpoint is not an AWS domain); "
                     "its address " +
                     t.host + " is invented and is never connected to",
                 "set GPUBOX_SSH_CONNECT=127.0.0.1:PORT to route box connections to a local sshd");
@@ -90,6 +76,12 @@ std::vector<std::string> ssh_argv(const SshTarget& target,
       std::string("StrictHostKeyChecking=") + (target.host_key_pinned ? "yes" : "accept-new"),
       "-o",
       "ServerAliveInterval=30",
+      "-o",
+      "ForwardAgent=no",
+      "-o",
+      "ForwardX11=no",
+      "-o",
+      "HashKnownHosts=no",
       "-o",
       "ConnectTimeout=10",
       "-p",

@@ -326,6 +326,21 @@ TEST(AssumeRole, ASourceProfileLoopIsAnError) {
   EXPECT_TRUE(f.assume_calls.empty());
 }
 
+TEST(AssumeRole, AVeryLongSourceProfileChainIsAClearErrorNotACrash) {
+  Fixture f;
+  std::string config;
+  for (int i = 0; i < 5000; ++i) {
+    config += fmt::format("[profile p{}]\nrole_arn = arn:p{}\nsource_profile = p{}\n", i, i, i + 1);
+  }
+  config += "[profile p5000]\ncredential_process = get-last\n";
+  f.home.write(".aws/config", config);
+  f.settings.profile = "p0";
+  Error e = f.get_error();
+  EXPECT_EQ(e.kind, ErrorKind::invalid_input);
+  EXPECT_EQ(e.message, "profile p0: the source_profile chain is longer than 32 profiles");
+  EXPECT_TRUE(f.assume_calls.empty());
+}
+
 TEST(AssumeRole, AProfileMayBeItsOwnSourceWithStaticKeys) {
   Fixture f;
   f.home.write(".aws/credentials",

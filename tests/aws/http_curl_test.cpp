@@ -265,5 +265,33 @@ TEST_F(HttpCurl, HonoursTheProxyEnvironment) {
   EXPECT_EQ(seen[0].rfind("GET http://127.0.0.2:9/path HTTP/1.1\r\n", 0), 0u);
 }
 
+TEST_F(HttpCurl, AnswerLargerThan64MiBIsRefusedNotBuffered) {
+  // A hostile endpoint (say GPUBOX_CALLER_IP_URL) answering without end must not eat memory.
+  EXPECT_EQ(k_max_response_bytes, size_t{64} << 20);
+  const size_t big = k_max_response_bytes + 4096;
+  LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(big) +
+                        "\r\nConnection: close\r\n\r\n" + std::string(big, 'x'));
+  CurlHttpClient client;
+  HttpRequest req;
+  req.method = "GET";
+  req.url = server.url();
+  auto r = client.send(req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::remote);
+  EXPECT_NE(r.error().message.find("larger than 64 MiB"), std::string::npos) << r.error().message;
+}
+
+TEST_F(HttpCurl, AnswerUpToTheLimitIsRead) {
+  LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n" +
+                        std::string(100, 'y'));
+  CurlHttpClient small({}, 100);
+  HttpRequest req;
+  req.method = "GET";
+  req.url = server.url();
+  auto r = small.send(req);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->body, std::string(100, 'y'));
+}
+
 }  // namespace
 }  // namespace gpubox::aws

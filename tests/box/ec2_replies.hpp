@@ -73,7 +73,8 @@ struct FakeGroup {
   std::string id;
   std::string name;
   std::map<std::string, std::string> tags;
-  std::vector<std::string> ssh_cidrs;  // tcp/22 ingress ranges
+  std::vector<std::string> ssh_cidrs;                    // tcp/22 ingress ranges
+  std::string description = "gpubox ssh: your address";  // of each range
 };
 
 inline std::string describe_groups_xml(const std::vector<FakeGroup>& groups) {
@@ -81,7 +82,8 @@ inline std::string describe_groups_xml(const std::vector<FakeGroup>& groups) {
   for (const auto& g : groups) {
     std::string ranges;
     for (const auto& c : g.ssh_cidrs) {
-      ranges += fmt::format("<item><cidrIp>{}</cidrIp><description>ssh</description></item>", c);
+      ranges += fmt::format("<item><cidrIp>{}</cidrIp><description>{}</description></item>", c,
+                            g.description);
     }
     out += fmt::format(
         "<item><groupId>{}</groupId><groupName>{}</groupName><ipPermissions><item>"

@@ -14,10 +14,12 @@ import harness  # noqa: E402
 import sshd  # noqa: E402
 
 CALLER = "203.0.113.7"
+# Who moto says the test credentials are (GetCallerIdentity): the owner of the boxes made here.
+OWNER = "arn:aws:sts::123456789012:user/moto"
 
 
 def tags(name, extra=None):
-    t = [{"Key": "gpubox:box", "Value": name}, {"Key": "gpubox:owner", "Value": "arn:aws:iam::123456789012:user/test"},
+    t = [{"Key": "gpubox:box", "Value": name}, {"Key": "gpubox:owner", "Value": OWNER},
          {"Key": "gpubox:created", "Value": "2026-01-02T03:04:05Z"}, {"Key": "Name", "Value": f"gpubox-{name}"}]
     return t + (extra or [])
 
@@ -42,7 +44,7 @@ class LifecycleTest(harness.MotoTestCase):
                                        TagSpecifications=spec("security-group", name))["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-            "IpRanges": [{"CidrIp": f"{CALLER}/32", "Description": "gpubox ssh"}]}])
+            "IpRanges": [{"CidrIp": f"{CALLER}/32", "Description": "gpubox ssh: your address"}]}])
         ec2.create_key_pair(KeyName=f"gpubox-{name}", TagSpecifications=spec("key-pair", name))
         inst = ec2.run_instances(
             ImageId="ami-12345678", InstanceType=itype, MinCount=1, MaxCount=1,
@@ -160,7 +162,7 @@ class LifecycleTest(harness.MotoTestCase):
         self.assertEqual(inst["State"]["Name"], "running")
         self.assertIn(inst["PublicIpAddress"], r.stdout)
         with open(os.path.join(self.home, ".gpubox", "ssh_config")) as f:
-            self.assertIn(f"HostName {inst['PublicIpAddress']}", f.read())
+            self.assertNotIn(inst["PublicIpAddress"], f.read())  # invented by the stand-in
         group = self.ec2().describe_security_groups(GroupIds=[box["sg"]])["SecurityGroups"][0]
         cidrs = [rng["CidrIp"] for p in group["IpPermissions"] for rng in p["IpRanges"]]
         self.assertEqual(cidrs, ["198.51.100.23/32"])

@@ -39,9 +39,9 @@ class UpTest(MotoTestCase):
             out += [i for i in r["Instances"] if i["State"]["Name"] != "terminated"]
         return out
 
-    def groups(self, name="gpubox-lab"):
+    def groups(self, box="lab"):
         return self.ec2.describe_security_groups(
-            Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+            Filters=[{"Name": "tag:gpubox:box", "Values": [box]}])["SecurityGroups"]
 
     def key_pairs(self):
         return [k for k in self.ec2.describe_key_pairs()["KeyPairs"]
@@ -82,15 +82,19 @@ class UpTest(MotoTestCase):
         self.assertEqual((perm["IpProtocol"], perm["FromPort"], perm["ToPort"]), ("tcp", 22, 22))
         self.assertEqual([x["CidrIp"] for x in perm["IpRanges"]], [CALLER + "/32"])
         self.assertEqual({t["Key"]: t["Value"] for t in sg["Tags"]}["gpubox:box"], "lab")
-        keys = self.key_pairs()
-        self.assertEqual([k["KeyName"] for k in keys], ["gpubox-lab"])
-        self.assertEqual(inst["KeyName"], "gpubox-lab")
+        (key,) = self.key_pairs()
+        self.assertRegex(key["KeyName"], r"^gpubox-lab-[0-9a-f]{8}$")  # unguessable
+        self.assertRegex(sg["GroupName"], r"^gpubox-lab-[0-9a-f]{8}$")
+        self.assertEqual(inst["KeyName"], key["KeyName"])
         run = self.requests(action="RunInstances")[-1]["params"]
         self.assertTrue(run["ClientToken"].startswith("gpubox-"))
         self.assertEqual(run["BlockDeviceMapping.1.Ebs.DeleteOnTermination"], "true")
-        # The managed ssh config names the box; ~/.ssh/config is left alone with --yes.
+        # Under a stand-in without GPUBOX_SSH_CONNECT the managed ssh config leaves the box out:
+        # its address is invented; ~/.ssh/config is left alone with --yes.
         with open(os.path.join(self.home, ".gpubox", "ssh_config")) as f:
-            self.assertIn("Host lab", f.read())
+            text = f.read()
+        self.assertNotIn("Host lab", text)
+        self.assertNotIn(inst["PublicIpAddress"], text)
         self.assertFalse(os.path.exists(os.path.join(self.home, ".ssh", "config")))
         self.assertIn("Include", r.stderr)
 
@@ -234,7 +238,7 @@ class UpTest(MotoTestCase):
         path = os.path.join(self.home, ".gpubox", "keys", "gpubox-lab.pem")
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
         self.assertNotIn("PRIVATE KEY", r.stdout + r.stderr)
-        self.assertEqual([k["KeyName"] for k in self.key_pairs()], ["gpubox-lab"])
+        self.assertEqual(len(self.key_pairs()), 1)
 
     def test_gpu_without_region_picks_a_region_and_shows_the_price(self):
         r = self.up("lab", "--gpu", "T4", "--dry-run", "--json",
@@ -285,12 +289,23 @@ class UpTest(MotoTestCase):
             self.assertTrue(wait_for(asked, 60), "up never asked the box")
             self.assertIsNone(proc.poll(), "up returned before the bootstrap finished")
             os.makedirs(os.path.dirname(status))
+            os.makedirs(os.path.join(info.home, ".gpubox", "etc"))
+            with open(os.path.join(info.home, ".gpubox", "etc", "watchdog.json"), "w") as f:
+                f.write('{"jupyter_url": "http://127.0.0.1:8888"}\n')
             with open(status, "w") as f:
                 f.write('{"ok": true, "jupyter": "/opt/gpubox/venv/bin/jupyter-lab", "error": null}\n')
             self.assertEqual(proc.wait(timeout=120), 0, open(err_path).read())
+            on_box = os.path.join(info.home, ".gpubox", "etc", "jupyter_token")
+            # The token reached the box over ssh (stdin), into a 0600 file: the same as the local one.
+            with open(os.path.join(self.home, ".gpubox", "tokens", "lab")) as f:
+                local = f.read().strip()
+            with open(on_box) as f:
+                self.assertEqual(f.read().strip(), local)
+            self.assertEqual(os.stat(on_box).st_mode & 0o777, 0o600)
         stderr = open(err_path).read()
         waiting = stderr.index("waiting for the bootstrap")
         self.assertGreater(stderr.index("lab is ready"), waiting, stderr)
+        self.assertNotIn(local, stderr)
 
     def test_ssh_checks_are_skipped_for_invented_addresses(self):
         r = self.up("lab", "--type", "g4dn.xlarge", "--wait", "ssh", "--yes")
@@ -310,14 +325,15 @@ class UpTest(MotoTestCase):
         self.assertLessEqual(len(script.encode()), 16384)
         self.assertIn("--idle 45", script)
         self.assertIn("--max-hours 3", script)
-        # The token gpubox keeps locally (0600) is the one the box gets, through a 0600 file.
+        # The token gpubox keeps locally (0600) never travels in user-data, which every process
+        # on the box can read through IMDS: it goes over ssh once sshd answers.
         token_file = os.path.join(self.home, ".gpubox", "tokens", "lab")
         self.assertEqual(os.stat(token_file).st_mode & 0o777, 0o600)
         with open(token_file) as f:
             token = f.read().strip()
         self.assertGreaterEqual(len(token), 32)
-        self.assertIn("umask 077", script)
-        self.assertIn(token, script)
+        self.assertNotIn(token, script)
+        self.assertNotIn("--token-file", script)
         self.assertNotIn(token, r.stdout + r.stderr)
         # The embedded archive unpacks to the very bootstrap.sh in onbox/.
         archive = script.split("<<'GPUBOX_ARCHIVE'", 1)[1].split("\n", 1)[1]

@@ -115,6 +115,38 @@ bool is_world_open(std::string_view cidr) {
   return canonical && (*canonical == "0.0.0.0/0" || *canonical == "::/0");  // warn: world-open
 }
 
+namespace {
+
+// Return the prefix length and whether the address is IPv6, for a valid CIDR.
+std::optional<std::pair<int, bool>> prefix_of(std::string_view cidr) {
+  auto canonical = validate_cidr(cidr);
+  if (!canonical) {
+    return std::nullopt;
+  }
+  auto slash = canonical->rfind('/');
+  return std::make_pair(std::stoi(canonical->substr(slash + 1)),
+                        canonical->find(':') != std::string::npos);
+}
+
+}  // namespace
+
+bool is_wide_open(std::string_view cidr) {
+  auto p = prefix_of(cidr);
+  return p && p->first < (p->second ? 64 : 24);
+}
+
+std::string wide_open_words(std::string_view cidr) {
+  auto p = prefix_of(cidr);
+  if (!p || p->first == 0) {
+    return "the whole internet";
+  }
+  const int host_bits = (p->second ? 128 : 32) - p->first;
+  if (host_bits >= 63) {
+    return "more than 2^63 addresses";
+  }
+  return fmt::format("{} addresses", 1ULL << host_bits);
+}
+
 Result<std::string> HttpCallerIpSource::lookup() {
   aws::HttpRequest req;
   req.method = "GET";

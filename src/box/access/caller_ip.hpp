@@ -62,4 +62,10 @@ Result<std::string> validate_cidr(std::string_view cidr);
 // Return whether `cidr` admits the whole internet (0.0.0.0/0 or ::/0), which `up` warns about.
 bool is_world_open(std::string_view cidr);
 
+// Return whether `cidr` is wider than a /24 (IPv4) or a /64 (IPv6): `up` warns as for /0.
+bool is_wide_open(std::string_view cidr);
+
+// Return "the whole internet" for a /0, else "N addresses" ("65536 addresses" for a /16).
+std::string wide_open_words(std::string_view cidr);
+
 }  // namespace gpubox::box

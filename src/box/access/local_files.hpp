@@ -3,11 +3,16 @@
 
 #include <filesystem>
 
+#include "remote/ssh.hpp"
+
 namespace gpubox::box {
 
 // gpubox's files in its data directory that the lifecycle keeps in step with the store.
 struct LocalFiles {
   std::filesystem::path data_dir;
+  // How boxes are reached: under an AWS stand-in, the managed SSH config never names the
+  // instances' invented addresses (only GPUBOX_SSH_CONNECT, or no entry at all).
+  remote::ConnectPolicy connect;
   // Return the managed SSH config (<data>/ssh_config).
   std::filesystem::path ssh_config() const { return data_dir / "ssh_config"; }
   // Return gpubox's known_hosts file (<data>/known_hosts).

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // ssh adds a 17-character suffix to the control path while it binds it, and sockaddr_un holds
-// 108 bytes: longer data directories get their sockets in a private directory under /tmp.
+// 108 bytes: a data directory too long for that cannot hold the tunnel's control socket.
 constexpr size_t k_max_socket_path = 88;
 
 fs::path tunnel_state_file(const fs::path& data_dir, std::string_view name) {
@@ -134,12 +134,13 @@ std::string notebook_url(int port, std::string_view token) {
 }
 
 fs::path tunnel_socket(const fs::path& data_dir, std::string_view name) {
+  // Always inside the private data directory, never a predictable /tmp path another local user
+  // could create first; a long box name gets a short hashed one.
   fs::path socket = data_dir / "run" / (std::string(name) + ".tunnel");
   if (socket.string().size() <= k_max_socket_path) {
     return socket;
   }
-  std::string key = sha256_hex(data_dir.string()).substr(0, 12);
-  return fs::path("/tmp") / fmt::format("gpubox-{}", ::getuid()) / (key + "-" + std::string(name));
+  return data_dir / "run" / ("t-" + sha256_hex(name).substr(0, 8));
 }
 
 Result<int> free_local_port() {
@@ -205,6 +206,16 @@ bool jupyter_answers(aws::HttpClient& http, int port, std::string_view token) {
 
 Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const NotebookRequest& req) {
   fs::path socket = tunnel_socket(deps.data_dir, req.box.name);
+  if (socket.string().size() > k_max_socket_path) {
+    Error e;
+    e.kind = ErrorKind::invalid_input;
+    e.message = fmt::format(
+        "the data directory {} is too long for the tunnel's control socket "
+        "({} bytes; ssh allows {})",
+        deps.data_dir.string(), socket.string().size(), k_max_socket_path);
+    e.hint = "set GPUBOX_HOME to a shorter directory of your own";
+    return fail(std::move(e));
+  }
   GPUBOX_TRY(ensure_private_dir(socket.parent_path()));
   if (auto reused = reuse_tunnel(deps, req, socket)) {
     return *reused;
@@ -253,6 +264,20 @@ Result<void> hold_tunnel(ProcessRunner& runner, InterruptWaiter& waiter,
   }
   GPUBOX_TRY(close_tunnel(runner, target, socket));
   return {};
+}
+
+Result<std::string> write_redirect_page(const fs::path& data_dir, std::string_view name,
+                                        std::string_view url) {
+  GPUBOX_TRY(ensure_private_dir(data_dir / "run"));
+  const fs::path page = data_dir / "run" / (std::string(name) + ".open.html");
+  // The URL holds only [0-9a-z:/.?=] here (127.0.0.1, a port, a hex token): no escaping needed.
+  const std::string html = fmt::format(
+      "<!doctype html><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">"
+      "<meta http-equiv=\"refresh\" content=\"0;url={0}\"><title>gpubox</title>"
+      "<a href=\"{0}\">Jupyter</a>\n",
+      url);
+  GPUBOX_TRY(write_file_atomic(page, html, 0600));
+  return "file://" + page.string();
 }
 
 std::vector<std::string> browser_argv(std::string_view browser_env, std::string_view url) {

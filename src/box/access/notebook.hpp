@@ -92,6 +92,12 @@ Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const Notebook
 Result<void> hold_tunnel(ProcessRunner& runner, InterruptWaiter& waiter,
                          const remote::SshTarget& target, const std::filesystem::path& socket);
 
+// Write a 0600 page under `data_dir`/run that redirects to `url` (which holds the token) and
+// return its file:// URL: the browser is started with that, so the token is in no argv that
+// other local users can read in /proc.
+Result<std::string> write_redirect_page(const std::filesystem::path& data_dir,
+                                        std::string_view name, std::string_view url);
+
 // Return the argv that opens `url` in a browser: $BROWSER (`browser_env`) or xdg-open.
 std::vector<std::string> browser_argv(std::string_view browser_env, std::string_view url);
 

@@ -74,7 +74,12 @@ void render_host(std::string& out, const SshHost& host, const SshRenderOptions& 
   out += fmt::format("  HostKeyAlias {}\n", host.alias);
   out += fmt::format("  UserKnownHostsFile {}\n", config_arg(options.known_hosts.string()));
   out += fmt::format("  StrictHostKeyChecking {}\n", host.host_key_pinned ? "yes" : "accept-new");
+  // Plain entries keyed by the box name, so `rm` and `down` can remove them again.
+  out += "  HashKnownHosts no\n";
   out += "  ServerAliveInterval 30\n";
+  // Whatever the user's `Host *` says: a box must not reach back into the laptop.
+  out += "  ForwardAgent no\n";
+  out += "  ForwardX11 no\n";
   if (!options.proxy_command.empty()) {
     out += fmt::format("  ProxyCommand {}\n", options.proxy_command);
   }
@@ -125,6 +130,16 @@ Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files)
   std::vector<SshHost> hosts;
   for (const auto& b : boxes) {
     SshHost h = ssh_host_for(b);
+    if (b.kind == state::BoxKind::aws && files.connect.endpoint_is_local) {
+      // An AWS stand-in invents public addresses that belong to strangers: write the local
+      // sshd from GPUBOX_SSH_CONNECT, or leave the box out.
+      auto target = remote::target_for(b, files.known_hosts(), files.connect);
+      if (!target) {
+        continue;
+      }
+      h.host_name = target->host;
+      h.port = target->port;
+    }
     // Stopped boxes have no address, and names adopted from foreign tags may not be valid aliases.
     if (!h.host_name.empty() && validate_name(h.alias)) {
       hosts.push_back(std::move(h));

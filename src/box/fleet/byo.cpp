@@ -11,6 +11,7 @@
 #include "box/onbox/bootstrap.hpp"
 #include "box/onbox/onbox_files.hpp"
 #include "core/strings.hpp"
+#include "remote/stand_in.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -29,6 +30,30 @@ void say(const ByoDeps& deps, const std::string& text) {
   if (deps.progress) {
     deps.progress(text);
   }
+}
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// A plain DNS name: dot-separated labels of 1-63 letters, digits and inner dashes, 253 at most.
+bool is_dns_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) {
+    return false;
+  }
+  for (const std::string& label : split(host, '.')) {
+    if (label.empty() || label.size() > 63 || !is_alnum(label.front()) || !is_alnum(label.back()) ||
+        !std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A POSIX portable user name: letters, digits, '.', '_', '-', not starting with '-' or a digit.
+bool is_user_name(std::string_view user) {
+  return !user.empty() && user.size() <= 32 &&
+         (std::isalpha(static_cast<unsigned char>(user.front())) || user.front() == '_') &&
+         std::all_of(user.begin(), user.end(),
+                     [](char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 }  // namespace
@@ -69,13 +94,18 @@ Result<SshUrl> parse_ssh_url(std::string_view url) {
       port_text = hostport.substr(colon + 1);
     }
   }
-  auto bad = [](char c) {
-    return std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '@';
-  };
-  if (out.host.empty() || std::any_of(out.host.begin(), out.host.end(), bad) ||
-      std::any_of(out.user.begin(), out.user.end(), bad) || out.user.starts_with("-") ||
-      out.host.starts_with("-")) {
-    return fail(url_error(url, "the user or host is empty or has odd characters"));
+  // The host ends up in ssh's command line and the managed ssh config (where a user's
+  // ProxyCommand may pass it to a shell as %h): only plain names and address literals pass.
+  const bool bracketed = hostport.starts_with("[");
+  if (bracketed ? !remote::is_ip_literal(out.host) || out.host.find(':') == std::string::npos
+                : !remote::is_ip_literal(out.host) && !is_dns_name(out.host)) {
+    return fail(url_error(url, "the host must be a plain DNS name or an IPv4/IPv6 address"));
+  }
+  if (out.host.find('%') != std::string::npos) {
+    return fail(url_error(url, "an IPv6 zone (%) is not supported"));
+  }
+  if (!is_user_name(out.user)) {
+    return fail(url_error(url, "the user must be a plain user name (letters, digits, . _ -)"));
   }
   if (!port_text.empty() || hostport.ends_with(":")) {
     int port = 0;
@@ -89,6 +119,40 @@ Result<SshUrl> parse_ssh_url(std::string_view url) {
     out.port = port;
   }
   return out;
+}
+
+Result<std::vector<std::string>> keys_known_for(ProcessRunner& runner, const fs::path& known_hosts,
+                                                std::string_view host, int port) {
+  std::error_code ec;
+  std::vector<std::string> keys;
+  if (known_hosts.empty() || !fs::exists(known_hosts, ec)) {
+    return keys;
+  }
+  const std::string lookup = port == 22 ? std::string(host) : fmt::format("[{}]:{}", host, port);
+  RunOptions options;
+  options.timeout = std::chrono::seconds(20);
+  GPUBOX_TRY_ASSIGN(result,
+                    runner.run({"ssh-keygen", "-F", lookup, "-f", known_hosts.string()}, options));
+  if (result.exit_code != 0) {
+    return keys;  // 1: no entry for this host
+  }
+  for (const std::string& line : split(result.stdout_text, '\n')) {
+    std::vector<std::string> f;
+    for (const std::string& word : split(trim(line), ' ')) {
+      if (!word.empty()) {
+        f.push_back(word);
+      }
+    }
+    // "# Host x found: line 3" comments; @cert-authority and @revoked lines are not host keys.
+    if (f.size() < 3 || f[0].starts_with("#") || f[0].starts_with("@")) {
+      continue;
+    }
+    std::string key = f[1] + " " + f[2];
+    if (is_host_key_line(key) && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(std::move(key));
+    }
+  }
+  return keys;
 }
 
 Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request) {
@@ -114,6 +178,14 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
   // The first connection accepts and records the host key (under the box's name); every later
   // one requires it.
   GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.known_hosts, deps.policy));
+  GPUBOX_TRY_ASSIGN(known, keys_known_for(deps.runner, deps.user_known_hosts, url.host, url.port));
+  if (!known.empty()) {
+    // The user already trusts a key for this machine: require it, as plain ssh would.
+    GPUBOX_TRY(pin_host_keys(deps.known_hosts, box.name, known));
+    target.host_key_pinned = true;
+    say(deps, fmt::format("using the host key{} of {} from {}", known.size() > 1 ? "s" : "",
+                          url.host, deps.user_known_hosts.string()));
+  }
   GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(box.jupyter_token_path));
   say(deps, fmt::format("bootstrapping {}@{}:{} (Jupyter on its 127.0.0.1, idle watchdog)",
                         target.user, target.host, target.port));
@@ -123,7 +195,17 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
     std::error_code ec;
     fs::remove(box.jupyter_token_path, ec);
     (void)unpin_host_keys(deps.known_hosts, box.name);
-    return fail(ran.error());
+    Error e = ran.error();
+    if (!known.empty() && (e.message.find("IDENTIFICATION HAS CHANGED") != std::string::npos ||
+                           e.message.find("Host key verification failed") != std::string::npos)) {
+      e.message = fmt::format("{} answers with a host key that differs from the one in {}",
+                              url.host, deps.user_known_hosts.string());
+      e.hint =
+          "if the machine was reinstalled, check the new key with its admin, then "
+          "`ssh-keygen -R " +
+          url.host + "` and add it again";
+    }
+    return fail(std::move(e));
   }
   box.host_key_pinned = true;
   GPUBOX_TRY(deps.store.insert_box(box));

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -42,10 +43,20 @@ struct ByoDeps {
   std::filesystem::path known_hosts;
   remote::ConnectPolicy policy;
   std::function<void(const std::string&)> progress;
+  // The user's own known_hosts (~/.ssh/known_hosts): a key it already has for the machine is
+  // pinned before the first connection, so `add` refuses a mismatch as plain ssh would.
+  std::filesystem::path user_known_hosts;
 };
 
-// Register `request` as a byo box: check the name and URL, reach it over ssh (accepting and
-// pinning its host key on first use), run the bootstrap, and store it. Nothing is stored when
+// Return the host keys ("<type> <base64>") that `known_hosts` holds for `host`:`port`, looked up
+// with `ssh-keygen -F` (hashed entries included); empty when it has none or does not exist.
+Result<std::vector<std::string>> keys_known_for(ProcessRunner& runner,
+                                                const std::filesystem::path& known_hosts,
+                                                std::string_view host, int port);
+
+// Register `request` as a byo box: check the name and URL, reach it over ssh (with the host key
+// from the user's known_hosts when it has one, else accepting and pinning it on first use), run
+// the bootstrap, and store it. Nothing is stored when
 // any step fails.
 Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request);
 

@@ -10,6 +10,7 @@
 
 #include "aws/credentials.hpp"
 #include "aws/ec2_spot.hpp"
+#include "box/names.hpp"
 #include "box/tags.hpp"
 #include "core/iso8601.hpp"
 
@@ -28,17 +29,24 @@ std::string format_count(double count) {
   return fmt::format("{:g}", count);
 }
 
+// Return whether `inst` belongs to `owner` (every instance does for an empty owner) and has a
+// box name gpubox accepts: a name from a tag is checked before it is stored or printed.
+bool mine(const aws::Instance& inst, std::string_view owner) {
+  return (owner.empty() || same_owner(tag_of(inst, k_tag_owner), owner)) &&
+         validate_name(tag_of(inst, k_tag_box)).has_value();
+}
+
 // Return the stored box's instance in `scan`: the same instance ID, else the first unclaimed
 // instance tagged with its name (the ID changes when a box was relaunched elsewhere).
 const aws::Instance* find_instance(const RegionInstances& scan, const state::Box& box,
-                                   const std::set<std::string>& claimed) {
+                                   const std::set<std::string>& claimed, std::string_view owner) {
   for (const auto& inst : scan.instances) {
-    if (!box.instance_id.empty() && inst.id == box.instance_id) {
+    if (!box.instance_id.empty() && inst.id == box.instance_id && mine(inst, owner)) {
       return &inst;
     }
   }
   for (const auto& inst : scan.instances) {
-    if (!claimed.contains(inst.id) && tag_of(inst, k_tag_box) == box.name) {
+    if (!claimed.contains(inst.id) && tag_of(inst, k_tag_box) == box.name && mine(inst, owner)) {
       return &inst;
     }
   }
@@ -67,6 +75,7 @@ void apply_instance(BoxView& view, const aws::Instance& inst, std::string_view r
         b.price_per_hour_usd == 0 ? info.price_per_hour_usd : b.price_per_hour_usd;
   }
   view.instance = inst;
+  view.owner = tag_of(inst, k_tag_owner);
   view.changed = b.state != before.state || b.public_ip != before.public_ip ||
                  b.zone != before.zone || b.instance_id != before.instance_id ||
                  b.instance_type != before.instance_type || b.ssh_host != before.ssh_host ||
@@ -193,7 +202,7 @@ state::Box box_from_instance(const aws::Instance& instance, std::string_view reg
   b.key_name = instance.key_name;
   b.ami_id = instance.image_id;
   for (const auto& g : instance.security_groups) {
-    if (b.security_group_id.empty() || g.name == resource_name(b.name)) {
+    if (b.security_group_id.empty() || g.name.starts_with(resource_name(b.name) + "-")) {
       b.security_group_id = g.id;
     }
   }
@@ -207,7 +216,8 @@ state::Box box_from_instance(const aws::Instance& instance, std::string_view reg
 
 std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
                                  const std::vector<RegionInstances>& scans,
-                                 const catalog::Catalog* catalog, TimePoint now) {
+                                 const catalog::Catalog* catalog, TimePoint now,
+                                 std::string_view owner) {
   std::map<std::string, const RegionInstances*> by_region;
   for (const auto& scan : scans) {
     by_region[scan.region] = &scan;
@@ -221,7 +231,7 @@ std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
     if (s.kind == state::BoxKind::aws && it != by_region.end()) {
       if (it->second->error) {
         v.unknown = true;
-      } else if (const auto* inst = find_instance(*it->second, s, claimed)) {
+      } else if (const auto* inst = find_instance(*it->second, s, claimed, owner)) {
         claimed.insert(inst->id);
         apply_instance(v, *inst, s.region, catalog);
       } else {
@@ -232,7 +242,7 @@ std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
   }
   for (const auto& scan : scans) {
     for (const auto& inst : scan.instances) {
-      if (!claimed.contains(inst.id) && !tag_of(inst, k_tag_box).empty()) {
+      if (!claimed.contains(inst.id) && mine(inst, owner)) {
         claimed.insert(inst.id);
         place_unclaimed(views, inst, scan.region, catalog, now);
       }
@@ -242,6 +252,29 @@ std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
     return std::tie(a.box.name, a.duplicate) < std::tie(b.box.name, b.duplicate);
   });
   return views;
+}
+
+std::vector<BoxView> foreign_views(const std::vector<RegionInstances>& scans,
+                                   const catalog::Catalog* catalog, TimePoint now,
+                                   std::string_view owner) {
+  std::vector<BoxView> out;
+  if (owner.empty()) {
+    return out;
+  }
+  for (const auto& scan : scans) {
+    for (const auto& inst : scan.instances) {
+      if (mine(inst, {}) && !same_owner(tag_of(inst, k_tag_owner), owner)) {
+        BoxView v;
+        v.box = box_from_instance(inst, scan.region, catalog, now);
+        v.instance = inst;
+        v.owner = tag_of(inst, k_tag_owner);
+        out.push_back(std::move(v));
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const BoxView& a, const BoxView& b) { return a.box.name < b.box.name; });
+  return out;
 }
 
 std::optional<TimePoint> running_since(const std::vector<state::LedgerEntry>& ledger) {
@@ -285,7 +318,8 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
   d.regions = regions;
   auto scans = scan_instances(deps.client, regions);
   const TimePoint now = deps.clock.now();
-  d.views = merge_views(stored, scans, deps.catalog, now);
+  d.views = merge_views(stored, scans, deps.catalog, now, deps.owner);
+  d.others = foreign_views(scans, deps.catalog, now, deps.owner);
   for (auto& v : d.views) {
     if (!v.instance || v.instance->spot_request_id.empty()) {
       continue;

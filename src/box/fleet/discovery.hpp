@@ -64,13 +64,23 @@ struct BoxView {
   bool unknown = false;    // its region could not be queried; the record is the cached one
   bool duplicate = false;  // another live instance with a name the store already maps elsewhere
   std::string spot_request_state;  // the state of its spot request when not "active" (or unknown)
+  std::string owner;       // the gpubox:owner tag of the instance, when one was found
 };
 
-// Return `stored` merged with `scans` (pure). Regions absent from `scans` keep their cached
-// records; instances nobody in the store owns become adopted boxes built from their tags.
+// Return `stored` merged with the instances of `scans` that `owner` owns (pure; an empty owner
+// accepts every owner). Regions absent from `scans` keep their cached records; instances nobody
+// in the store owns become adopted boxes built from their tags. Instances whose box name tag is
+// not a valid name are left out.
 std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
                                  const std::vector<RegionInstances>& scans,
-                                 const catalog::Catalog* catalog, TimePoint now);
+                                 const catalog::Catalog* catalog, TimePoint now,
+                                 std::string_view owner = {});
+
+// Return the live gpubox instances of `scans` that `owner` does not own, as read-only views
+// (never stored, never acted on); names that are not valid box names are left out.
+std::vector<BoxView> foreign_views(const std::vector<RegionInstances>& scans,
+                                   const catalog::Catalog* catalog, TimePoint now,
+                                   std::string_view owner);
 
 // Return a store record for `instance` in `region` built from its tags and the catalog.
 state::Box box_from_instance(const aws::Instance& instance, std::string_view region,
@@ -90,12 +100,14 @@ struct DiscoverDeps {
   state::BoxStore& store;
   Clock& clock;
   const catalog::Catalog* catalog = nullptr;  // may be null: no GPU summary or $/h then
+  std::string owner;  // the caller (owner_from_arn): only its boxes are adopted and repaired
 };
 
 struct Discovery {
   std::vector<BoxView> views;           // ordered by name
   std::vector<RegionInstances> failed;  // regions that could not be queried
   std::vector<std::string> regions;     // every region queried
+  std::vector<BoxView> others;          // other owners' boxes (read-only, for ls --all-owners)
 };
 
 // Scan `regions`, merge with the store, write the repairs back and record every observed state

@@ -129,13 +129,20 @@ void remove_region(aws::AwsClient& client, Clock& clock, const std::vector<Lefto
 
 }  // namespace
 
-std::vector<Leftover> select_leftovers(const RegionInventory& inv, const OwnedFn& owned) {
+std::vector<Leftover> select_leftovers(const RegionInventory& inv, const OwnedFn& owned,
+                                       std::string_view owner) {
   std::vector<Leftover> out;
   auto consider = [&](std::string kind, const std::string& id, const aws::Tags& tags,
                       std::string detail) {
     const std::string name = box_tag(tags);
     if (!tags.contains(std::string(k_tag_box)) || owned(inv.region, name)) {
       return;
+    }
+    if (!owner.empty()) {
+      auto tag = tags.find(std::string(k_tag_owner));
+      if (tag == tags.end() || !same_owner(tag->second, owner)) {
+        return;  // someone else's, or nobody's we can tell: never removed
+      }
     }
     out.push_back({inv.region, std::move(kind), id, name, std::move(detail)});
   };
@@ -230,7 +237,7 @@ RegionInventory inventory_region(aws::AwsClient& client, const std::string& regi
 }
 
 Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
-                              const std::vector<std::string>& regions) {
+                              const std::vector<std::string>& regions, std::string_view owner) {
   GPUBOX_TRY_ASSIGN(owned, owned_by_store(store));
   std::vector<RegionInventory> inventories(regions.size());
   for_each_region_parallel(regions, [&](size_t i, const std::string& region) {
@@ -242,7 +249,7 @@ Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
       plan.failed.push_back(std::move(inv));
       continue;
     }
-    auto items = select_leftovers(inv, owned);
+    auto items = select_leftovers(inv, owned, owner);
     plan.leftovers.insert(plan.leftovers.end(), items.begin(), items.end());
   }
   return plan;

@@ -44,8 +44,11 @@ struct RegionInventory {
 // Return whether box `name` in `region` is owned (known to the store or being launched).
 using OwnedFn = std::function<bool(std::string_view region, std::string_view name)>;
 
-// Return the resources of `inventory` whose box is not owned, instances first (pure).
-std::vector<Leftover> select_leftovers(const RegionInventory& inventory, const OwnedFn& owned);
+// Return the resources of `inventory` whose box is not owned, instances first (pure). With an
+// `owner`, only resources whose gpubox:owner tag names it are considered: gc never touches what
+// another person in the account made.
+std::vector<Leftover> select_leftovers(const RegionInventory& inventory, const OwnedFn& owned,
+                                       std::string_view owner = {});
 
 // Return an OwnedFn for the boxes and open launches in `store`.
 Result<OwnedFn> owned_by_store(state::BoxStore& store);
@@ -66,9 +69,9 @@ Result<std::vector<std::string>> expire_stale_launches(aws::AwsClient& client,
                                                        state::BoxStore& store,
                                                        const std::filesystem::path& data_dir);
 
-// Inventory `regions` in parallel and select what the store does not own.
+// Inventory `regions` in parallel and select what the store does not own among `owner`'s.
 Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
-                              const std::vector<std::string>& regions);
+                              const std::vector<std::string>& regions, std::string_view owner);
 
 struct GcFailure {
   Leftover leftover;

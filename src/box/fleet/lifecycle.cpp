@@ -8,8 +8,10 @@
 #include "box/access/caller_ip.hpp"
 #include "box/access/ssh_config.hpp"
 #include "box/launch/consistency.hpp"
+#include "box/launch/launch.hpp"
 #include "box/money/cost.hpp"
 #include "box/names.hpp"
+#include "box/tags.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -49,6 +51,30 @@ void report(const LifecycleDeps& deps, const std::string& line) {
     deps.progress(line);
   }
 }
+
+}  // namespace
+
+Result<void> check_owner(const LifecycleDeps& deps, std::string_view name,
+                         const aws::Instance& inst) {
+  if (deps.owner.empty()) {
+    return {};
+  }
+  auto it = inst.tags.find(std::string(k_tag_owner));
+  const std::string tag = it == inst.tags.end() ? "" : it->second;
+  if (same_owner(tag, deps.owner)) {
+    return {};
+  }
+  Error e;
+  e.kind = ErrorKind::invalid_input;
+  e.message = fmt::format(
+      "box '{}' ({}) belongs to {}, not to you ({}); gpubox acts only on your "
+      "own boxes",
+      name, inst.id, tag.empty() ? "nobody gpubox knows (no owner tag)" : tag, deps.owner);
+  e.hint = "`gpubox ls --all-owners` shows who owns what; ask the owner to stop or remove it";
+  return fail(std::move(e));
+}
+
+namespace {
 
 Result<state::Box> aws_box(state::BoxStore& store, std::string_view name) {
   GPUBOX_TRY_ASSIGN(found, store.find_box(name));
@@ -243,12 +269,14 @@ Result<bool> update_caller_rule(aws::AwsClient& client, state::Box& box,
   for (const auto& g : page.groups) {
     for (const auto& perm : g.ingress) {
       for (const auto& range : perm.ip_ranges) {
-        if (range.cidr != box.allow_from) {
+        // Only the rule `up` made from the detected address moves; a CIDR given with
+        // --allow-from (or a rule someone else wrote) is never replaced silently.
+        if (range.cidr != box.allow_from || range.description != k_rule_caller) {
           continue;
         }
         aws::IpPermission p = perm;
         p.source_group_ids.clear();
-        p.ip_ranges = {aws::IpRange{cidr, range.description}};
+        p.ip_ranges = {aws::IpRange{cidr, std::string(k_rule_caller)}};
         add.permissions.push_back(p);
         p.ip_ranges = {aws::IpRange{box.allow_from, ""}};
         remove.permissions.push_back(std::move(p));
@@ -279,6 +307,7 @@ Result<state::Box> refresh_box(const LifecycleDeps& deps, std::string_view name,
     return fail(ErrorKind::not_found, fmt::format("box '{}' ({}) no longer exists in {}", name,
                                                   box.instance_id, box.region));
   }
+  GPUBOX_TRY(check_owner(deps, name, *inst));
   const std::string state_before = box.state;
   if (take_instance(box, *inst) || state_before != box.state) {
     GPUBOX_TRY(save(deps, box));
@@ -295,6 +324,7 @@ Result<StopReport> stop_box(const LifecycleDeps& deps, std::string_view name,
     return fail(ErrorKind::not_found, fmt::format("box '{}' ({}) no longer exists in {}", name,
                                                   box.instance_id, box.region));
   }
+  GPUBOX_TRY(check_owner(deps, name, *current));
   StopReport rep;
   rep.already_stopped = current->state == "stopped";
   if (!rep.already_stopped) {
@@ -330,6 +360,7 @@ Result<StartReport> start_box(const LifecycleDeps& deps, std::string_view name,
         fmt::format("`gpubox down {}` cleans up what is left; `gpubox up` launches a new box",
                     name));
   }
+  GPUBOX_TRY(check_owner(deps, name, *current));
   StartReport rep;
   rep.old_address = box.public_ip;
   rep.already_running = current->state == "running" || current->state == "pending";

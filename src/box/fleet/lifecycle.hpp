@@ -30,7 +30,14 @@ struct LifecycleDeps {
   state::BoxStore& store;
   Clock& clock;
   ProgressFn progress;
+  // The caller (owner_from_arn). When set, stop/start/down act only on instances and resources
+  // whose gpubox:owner tag names it; another owner's box is refused. Empty: no check (tests).
+  std::string owner;
 };
+
+// Return an Error when `inst` (box `name`) is tagged with an owner other than `deps.owner`.
+Result<void> check_owner(const LifecycleDeps& deps, std::string_view name,
+                         const aws::Instance& inst);
 
 // Backoff for calls AWS refuses while something still depends on the resource.
 struct RetryPolicy {
@@ -61,8 +68,9 @@ Result<bool> delete_volume_if_present(aws::AwsClient& client, std::string_view r
                                       const std::string& volume_id);
 
 // Make the /32 rule of `box`'s security group admit `caller_ip` instead of `box.allow_from`
-// (authorize the new address, then revoke the old one) and update `box.allow_from`. Nothing is
-// done when the box admits a wider range the user chose; return whether the rule changed.
+// (authorize the new address, then revoke the old one) and update `box.allow_from`. Only the
+// rule `up` made from the detected address moves (its description is k_rule_caller): a CIDR
+// the user gave with --allow-from, even a /32, is never replaced. Return whether it changed.
 Result<bool> update_caller_rule(aws::AwsClient& client, state::Box& box,
                                 std::string_view caller_ip);
 

@@ -25,6 +25,15 @@ aws::Filter box_tag(std::string_view name) {
   return {"tag:" + std::string(k_tag_box), {std::string(name)}};
 }
 
+// Return whether `tags` say the caller owns the resource (always, when no owner is set).
+bool owned(const LifecycleDeps& deps, const aws::Tags& tags) {
+  if (deps.owner.empty()) {
+    return true;
+  }
+  auto it = tags.find(std::string(k_tag_owner));
+  return it != tags.end() && same_owner(it->second, deps.owner);
+}
+
 void add_unique(std::vector<std::string>& list, const std::string& value) {
   if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end()) {
     list.push_back(value);
@@ -32,15 +41,21 @@ void add_unique(std::vector<std::string>& list, const std::string& value) {
 }
 
 // Return the live instances tagged for `name`, plus the store's instance when it is live.
-Result<std::vector<std::string>> live_instances(aws::AwsClient& client, std::string_view region,
+Result<std::vector<std::string>> live_instances(const LifecycleDeps& deps, std::string_view region,
                                                 std::string_view name,
                                                 const std::string& stored_id) {
+  aws::AwsClient& client = deps.client;
   aws::DescribeInstancesInput in;
   in.filters = {box_tag(name), {"instance-state-name", live_instance_states()}};
   GPUBOX_TRY_ASSIGN(page, aws::describe_instances(client, region, in));
   std::vector<std::string> ids;
   for (const auto& i : page.instances) {
-    add_unique(ids, i.id);
+    if (i.id == stored_id) {
+      GPUBOX_TRY(check_owner(deps, name, i));
+    }
+    if (owned(deps, i.tags)) {
+      add_unique(ids, i.id);
+    }
   }
   if (!stored_id.empty() && std::find(ids.begin(), ids.end(), stored_id) == ids.end()) {
     aws::DescribeInstancesInput by_id;
@@ -52,6 +67,7 @@ Result<std::vector<std::string>> live_instances(aws::AwsClient& client, std::str
     const auto& live = live_instance_states();
     for (const auto& i : one ? one->instances : std::vector<aws::Instance>{}) {
       if (std::find(live.begin(), live.end(), i.state) != live.end()) {
+        GPUBOX_TRY(check_owner(deps, name, i));
         add_unique(ids, i.id);
       }
     }
@@ -114,37 +130,35 @@ bool remove_local_secrets(const std::filesystem::path& data_dir, std::string_vie
   return removed;
 }
 
-Result<std::vector<std::string>> tagged_groups(aws::AwsClient& client, std::string_view region,
+Result<std::vector<std::string>> tagged_groups(const LifecycleDeps& deps, std::string_view region,
                                                std::string_view name, const std::string& stored) {
   aws::DescribeSecurityGroupsInput in;
   in.filters = {box_tag(name)};
-  GPUBOX_TRY_ASSIGN(page, aws::describe_security_groups(client, region, in));
+  GPUBOX_TRY_ASSIGN(page, aws::describe_security_groups(deps.client, region, in));
   std::vector<std::string> ids;
   for (const auto& g : page.groups) {
-    add_unique(ids, g.id);
+    if (owned(deps, g.tags)) {
+      add_unique(ids, g.id);
+    }
   }
   add_unique(ids, stored);  // deleting an unknown group counts as done
   return ids;
 }
 
-Result<std::vector<std::string>> tagged_keys(aws::AwsClient& client, std::string_view region,
+Result<std::vector<std::string>> tagged_keys(const LifecycleDeps& deps, std::string_view region,
                                              std::string_view name, const std::string& stored) {
+  aws::AwsClient& client = deps.client;
   aws::DescribeKeyPairsInput in;
   in.filters = {box_tag(name)};
   GPUBOX_TRY_ASSIGN(keys, aws::describe_key_pairs(client, region, in));
   std::vector<std::string> names;
   for (const auto& k : keys) {
-    add_unique(names, k.name);
-  }
-  // Only gpubox's own per-box key; never a key the user imported under another name.
-  if (stored == resource_name(name)) {
-    aws::DescribeKeyPairsInput by_name;
-    by_name.key_names = {stored};
-    auto found = aws::describe_key_pairs(client, region, by_name);
-    if (found && !found->empty()) {
-      add_unique(names, stored);
+    if (owned(deps, k.tags)) {
+      add_unique(names, k.name);
     }
   }
+  // Found by tags only: a key pair merely named like the box may be someone else's.
+  (void)stored;
   return names;
 }
 
@@ -154,6 +168,9 @@ Result<void> delete_volumes(const LifecycleDeps& deps, std::string_view region,
   in.filters = {box_tag(name)};
   GPUBOX_TRY_ASSIGN(page, aws::describe_volumes(deps.client, region, in));
   for (const auto& v : page.volumes) {
+    if (!owned(deps, v.tags)) {
+      continue;
+    }
     if (v.state != "available") {
       rep.kept_volumes.push_back(v.id);
       continue;
@@ -215,11 +232,11 @@ Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& option
   }
   // What belongs to the box is looked up at once: its instances, security groups and key pairs.
   auto groups_found = std::async(std::launch::async, [&] {
-    return tagged_groups(deps.client, rep.region, name, box.security_group_id);
+    return tagged_groups(deps, rep.region, name, box.security_group_id);
   });
-  auto keys_found = std::async(
-      std::launch::async, [&] { return tagged_keys(deps.client, rep.region, name, box.key_name); });
-  auto live = live_instances(deps.client, rep.region, name, box.instance_id);
+  auto keys_found = std::async(std::launch::async,
+                               [&] { return tagged_keys(deps, rep.region, name, box.key_name); });
+  auto live = live_instances(deps, rep.region, name, box.instance_id);
   auto groups = groups_found.get();
   auto keys = keys_found.get();
   GPUBOX_TRY_ASSIGN(ids, std::move(live));

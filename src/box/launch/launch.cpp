@@ -10,8 +10,10 @@
 #include "aws/ec2_network.hpp"
 #include "box/launch/consistency.hpp"
 #include "box/tags.hpp"
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "core/strings.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -40,26 +42,91 @@ Result<std::vector<aws::Instance>> instances_by_token(aws::AwsClient& client,
   return out;
 }
 
-// A key pair of this name exists but its private key is not saved: an earlier CreateKeyPair's
-// reply (the only copy of the private key) was lost, or the name is someone else's. Delete it only
-// when it is this box's (tagged) and no live instance uses it; otherwise fail and delete nothing.
+// Read one SSH wire "string" (u32 big-endian length, bytes) at `at`, advancing it.
+std::optional<std::string> read_ssh_string(std::string_view data, size_t& at) {
+  if (at + 4 > data.size()) {
+    return std::nullopt;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data() + at);
+  const size_t n = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+  if (n > data.size() - at - 4) {
+    return std::nullopt;
+  }
+  std::string out(data.substr(at + 4, n));
+  at += 4 + n;
+  return out;
+}
+
+// Return the first two whitespace-separated fields of an OpenSSH public key line.
+std::pair<std::string, std::string> key_fields(std::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : line) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (!word.empty()) {
+        words.push_back(std::move(word));
+        word.clear();
+      }
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) {
+    words.push_back(std::move(word));
+  }
+  if (words.size() < 2) {
+    return {};
+  }
+  return {words[0], words[1]};
+}
+
+std::string tag_value(const aws::Tags& tags, std::string_view key) {
+  auto it = tags.find(std::string(key));
+  return it == tags.end() ? std::string() : it->second;
+}
+
+// Filters for what this box of this owner made: both tags must match.
+std::vector<aws::Filter> ours(const LaunchSpec& spec) {
+  return {{"tag:" + std::string(k_tag_box), {spec.name}},
+          {"tag:" + std::string(k_tag_owner), {tag_value(spec.tags, k_tag_owner)}}};
+}
+
+// A name nobody can guess and pre-create: "gpubox-NAME-" and 8 random hex digits.
+std::string fresh_name(const LaunchSpec& spec) {
+  return resource_name(spec.name) + "-" + hex_encode(random_bytes(4));
+}
+
+Result<std::string> import_key(LaunchDeps& deps, const LaunchSpec& spec,
+                               const std::vector<aws::KeyPair>& tagged) {
+  for (const auto& k : tagged) {
+    if (same_public_key(k.public_key, spec.public_key_line)) {
+      return k.name;  // this box's key from an interrupted run
+    }
+  }
+  if (!tagged.empty()) {
+    Error e;
+    e.kind = ErrorKind::conflict;
+    e.message = fmt::format(
+        "key pair {} in {} is tagged as box {} of yours but holds another public key than yours; "
+        "gpubox does not launch with a key it cannot prove is yours",
+        tagged.front().name, spec.region, spec.name);
+    e.hint = fmt::format(
+        "if you made it, remove it: `gpubox down {}`; if not, someone else can "
+        "tag resources in this account: check its IAM permissions",
+        spec.name);
+    return fail(std::move(e));
+  }
+  const std::string key_name = fresh_name(spec);
+  GPUBOX_TRY_ASSIGN(imported, aws::import_key_pair(deps.client, spec.region,
+                                                   {key_name, spec.public_key_line, spec.tags}));
+  (void)imported;
+  return key_name;
+}
+
+// Key pair `key_name` is this box's (tagged) but its private key is not saved. Delete it only
+// when no live instance uses it; otherwise fail and delete nothing.
 Result<void> replace_lost_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
                                    const std::string& key_name) {
-  aws::DescribeKeyPairsInput by_name;
-  by_name.key_names = {key_name};
-  GPUBOX_TRY_ASSIGN(found, retry_fresh(deps.clock, [&] {
-                      return aws::describe_key_pairs(deps.client, spec.region, by_name);
-                    }));
-  auto tag = found.empty() ? aws::Tags{} : found.front().tags;
-  if (tag[std::string(k_tag_box)] != spec.name) {
-    return fail(ErrorKind::conflict,
-                fmt::format("a key pair named {} already exists in {} and gpubox did not make it "
-                            "for box {}",
-                            key_name, spec.region, spec.name),
-                fmt::format("pick another box name, or delete that key pair (`aws ec2 "
-                            "delete-key-pair --region {} --key-name {}`) if it is unused",
-                            spec.region, key_name));
-  }
   aws::DescribeInstancesInput users;
   users.filters = {{"key-name", {key_name}},
                    {"instance-state-name", {"pending", "running", "stopping", "stopped"}}};
@@ -81,82 +148,127 @@ Result<void> replace_lost_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
 
 Result<std::string> ensure_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
                                     fs::path& created_path) {
-  const std::string key_name = resource_name(spec.name);
+  aws::DescribeKeyPairsInput find;
+  find.filters = ours(spec);
+  find.include_public_key = true;
+  GPUBOX_TRY_ASSIGN(tagged, aws::describe_key_pairs(deps.client, spec.region, find));
   if (!spec.public_key_line.empty()) {
-    aws::ImportKeyPairInput in{key_name, spec.public_key_line, spec.tags};
-    auto imported = aws::import_key_pair(deps.client, spec.region, in);
-    if (!imported && imported.error().kind != ErrorKind::conflict) {
-      return fail(imported.error());
-    }
-    return key_name;  // a duplicate is this box's key from an interrupted run
+    return import_key(deps, spec, tagged);
   }
   const fs::path path = created_key_path(spec.key_dir, spec.name);
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    const std::string mine = public_key_of_private(read_file(path).value_or(""));
+    for (const auto& k : tagged) {
+      if (!mine.empty() && same_public_key(k.public_key, mine)) {
+        created_path = path;
+        return k.name;  // made and saved by an interrupted run
+      }
+    }
+  }
+  // A tagged pair without its private key here is useless (an earlier CreateKeyPair's reply, the
+  // only copy of the private key, was lost): remove it and make a new one, but only when no live
+  // instance uses it; otherwise fail and delete nothing.
+  for (const auto& k : tagged) {
+    GPUBOX_TRY(replace_lost_key_pair(deps, spec, k.name));
+  }
   aws::CreateKeyPairInput in;
-  in.key_name = key_name;
+  in.key_name = fresh_name(spec);
   in.key_type = "ed25519";
   in.tags = spec.tags;
-  auto created = aws::create_key_pair(deps.client, spec.region, in);
-  std::error_code ec;
-  if (!created && created.error().kind == ErrorKind::conflict) {
-    if (fs::exists(path, ec)) {
-      created_path = path;
-      return key_name;  // made and saved by an interrupted run
-    }
-    GPUBOX_TRY(replace_lost_key_pair(deps, spec, key_name));
-    created = aws::create_key_pair(deps.client, spec.region, in);
-  }
-  if (!created) {
-    return fail(created.error());
-  }
+  GPUBOX_TRY_ASSIGN(created, aws::create_key_pair(deps.client, spec.region, in));
   GPUBOX_TRY(ensure_private_dir(spec.key_dir));
-  GPUBOX_TRY(write_file_atomic(path, created->private_key, 0600));
+  GPUBOX_TRY(write_file_atomic(path, created.private_key, 0600));
   created_path = path;
-  return key_name;
+  return in.key_name;
 }
 
-Result<std::string> find_group_id(LaunchDeps& deps, const LaunchSpec& spec) {
-  aws::DescribeSecurityGroupsInput in;
-  in.filters = {{"group-name", {resource_name(spec.name)}}};
-  if (!spec.vpc_id.empty()) {
-    in.filters.push_back({"vpc-id", {spec.vpc_id}});
-  }
-  GPUBOX_TRY_ASSIGN(page, aws::describe_security_groups(deps.client, spec.region, in));
-  if (page.groups.empty()) {
-    return fail(ErrorKind::not_found,
-                "security group " + resource_name(spec.name) + " exists but cannot be described");
-  }
-  return page.groups.front().id;
-}
-
-Result<std::string> ensure_security_group(LaunchDeps& deps, const LaunchSpec& spec) {
-  aws::CreateSecurityGroupInput in;
-  in.group_name = resource_name(spec.name);
-  in.vpc_id = spec.vpc_id;
-  in.description = "gpubox box " + spec.name + ": ssh from " + spec.allow_from;
-  in.tags = spec.tags;
-  std::string id;
-  auto created = aws::create_security_group(deps.client, spec.region, in);
-  if (created) {
-    id = created->id;
-  } else if (created.error().kind == ErrorKind::conflict) {
-    GPUBOX_TRY_ASSIGN(found, find_group_id(deps, spec));
-    id = found;
-  } else {
-    return fail(created.error());
-  }
+// The one rule a box's group holds: tcp/22 from `allow_from`.
+aws::IpPermission ssh_rule(const LaunchSpec& spec) {
   aws::IpPermission ssh;
   ssh.protocol = "tcp";
   ssh.from_port = 22;
   ssh.to_port = 22;
-  ssh.ip_ranges = {{spec.allow_from, "gpubox ssh"}};
+  ssh.ip_ranges = {{spec.allow_from, std::string(ssh_rule_description(spec.allow_from_is_caller))}};
+  return ssh;
+}
+
+Result<void> authorize_ssh(LaunchDeps& deps, const LaunchSpec& spec, const std::string& id) {
+  // Right after CreateSecurityGroup the group may not be visible yet.
   auto rule = retry_fresh(deps.clock, [&] {
-    return aws::authorize_security_group_ingress(deps.client, spec.region, {id, {ssh}});
+    return aws::authorize_security_group_ingress(deps.client, spec.region, {id, {ssh_rule(spec)}});
   });
   if (!rule && rule.error().kind != ErrorKind::conflict) {
-    aws::delete_security_group(deps.client, spec.region, {id, ""});
     return fail(rule.error());
   }
-  return id;
+  return {};
+}
+
+// Make the ingress of an earlier run's `group` exactly the intended rule: revoke everything else
+// (IPv4, IPv6, other groups, prefix lists), then add the rule when it is missing.
+Result<void> enforce_ingress(LaunchDeps& deps, const LaunchSpec& spec,
+                             const aws::SecurityGroup& group) {
+  auto extra = extra_ingress(group.ingress, spec.allow_from);
+  if (!extra.empty()) {
+    say(deps, fmt::format("removing {} ingress rule(s) other than tcp/22 from {} from {}",
+                          extra.size(), spec.allow_from, group.id));
+    auto revoked = aws::revoke_security_group_ingress(deps.client, spec.region, {group.id, extra});
+    if (!revoked) {
+      Error e = revoked.error();
+      e.message = fmt::format(
+          "security group {} of box {} allows more than tcp/22 from {}, and revoking the rest "
+          "failed: {}",
+          group.id, spec.name, spec.allow_from, e.message);
+      e.hint = fmt::format("remove it (`gpubox down {}`) and run `gpubox up` again", spec.name);
+      return fail(std::move(e));
+    }
+  }
+  return authorize_ssh(deps, spec, group.id);
+}
+
+Result<std::string> ensure_security_group(LaunchDeps& deps, const LaunchSpec& spec) {
+  aws::DescribeSecurityGroupsInput find;
+  find.filters = ours(spec);
+  if (!spec.vpc_id.empty()) {
+    find.filters.push_back({"vpc-id", {spec.vpc_id}});
+  }
+  GPUBOX_TRY_ASSIGN(page, aws::describe_security_groups(deps.client, spec.region, find));
+  if (!page.groups.empty()) {
+    GPUBOX_TRY(enforce_ingress(deps, spec, page.groups.front()));
+    return page.groups.front().id;  // this box's group from an interrupted run
+  }
+  aws::CreateSecurityGroupInput in;
+  in.group_name = fresh_name(spec);
+  in.vpc_id = spec.vpc_id;
+  in.description = "gpubox box " + spec.name + ": ssh from " + spec.allow_from;
+  in.tags = spec.tags;
+  GPUBOX_TRY_ASSIGN(created, aws::create_security_group(deps.client, spec.region, in));
+  if (auto rule = authorize_ssh(deps, spec, created.id); !rule) {
+    aws::delete_security_group(deps.client, spec.region, {created.id, ""});
+    return fail(rule.error());
+  }
+  return created.id;
+}
+
+// The group an earlier run of this launch made (`id`, from the stored parameters) is used again
+// only while its tags still say this box and this owner; its ingress is cut back to the one rule.
+Result<void> recheck_group(LaunchDeps& deps, const LaunchSpec& spec, const std::string& id) {
+  aws::DescribeSecurityGroupsInput find;
+  find.group_ids = {id};
+  find.filters = ours(spec);
+  GPUBOX_TRY_ASSIGN(page, retry_fresh(deps.clock, [&] {
+                      return aws::describe_security_groups(deps.client, spec.region, find);
+                    }));
+  if (page.groups.empty()) {
+    return fail(ErrorKind::conflict,
+                fmt::format("security group {} of the interrupted launch of {} is no longer tagged "
+                            "as this box of yours; gpubox does not launch into it",
+                            id, spec.name),
+                fmt::format("remove what is left with `gpubox down {}`, then run `gpubox up` "
+                            "again",
+                            spec.name));
+  }
+  return enforce_ingress(deps, spec, page.groups.front());
 }
 
 // Look up the instance of an open `record`; nullopt when it has none (yet).
@@ -229,6 +341,74 @@ Error with_context(Error e, const LaunchSpec& spec, std::string_view zone) {
 
 }  // namespace
 
+std::string_view ssh_rule_description(bool from_caller) {
+  return from_caller ? k_rule_caller : k_rule_given;
+}
+
+std::vector<aws::IpPermission> extra_ingress(const std::vector<aws::IpPermission>& ingress,
+                                             std::string_view allow_from) {
+  std::vector<aws::IpPermission> extra;
+  for (const auto& perm : ingress) {
+    aws::IpPermission rest;
+    rest.protocol = perm.protocol;
+    rest.from_port = perm.from_port;
+    rest.to_port = perm.to_port;
+    const bool ssh_only = perm.protocol == "tcp" && perm.from_port == 22 && perm.to_port == 22;
+    for (const auto& range : perm.ip_ranges) {
+      if (!ssh_only || range.cidr != allow_from) {
+        rest.ip_ranges.push_back({range.cidr, ""});
+      }
+    }
+    rest.ipv6_ranges = perm.ipv6_ranges;
+    rest.source_group_ids = perm.source_group_ids;
+    rest.prefix_list_ids = perm.prefix_list_ids;
+    if (!rest.ip_ranges.empty() || !rest.ipv6_ranges.empty() || !rest.source_group_ids.empty() ||
+        !rest.prefix_list_ids.empty()) {
+      extra.push_back(std::move(rest));
+    }
+  }
+  return extra;
+}
+
+std::string public_key_of_private(std::string_view pem) {
+  constexpr std::string_view k_begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
+  constexpr std::string_view k_end = "-----END OPENSSH PRIVATE KEY-----";
+  auto b = pem.find(k_begin);
+  auto e = pem.find(k_end);
+  if (b == pem.npos || e == pem.npos || e < b) {
+    return {};
+  }
+  std::string body;
+  for (char c : pem.substr(b + k_begin.size(), e - b - k_begin.size())) {
+    if (c != '\n' && c != '\r' && c != ' ') {
+      body += c;
+    }
+  }
+  const std::string raw = base64_decode(body);
+  constexpr std::string_view k_magic{"openssh-key-v1\0", 15};
+  if (!std::string_view(raw).starts_with(k_magic)) {
+    return {};
+  }
+  // Layout: magic, cipher, kdf, kdf options, u32 number of keys, the first public key blob.
+  size_t at = k_magic.size();
+  for (int skip = 0; skip < 3; ++skip) {
+    if (!read_ssh_string(raw, at)) {
+      return {};
+    }
+  }
+  at += 4;
+  auto blob = read_ssh_string(raw, at);
+  size_t type_at = 0;
+  auto type = blob ? read_ssh_string(*blob, type_at) : std::nullopt;
+  return type ? *type + " " + base64_encode(*blob) : std::string();
+}
+
+bool same_public_key(std::string_view a, std::string_view b) {
+  auto x = key_fields(a);
+  auto y = key_fields(b);
+  return !x.second.empty() && x == y;
+}
+
 fs::path created_key_path(const fs::path& key_dir, std::string_view name) {
   return key_dir / (resource_name(name) + ".pem");
 }
@@ -282,7 +462,8 @@ aws::RunInstancesInput run_input(const LaunchSpec& spec, std::string_view zone,
   return in;
 }
 
-void cleanup_launch(LaunchDeps& deps, const LaunchSpec& spec, std::string_view security_group_id) {
+void cleanup_launch(LaunchDeps& deps, const LaunchSpec& spec, std::string_view security_group_id,
+                    std::string_view key_name) {
   say(deps, "removing the key pair and security group made for " + spec.name);
   if (!security_group_id.empty()) {
     auto sg =
@@ -291,9 +472,11 @@ void cleanup_launch(LaunchDeps& deps, const LaunchSpec& spec, std::string_view s
       GPUBOX_LOG("cleanup: {}", sg.error().message);
     }
   }
-  auto key = aws::delete_key_pair(deps.client, spec.region, {resource_name(spec.name), ""});
-  if (!key) {
-    GPUBOX_LOG("cleanup: {}", key.error().message);
+  if (!key_name.empty()) {
+    auto key = aws::delete_key_pair(deps.client, spec.region, {std::string(key_name), ""});
+    if (!key) {
+      GPUBOX_LOG("cleanup: {}", key.error().message);
+    }
   }
   if (spec.public_key_line.empty()) {
     std::error_code ec;
@@ -348,6 +531,7 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
       if (spec.public_key_line.empty()) {
         out.created_key_path = created_key_path(spec.key_dir, spec.name);
       }
+      GPUBOX_TRY(recheck_group(deps, spec, sg_id));
     } else {
       if (sg_id.empty()) {
         // The key pair and the security group do not depend on each other: make both at once.
@@ -370,7 +554,7 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
         out.key_name = *key_name;
         if (!group) {
           deps.store.mark_launch_failed(record.client_token, group.error().message);
-          cleanup_launch(deps, spec, "");
+          cleanup_launch(deps, spec, "", out.key_name);
           return fail(group.error());
         }
         sg_id = *group;
@@ -443,10 +627,10 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
       }
       continue;
     }
-    cleanup_launch(deps, spec, sg_id);
+    cleanup_launch(deps, spec, sg_id, out.key_name);
     return fail(with_context(std::move(err), spec, zone));
   }
-  cleanup_launch(deps, spec, sg_id);
+  cleanup_launch(deps, spec, sg_id, out.key_name);
   Error e;
   e.kind = ErrorKind::capacity;
   e.aws_code = "InsufficientInstanceCapacity";

@@ -144,7 +144,7 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
   plan.disk_gb = in.disk_gb;
   plan.spot = in.placement.spot;
   plan.allow_from = in.allow_from.empty() ? caller_cidr : in.allow_from;
-  plan.world_open = is_world_open(plan.allow_from);
+  plan.world_open = is_wide_open(plan.allow_from);
   if (plan.allow_from.find(':') != std::string::npos) {
     return fail(ErrorKind::invalid_input, "IPv6 addresses are not supported for --allow-from yet",
                 "pass an IPv4 CIDR with --allow-from");

@@ -5,6 +5,7 @@
 
 #include "aws/ec2_instances.hpp"
 #include "aws/xml.hpp"
+#include "box/access/caller_ip.hpp"
 #include "box/access/known_hosts.hpp"
 #include "box/access/local_files.hpp"
 #include "box/access/ssh_config.hpp"
@@ -38,7 +39,7 @@ void note(const UpDeps& deps, const std::string& text) {
 
 Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan,
                              const Candidate& where, const ImageChoice& image,
-                             const std::string& owner, const std::string& token) {
+                             const std::string& owner) {
   LaunchSpec spec;
   spec.name = in.name;
   spec.region = where.region;
@@ -49,14 +50,14 @@ Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan
   spec.disk_gb = in.disk_gb;
   spec.spot = in.placement.spot;
   spec.allow_from = plan.allow_from;
+  spec.allow_from_is_caller = in.allow_from.empty();
   spec.public_key_line = in.public_key_line;
   spec.key_dir = deps.data_dir / "keys";
   spec.tags = {{std::string(k_tag_box), in.name},
                {std::string(k_tag_owner), owner},
                {std::string(k_tag_created), format_iso8601(deps.clock.now())},
                {std::string(k_tag_name), resource_name(in.name)}};
-  BootstrapOptions boot;
-  boot.jupyter_token = token;
+  BootstrapOptions boot;  // no token: it goes over ssh once sshd answers (wait_for)
   boot.idle_minutes = in.idle_minutes;
   boot.max_hours = in.max_hours;
   boot.budget_usd = in.budget_usd;
@@ -72,8 +73,8 @@ Result<LaunchSpec> make_spec(UpDeps& deps, const UpInput& in, const UpPlan& plan
 
 // Launch in `plan.where`, then in each fallback region while capacity is the problem.
 Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const UpInput& in,
-                                                            UpPlan& plan, const std::string& owner,
-                                                            const std::string& token) {
+                                                            UpPlan& plan,
+                                                            const std::string& owner) {
   std::vector<Candidate> places{plan.where};
   places.insert(places.end(), plan.fallbacks.begin(), plan.fallbacks.end());
   LaunchDeps ld{deps.client, deps.store, deps.clock, deps.progress};
@@ -95,7 +96,7 @@ Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const 
       say(deps,
           fmt::format("skipping {}: no default subnet there", fmt::join(net.skipped_zones, ", ")));
     }
-    GPUBOX_TRY_ASSIGN(spec, make_spec(deps, in, plan, places[i], image, owner, token));
+    GPUBOX_TRY_ASSIGN(spec, make_spec(deps, in, plan, places[i], image, owner));
     note(deps, fmt::format("gpubox: interrupted while launching {}: an instance ({}, ${:.3f}/h) "
                            "may be starting in {}.\nResume with `gpubox up {}`, or remove it "
                            "with `gpubox down {}`.",
@@ -214,6 +215,9 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   }
   say(deps, "waiting for the bootstrap (Jupyter, idle watchdog) to finish");
   GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
+  say(deps, "handing the Jupyter token to " + box.name + " over ssh");
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(jupyter_token_path(deps.data_dir, box.name)));
+  GPUBOX_TRY(deliver_token(deps.runner, target, bootstrap_options_for(box, token)));
   out.reached = WaitLevel::ready;
   say(deps, box.name + " is ready");
   return {};
@@ -254,8 +258,13 @@ state::Box box_from_launch(const UpInput& in, const UpPlan& plan, const LaunchRe
 Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std::string& owner) {
   UpResult out;
   if (plan.world_open) {
-    out.warnings.push_back("ssh on " + in.name + " is open to the whole internet (" +
-                           plan.allow_from + "), as --allow-from asked");
+    out.warnings.push_back("ssh on " + in.name + " is open to " + wide_open_words(plan.allow_from) +
+                           " (" + plan.allow_from + "), as --allow-from asked");
+  }
+  if (in.idle_minutes == 0 && in.max_hours <= 0 && in.budget_usd <= 0) {
+    out.warnings.push_back(in.name +
+                           " has neither an idle stop nor a hard cap: it runs (and bills) until "
+                           "you stop it; pass --idle 30m or --max-hours H");
   }
   // Held until this `up` has recorded the box: a concurrent `up` of the name stops here.
   GPUBOX_TRY_ASSIGN(lock, LaunchLock::try_acquire(deps.data_dir, in.name));
@@ -273,8 +282,9 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
                          "security group left behind).",
                          in.name, in.name));
   const fs::path token_path = jupyter_token_path(deps.data_dir, in.name);
-  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));
-  GPUBOX_TRY_ASSIGN(launched, launch_somewhere(deps, in, plan, owner, token));
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));  // kept locally, 0600
+  (void)token;
+  GPUBOX_TRY_ASSIGN(launched, launch_somewhere(deps, in, plan, owner));
   out.resumed = launched.first.resumed;
   out.failed_zones = launched.first.failed_zones;
   out.box = box_from_launch(in, plan, launched.first, deps.clock.now());
@@ -292,7 +302,7 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   if (in.wait != WaitLevel::none) {
     waited = wait_for(deps, in, out.box, out);
   }
-  if (auto cfg = refresh_ssh_config(deps.store, LocalFiles{deps.data_dir}); !cfg) {
+  if (auto cfg = refresh_ssh_config(deps.store, LocalFiles{deps.data_dir, deps.connect}); !cfg) {
     out.warnings.push_back("could not rewrite the SSH config: " + cfg.error().message);
   }
   if (!waited) {

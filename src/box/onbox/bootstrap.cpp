@@ -36,8 +36,9 @@ std::string wrapped_base64(std::string_view bytes) {
   return out;
 }
 
-Result<void> validate(const BootstrapOptions& options) {
-  if (!valid_token(options.jupyter_token)) {
+// `needs_token`: runs over ssh carry the token; user-data never does.
+Result<void> validate(const BootstrapOptions& options, bool needs_token = true) {
+  if ((needs_token || !options.jupyter_token.empty()) && !valid_token(options.jupyter_token)) {
     return fail(ErrorKind::internal,
                 "the Jupyter token must be at least 16 letters, digits, - or _");
   }
@@ -77,12 +78,17 @@ std::vector<std::string> bootstrap_args(const BootstrapOptions& options) {
 }
 
 Result<std::string> build_user_data(const BootstrapOptions& options) {
-  GPUBOX_TRY(validate(options));
+  GPUBOX_TRY(validate(options, false));
+  if (!options.jupyter_token.empty()) {
+    // User-data is readable by every process on the box (IMDS) and by anyone allowed
+    // ec2:DescribeInstanceAttribute: the token travels over ssh instead (deliver_token).
+    return fail(ErrorKind::internal, "the Jupyter token must not go into user-data");
+  }
   const std::string prefix(k_aws_prefix);
-  const std::string token_in = prefix + "/etc/jupyter_token.in";
   std::string script =
       "#!/bin/bash\n"
-      "# gpubox: unpack the bootstrap and its watchdog, then run it as root.\n"
+      "# gpubox: unpack the bootstrap and its watchdog, then run it as root. Jupyter starts once\n"
+      "# gpubox delivers its token over ssh; the token is never in user-data.\n"
       "set -u\numask 022\n"
       "mkdir -p " +
       prefix + "/bin " + prefix +
@@ -90,22 +96,51 @@ Result<std::string> build_user_data(const BootstrapOptions& options) {
       "base64 -d <<'GPUBOX_ARCHIVE' | tar --no-same-owner -xzf - -C " +
       prefix + "/bin || { echo 'gpubox: cannot unpack the bootstrap' >&2; exit 1; }\n";
   script += wrapped_base64(userdata_archive());
-  script +=
-      "GPUBOX_ARCHIVE\n"
-      "# The Jupyter token: 0600, read by the bootstrap from this file, then deleted.\n"
-      "(umask 077; printf '%s\\n' '" +
-      options.jupyter_token + "' >" + token_in + ")\n";
-  std::vector<std::string> argv{"bash", prefix + "/bin/bootstrap.sh", "--token-file", token_in};
+  script += "GPUBOX_ARCHIVE\n";
+  std::vector<std::string> argv{"bash", prefix + "/bin/bootstrap.sh"};
   for (std::string& a : bootstrap_args(options)) {
     argv.push_back(std::move(a));
   }
-  script += shell_join(argv) + "\nrc=$?\nrm -f " + token_in + "\nexit $rc\n";
+  script += shell_join(argv) + "\n";
   if (script.size() > k_user_data_limit) {
     return fail(ErrorKind::internal,
                 fmt::format("the user-data is {} bytes, over EC2's limit of {}", script.size(),
                             k_user_data_limit));
   }
   return script;
+}
+
+std::string deliver_token_command(const BootstrapOptions& options) {
+  // The bootstrap that user-data ran left PREFIX/etc/watchdog.json; run it again with the token
+  // on stdin (it starts Jupyter). Without an installed bootstrap, only store the token (0600).
+  std::string args = shell_join(bootstrap_args(options));
+  return "P=; for d in " + std::string(k_aws_prefix) +
+         " \"$HOME/.gpubox\"; do if [ -f \"$d/etc/watchdog.json\" ]; then P=$d; break; fi; done; "
+         "[ -n \"$P\" ] || { echo 'gpubox bootstrap has not run here' >&2; exit 3; }; "
+         "S=; if [ \"$(id -u)\" != 0 ] && [ ! -w \"$P/etc\" ]; then S='sudo -n'; fi; umask 077; "
+         "if [ -f \"$P/bin/bootstrap.sh\" ]; then $S bash \"$P/bin/bootstrap.sh\" --token-file "
+         "/dev/stdin " +
+         args +
+         "; else $S sh -c 'cat >\"$1.new\" && mv \"$1.new\" \"$1\"' gpubox "
+         "\"$P/etc/jupyter_token\"; fi";
+}
+
+Result<void> deliver_token(ProcessRunner& runner, const remote::SshTarget& target,
+                           const BootstrapOptions& options) {
+  GPUBOX_TRY(validate(options));
+  RunOptions run;
+  run.stdin_text = options.jupyter_token + "\n";
+  run.timeout = std::chrono::minutes(3);
+  GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target, {deliver_token_command(options)}, run));
+  if (result.exit_code != 0) {
+    Error e;
+    e.kind = ErrorKind::remote;
+    e.message = fmt::format("could not hand the Jupyter token to {} over ssh (exit {}): {}",
+                            target.name, result.exit_code, trim(result.stderr_text));
+    e.hint = "`gpubox notebook " + target.name + "` delivers it and starts Jupyter";
+    return fail(std::move(e));
+  }
+  return {};
 }
 
 BootstrapOptions bootstrap_options_for(const state::Box& box, std::string token) {

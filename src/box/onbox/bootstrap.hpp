@@ -2,8 +2,9 @@
 // The on-box bootstrap (onbox/bootstrap.sh and friends, embedded in the binary at build time):
 // as EC2 user-data for `up`, and uploaded over ssh for `add` and re-runs.
 //
-// The Jupyter token never appears on a command line: user-data writes it to a 0600 file that the
-// bootstrap reads (and deletes after), and over ssh it travels on stdin.
+// The Jupyter token never appears on a command line or in user-data (which every process on the
+// box can read through IMDS): it travels over ssh on stdin, once sshd answers, into a 0600 file;
+// the bootstrap starts Jupyter only when that file is there.
 
 #include <filesystem>
 #include <string>
@@ -35,8 +36,9 @@ BootstrapOptions bootstrap_options_for(const state::Box& box, std::string token)
 // EC2's limit on user-data, before base64.
 inline constexpr std::size_t k_user_data_limit = 16 * 1024;
 
-// Return the EC2 user-data (plain text, not yet base64) that runs the bootstrap at first boot.
-// An Error when it would exceed EC2's 16 KiB user-data limit.
+// Return the EC2 user-data (plain text, not yet base64) that runs the bootstrap at first boot,
+// without any token (an Error when `options` carries one). An Error when it would exceed EC2's
+// 16 KiB user-data limit.
 Result<std::string> build_user_data(const BootstrapOptions& options);
 
 // Return the bootstrap's command-line arguments for `options` (for runs over ssh).
@@ -51,6 +53,15 @@ std::filesystem::path jupyter_token_path(const std::filesystem::path& data_dir,
 
 // Return the token stored at `path`, creating it (mode 0600, parent 0700) when missing.
 Result<std::string> ensure_jupyter_token(const std::filesystem::path& path);
+
+// Return the remote shell command that hands the token (on stdin) to the bootstrap installed on
+// the box (PREFIX/etc/watchdog.json marks it), which writes it 0600 and starts Jupyter.
+std::string deliver_token_command(const BootstrapOptions& options);
+
+// Deliver `options.jupyter_token` to the box over ssh (stdin, never argv) once the user-data
+// bootstrap has run; Jupyter starts then.
+Result<void> deliver_token(ProcessRunner& runner, const remote::SshTarget& target,
+                           const BootstrapOptions& options);
 
 // Return the remote shell command that runs the uploaded bootstrap with `options` over ssh; it
 // reads the token from stdin. `use_sudo` runs it as root (aws boxes, where systemd is wanted).

@@ -139,5 +139,17 @@ TEST(IsWorldOpen, RecognizesOnlyTheWholeInternet) {
   EXPECT_FALSE(is_world_open("garbage"));
 }
 
+TEST(IsWideOpen, AnythingWiderThanASlash24WarnsLikeTheWholeInternet) {
+  for (const char* wide :
+       {"0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/23", "::/0", "2001:db8::/48"}) {
+    EXPECT_TRUE(is_wide_open(wide)) << wide;
+  }
+  for (const char* narrow : {"10.1.2.0/24", "203.0.113.7/32", "2001:db8::/64", "garbage"}) {
+    EXPECT_FALSE(is_wide_open(narrow)) << narrow;
+  }
+  EXPECT_EQ(wide_open_words("0.0.0.0/0"), "the whole internet");
+  EXPECT_EQ(wide_open_words("10.1.0.0/16"), "65536 addresses");
+}
+
 }  // namespace
 }  // namespace gpubox::box

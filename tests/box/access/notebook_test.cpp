@@ -1,8 +1,11 @@
 #include "box/access/notebook.hpp"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "box/onbox/status.hpp"
+#include "core/paths.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_http_client.hpp"
 #include "fakes/fake_process_runner.hpp"
@@ -61,14 +64,37 @@ TEST(TunnelArgv, ForwardsLoopbackToLoopbackThroughAControlMaster) {
   EXPECT_EQ(argv.back(), "10.0.0.5");
 }
 
-TEST(TunnelSocket, LongDataDirsGetAShortSocketPath) {
+TEST(TunnelSocket, AlwaysLivesInTheDataDirectoryNeverInTmp) {
   EXPECT_EQ(tunnel_socket("/home/me/.local/share/gpubox", "lab"),
             fs::path("/home/me/.local/share/gpubox/run/lab.tunnel"));
+  // A long name gets a short hashed file name, still under the data directory.
+  const fs::path data = "/home/me/" + std::string(40, 'd');
+  const std::string name(40, 'n');
+  fs::path socket = tunnel_socket(data, name);
+  EXPECT_EQ(socket.parent_path(), data / "run");
+  EXPECT_LE(socket.string().size(), 88u);
+  EXPECT_NE(tunnel_socket(data, name + "x"), socket);
+  // Even a data directory too long for a socket never moves it to a guessable /tmp path.
   fs::path deep = "/" + std::string(120, 'x');
-  fs::path socket = tunnel_socket(deep, "lab");
-  EXPECT_LT(socket.string().size(), 60u);
-  EXPECT_TRUE(socket.string().ends_with("-lab"));
-  EXPECT_NE(tunnel_socket("/" + std::string(120, 'y'), "lab"), socket);
+  EXPECT_EQ(tunnel_socket(deep, "lab").parent_path(), deep / "run");
+}
+
+TEST(RedirectPage, KeepsTheTokenOutOfTheBrowsersArgv) {
+  testing::ScopedTempDir tmp;
+  const std::string url = "http://127.0.0.1:18080/?token=0123456789abcdef0123456789abcdef";
+  auto page = write_redirect_page(tmp.path(), "lab", url);
+  ASSERT_TRUE(page) << page.error().message;
+  const fs::path file = tmp.path() / "run" / "lab.open.html";
+  EXPECT_EQ(*page, "file://" + file.string());
+  EXPECT_EQ(page->find("token"), std::string::npos);
+  auto argv = browser_argv("", *page);
+  for (const auto& arg : argv) {
+    EXPECT_EQ(arg.find("0123456789abcdef"), std::string::npos) << arg;
+  }
+  struct stat st{};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_NE(read_file(file).value_or("").find("url=" + url + "\""), std::string::npos);
 }
 
 TEST(FreeLocalPort, ReturnsABindablePort) {

@@ -40,7 +40,10 @@ TEST(RenderSshConfig, WritesOneBlockPerHostSortedByName) {
             "  HostKeyAlias lab\n"
             "  UserKnownHostsFile /data/known_hosts\n"
             "  StrictHostKeyChecking accept-new\n"
+            "  HashKnownHosts no\n"
             "  ServerAliveInterval 30\n"
+            "  ForwardAgent no\n"
+            "  ForwardX11 no\n"
             "\n"
             "Host train-1\n"
             "  HostName 203.0.113.7\n"
@@ -51,7 +54,10 @@ TEST(RenderSshConfig, WritesOneBlockPerHostSortedByName) {
             "  HostKeyAlias train-1\n"
             "  UserKnownHostsFile /data/known_hosts\n"
             "  StrictHostKeyChecking yes\n"
-            "  ServerAliveInterval 30\n");
+            "  HashKnownHosts no\n"
+            "  ServerAliveInterval 30\n"
+            "  ForwardAgent no\n"
+            "  ForwardX11 no\n");
 }
 
 TEST(RenderSshConfig, AppliesTestOverridesAndQuotesPathsWithSpaces) {
@@ -123,6 +129,34 @@ TEST(WriteSshConfig, CreatesThePrivateFileAndReplacesItWhole) {
     ++files;
   }
   EXPECT_EQ(files, 1u) << "no temporary file may be left behind";
+}
+
+TEST(RefreshSshConfig, AStandInsInventedAddressesNeverReachTheConfig) {
+  testing::ScopedTempDir tmp;
+  auto store = std::move(*state::BoxStore::open_memory());
+  state::Box aws;
+  aws.name = "lab";
+  aws.kind = state::BoxKind::aws;
+  aws.public_ip = "54.214.9.9";
+  aws.ssh_host = "54.214.9.9";
+  aws.ssh_user = "ubuntu";
+  aws.instance_id = "i-1";
+  aws.region = "us-east-1";
+  ASSERT_TRUE(store.insert_box(aws));
+  LocalFiles files{tmp.path()};
+  files.connect.endpoint_is_local = true;
+  ASSERT_TRUE(refresh_ssh_config(store, files));
+  EXPECT_EQ(slurp(files.ssh_config()).find("Host lab"), std::string::npos)
+      << "without GPUBOX_SSH_CONNECT a stand-in's box has no entry: " << slurp(files.ssh_config());
+  files.connect.connect_override = "127.0.0.1:2201";
+  ASSERT_TRUE(refresh_ssh_config(store, files));
+  const std::string text = slurp(files.ssh_config());
+  EXPECT_NE(text.find("  HostName 127.0.0.1\n  User ubuntu\n  Port 2201\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("54.214."), std::string::npos) << text;
+  files.connect = {};  // real AWS: the instance's own address
+  ASSERT_TRUE(refresh_ssh_config(store, files));
+  EXPECT_NE(slurp(files.ssh_config()).find("  HostName 54.214.9.9\n"), std::string::npos);
 }
 
 struct IncludeFixture : ::testing::Test {

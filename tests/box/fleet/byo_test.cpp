@@ -39,6 +39,24 @@ TEST(ParseSshUrl, RejectsWhatSshWouldMisread) {
   }
 }
 
+TEST(ParseSshUrl, OnlyPlainNamesAddressesAndUsersReachSsh) {
+  // Each of these reached the managed ssh config (HostName/User) and, through a user's
+  // `ProxyCommand ... %h`, a shell.
+  for (const char* bad :
+       {"ssh://root@h$(id>x)x", "ssh://root@h`id`", "ssh://root@h;id", "ssh://root@h|id",
+        "ssh://root@h%h", "ssh://root@h\"x", "ssh://root@h'x", "ssh://root@[fe80::1%25eth0]",
+        "ssh://root@h..example", "ssh://root@-h.example", "ssh://root@h-.example",
+        "ssh://ro$ot@host", "ssh://ro ot@host", "ssh://1root@host", "ssh://root\n@host",
+        "ssh://root@[not-an-address]", "ssh://root@h_x.example"}) {
+    auto r = parse_ssh_url(bad);
+    EXPECT_FALSE(r) << bad;
+  }
+  for (const char* good : {"ssh://ubuntu@gpu-1.lab.example.org", "ssh://_svc@10.1.2.3:2222",
+                           "ssh://a.b-c@[2001:db8::7]:22", "ssh://me@localhost"}) {
+    EXPECT_TRUE(parse_ssh_url(good)) << good;
+  }
+}
+
 struct ByoFixture {
   testing::ScopedTempDir tmp;
   testing::FakeProcessRunner runner;

@@ -134,8 +134,6 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
                        testing::describe_groups_xml({{"sg-1", "gpubox-a", tags, {}}}));
   http.expect_together("DescribeKeyPairs", tagged, 200,
                        testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
-  http.expect_together("DescribeKeyPairs", {{"KeyName.1", "gpubox-a"}}, 200,
-                       testing::describe_keys_xml({{"gpubox-a", "key-1"}}, tags));
   http.expect("DescribeSpotInstanceRequests", tagged, 200, testing::describe_spot_xml({}));
   http.expect("DescribeSpotInstanceRequests", of_i1, 200, testing::describe_spot_xml({}));
   http.expect("TerminateInstances", {{"InstanceId.1", "i-1"}}, 200,
@@ -180,8 +178,6 @@ TEST_F(LifecycleFixture, DownWaitsUntilTheInstanceIsTerminatedBeforeDeletingTheG
               testing::describe_instances_xml({inst("running", "203.0.113.5")}));
   http.expect_together("DescribeSecurityGroups", tagged, 200, testing::describe_groups_xml({}));
   http.expect_together("DescribeKeyPairs", tagged, 200, testing::describe_keys_xml({}, {}));
-  http.expect_together("DescribeKeyPairs", {{"KeyName.1", "gpubox-a"}}, 200,
-                       testing::describe_keys_xml({}, {}));
   http.expect("DescribeSpotInstanceRequests", tagged, 200, testing::describe_spot_xml({}));
   http.expect("DescribeSpotInstanceRequests", of_i1, 200, testing::describe_spot_xml({}));
   http.expect("TerminateInstances", {{"InstanceId.1", "i-1"}}, 200,
@@ -368,6 +364,20 @@ TEST_F(LifecycleFixture, StartUpdatesTheAddressSshConfigAndCallerRule) {
   ASSERT_EQ(revoke.size(), 1u);
   EXPECT_NE(auth[0].find("203.0.113.50%2F32"), std::string::npos);
   EXPECT_NE(revoke[0].find("198.51.100.1%2F32"), std::string::npos);
+}
+
+TEST_F(LifecycleFixture, ACidrGivenWithAllowFromIsNeverMovedEvenASlash32) {
+  state::Box b = box_a();
+  b.allow_from = "198.51.100.1/32";
+  testing::FakeGroup given{"sg-1", "gpubox-a", {}, {"198.51.100.1/32"}};
+  given.description = "gpubox ssh: --allow-from";
+  reply("DescribeSecurityGroups", testing::describe_groups_xml({given}));
+  auto r = update_caller_rule(*client, b, "203.0.113.50");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(b.allow_from, "198.51.100.1/32");
+  EXPECT_TRUE(bodies("AuthorizeSecurityGroupIngress").empty());
+  EXPECT_TRUE(bodies("RevokeSecurityGroupIngress").empty());
 }
 
 TEST_F(LifecycleFixture, CallerRuleIsLeftAloneForAWiderRangeTheUserChose) {

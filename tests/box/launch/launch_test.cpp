@@ -3,13 +3,16 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "aws/aws_fixtures.hpp"
+#include "box/ec2_replies.hpp"
 #include "box/up_fixtures.hpp"
+#include "core/paths.hpp"
 #include "fakes/temp_dir.hpp"
 
 namespace gpubox::box {
@@ -44,6 +47,9 @@ struct LaunchHarness : AwsHarness {
     return s;
   }
   void expect_resources(bool import_key) {
+    // Nothing tagged for this box and owner yet: fresh, unguessably named resources.
+    http.respond("DescribeKeyPairs", 200, testing::describe_keys_xml({}, {}));
+    http.respond("DescribeSecurityGroups", 200, testing::describe_groups_xml({}));
     if (import_key) {
       http.respond("ImportKeyPair", 200, aws_fixture("ec2/import_key_pair.xml"));
     } else {
@@ -80,7 +86,7 @@ TEST(Launch, RunInstancesCarriesTheRecordedTokenAndSafeDefaults) {
        {"MetadataOptions.HttpTokens=required", "Ebs.Encrypted=true", "Ebs.VolumeType=gp3",
         "Ebs.VolumeSize=120", "Ebs.DeleteOnTermination=true",
         "InstanceInitiatedShutdownBehavior=stop", "Placement.AvailabilityZone=us-east-1a",
-        "TagSpecification.2.ResourceType=volume", "KeyName=gpubox-lab"}) {
+        "TagSpecification.2.ResourceType=volume", "KeyName=gpubox-lab-"}) {
     EXPECT_NE(body.find(want), std::string::npos) << want << " in " << body;
   }
   EXPECT_NE(body.find("ClientToken=" + records[0].client_token), std::string::npos);
@@ -175,9 +181,16 @@ TEST(Launch, AnInterruptedLaunchWithoutInstanceResendsTheSameToken) {
       h.store.begin_launch({"lab", "us-east-1", "us-east-1b", "g4dn.xlarge", h.clock.now()});
   ASSERT_TRUE(first);
   h.http.respond("DescribeInstances", 200, empty_instances_xml());
-  h.http.respond("ImportKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));
-  h.http.respond("CreateSecurityGroup", 400, ec2_error("InvalidGroup.Duplicate"));
-  h.http.respond("DescribeSecurityGroups", 200, aws_fixture("ec2/describe_security_groups.xml"));
+  // The interrupted run's key pair and group, found by their tags: the key is the user's and the
+  // group holds exactly the intended rule, so both are reused as they are.
+  h.http.respond("DescribeKeyPairs", 200,
+                 "<DescribeKeyPairsResponse><keySet><item><keyName>gpubox-lab-0a0b0c0d</keyName>"
+                 "<keyPairId>key-1</keyPairId><publicKey>ssh-ed25519 "
+                 "AAAAC3NzaC1lZDI1NTE5AAAAIE other-comment</publicKey></item></keySet>"
+                 "</DescribeKeyPairsResponse>");
+  h.http.respond(
+      "DescribeSecurityGroups", 200,
+      testing::describe_groups_xml({{"sg-1", "gpubox-lab-0a0b0c0d", {}, {"203.0.113.7/32"}}}));
   h.http.respond("AuthorizeSecurityGroupIngress", 400, ec2_error("InvalidPermission.Duplicate"));
   h.http.respond("RunInstances", 200,
                  instance_xml("RunInstancesResponse", "i-4", "pending", "us-east-1b"));
@@ -188,6 +201,61 @@ TEST(Launch, AnInterruptedLaunchWithoutInstanceResendsTheSameToken) {
   EXPECT_NE(body.find("ClientToken=" + first->client_token), std::string::npos);
   EXPECT_NE(body.find("Placement.AvailabilityZone=us-east-1b"), std::string::npos) << body;
   EXPECT_EQ((*h.store.launches("lab")).size(), 1u);
+  EXPECT_NE(body.find("KeyName=gpubox-lab-0a0b0c0d"), std::string::npos) << body;
+  EXPECT_EQ(h.count("ImportKeyPair"), 0u);
+  EXPECT_EQ(h.count("CreateSecurityGroup"), 0u);
+  EXPECT_EQ(h.count("RevokeSecurityGroupIngress"), 0u);
+  // Found by tags (box and owner), never by name.
+  const std::string keys = h.bodies("DescribeKeyPairs").at(0);
+  EXPECT_NE(keys.find("Filter.1.Name=tag%3Agpubox%3Abox"), std::string::npos) << keys;
+  EXPECT_NE(keys.find("Filter.2.Name=tag%3Agpubox%3Aowner"), std::string::npos) << keys;
+  EXPECT_EQ(keys.find("KeyName.1"), std::string::npos) << keys;
+}
+
+TEST(Launch, ATaggedKeyPairWithAnotherPublicKeyIsRefused) {
+  LaunchHarness h;
+  h.http.respond("DescribeKeyPairs", 200,
+                 "<DescribeKeyPairsResponse><keySet><item><keyName>gpubox-lab</keyName>"
+                 "<publicKey>ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMallory x</publicKey></item>"
+                 "</keySet></DescribeKeyPairsResponse>");
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(true));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+  EXPECT_NE(r.error().message.find("another public key than yours"), std::string::npos);
+  EXPECT_EQ(h.count("RunInstances"), 0u);
+  EXPECT_EQ(h.count("ImportKeyPair"), 0u);
+}
+
+TEST(ExtraIngress, EverythingButTcp22FromTheAllowedCidrIsRevoked) {
+  aws::IpPermission ssh{"tcp", 22,       22, {{"203.0.113.7/32", ""}, {"0.0.0.0/0", ""}},
+                        {},    {"::/0"}, {}};
+  aws::IpPermission all{"-1",     std::nullopt, std::nullopt, {{"203.0.113.7/32", ""}},
+                        {"sg-9"}, {},           {"pl-1"}};
+  auto extra = extra_ingress({ssh, all}, "203.0.113.7/32");
+  ASSERT_EQ(extra.size(), 2u);
+  ASSERT_EQ(extra[0].ip_ranges.size(), 1u);
+  EXPECT_EQ(extra[0].ip_ranges[0].cidr, "0.0.0.0/0");
+  EXPECT_EQ(extra[0].ipv6_ranges, std::vector<std::string>{"::/0"});
+  EXPECT_EQ(extra[1].protocol, "-1");
+  EXPECT_EQ(extra[1].ip_ranges.size(), 1u);  // the right CIDR on every port is still too much
+  EXPECT_EQ(extra[1].source_group_ids, std::vector<std::string>{"sg-9"});
+  EXPECT_EQ(extra[1].prefix_list_ids, std::vector<std::string>{"pl-1"});
+  aws::IpPermission exact{"tcp", 22, 22, {{"203.0.113.7/32", ""}}, {}, {}, {}};
+  EXPECT_TRUE(extra_ingress({exact}, "203.0.113.7/32").empty());
+}
+
+TEST(PublicKeyOfPrivate, ReadsThePublicHalfOfAnOpenSshKey) {
+  testing::ScopedTempDir tmp;
+  const auto key = tmp.path() / "k";
+  ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f " + key.string()).c_str()), 0);
+  const std::string pub = read_file(key.string() + ".pub").value_or("");
+  const std::string derived = public_key_of_private(read_file(key).value_or(""));
+  EXPECT_TRUE(derived.starts_with("ssh-ed25519 AAAA")) << derived;
+  EXPECT_TRUE(same_public_key(derived, pub)) << derived << " vs " << pub;
+  EXPECT_EQ(public_key_of_private("-----BEGIN RSA PRIVATE KEY-----\nxx\n"), "");
+  EXPECT_FALSE(same_public_key("ssh-ed25519 AAAA1 a", "ssh-ed25519 AAAA2 a"));
+  EXPECT_FALSE(same_public_key("", ""));
 }
 
 TEST(Launch, NoCapacityAnywhereCleansUpAndSaysCapacity) {

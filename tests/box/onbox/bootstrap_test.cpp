@@ -17,9 +17,9 @@ namespace fs = std::filesystem;
 
 const std::string k_token = "0123456789abcdef0123456789abcdef0123456789abcdef";
 
+// What `up` puts in user-data: no token (it goes over ssh).
 BootstrapOptions aws_options() {
   BootstrapOptions o;
-  o.jupyter_token = k_token;
   o.idle_minutes = 45;
   o.max_hours = 2.5;
   o.budget_usd = 10;
@@ -67,19 +67,54 @@ TEST(BuildUserData, FitsUnderEc2LimitAndCarriesTheSourceScripts) {
   EXPECT_EQ(read_file(tmp.path() / "watchdog.py").value_or(""), source_file("watchdog.py"));
 }
 
-TEST(BuildUserData, PassesTheTokenThroughAPrivateFileThatIsRemovedAfter) {
+TEST(BuildUserData, NeverCarriesTheJupyterToken) {
+  // User-data is readable through IMDS by every process on the box, and by anyone allowed
+  // ec2:DescribeInstanceAttribute: the token must never be in it.
   auto data = build_user_data(aws_options());
   ASSERT_TRUE(data) << data.error().message;
-  auto first = data->find(k_token);
-  ASSERT_NE(first, std::string::npos);
-  EXPECT_EQ(data->find(k_token, first + 1), std::string::npos) << "the token appears twice";
-  EXPECT_NE(
-      data->find("(umask 077; printf '%s\\n' '" + k_token + "' >/opt/gpubox/etc/jupyter_token.in)"),
-      std::string::npos);
-  EXPECT_NE(data->find("bash /opt/gpubox/bin/bootstrap.sh --token-file "
-                       "/opt/gpubox/etc/jupyter_token.in --mode aws"),
-            std::string::npos);
-  EXPECT_NE(data->find("rm -f /opt/gpubox/etc/jupyter_token.in\n"), std::string::npos);
+  EXPECT_EQ(data->find("--token-file"), std::string::npos);
+  EXPECT_EQ(data->find("jupyter_token"), std::string::npos);
+  BootstrapOptions with_token = aws_options();
+  with_token.jupyter_token = k_token;
+  auto refused = build_user_data(with_token);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::internal);
+}
+
+TEST(DeliverToken, SendsTheTokenOnStdinToTheInstalledBootstrap) {
+  testing::FakeProcessRunner runner;
+  BootstrapOptions o = aws_options();
+  o.jupyter_token = k_token;
+  runner.expect_if(
+      [](const auto& argv) {
+        return argv.back().find("--token-file /dev/stdin --mode aws") != std::string::npos;
+      },
+      "delivery", {0, "", ""});
+  remote::SshTarget target{"lab", "ubuntu", "127.0.0.1", 2222, "/k", "/kh", true};
+  ASSERT_TRUE(deliver_token(runner, target, o));
+  ASSERT_EQ(runner.calls.size(), 1u);
+  EXPECT_EQ(runner.calls[0].options.stdin_text.value_or(""), k_token + "\n");
+  for (const auto& arg : runner.calls[0].argv) {
+    EXPECT_EQ(arg.find(k_token), std::string::npos) << "the token is in argv: " << arg;
+  }
+}
+
+TEST(DeliverToken, TheCommandStoresTheTokenOwnerOnlyWhereTheBootstrapRan) {
+  // Run the delivery command for real against a fake box HOME whose bootstrap left its config.
+  testing::ScopedTempDir home;
+  fs::create_directories(home.path() / ".gpubox" / "etc");
+  home.write(".gpubox/etc/watchdog.json", "{}");
+  BootstrapOptions o = aws_options();
+  o.jupyter_token = k_token;
+  RunOptions run;
+  run.stdin_text = k_token + "\n";
+  run.env = {{"HOME", home.path().string()}};
+  run_ok({"bash", "-c", deliver_token_command(o)}, run);
+  const fs::path token = home.path() / ".gpubox" / "etc" / "jupyter_token";
+  EXPECT_EQ(read_file(token).value_or(""), k_token + "\n");
+  struct stat st{};
+  ASSERT_EQ(::stat(token.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(BuildUserData, CarriesIdleAndHardCapSettings) {
@@ -103,21 +138,16 @@ TEST(BuildUserData, IsValidBashThatUnpacksAndRunsWithAFakePrefix) {
   auto call = script.find("bash " + tmp.path().string() + "/bin/bootstrap.sh");
   ASSERT_NE(call, std::string::npos);
   std::string bootstrap_call = "bash " + tmp.path().string() + "/bin/bootstrap.sh";
-  script.replace(call, bootstrap_call.size(),
-                 "sh -c 'cat \"$2\" >\"$0\"; echo \"$@\"' " + (tmp.path() / "seen").string());
+  script.replace(call, bootstrap_call.size(), "echo");
   auto path = tmp.write("user-data.sh", script);
   std::string out = run_ok({"bash", path.string()});
-  EXPECT_EQ(read_file(tmp.path() / "seen").value_or(""), k_token + "\n");
-  EXPECT_FALSE(fs::exists(tmp.path() / "etc" / "jupyter_token.in"));
   EXPECT_EQ(read_file(tmp.path() / "bin" / "bootstrap.sh").value_or(""),
             source_file("bootstrap.sh"));
   EXPECT_NE(out.find("--idle 45"), std::string::npos) << out;
 }
 
-TEST(BuildUserData, RejectsAMissingTokenAndABudgetWithoutPrice) {
+TEST(BuildUserData, RejectsABadTokenAndABudgetWithoutPrice) {
   BootstrapOptions o = aws_options();
-  o.jupyter_token = "";
-  EXPECT_FALSE(build_user_data(o));
   o.jupyter_token = "abc'; rm -rf / #0123456789";
   EXPECT_FALSE(build_user_data(o));
   o = aws_options();
@@ -190,7 +220,9 @@ TEST(RunBootstrap, ReportsTheBootstrapsErrorAndUsesSudoForAwsBoxes) {
   runner.expect_if(
       [](const auto& argv) { return argv.back().find("sudo -n bash") != std::string::npos; },
       "bootstrap", {1, "", "gpubox-bootstrap: error: bad --port\n"});
-  auto r = run_bootstrap(runner, target, aws_options(), true);
+  BootstrapOptions options = aws_options();
+  options.jupyter_token = k_token;  // runs over ssh carry the token on stdin
+  auto r = run_bootstrap(runner, target, options, true);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::remote);
   EXPECT_NE(r.error().message.find("bad --port"), std::string::npos);
