@@ -214,10 +214,10 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
     return {};
   }
   say(deps, "waiting for the bootstrap (Jupyter, idle watchdog) to finish");
-  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
-  say(deps, "handing the Jupyter token to " + box.name + " over ssh");
+  // Jupyter starts only with its token, which never travels in user-data: hand it over ssh.
   GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(jupyter_token_path(deps.data_dir, box.name)));
   GPUBOX_TRY(deliver_token(deps.runner, target, bootstrap_options_for(box, token)));
+  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
   out.reached = WaitLevel::ready;
   say(deps, box.name + " is ready");
   return {};
