@@ -216,7 +216,11 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   say(deps, "waiting for the bootstrap (Jupyter, idle watchdog) to finish");
   // Jupyter starts only with its token, which never travels in user-data: hand it over ssh.
   GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(jupyter_token_path(deps.data_dir, box.name)));
-  GPUBOX_TRY(deliver_token(deps.runner, target, bootstrap_options_for(box, token)));
+  BootstrapOptions boot = bootstrap_options_for(box, token);
+  if (boot.price_per_hour_usd > 0) {  // the same cap as user-data's run (make_spec)
+    boot.price_per_hour_usd += k_public_ipv4_usd_per_hour;
+  }
+  GPUBOX_TRY(deliver_token(deps.runner, target, boot));
   GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
   out.reached = WaitLevel::ready;
   say(deps, box.name + " is ready");
