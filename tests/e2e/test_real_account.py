@@ -235,9 +235,9 @@ class KeysTest(RealAccountCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.imported_key()[:2], ["ssh-ed25519", ed])
         (inst,) = self.live_instances()
-        self.assertEqual(inst["KeyName"], "gpubox-lab")
+        self.assertRegex(inst["KeyName"], r"^gpubox-lab-[0-9a-f]{8}$")  # unguessable (issue 10)
         self.assertEqual([k["KeyName"] for k in self.ec2().describe_key_pairs()["KeyPairs"]
-                          if k["KeyName"].startswith("gpubox-")], ["gpubox-lab"])
+                          if k["KeyName"].startswith("gpubox-")], [inst["KeyName"]])
 
     def test_rsa_is_used_and_an_ecdsa_key_is_passed_over(self):
         self.user_keygen("ecdsa", "id_ecdsa")
