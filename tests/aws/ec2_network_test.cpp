@@ -52,7 +52,7 @@ TEST(Ec2Network, SecurityGroupBuildersUseModelWireNames) {
       build_create_security_group({"gpubox-ssh", "gpubox ssh", "vpc-1", {}}),
       (QueryParams{
           {"GroupName", "gpubox-ssh"}, {"GroupDescription", "gpubox ssh"}, {"VpcId", "vpc-1"}}));
-  IngressInput in{"sg-1", {{"tcp", 22, 22, {{"203.0.113.7/32", "gpubox ssh"}}, {"sg-2"}}}};
+  IngressInput in{"sg-1", {{"tcp", 22, 22, {{"203.0.113.7/32", "gpubox ssh"}}, {"sg-2"}, {}, {}}}};
   EXPECT_EQ(build_authorize_security_group_ingress(in),
             (QueryParams{{"GroupId", "sg-1"},
                          {"IpPermissions.1.IpProtocol", "tcp"},

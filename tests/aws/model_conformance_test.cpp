@@ -103,7 +103,7 @@ std::vector<nlohmann::json> ec2_network_requests() {
   const IngressInput ingress{
       "sg-1",
       {{"tcp", 22, 22, {{"203.0.113.7/32", "ssh"}}, {"sg-2"}, {"::/0"}, {"pl-1"}},
-       {"udp", 60000, 61000, {{"0.0.0.0/0", "mosh"}}, {}}}};
+       {"udp", 60000, 61000, {{"0.0.0.0/0", "mosh"}}, {}, {}, {}}}};
   return {
       query_request("ec2", "CreateKeyPair", build_create_key_pair({"k", "ed25519", "pem", k_tags})),
       query_request("ec2", "ImportKeyPair",

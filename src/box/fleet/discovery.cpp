@@ -202,7 +202,9 @@ state::Box box_from_instance(const aws::Instance& instance, std::string_view reg
   b.key_name = instance.key_name;
   b.ami_id = instance.image_id;
   for (const auto& g : instance.security_groups) {
-    if (b.security_group_id.empty() || g.name.starts_with(resource_name(b.name) + "-")) {
+    // gpubox's own group: "gpubox-NAME-<random>" (or "gpubox-NAME" from before random names).
+    const std::string own = resource_name(b.name);
+    if (b.security_group_id.empty() || g.name == own || g.name.starts_with(own + "-")) {
       b.security_group_id = g.id;
     }
   }

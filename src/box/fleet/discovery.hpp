@@ -64,7 +64,7 @@ struct BoxView {
   bool unknown = false;    // its region could not be queried; the record is the cached one
   bool duplicate = false;  // another live instance with a name the store already maps elsewhere
   std::string spot_request_state;  // the state of its spot request when not "active" (or unknown)
-  std::string owner;       // the gpubox:owner tag of the instance, when one was found
+  std::string owner;               // the gpubox:owner tag of the instance, when one was found
 };
 
 // Return `stored` merged with the instances of `scans` that `owner` owns (pure; an empty owner

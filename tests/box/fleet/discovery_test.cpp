@@ -23,7 +23,8 @@ aws::Instance instance(std::string id, std::string name, std::string state = "ru
   i.type = "g4dn.xlarge";
   i.tags = {{"gpubox:box", std::move(name)}, {"gpubox:created", "2015-08-26T09:00:00Z"}};
   i.key_name = "gpubox-x";
-  i.security_groups = {{"sg-other", "default"}, {"sg-1", "gpubox-" + i.tags["gpubox:box"]}};
+  i.security_groups = {{"sg-other", "default"},
+                       {"sg-1", "gpubox-" + i.tags["gpubox:box"] + "-0a0b0c0d"}};
   return i;
 }
 
@@ -176,7 +177,7 @@ TEST_F(DiscoverFixture, QueriesEveryRegionByTagAndRepairsTheStore) {
            aws::HttpResponse{200, {}, testing::describe_instances_xml({})});
   http.add({"", "ec2.eu-west-1.amazonaws.com", "DescribeInstances"},
            aws::HttpResponse{200, {}, testing::describe_instances_xml({far})});
-  auto d = discover({*client, *store, clock, nullptr}, {"eu-west-1"});
+  auto d = discover({*client, *store, clock, nullptr, ""}, {"eu-west-1"});
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->regions, (std::vector<std::string>{"eu-west-1", "us-east-1"}));
   auto adopted = store->get_box("far");

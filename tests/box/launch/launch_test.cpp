@@ -290,6 +290,8 @@ TEST(Launch, NoAnswerKeepsTheRecordPendingAndTheResources) {
 
 TEST(Launch, NotFoundRightAfterCreatingIsRetriedNotCleanedUp) {
   LaunchHarness h;
+  h.http.respond("DescribeKeyPairs", 200, testing::describe_keys_xml({}, {}));
+  h.http.respond("DescribeSecurityGroups", 200, testing::describe_groups_xml({}));
   h.http.respond("ImportKeyPair", 200, aws_fixture("ec2/import_key_pair.xml"));
   h.http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
   h.http.respond("AuthorizeSecurityGroupIngress", 400, ec2_error("InvalidGroup.NotFound"));
@@ -347,6 +349,15 @@ TEST(Launch, AResumedLaunchReplaysTheFirstAttemptsParametersExactly) {
   json += "]";
   ASSERT_TRUE(h.store.fix_launch_params(first->client_token, json));
   h.http.respond("DescribeInstances", 200, empty_instances_xml());
+  // The first attempt's group, still tagged as ours, but someone opened it to the world since:
+  // the replay cuts it back to tcp/22 from the allowed CIDR before launching into it.
+  h.http.respond("DescribeSecurityGroups", 200,
+                 testing::describe_groups_xml(
+                     {{"sg-first", "gpubox-lab-0a0b0c0d", {}, {"203.0.113.7/32", "0.0.0.0/0"}}}));
+  h.http.respond("RevokeSecurityGroupIngress", 200,
+                 "<RevokeSecurityGroupIngressResponse><return>true</return>"
+                 "</RevokeSecurityGroupIngressResponse>");
+  h.http.respond("AuthorizeSecurityGroupIngress", 400, ec2_error("InvalidPermission.Duplicate"));
   h.http.respond("RunInstances", 200,
                  instance_xml("RunInstancesResponse", "i-6", "pending", "us-east-1a"));
   auto deps = h.deps();
@@ -360,6 +371,36 @@ TEST(Launch, AResumedLaunchReplaysTheFirstAttemptsParametersExactly) {
   EXPECT_NE(body.find("2026-01-01T00%3A00%3A00Z"), std::string::npos) << body;
   EXPECT_EQ(body.find("00%3A05%3A00Z"), std::string::npos) << body;
   EXPECT_NE(body.find("SecurityGroupId.1=sg-first"), std::string::npos) << body;
+  const std::string groups = h.bodies("DescribeSecurityGroups").at(0);
+  EXPECT_NE(groups.find("GroupId.1=sg-first"), std::string::npos) << groups;
+  EXPECT_NE(groups.find("tag%3Agpubox%3Aowner"), std::string::npos) << groups;
+  const std::string revoke = h.bodies("RevokeSecurityGroupIngress").at(0);
+  EXPECT_NE(revoke.find("0.0.0.0%2F0"), std::string::npos) << revoke;
+  EXPECT_EQ(revoke.find("203.0.113.7"), std::string::npos) << revoke;
+}
+
+TEST(Launch, AResumedLaunchWhoseGroupIsNoLongerOursIsRefused) {
+  LaunchHarness h;
+  auto first =
+      h.store.begin_launch({"lab", "us-east-1", "us-east-1a", "g4dn.xlarge", h.clock.now()});
+  ASSERT_TRUE(first);
+  auto spec = h.spec(true);
+  auto wire = aws::build_run_instances(
+      run_input(spec, "us-east-1a", first->client_token, "gpubox-lab-0a0b0c0d", "sg-first"));
+  std::string json = "[";
+  for (const auto& [k, v] : wire) {
+    json += (json.size() > 1 ? "," : "") + nlohmann::json::array({k, v}).dump();
+  }
+  json += "]";
+  ASSERT_TRUE(h.store.fix_launch_params(first->client_token, json));
+  h.http.respond("DescribeInstances", 200, empty_instances_xml());
+  h.http.respond("DescribeSecurityGroups", 200, testing::describe_groups_xml({}));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, spec);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+  EXPECT_NE(r.error().message.find("no longer tagged"), std::string::npos) << r.error().message;
+  EXPECT_EQ(h.count("RunInstances"), 0u);
 }
 
 TEST(Launch, IdempotentParameterMismatchDeletesNothing) {
@@ -377,18 +418,19 @@ TEST(Launch, IdempotentParameterMismatchDeletesNothing) {
   EXPECT_TRUE(*h.store.open_launch("lab"));
 }
 
-std::string key_pair_xml(const std::string& box_tag) {
-  std::string tags = box_tag.empty() ? "<tagSet/>"
-                                     : "<tagSet><item><key>gpubox:box</key><value>" + box_tag +
-                                           "</value></item></tagSet>";
-  return "<DescribeKeyPairsResponse><keySet><item><keyName>gpubox-lab</keyName>" + tags +
+// A key pair tagged as this box of this owner whose private key is not saved here (the reply of
+// an earlier CreateKeyPair, its only copy, was lost).
+std::string lost_key_xml() {
+  return "<DescribeKeyPairsResponse><keySet><item><keyName>gpubox-lab-0a0b0c0d</keyName>"
+         "<publicKey>ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIlost x</publicKey>"
+         "<tagSet><item><key>gpubox:box</key><value>lab</value></item></tagSet>"
          "</item></keySet></DescribeKeyPairsResponse>";
 }
 
 TEST(Launch, ALostCreateKeyPairReplyReplacesOurUnusedKeyPair) {
   LaunchHarness h;
-  h.http.respond("CreateKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));
-  h.http.respond("DescribeKeyPairs", 200, key_pair_xml("lab"));
+  h.http.respond("DescribeKeyPairs", 200, lost_key_xml());
+  h.http.respond("DescribeSecurityGroups", 200, testing::describe_groups_xml({}));
   h.http.respond("DescribeInstances", 200, empty_instances_xml());
   h.http.respond("DeleteKeyPair", 200, aws_fixture("ec2/delete_key_pair.xml"));
   h.http.respond("CreateKeyPair", 200, aws_fixture("ec2/create_key_pair.xml"));
@@ -401,27 +443,50 @@ TEST(Launch, ALostCreateKeyPairReplyReplacesOurUnusedKeyPair) {
   auto r = launch_instance(deps, h.spec(false));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(h.count("DeleteKeyPair"), 1u);
+  EXPECT_NE(h.bodies("DeleteKeyPair").at(0).find("KeyName=gpubox-lab-0a0b0c0d"), std::string::npos);
   EXPECT_NE(h.bodies("DescribeInstances").at(0).find("Filter.1.Name=key-name"), std::string::npos);
+  // The new pair gets a fresh unguessable name, not the lost one's.
+  const std::string created = h.bodies("CreateKeyPair").at(0);
+  EXPECT_NE(created.find("KeyName=gpubox-lab-"), std::string::npos) << created;
+  EXPECT_EQ(created.find("KeyName=gpubox-lab-0a0b0c0d"), std::string::npos) << created;
 }
 
-TEST(Launch, ALostCreateKeyPairReplyNeverDeletesAKeyPairInUseOrNotOurs) {
-  for (const bool in_use : {true, false}) {
-    LaunchHarness h;
-    h.http.respond("CreateKeyPair", 400, ec2_error("InvalidKeyPair.Duplicate"));
-    h.http.respond("DescribeKeyPairs", 200, key_pair_xml(in_use ? "lab" : ""));
-    if (in_use) {
-      h.http.respond("DescribeInstances", 200,
-                     instance_xml("DescribeInstancesResponse", "i-8", "running", "us-east-1a"));
-    }
-    auto deps = h.deps();
-    auto r = launch_instance(deps, h.spec(false));
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().kind, ErrorKind::conflict);
-    EXPECT_NE(r.error().message.find(in_use ? "used by i-8" : "gpubox did not make it"),
-              std::string::npos)
-        << r.error().message;
-    EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
-  }
+TEST(Launch, ALostCreateKeyPairReplyNeverDeletesAKeyPairInUse) {
+  LaunchHarness h;
+  h.http.respond("DescribeKeyPairs", 200, lost_key_xml());
+  h.http.respond("DescribeSecurityGroups", 200, testing::describe_groups_xml({}));
+  h.http.respond("DescribeInstances", 200,
+                 instance_xml("DescribeInstancesResponse", "i-8", "running", "us-east-1a"));
+  h.http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
+  h.http.respond("AuthorizeSecurityGroupIngress", 200,
+                 aws_fixture("ec2/authorize_security_group_ingress.xml"));
+  h.http.respond("DeleteSecurityGroup", 200, aws_fixture("ec2/delete_security_group.xml"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(false));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+  EXPECT_NE(r.error().message.find("used by i-8"), std::string::npos) << r.error().message;
+  EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
+  EXPECT_EQ(h.count("CreateKeyPair"), 0u);
+  EXPECT_EQ(h.count("RunInstances"), 0u);
+}
+
+TEST(Launch, AKeyPairMerelyNamedLikeTheBoxIsNeverLookedUpByName) {
+  // Someone imported their own key as "gpubox-lab": gpubox looks for its pairs by tags only and
+  // makes a fresh unguessably named one, so that key is neither used nor deleted.
+  LaunchHarness h;
+  h.expect_resources(false);
+  h.http.respond("RunInstances", 200,
+                 instance_xml("RunInstancesResponse", "i-9", "pending", "us-east-1a"));
+  auto deps = h.deps();
+  auto r = launch_instance(deps, h.spec(false));
+  ASSERT_TRUE(r) << r.error().message;
+  const std::string find = h.bodies("DescribeKeyPairs").at(0);
+  EXPECT_EQ(find.find("KeyName.1"), std::string::npos) << find;
+  EXPECT_NE(find.find("tag%3Agpubox%3Abox"), std::string::npos) << find;
+  EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
+  EXPECT_TRUE(r->key_name.starts_with("gpubox-lab-")) << r->key_name;
+  EXPECT_EQ(r->key_name.size(), std::string("gpubox-lab-").size() + 8);
 }
 
 }  // namespace
