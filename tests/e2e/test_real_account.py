@@ -345,7 +345,8 @@ class RegionsAndCostTest(RealAccountCase):
         ec2 = self.ec2()
         ec2.run_instances(ImageId="ami-12c6146b", InstanceType="g4dn.xlarge", MinCount=1, MaxCount=1,
                           TagSpecifications=[{"ResourceType": "instance", "Tags": [
-                              {"Key": "gpubox:box", "Value": "ghost"}]}])
+                              {"Key": "gpubox:box", "Value": "ghost"},
+                              {"Key": "gpubox:owner", "Value": "arn:aws:sts::123456789012:user/moto"}]}])
         listing = {b["name"]: b for b in json.loads(self.gpubox("ls", "--json").stdout)}
         self.assertAlmostEqual(listing["ghost"]["price_per_hour_usd"],
                                plan["instance_usd_per_hour"] + 0.005, places=6)

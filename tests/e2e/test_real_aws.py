@@ -14,6 +14,8 @@ from harness import MotoTestCase, gpubox_bin  # noqa: E402
 from sshd import Sshd  # noqa: E402
 
 CALLER = "203.0.113.7"
+# Who moto says the test credentials are (GetCallerIdentity): gpubox acts only on its resources.
+OWNER = "arn:aws:sts::123456789012:user/moto"
 
 
 class RealAwsCase(MotoTestCase):
@@ -62,7 +64,7 @@ class PersistentSpotTest(RealAwsCase):
         self.assertLess(max(self.seq("CancelSpotInstanceRequests")), min(self.seq("TerminateInstances")))
 
     def test_gc_cancels_an_orphaned_spot_request_and_its_instance_stays_gone(self):
-        tags = [{"Key": "gpubox:box", "Value": "ghost"}]
+        tags = [{"Key": "gpubox:box", "Value": "ghost"}, {"Key": "gpubox:owner", "Value": OWNER}]
         self.ec2.run_instances(
             ImageId="ami-12c6146b", InstanceType="g4dn.xlarge", MinCount=1, MaxCount=1,
             InstanceMarketOptions={"MarketType": "spot", "SpotOptions": {
@@ -81,7 +83,7 @@ class PersistentSpotTest(RealAwsCase):
 
     def test_gc_cancels_an_open_request_whose_instance_is_already_gone(self):
         self.moto.set_behaviours(spot_relaunch=False)  # reopened, waiting for capacity
-        tags = [{"Key": "gpubox:box", "Value": "ghost"}]
+        tags = [{"Key": "gpubox:box", "Value": "ghost"}, {"Key": "gpubox:owner", "Value": OWNER}]
         inst = self.ec2.run_instances(
             ImageId="ami-12c6146b", InstanceType="g4dn.xlarge", MinCount=1, MaxCount=1,
             InstanceMarketOptions={"MarketType": "spot", "SpotOptions": {
@@ -150,7 +152,7 @@ class ConsistencyTest(RealAwsCase):
         (inst,) = self.live()
         self.assertEqual(json.loads(r.stdout)["instance_id"], inst["InstanceId"])
         self.assertEqual(len(self.ec2.describe_security_groups(
-            Filters=[{"Name": "group-name", "Values": ["gpubox-lab"]}])["SecurityGroups"]), 1)
+            Filters=[{"Name": "tag:gpubox:box", "Values": ["lab"]}])["SecurityGroups"]), 1)
         self.assertEqual(self.requests(action="DeleteSecurityGroup"), [])
         self.assertEqual(self.requests(action="DeleteKeyPair"), [])
 
@@ -198,7 +200,8 @@ class ConsistencyTest(RealAwsCase):
         self.assertIn("nothing was deleted", r.stderr)
         self.assertEqual(self.requests(action="DeleteKeyPair"), [])
         self.assertEqual(self.requests(action="DeleteSecurityGroup"), [])
-        self.assertEqual([k["KeyName"] for k in self.ec2.describe_key_pairs()["KeyPairs"]], ["gpubox-lab"])
+        (key,) = self.ec2.describe_key_pairs()["KeyPairs"]
+        self.assertRegex(key["KeyName"], r"^gpubox-lab-[0-9a-f]{8}$")
         self.assertTrue(os.path.exists(os.path.join(self.home, ".gpubox", "keys", "gpubox-lab.pem")))
 
 
@@ -383,7 +386,7 @@ class NoDefaultVpcTest(RealAwsCase):
         self.assertEqual((inst["SubnetId"], inst["VpcId"]), (subnets["us-east-1b"], vpc))
         self.assertEqual(inst["Placement"]["AvailabilityZone"], "us-east-1b")
         (sg,) = self.ec2.describe_security_groups(
-            Filters=[{"Name": "group-name", "Values": ["gpubox-lab"]}])["SecurityGroups"]
+            Filters=[{"Name": "tag:gpubox:box", "Values": ["lab"]}])["SecurityGroups"]
         self.assertEqual(sg["VpcId"], vpc)
         self.assertEqual([g["GroupId"] for g in inst["SecurityGroups"]], [sg["GroupId"]])
         self.assertEqual([g["GroupId"] for g in inst["NetworkInterfaces"][0]["Groups"]], [sg["GroupId"]])
@@ -513,7 +516,7 @@ class CrashAndStoreTest(RealAwsCase):
         g = self.gpubox("gc", "--yes")
         self.assertEqual(g.returncode, 0, g.stderr)
         self.assertEqual(self.ec2.describe_security_groups(
-            Filters=[{"Name": "group-name", "Values": ["gpubox-lab"]}])["SecurityGroups"], [])
+            Filters=[{"Name": "tag:gpubox:box", "Values": ["lab"]}])["SecurityGroups"], [])
 
     def test_a_damaged_store_is_moved_aside_and_rebuilt_from_tags(self):
         r = self.up("lab")

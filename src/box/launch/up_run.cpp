@@ -220,7 +220,17 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   if (boot.price_per_hour_usd > 0) {  // the same cap as user-data's run (make_spec)
     boot.price_per_hour_usd += k_public_ipv4_usd_per_hour;
   }
-  GPUBOX_TRY(deliver_token(deps.runner, target, boot));
+  if (auto delivered = deliver_token(deps.runner, target, boot); !delivered) {
+    // A bootstrap that failed (before or while taking the token) wrote its result and log: that
+    // report says what went wrong better than the delivery's exit status does.
+    WaitPolicy once = deps.wait;
+    once.ready_timeout = Duration{0};
+    auto report = wait_ready(deps.runner, deps.clock, target, once, tick);
+    if (!report && report.error().message.starts_with("Jupyter did not start")) {
+      return fail(report.error());
+    }
+    return fail(delivered.error());
+  }
   GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
   out.reached = WaitLevel::ready;
   say(deps, box.name + " is ready");

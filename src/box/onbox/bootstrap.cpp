@@ -114,11 +114,14 @@ std::string deliver_token_command(const BootstrapOptions& options) {
   // The bootstrap that user-data ran left PREFIX/etc/watchdog.json; run it again with the token
   // on stdin (it starts Jupyter). Without an installed bootstrap, only store the token (0600).
   std::string args = shell_join(bootstrap_args(options));
-  // User-data's run may still be starting when sshd answers: wait up to 15 minutes for it.
+  // User-data's run may still be starting when sshd answers: wait up to 15 minutes for it (or
+  // for its result, when it failed before it could write its settings).
   return "P=; for i in $(seq 1 450); do for d in " + std::string(k_aws_prefix) +
-         " \"$HOME/.gpubox\"; do if [ -f \"$d/etc/watchdog.json\" ]; then P=$d; break 2; fi; "
-         "done; sleep 2; done; "
+         " \"$HOME/.gpubox\"; do if [ -f \"$d/etc/watchdog.json\" ] || [ -f "
+         "\"$d/run/bootstrap.json\" ]; then P=$d; break 2; fi; done; sleep 2; done; "
          "[ -n \"$P\" ] || { echo 'gpubox bootstrap has not run here' >&2; exit 3; }; "
+         "[ -f \"$P/etc/watchdog.json\" ] || { echo 'gpubox bootstrap failed before it could "
+         "take the token' >&2; exit 4; }; "
          "S=; if [ \"$(id -u)\" != 0 ] && [ ! -w \"$P/etc\" ]; then S='sudo -n'; fi; umask 077; "
          "if [ -f \"$P/bin/bootstrap.sh\" ]; then $S bash \"$P/bin/bootstrap.sh\" --token-file "
          "/dev/stdin " +

@@ -117,6 +117,26 @@ TEST(DeliverToken, TheCommandStoresTheTokenOwnerOnlyWhereTheBootstrapRan) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST(DeliverToken, ABootstrapThatFailedBeforeItsSettingsEndsTheWaitAtOnce) {
+  // The first boot's bootstrap wrote its (failed) result but no settings: the delivery stops
+  // waiting for them, stores nothing and says so, so `up` can report the bootstrap's own error.
+  testing::ScopedTempDir home;
+  fs::create_directories(home.path() / ".gpubox" / "run");
+  home.write(".gpubox/run/bootstrap.json", R"({"ok": false, "error": "pip failed"})");
+  BootstrapOptions o = aws_options();
+  o.jupyter_token = k_token;
+  RunOptions run;
+  run.stdin_text = k_token + "\n";
+  run.env = {{"HOME", home.path().string()}};
+  run.timeout = std::chrono::seconds(20);
+  PosixProcessRunner runner;
+  auto r = runner.run({"bash", "-c", deliver_token_command(o)}, run);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 4) << r->stderr_text;
+  EXPECT_NE(r->stderr_text.find("failed before it could take the token"), std::string::npos);
+  EXPECT_FALSE(fs::exists(home.path() / ".gpubox" / "etc" / "jupyter_token"));
+}
+
 TEST(BuildUserData, CarriesIdleAndHardCapSettings) {
   auto data = build_user_data(aws_options());
   ASSERT_TRUE(data) << data.error().message;
