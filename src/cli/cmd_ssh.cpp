@@ -115,7 +115,7 @@ Result<void> run_ssh(const SshOptions& opts, Env& env) {
     return fail(std::move(e));
   }
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  box::LocalFiles files{dir};
+  box::LocalFiles files{dir, env.connect_policy()};
   state::Box b = *found;
   if (b.kind == state::BoxKind::aws) {
     freshen(env, *store, files, b);

@@ -143,7 +143,7 @@ TEST(RefreshSshConfig, AStandInsInventedAddressesNeverReachTheConfig) {
   aws.instance_id = "i-1";
   aws.region = "us-east-1";
   ASSERT_TRUE(store.insert_box(aws));
-  LocalFiles files{tmp.path()};
+  LocalFiles files{tmp.path(), {}};
   files.connect.endpoint_is_local = true;
   ASSERT_TRUE(refresh_ssh_config(store, files));
   EXPECT_EQ(slurp(files.ssh_config()).find("Host lab"), std::string::npos)

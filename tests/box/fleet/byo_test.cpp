@@ -63,7 +63,7 @@ struct ByoFixture {
   testing::FakeClock clock;
   state::BoxStore store = state::BoxStore::open_memory().value();
   ByoDeps deps() {
-    return {store, runner, clock, tmp.path(), tmp.path() / "known_hosts", {}, nullptr};
+    return {store, runner, clock, tmp.path(), tmp.path() / "known_hosts", {}, nullptr, {}};
   }
 };
 

@@ -66,7 +66,7 @@ struct LifecycleFixture : ::testing::Test {
     }
     return out;
   }
-  LifecycleDeps deps() { return {*client, *store, clock, {}}; }
+  LifecycleDeps deps() { return {*client, *store, clock, {}, {}}; }
   DownOptions down_options() {
     DownOptions o;
     o.name = "a";

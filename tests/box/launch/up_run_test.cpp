@@ -93,6 +93,12 @@ struct UpRunHarness : AwsHarness {
                  "<vpcId>vpc-1</vpcId><availabilityZone>us-east-1a</availabilityZone>"
                  "<defaultForAz>true</defaultForAz><mapPublicIpOnLaunch>true</mapPublicIpOnLaunch>"
                  "<state>available</state></item></subnetSet></DescribeSubnetsResponse>");
+    // Nothing tagged for this box and owner yet (issue 10: found by tags, never by name).
+    http.respond("DescribeKeyPairs", 200,
+                 "<DescribeKeyPairsResponse><keySet/></DescribeKeyPairsResponse>");
+    http.respond(
+        "DescribeSecurityGroups", 200,
+        "<DescribeSecurityGroupsResponse><securityGroupInfo/></DescribeSecurityGroupsResponse>");
     http.respond("ImportKeyPair", 200, aws_fixture("ec2/import_key_pair.xml"));
     http.respond("CreateSecurityGroup", 200, aws_fixture("ec2/create_security_group.xml"));
     http.respond("AuthorizeSecurityGroupIngress", 200,
