@@ -1,5 +1,7 @@
 #!/bin/bash
-# gpubox bootstrap: Jupyter on 127.0.0.1 with a given token, an idle watchdog and a hard cap.
+# gpubox bootstrap: Jupyter on a Unix socket (in a 0700 directory of the user it runs as) with a
+# given token, an idle watchdog and a hard cap. It never listens on a TCP port, which any local
+# process could have taken first.
 # Idempotent: run it again with the same settings and nothing restarts. Runs as EC2 user-data
 # (root, systemd) and over ssh (root or not, with or without systemd). Settings come from
 # flags or GPUBOX_* environment variables (see usage). Installs nothing unless --install-jupyter.
@@ -10,7 +12,7 @@ usage() {
   cat <<'EOF'
 usage: bootstrap.sh [options]        (each option also reads the GPUBOX_* variable shown)
   --token-file F  file holding the Jupyter token (GPUBOX_JUPYTER_TOKEN gives it directly)
-  --port N        Jupyter port on 127.0.0.1, default 8888 (GPUBOX_JUPYTER_PORT)
+  --port N        ignored (Jupyter listens on PREFIX/run/jupyter/jupyter.sock, never on TCP)
   --idle MIN|off  idle minutes before the action, default 30 (GPUBOX_IDLE)
   --max-hours H   hard cap in hours (GPUBOX_MAX_HOURS)
   --budget USD --price USD_PER_HOUR   hard cap of budget/price hours (GPUBOX_BUDGET, GPUBOX_PRICE)
@@ -128,7 +130,6 @@ fi
 case "$MODE" in aws|byo) ;; *) die "--mode must be aws or byo" ;; esac
 [ -z "$ACTION" ] && { [ "$MODE" = aws ] && ACTION=shutdown || ACTION=stop-services; }
 case "$ACTION" in shutdown|stop-services) ;; *) die "bad --idle-action $ACTION" ;; esac
-[[ "$PORT" =~ ^[0-9]+$ ]] || die "bad --port $PORT"
 [[ "$INTERVAL" =~ ^[0-9]+$ ]] || die "bad --interval $INTERVAL"
 [[ "$MINUTE_S" =~ ^[1-9][0-9]*$ ]] || die "bad GPUBOX_MINUTE_SECONDS $MINUTE_S"
 [[ "$GRACE_S" =~ ^[0-9]+$ ]] || die "bad GPUBOX_UNKNOWN_GRACE $GRACE_S"
@@ -143,7 +144,7 @@ if [ -n "$BUDGET" ]; then
   if [ -z "$CAP_H" ] || awk "BEGIN{exit !($B_H < $CAP_H)}"; then CAP_H="$B_H"; fi
 fi
 CAP_S=null; [ -n "$CAP_H" ] && CAP_S=$(awk "BEGIN{s=int($CAP_H*60*$MINUTE_S); print (s<$MINUTE_S?$MINUTE_S:s)}")
-log "start: mode=$MODE action=$ACTION idle_s=$IDLE_S cap_s=$CAP_S port=$PORT systemd=${USE_SYSTEMD:-no}"
+log "start: mode=$MODE action=$ACTION idle_s=$IDLE_S cap_s=$CAP_S systemd=${USE_SYSTEMD:-no}"
 
 if [ -z "$RUN_USER" ]; then
   if [ "$(id -u)" = 0 ] && [ "$MODE" = aws ] && id ubuntu >/dev/null 2>&1; then RUN_USER=ubuntu
@@ -154,6 +155,13 @@ if [ "$RUN_USER" = "$(id -un)" ]; then RUN_HOME="$HOME"
 else RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6); fi
 [ -n "$RUN_HOME" ] || RUN_HOME="$HOME"
 [ "$RUN_USER" != "$(id -un)" ] && [ -z "$USE_SYSTEMD" ] && die "--user needs root and systemd"
+# Jupyter's Unix socket, in a directory only the user Jupyter runs as may enter: no other local
+# user can listen in its place, connect to it or learn the token from a request sent to it.
+SOCK_DIR="$PREFIX/run/jupyter"; SOCK="$SOCK_DIR/jupyter.sock"
+mkdir -p "$SOCK_DIR" || die "cannot create $SOCK_DIR"
+chown "$RUN_USER" "$SOCK_DIR" 2>/dev/null; chmod 700 "$SOCK_DIR" 2>/dev/null
+[ "$(stat -c %U "$SOCK_DIR")" = "$RUN_USER" ] && [ "$(stat -c %a "$SOCK_DIR")" = 700 ] \
+  || die "$SOCK_DIR must be owned by $RUN_USER with mode 0700"
 PY=$(command -v python3) || PY=/usr/bin/python3; [ -x "$PY" ] || die "python3 not found"
 # Framework venvs whose python has the framework (the PyTorch DLAMI's is /opt/pytorch): Jupyter
 # is taken from, or installed into, the first that exists, so notebooks import torch.
@@ -247,13 +255,22 @@ if [ -n "$JUPYTER" ]; then
   case "$JUPYTER" in *jupyter-notebook)
     V=$("$JUPYTER" --version 2>/dev/null | tail -1); [ "${V%%.*}" -lt 7 ] 2>/dev/null && APP=NotebookApp ;;
   esac
+  # notebook >= 6.4 and jupyter_server take `sock`; an older one would ignore it and listen on
+  # TCP 8888, where any local process may already wait for the token: refuse it instead.
+  # (A Jupyter that cannot even print its help is broken: starting it reports why.)
+  HELP=$("$JUPYTER" --help-all 2>/dev/null) && ! grep -q -- '--sock=' <<<"$HELP"; HELP_RC=$?
+  if [ "$HELP_RC" = 0 ]; then
+    INSTALL_ERROR="$JUPYTER cannot listen on a Unix socket (it needs notebook >= 6.4 or jupyter_server); gpubox never runs Jupyter on a TCP port"
+    log "error: $INSTALL_ERROR"; JUPYTER=""
+  fi
+fi
+if [ -n "$JUPYTER" ]; then
   CONF="$PREFIX/etc/jupyter_config.py"
   { echo "# written by gpubox bootstrap; the token stays in $TOKEN_FILE"
     echo "c = get_config()  # noqa"
     echo "c.$APP.token = open('$TOKEN_FILE').read().strip()"
-    echo "c.$APP.ip = '127.0.0.1'"
-    echo "c.$APP.port = $PORT"
-    echo "c.$APP.port_retries = 0"
+    echo "c.$APP.sock = '$SOCK'"
+    echo "c.$APP.sock_mode = '0600'"
     echo "c.$APP.open_browser = False"
     echo "c.$APP.allow_remote_access = False"
     [ "$RUN_USER" = root ] && echo "c.$APP.allow_root = True"
@@ -262,8 +279,8 @@ if [ -n "$JUPYTER" ]; then
   if cmp -s "$CONF.new" "$CONF"; then rm -f "$CONF.new"; else
     mv "$CONF.new" "$CONF"; rm -f "$PREFIX/run/jupyter.started"; log "jupyter config updated"; fi
   chmod 600 "$CONF"; chown "$RUN_USER" "$CONF" 2>/dev/null
-  JCMD=("$JUPYTER" "--config=$CONF" --ip=127.0.0.1 --no-browser "--port=$PORT")
-  log "jupyter: $JUPYTER ($APP)"
+  JCMD=("$JUPYTER" "--config=$CONF" --no-browser)
+  log "jupyter: $JUPYTER ($APP) on $SOCK"
 else
   JCMD=()
   [ -n "${WAITING_JUPYTER:-}" ] || log "no Jupyter found; skipping it (pass --install-jupyter to install notebook)"
@@ -278,7 +295,7 @@ json_list() { local s="" a; for a in "$@"; do s="$s\"$a\", "; done; echo "[${s%,
 cat >"$PREFIX/etc/watchdog.json.new" <<EOF
 {"mode": "$MODE", "action": $ACT_JSON, "idle_seconds": $IDLE_S, "cap_seconds": $CAP_S,
  "unknown_grace_seconds": $GRACE_S,
- "jupyter_url": "http://127.0.0.1:$PORT", "token_file": $TF_JSON, "ssh_ports": [22],
+ "jupyter_url": "", "jupyter_sock": "$SOCK", "token_file": $TF_JSON, "ssh_ports": [22],
  "interval_seconds": $INTERVAL, "cap_started_file": "$PREFIX/run/cap_started",
  "status_path": "$PREFIX/run/status.json", "state_path": "$PREFIX/run/watchdog_state.json",
  "shutdown_cmd": ["shutdown", "-h", "now"], "stop_cmd": $(json_list "${ACT_CMD[@]}")}
@@ -382,7 +399,10 @@ else
 fi
 
 # ---- did Jupyter start? (bash's /dev/tcp: no python, no curl needed)
-jupyter_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+jupyter_listening() {
+  "$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])' "$SOCK" 2>/dev/null
+}
 jupyter_log_tail() {
   if [ -n "$USE_SYSTEMD" ]; then journalctl -u gpubox-jupyter.service -n 3 --no-pager -o cat 2>/dev/null
   else tail -n 3 "$PREFIX/log/jupyter.log" 2>/dev/null; fi
@@ -395,10 +415,10 @@ if [ -n "$JUPYTER" ] && [ "$WAIT_S" != 0 ]; then
   started=""
   for _ in $(seq 1 $((WAIT_S * 2))); do jupyter_listening && { started=1; break; }; sleep 0.5; done
   if [ -z "$started" ]; then
-    why="Jupyter did not start on 127.0.0.1:$PORT within ${WAIT_S}s: $(jupyter_log_tail | tail -n 1)"
+    why="Jupyter did not start on $SOCK within ${WAIT_S}s: $(jupyter_log_tail | tail -n 1)"
     log "error: $why"; write_result 0 "$why"; log "done with errors"; exit 1
   fi
-  log "jupyter listens on 127.0.0.1:$PORT"
+  log "jupyter listens on $SOCK"
 fi
 if [ -n "${WAITING_JUPYTER:-}" ]; then
   log "done; Jupyter waits for its token (no result yet: \`gpubox up --wait ready\` keeps waiting)"

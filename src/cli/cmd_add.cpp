@@ -19,14 +19,18 @@ struct AddOptions {
   std::string key;
   int idle_minutes = 0;
   double max_hours = 0;
-  int jupyter_port = 8888;
+  int jupyter_port = 0;  // ignored: Jupyter listens on a Unix socket
   bool json = false;
 };
 
 Result<void> run_add(const AddOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));
-  box::AddByoRequest request{opts.name,         opts.url,       opts.key,
-                             opts.idle_minutes, opts.max_hours, opts.jupyter_port};
+  if (opts.jupyter_port != 0) {
+    warn(env.streams,
+         "--jupyter-port is ignored: Jupyter listens on a Unix socket on the machine, never on a "
+         "TCP port another process could hold first");
+  }
+  box::AddByoRequest request{opts.name, opts.url, opts.key, opts.idle_minutes, opts.max_hours};
   GPUBOX_TRY_ASSIGN(b, box::add_byo_box(deps, request));
   std::string where = fmt::format("{}@{}:{}", b.ssh_user, b.ssh_host, b.ssh_port);
   if (opts.json) {
@@ -37,7 +41,8 @@ Result<void> run_add(const AddOptions& opts, Env& env) {
                              {"max_hours", b.max_hours}});
     return {};
   }
-  env.streams.out << fmt::format("added {} ({}); Jupyter runs on its 127.0.0.1\n", b.name, where);
+  env.streams.out << fmt::format("added {} ({}); Jupyter runs on a private Unix socket there\n",
+                                 b.name, where);
   env.streams.out << fmt::format("next: gpubox notebook {}   |   gpubox check {}\n", b.name,
                                  b.name);
   return {};
@@ -51,7 +56,8 @@ void add_add_command(CLI::App& app, Env& env) {
   set_details(
       cmd,
       "Reach the machine over ssh, pin its host key, and run gpubox's bootstrap there: Jupyter on "
-      "its 127.0.0.1 with a token kept here (0600), an idle watchdog. `ssh`, `notebook`, `check` "
+      "a Unix socket in a directory only your user may enter, with a token kept here (0600), an "
+      "idle watchdog. `ssh`, `notebook`, `check` "
       "and `status` then work on it. `stop` stops gpubox's services, never the machine, unless "
       "--idle asks for an idle shutdown.");
   cmd->footer(
@@ -67,8 +73,8 @@ void add_add_command(CLI::App& app, Env& env) {
   cmd->add_option("--max-hours", opts->max_hours, "Stop gpubox's services after this many hours")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--jupyter-port", opts->jupyter_port,
-                  "Jupyter's port on the machine's 127.0.0.1 (default 8888)")
-      ->check(CLI::Range(1024, 65535));
+                  "Ignored (kept for old scripts): Jupyter listens on a Unix socket")
+      ->group("");  // hidden
   cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_add(*opts, env); }); });
 }

@@ -66,8 +66,8 @@ Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
                                       session.local_port, opts.name, opts.name));
     return {};
   }
-  progress(env.streams, fmt::format("tunnel 127.0.0.1:{} -> {}:127.0.0.1:{}; Ctrl-C closes it",
-                                    session.local_port, opts.name, session.remote_port));
+  progress(env.streams, fmt::format("tunnel 127.0.0.1:{} -> {}:{}; Ctrl-C closes it",
+                                    session.local_port, opts.name, session.remote_socket));
   return box::hold_tunnel(env.runner, *waiter, bt.target, box::tunnel_socket(dir, opts.name));
 }
 
@@ -78,8 +78,9 @@ void add_notebook_command(CLI::App& app, Env& env) {
   auto* cmd = app.add_subcommand("notebook", "Open the box's Jupyter through an ssh tunnel");
   set_details(
       cmd,
-      "Make sure Jupyter runs on the box (on its 127.0.0.1 only), forward a local port to it over "
-      "ssh and print the http://127.0.0.1:PORT/?token=... URL. The tunnel stays until Ctrl-C, or "
+      "Make sure Jupyter runs on the box (on a Unix socket only its login user may reach), forward "
+      "a local port to it over ssh and print the http://127.0.0.1:PORT/?token=... URL. The tunnel "
+      "stays until Ctrl-C, or "
       "with --background until `gpubox notebook NAME --stop`.");
   cmd->footer(
       "Examples:\n  gpubox notebook mybox --open\n"

@@ -45,7 +45,7 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
     print_json(env.streams, {{"name", opts.name},
                              {"kind", state::to_string(bt.box.kind)},
                              {"summary", summary},
-                             {"jupyter_port", box::jupyter_port(state)},
+                             {"jupyter_socket", box::jupyter_socket(state)},
                              {"watchdog", state.status ? *state.status : nlohmann::json()}});
     return {};
   }

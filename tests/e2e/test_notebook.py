@@ -1,5 +1,7 @@
 """Bring your own machine, end to end: an unprivileged loopback sshd is the box, Debian's Jupyter
-runs on it. `gpubox add` (the bootstrap over ssh), `notebook` (the tunnel answers Jupyter's API
+runs on it, on a Unix socket. A squatter already listens on the box's 127.0.0.1:8888 (any local
+process can) and answers like a Jupyter with a busy kernel: it must never see the token, and
+`status` must not believe it. `gpubox add` (the bootstrap over ssh), `notebook` (the tunnel answers Jupyter's API
 with the printed token; headless Chromium screenshots the file tree), `status`, `check` (GPU
 SKIP, the IMDB notebook on the CPU), `rm`. Nothing leaves 127.0.0.1; no AWS is involved."""
 # ctest: RUN_SERIAL
@@ -10,9 +12,11 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from localnet import free_port, http_get as get, listening, wait_for
+from localnet import http_get as get, listening, unix_http_get, wait_for
 from sshd import Sshd
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
@@ -20,6 +24,41 @@ CHROMIUM = "/usr/bin/chromium"
 TREE_MARKER = "gpubox-tree-marker.txt"
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
                   for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server"))
+
+
+class Squatter(BaseHTTPRequestHandler):
+    """Poses as Jupyter on a TCP port of the box's loopback: one busy kernel, every request
+    (path and headers) recorded."""
+    seen = []
+
+    def do_GET(self):
+        Squatter.seen.append({"path": self.path, "headers": dict(self.headers)})
+        if self.path.startswith("/api/kernels"):
+            body = [{"id": "squat", "execution_state": "busy",
+                     "last_activity": "2030-01-01T00:00:00.000000Z"}]
+        else:
+            body = {"started": "2030-01-01T00:00:00Z", "kernels": 1}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *a):
+        pass
+
+
+def start_squatter():
+    """The squatter on 127.0.0.1:8888 (Jupyter's default), or a free port when 8888 is taken."""
+    for port in (8888, 0):
+        try:
+            srv = ThreadingHTTPServer(("127.0.0.1", port), Squatter)
+        except OSError:
+            continue
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        return srv
+    raise RuntimeError("no port for the squatter")
 
 
 @unittest.skipUnless(HAS_JUPYTER, "Debian's Jupyter (jupyter-notebook) is not installed")
@@ -34,7 +73,9 @@ class ByoNotebookTest(unittest.TestCase):
         # A file in the box's home that Jupyter's tree must list (the DOM check looks for it).
         with open(os.path.join(cls.box_home, TREE_MARKER), "w") as f:
             f.write("listed by Jupyter's file tree\n")
-        cls.jupyter_port = free_port()
+        cls.squatter = start_squatter()
+        cls.squat_port = cls.squatter.server_address[1]
+        cls.sock = os.path.join(cls.box_home, ".gpubox", "run", "jupyter", "jupyter.sock")
         # The box runs commands with sshd's environment; HOME points into the temp dir so the
         # bootstrap's ~/.gpubox never touches the real home.
         cls.sshd = Sshd(home=cls.box_home,
@@ -44,8 +85,7 @@ class ByoNotebookTest(unittest.TestCase):
                    "GPUBOX_HOME": os.path.join(cls.home, "gpubox"),
                    "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
         cls.added = cls.gpubox("add", "lab", f"ssh://{cls.info.user}@127.0.0.1:{cls.info.port}",
-                               "--key", cls.info.key_path, "--jupyter-port", str(cls.jupyter_port),
-                               timeout=300)
+                               "--key", cls.info.key_path, timeout=300)
 
     @classmethod
     def tearDownClass(cls):
@@ -56,6 +96,8 @@ class ByoNotebookTest(unittest.TestCase):
                         "--stop", "--no-systemd", "--prefix", os.path.join(cls.box_home, ".gpubox")],
                        env=dict(os.environ, HOME=cls.box_home), capture_output=True)
         cls.sshd.stop()
+        cls.squatter.shutdown()
+        cls.squatter.server_close()
         if os.environ.get("GPUBOX_KEEP_TMP") != "1":
             shutil.rmtree(cls.tmp, ignore_errors=True)
 
@@ -77,9 +119,12 @@ class ByoNotebookTest(unittest.TestCase):
         with open(os.path.join(self.box_home, ".gpubox", "etc", "jupyter_token")) as f:
             self.assertEqual(f.read().strip(), token)
         self.assertNotIn(token, self.added.stdout + self.added.stderr)
-        self.assertTrue(wait_for(lambda: listening(self.jupyter_port), 60), "Jupyter never listened")
-        # 0100007F is 127.0.0.1: never 0.0.0.0 (00000000) or any other address.
-        self.assertEqual(set(listening(self.jupyter_port)), {"0100007F"})
+        # Jupyter answers on its Unix socket, in a directory only the box's user may enter.
+        self.assertTrue(wait_for(lambda: unix_http_get(self.sock, "/api/status", token)[0] == 200,
+                                 60), "Jupyter never answered on its socket")
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(self.sock)).st_mode), 0o700)
+        self.assertEqual(stat.S_IMODE(os.stat(self.sock).st_mode), 0o600)
+        self.assertIn(unix_http_get(self.sock, "/api/status")[0], (401, 403))
 
     def test_2_notebook_tunnel_answers_with_the_printed_url(self):
         r = self.gpubox("notebook", "lab", "--background", timeout=240)
@@ -89,7 +134,7 @@ class ByoNotebookTest(unittest.TestCase):
         self.assertIsNotNone(m, r.stdout)
         port, token = int(m.group(1)), m.group(2)
         self.assertEqual(token, self.token())
-        self.assertNotEqual(port, self.jupyter_port)  # a local port, forwarded to the box's
+        self.assertNotEqual(port, self.squat_port)  # a local port, forwarded to the box's socket
         self.assertNotIn(token, r.stderr)
         status, body = get(f"http://127.0.0.1:{port}/api/status", token)
         self.assertEqual(status, 200)
@@ -156,11 +201,14 @@ class ByoNotebookTest(unittest.TestCase):
         j = self.gpubox("status", "lab", "--json", timeout=60)
         doc = json.loads(j.stdout)
         self.assertEqual(doc["kind"], "byo")
-        self.assertEqual(doc["jupyter_port"], self.jupyter_port)
+        self.assertEqual(doc["jupyter_socket"], self.sock)
         self.assertEqual(doc["watchdog"]["mode"], "byo")
         self.assertEqual(doc["watchdog"]["action"], "stop_services")
-        self.assertEqual(doc["watchdog"]["signals"]["jupyter"]["state"] in ("idle", "active"), True,
-                         doc["watchdog"]["signals"])
+        # The squatter on 127.0.0.1:{squat_port} reports a busy kernel: the watchdog asks the real
+        # Jupyter (its socket), which has none.
+        jupyter = doc["watchdog"]["signals"]["jupyter"]
+        self.assertEqual(jupyter["state"], "idle", doc["watchdog"]["signals"])
+        self.assertNotIn("busy", seen[-1])
 
     def test_4_check_skips_the_gpu_and_runs_imdb_on_the_cpu(self):
         r = self.gpubox("check", "lab", "--json", timeout=900)
@@ -172,6 +220,16 @@ class ByoNotebookTest(unittest.TestCase):
         failed = [c for c in doc["checks"] if c["status"] == "FAIL"]
         self.assertEqual(r.returncode, 1 if failed else 0, failed)
 
+    def test_4_squatter_on_the_tcp_port_never_saw_the_token(self):
+        # After add, notebook (twice, with a browser) and status: nothing gpubox or its watchdog
+        # sent went to the squatter's port; in particular never the token.
+        token = self.token()
+        for request in Squatter.seen:
+            self.assertNotIn(token, json.dumps(request), request)
+        self.assertEqual([r for r in Squatter.seen if r["path"].startswith("/api")], [],
+                         Squatter.seen)
+        self.assertTrue(listening(self.squat_port), "the squatter stopped listening")
+
     def test_5_rm_forgets_the_machine_and_stops_its_services(self):
         pid_file = os.path.join(self.box_home, ".gpubox", "run", "jupyter.pid")
         self.assertTrue(os.path.exists(pid_file))
@@ -179,12 +237,13 @@ class ByoNotebookTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.home, "gpubox", "tokens", "lab")))
         self.assertFalse(os.path.exists(pid_file))
-        self.assertTrue(wait_for(lambda: not listening(self.jupyter_port), 30))
+        self.assertTrue(wait_for(lambda: unix_http_get(self.sock, "/api/status")[0] is None, 30))
         self.assertNotEqual(self.gpubox("status", "lab").returncode, 0)
         again = self.gpubox("add", "lab", f"ssh://{self.info.user}@127.0.0.1:{self.info.port}",
-                            "--key", self.info.key_path, "--jupyter-port", str(self.jupyter_port),
+                            "--key", self.info.key_path, "--jupyter-port", str(self.squat_port),
                             timeout=300)
         self.assertEqual(again.returncode, 0, again.stderr)  # the host key pin was removed too
+        self.assertIn("--jupyter-port is ignored", again.stderr)  # old scripts still run
 
 
 if __name__ == "__main__":

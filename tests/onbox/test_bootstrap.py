@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from localnet import free_port, http_get as get, listening, wait_for  # noqa: E402
+from localnet import socket_inodes, tcp_listen_inodes, unix_http_get, wait_for  # noqa: E402
 
 ONBOX = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
 JUPYTER = next((shutil.which(j) for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server")
@@ -30,7 +30,7 @@ class BootstrapTest(unittest.TestCase):
         cls.home = os.path.join(cls.tmp, "home")
         os.mkdir(cls.home)
         cls.prefix = os.path.join(cls.home, ".gpubox")
-        cls.port = free_port()
+        cls.sock = os.path.join(cls.prefix, "run", "jupyter", "jupyter.sock")
         cls.token_file = os.path.join(cls.tmp, "token")
         with open(cls.token_file, "w") as f:
             f.write(TOKEN + "\n")
@@ -55,7 +55,7 @@ class BootstrapTest(unittest.TestCase):
     @classmethod
     def bootstrap(cls, *extra):
         return subprocess.run(
-            ["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "byo", "--port", str(cls.port),
+            ["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "byo",
              "--token-file", cls.token_file, "--interval", "2", "--max-hours", "1",
              "--budget", "3", "--price", "6"] + list(extra),
             env=cls.env, capture_output=True, text=True, timeout=120)
@@ -66,20 +66,30 @@ class BootstrapTest(unittest.TestCase):
         return {n[:-4]: int(read(os.path.join(run, n))) for n in os.listdir(run)
                 if n.endswith(".pid")}
 
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+    def get(self, path, token=None):
+        return unix_http_get(self.sock, path, token)
 
-    def test_1_jupyter_listens_on_loopback_only(self):
+    def test_1_jupyter_listens_on_a_private_unix_socket_and_no_tcp_port(self):
+        # A TCP port on the box's 127.0.0.1 can be taken first by any local process, which then
+        # receives the token; a socket in a 0700 directory of the Jupyter user cannot.
         self.assertEqual(self.first.returncode, 0, self.first.stderr)
-        self.assertTrue(wait_for(lambda: listening(self.port)), "Jupyter never listened")
-        addrs = listening(self.port)
-        self.assertEqual(addrs, ["0100007F"] * len(addrs), addrs)
+        self.assertTrue(wait_for(lambda: self.get("/api/status", TOKEN)[0] == 200), "no Jupyter")
+        sock_dir = os.path.dirname(self.sock)
+        self.assertEqual(os.stat(sock_dir).st_mode & 0o777, 0o700)
+        self.assertEqual(os.stat(sock_dir).st_uid, os.getuid())
+        self.assertEqual(os.stat(self.sock).st_mode & 0o777, 0o600)
+        jpid = self.pid_files()["jupyter"]
+        self.assertTrue(socket_inodes(jpid), "Jupyter holds no socket at all")
+        self.assertEqual(socket_inodes(jpid) & tcp_listen_inodes(), set(), "Jupyter listens on TCP")
+        with open(os.path.join(self.prefix, "etc", "watchdog.json")) as f:
+            cfg = json.load(f)
+        self.assertEqual((cfg["jupyter_sock"], cfg["jupyter_url"]), (self.sock, ""))
 
     def test_2_token_is_required(self):
-        self.assertTrue(wait_for(lambda: get(self.url("/api/kernels"), TOKEN)[0] == 200))
-        self.assertEqual(get(self.url("/api/kernels"))[0], 403)
-        self.assertEqual(get(self.url("/api/kernels"), "wrong")[0], 403)
-        status, body = get(self.url("/api/kernels"), TOKEN)
+        self.assertTrue(wait_for(lambda: self.get("/api/kernels", TOKEN)[0] == 200))
+        self.assertEqual(self.get("/api/kernels")[0], 403)
+        self.assertEqual(self.get("/api/kernels", "wrong")[0], 403)
+        status, body = self.get("/api/kernels", TOKEN)
         self.assertEqual((status, json.loads(body)), (200, []))
 
     def test_3_token_stays_private(self):
@@ -89,7 +99,7 @@ class BootstrapTest(unittest.TestCase):
         jpid = self.pid_files()["jupyter"]
         with open("/proc/%d/cmdline" % jpid, "rb") as f:
             cmdline = f.read().decode()
-        self.assertIn("--ip=127.0.0.1", cmdline)
+        self.assertNotIn("--port", cmdline)
         self.assertNotIn(TOKEN, cmdline)
         for log in os.listdir(os.path.join(self.prefix, "log")):
             with open(os.path.join(self.prefix, "log", log)) as f:
@@ -116,7 +126,7 @@ class BootstrapTest(unittest.TestCase):
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertEqual(self.pid_files(), before)
         self.assertIn("jupyter already running", again.stderr)
-        self.assertEqual(get(self.url("/api/kernels"), TOKEN)[0], 200)
+        self.assertEqual(self.get("/api/kernels", TOKEN)[0], 200)
 
     def test_6_stop_ends_every_service(self):
         pids = self.pid_files()
@@ -126,7 +136,7 @@ class BootstrapTest(unittest.TestCase):
         for name, pid in pids.items():
             self.assertTrue(wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
                                      read("/proc/%d/stat" % pid).split()[2] == "Z", 10), name)
-        self.assertEqual(listening(self.port), [])
+        self.assertIsNone(self.get("/api/status", TOKEN)[0])
 
 
 FAKE_SYSTEMCTL = """#!/bin/sh
@@ -160,7 +170,7 @@ class SystemdUnitsTest(unittest.TestCase):
 
     def bootstrap(self, *extra):
         p = subprocess.run(["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "aws",
-                            "--prefix", os.path.join(self.tmp, "prefix"), "--port", "18888",
+                            "--prefix", os.path.join(self.tmp, "prefix"),
                             "--idle", "45"] + list(extra),
                            env=self.env, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -185,7 +195,10 @@ class SystemdUnitsTest(unittest.TestCase):
         if JUPYTER:
             self.assertIn("restart gpubox-jupyter.service", calls)
             jup = self.unit("gpubox-jupyter.service")
-            self.assertIn("--ip=127.0.0.1", jup)
+            self.assertNotIn("--port", jup)  # a Unix socket (jupyter_config.py), never TCP
+            conf = read(os.path.join(self.tmp, "prefix", "etc", "jupyter_config.py"))
+            self.assertIn(".sock = '%s'" % os.path.join(self.tmp, "prefix", "run", "jupyter",
+                                                        "jupyter.sock"), conf)
             # File > Shut Down exits 0: on-failure would leave Jupyter down for good.
             self.assertIn("Restart=always", jup)
             self.assertNotIn(TOKEN, jup)
@@ -215,7 +228,7 @@ class SystemdUnitsTest(unittest.TestCase):
         self.assertIn("restart gpubox-watchdog.timer", calls)
         # The delivery over ssh: the token on stdin, never in argv or the environment.
         p = subprocess.run(["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "aws",
-                            "--prefix", os.path.join(self.tmp, "prefix"), "--port", "18888",
+                            "--prefix", os.path.join(self.tmp, "prefix"),
                             "--idle", "45", "--token-file", "/dev/stdin"],
                            env=self.env, input=TOKEN + "\n", capture_output=True, text=True,
                            timeout=120)

@@ -8,7 +8,7 @@
 
 The fake python3 stands in for the system python: `-m pip install --user` fails as on Ubuntu
 24.04, `-m venv DIR` makes a venv whose python's `-m pip install notebook` writes a fake
-jupyter-lab that serves HTTP on its --port. Everything else runs the real python.
+jupyter-lab that serves HTTP on the Unix socket its config names. Everything else runs the real python.
 """
 import json
 import os
@@ -21,24 +21,34 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from localnet import free_port, http_get, listening, wait_for  # noqa: E402
+from localnet import unix_http_get, wait_for  # noqa: E402
 
 ONBOX = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
 REAL_PY = sys.executable
 TOKEN = "t0k3n-" + os.urandom(8).hex()
 
 FAKE_JUPYTER = """#!{py}
-# A stand-in for jupyter-lab: serves 200 on 127.0.0.1:--port until killed.
-import http.server, sys
-port = int([a.split("=", 1)[1] for a in sys.argv if a.startswith("--port=")][0])
+# A stand-in for jupyter-lab: takes `sock` (its --help-all says so) and serves 200 on the Unix
+# socket its --config file names until killed.
+import http.server, os, re, socketserver, sys
+if "--help-all" in sys.argv:
+    print("--ServerApp.sock=<Unicode>"); print("--sock=<Unicode>"); sys.exit(0)
+conf = open([a.split("=", 1)[1] for a in sys.argv if a.startswith("--config=")][0]).read()
+sock = re.search(r"[.]sock = '([^']+)'", conf).group(1)
+if os.path.exists(sock):
+    os.unlink(sock)
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    pass
 class H(http.server.BaseHTTPRequestHandler):
+    def address_string(self):
+        return "unix"
     def do_GET(self):
         body = b"[]"
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+S(sock, H).serve_forever()
 """
 
 DEAD_JUPYTER = """#!/bin/bash
@@ -87,7 +97,7 @@ class BootstrapInstallTest(unittest.TestCase):
         self.home = os.path.join(self.tmp, "home")
         os.mkdir(self.home)
         self.prefix = os.path.join(self.home, ".gpubox")
-        self.port = free_port()
+        self.sock = os.path.join(self.prefix, "run", "jupyter", "jupyter.sock")
         self.token_file = os.path.join(self.tmp, "token")
         with open(self.token_file, "w") as f:
             f.write(TOKEN + "\n")
@@ -127,7 +137,7 @@ class BootstrapInstallTest(unittest.TestCase):
 
     def bootstrap(self):
         return subprocess.run(
-            ["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "byo", "--port", str(self.port),
+            ["bash", os.path.join(ONBOX, "bootstrap.sh"), "--mode", "byo",
              "--token-file", self.token_file, "--interval", "2", "--install-jupyter"],
             env=self.env, capture_output=True, text=True, timeout=180)
 
@@ -149,8 +159,7 @@ class BootstrapInstallTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.system_calls), "pip ran outside a venv (PEP 668)")
         with open(os.path.join(venv, "bin", "pip.calls")) as f:
             self.assertNotIn("--user", f.read())
-        self.assertTrue(listening(self.port))
-        self.assertEqual(http_get(f"http://127.0.0.1:{self.port}/api/kernels", TOKEN)[0], 200)
+        self.assertEqual(unix_http_get(self.sock, "/api/kernels", TOKEN)[0], 200)
         # A second run finds that venv and installs nothing more.
         r = self.bootstrap()
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -166,7 +175,7 @@ class BootstrapInstallTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.result()["jupyter"], os.path.join(pytorch, "bin", "jupyter-lab"))
         self.assertFalse(os.path.exists(os.path.join(self.prefix, "venv")))
-        self.assertTrue(wait_for(lambda: listening(self.port)))
+        self.assertTrue(wait_for(lambda: unix_http_get(self.sock, "/api/kernels")[0] == 200))
 
     def test_a_failed_install_is_reported(self):
         os.makedirs(os.path.join(self.prefix, "venv", "bin"))

@@ -49,7 +49,7 @@ bool wait_for_jupyter(const NotebookDeps& deps, int port, std::string_view token
 }
 
 Result<int> open_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
-                        const fs::path& socket, int remote_port) {
+                        const fs::path& socket, const std::string& remote_socket) {
   int local = req.local_port;
   if (local == 0) {
     GPUBOX_TRY_ASSIGN(port, free_local_port());
@@ -57,16 +57,16 @@ Result<int> open_tunnel(const NotebookDeps& deps, const NotebookRequest& req,
   }
   RunOptions options;
   options.timeout = std::chrono::seconds(40);
-  GPUBOX_TRY_ASSIGN(result,
-                    deps.runner.run(tunnel_argv(req.target, socket, local, remote_port), options));
+  GPUBOX_TRY_ASSIGN(
+      result, deps.runner.run(tunnel_argv(req.target, socket, local, remote_socket), options));
   if (result.exit_code != 0) {
     return fail(ErrorKind::network,
-                fmt::format("could not open the tunnel 127.0.0.1:{} -> {}:127.0.0.1:{}: {}", local,
-                            req.box.name, remote_port, trim(result.stderr_text)),
+                fmt::format("could not open the tunnel 127.0.0.1:{} -> {}:{}: {}", local,
+                            req.box.name, remote_socket, trim(result.stderr_text)),
                 req.local_port != 0 ? "is the port in use? pick another with --port"
                                     : "check `gpubox ssh " + req.box.name + "` works");
   }
-  nlohmann::json state{{"local_port", local}, {"remote_port", remote_port}};
+  nlohmann::json state{{"local_port", local}, {"remote_socket", remote_socket}};
   GPUBOX_TRY(write_file_atomic(tunnel_state_file(deps.data_dir, req.box.name), state.dump(), 0600));
   return local;
 }
@@ -82,20 +82,18 @@ std::optional<NotebookSession> reuse_tunnel(const NotebookDeps& deps, const Note
   int port = state.is_object() ? state.value("local_port", 0) : 0;
   if (port > 0 && (req.local_port == 0 || req.local_port == port) &&
       jupyter_answers(deps.http, port, req.token)) {
-    return NotebookSession{port, state.value("remote_port", 0), notebook_url(port, req.token), true,
-                           false};
+    return NotebookSession{port, state.value("remote_socket", std::string()),
+                           notebook_url(port, req.token), true, false};
   }
   (void)close_tunnel(deps.runner, req.target, socket);
   return std::nullopt;
 }
 
-// Run the bootstrap with the box's settings, keeping the Jupyter port it already uses.
-Result<void> bootstrap(const NotebookDeps& deps, const NotebookRequest& req, int remote_port) {
-  say(deps, "running gpubox's bootstrap on " + req.box.name + " (Jupyter on 127.0.0.1, watchdog)");
+// Run the bootstrap with the box's settings.
+Result<void> bootstrap(const NotebookDeps& deps, const NotebookRequest& req) {
+  say(deps, "running gpubox's bootstrap on " + req.box.name +
+                " (Jupyter on a private Unix socket, watchdog)");
   BootstrapOptions options = bootstrap_options_for(req.box, req.token);
-  if (remote_port > 0) {
-    options.jupyter_port = remote_port;
-  }
   return run_bootstrap(deps.runner, req.target, options, req.box.kind == state::BoxKind::aws);
 }
 
@@ -165,12 +163,12 @@ Result<int> free_local_port() {
 }
 
 std::vector<std::string> tunnel_argv(const remote::SshTarget& target, const fs::path& socket,
-                                     int local_port, int remote_port) {
-  return remote::ssh_argv(target,
-                          {"-M", "-S", socket.string(), "-f", "-N", "-o", "BatchMode=yes", "-o",
-                           "ExitOnForwardFailure=yes", "-L",
-                           fmt::format("127.0.0.1:{}:127.0.0.1:{}", local_port, remote_port)},
-                          {});
+                                     int local_port, std::string_view remote_socket) {
+  return remote::ssh_argv(
+      target,
+      {"-M", "-S", socket.string(), "-f", "-N", "-o", "BatchMode=yes", "-o",
+       "ExitOnForwardFailure=yes", "-L", fmt::format("127.0.0.1:{}:{}", local_port, remote_socket)},
+      {});
 }
 
 bool tunnel_alive(ProcessRunner& runner, const remote::SshTarget& target, const fs::path& socket) {
@@ -222,16 +220,26 @@ Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const Notebook
   }
   NotebookSession session;
   auto state = fetch_remote_state(deps.runner, req.target);
-  if (!state && state.error().kind == ErrorKind::not_found) {
-    GPUBOX_TRY(bootstrap(deps, req, 0));
+  // Never bootstrapped, or by an older bootstrap whose Jupyter listens on TCP: (re)bootstrap, so
+  // Jupyter moves to its Unix socket before any token is sent to it.
+  if ((!state && state.error().kind == ErrorKind::not_found) ||
+      (state && jupyter_socket(*state).empty())) {
+    GPUBOX_TRY(bootstrap(deps, req));
     session.bootstrapped = true;
     state = fetch_remote_state(deps.runner, req.target);
   }
   if (!state) {
     return fail(state.error());
   }
-  session.remote_port = jupyter_port(*state);
-  GPUBOX_TRY_ASSIGN(local, open_tunnel(deps, req, socket, session.remote_port));
+  session.remote_socket = jupyter_socket(*state);
+  if (session.remote_socket.empty()) {
+    return fail(ErrorKind::remote,
+                "the bootstrap on " + req.box.name +
+                    " did not put Jupyter on a Unix socket; gpubox sends the token to nothing else",
+                "look at ~/.gpubox/log/bootstrap.log (or /opt/gpubox/log) on the box: gpubox ssh " +
+                    req.box.name);
+  }
+  GPUBOX_TRY_ASSIGN(local, open_tunnel(deps, req, socket, session.remote_socket));
   session.local_port = local;
   session.url = notebook_url(local, req.token);
   if (wait_for_jupyter(deps, local, req.token, std::chrono::seconds(20))) {
@@ -239,7 +247,7 @@ Result<NotebookSession> ensure_notebook(const NotebookDeps& deps, const Notebook
   }
   if (!session.bootstrapped) {
     // Jupyter is down (or has another token): the bootstrap restarts it with ours.
-    if (auto ran = bootstrap(deps, req, session.remote_port); !ran) {
+    if (auto ran = bootstrap(deps, req); !ran) {
       (void)close_tunnel(deps.runner, req.target, socket);
       return fail(ran.error());
     }

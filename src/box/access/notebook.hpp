@@ -1,7 +1,8 @@
 #pragma once
 // `gpubox notebook`: make sure Jupyter runs on the box, and reach it through an ssh tunnel from
-// a local port to the box's 127.0.0.1. The tunnel is an ssh control master (-M -S socket -f), so
-// a detached tunnel can be found and closed later with `ssh -S socket -O exit`.
+// a local port to Jupyter's Unix socket there (never a TCP port on the box, which any process
+// there could have taken first and so received the token). The tunnel is an ssh control master (-M
+// -S socket -f), so a detached tunnel can be found and closed later with `ssh -S socket -O exit`.
 
 #include <chrono>
 #include <filesystem>
@@ -52,7 +53,7 @@ struct NotebookRequest {
 
 struct NotebookSession {
   int local_port = 0;
-  int remote_port = 0;
+  std::string remote_socket;  // Jupyter's Unix socket on the box
   std::string url;            // http://127.0.0.1:P/?token=...; the one secret printed on purpose
   bool reused = false;        // a detached tunnel from an earlier run was still up
   bool bootstrapped = false;  // the bootstrap ran during this call
@@ -67,11 +68,11 @@ std::filesystem::path tunnel_socket(const std::filesystem::path& data_dir, std::
 // Return a local TCP port on 127.0.0.1 that is free right now.
 Result<int> free_local_port();
 
-// Return the ssh argv that opens a detached tunnel 127.0.0.1:`local_port` -> box's
-// 127.0.0.1:`remote_port`, controlled through `socket`.
+// Return the ssh argv that opens a detached tunnel 127.0.0.1:`local_port` -> the box's Unix
+// socket `remote_socket` (Jupyter's), controlled through `socket`.
 std::vector<std::string> tunnel_argv(const remote::SshTarget& target,
                                      const std::filesystem::path& socket, int local_port,
-                                     int remote_port);
+                                     std::string_view remote_socket);
 
 // Return whether the tunnel controlled through `socket` is up.
 bool tunnel_alive(ProcessRunner& runner, const remote::SshTarget& target,

@@ -187,10 +187,9 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
                           url.host, deps.user_known_hosts.string()));
   }
   GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(box.jupyter_token_path));
-  say(deps, fmt::format("bootstrapping {}@{}:{} (Jupyter on its 127.0.0.1, idle watchdog)",
+  say(deps, fmt::format("bootstrapping {}@{}:{} (Jupyter on a private Unix socket, idle watchdog)",
                         target.user, target.host, target.port));
   BootstrapOptions options = bootstrap_options_for(box, token);
-  options.jupyter_port = request.jupyter_port;
   if (auto ran = run_bootstrap(deps.runner, target, options, false); !ran) {
     std::error_code ec;
     fs::remove(box.jupyter_token_path, ec);

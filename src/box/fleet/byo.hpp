@@ -28,11 +28,10 @@ Result<SshUrl> parse_ssh_url(std::string_view url);
 
 struct AddByoRequest {
   std::string name;
-  std::string url;          // ssh://user@host[:port]
-  std::string key_path;     // empty: ssh's defaults and agent
-  int idle_minutes = 0;     // > 0: shut the machine down after this long idle (needs root there)
-  double max_hours = 0;     // > 0: stop gpubox's services after this many hours
-  int jupyter_port = 8888;  // on the machine's 127.0.0.1
+  std::string url;       // ssh://user@host[:port]
+  std::string key_path;  // empty: ssh's defaults and agent
+  int idle_minutes = 0;  // > 0: shut the machine down after this long idle (needs root there)
+  double max_hours = 0;  // > 0: stop gpubox's services after this many hours
 };
 
 struct ByoDeps {

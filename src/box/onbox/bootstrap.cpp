@@ -45,8 +45,8 @@ Result<void> validate(const BootstrapOptions& options, bool needs_token = true) 
   if (options.budget_usd > 0 && options.price_per_hour_usd <= 0) {
     return fail(ErrorKind::invalid_input, "a budget needs the box's price per hour");
   }
-  if (options.jupyter_port <= 0 || options.jupyter_port > 65535 || options.idle_minutes < 0) {
-    return fail(ErrorKind::invalid_input, "invalid Jupyter port or idle minutes");
+  if (options.idle_minutes < 0) {
+    return fail(ErrorKind::invalid_input, "invalid idle minutes");
   }
   return {};
 }
@@ -55,7 +55,6 @@ Result<void> validate(const BootstrapOptions& options, bool needs_token = true) 
 
 std::vector<std::string> bootstrap_args(const BootstrapOptions& options) {
   std::vector<std::string> args{"--mode", options.byo ? "byo" : "aws"};
-  args.insert(args.end(), {"--port", std::to_string(options.jupyter_port)});
   args.insert(args.end(), {"--idle", options.idle_minutes > 0 ? std::to_string(options.idle_minutes)
                                                               : std::string("off")});
   if (options.max_hours > 0) {

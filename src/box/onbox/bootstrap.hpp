@@ -24,7 +24,6 @@ struct BootstrapOptions {
   double budget_usd = 0;      // 0 = none
   double price_per_hour_usd = 0;
   bool byo = false;              // bring-your-own machine: stop services instead of shutting down
-  int jupyter_port = 8888;       // on the box's 127.0.0.1
   bool install_jupyter = false;  // pip install notebook on the box when it has no Jupyter
   std::string run_user;          // the user Jupyter runs as (root + systemd only); empty = default
   bool idle_shutdown = false;    // byo: shut the machine down when idle (default: stop services)

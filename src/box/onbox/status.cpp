@@ -1,5 +1,6 @@
 #include "box/onbox/status.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -110,16 +111,17 @@ Result<RemoteState> fetch_remote_state(ProcessRunner& runner, const remote::SshT
   return parse_remote_state(result.stdout_text);
 }
 
-int jupyter_port(const RemoteState& state) {
-  std::string url = state.config.value("jupyter_url", std::string());
-  auto colon = url.rfind(':');
-  if (colon != std::string::npos && colon > 5) {
-    try {
-      return std::stoi(url.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
+std::string jupyter_socket(const RemoteState& state) {
+  auto it = state.config.find("jupyter_sock");
+  if (it == state.config.end() || !it->is_string()) {
+    return {};
   }
-  return 8888;
+  std::string path = it->get<std::string>();
+  const bool forwardable =
+      path.size() > 1 && path.front() == '/' && std::none_of(path.begin(), path.end(), [](char c) {
+        return c == ':' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+      });
+  return forwardable ? path : std::string();
 }
 
 std::string short_duration(seconds d) {

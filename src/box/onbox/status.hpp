@@ -32,8 +32,10 @@ Result<RemoteState> parse_remote_state(std::string_view output);
 // Read the bootstrap's state from `target` in one ssh call.
 Result<RemoteState> fetch_remote_state(ProcessRunner& runner, const remote::SshTarget& target);
 
-// Return the Jupyter port on the box's 127.0.0.1 from `state`'s config (8888 when absent).
-int jupyter_port(const RemoteState& state);
+// Return the absolute path of Jupyter's Unix socket on the box from `state`'s config
+// ("jupyter_sock"); empty when the bootstrap there does not run Jupyter on one (an older
+// bootstrap), or when the path is not one ssh can forward (relative, or holding ':' or spaces).
+std::string jupyter_socket(const RemoteState& state);
 
 // Return `d` as "45s", "12m" or "2h05m".
 std::string short_duration(std::chrono::seconds d);

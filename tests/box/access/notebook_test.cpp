@@ -56,8 +56,9 @@ TEST(NotebookUrl, CarriesPortAndToken) {
 
 TEST(TunnelArgv, ForwardsLoopbackToLoopbackThroughAControlMaster) {
   remote::SshTarget target{"lab", "me", "10.0.0.5", 22, "/k", "/kh", true};
-  auto argv = tunnel_argv(target, "/d/run/lab.tunnel", 18080, 8888);
-  EXPECT_TRUE(contains(argv, "127.0.0.1:18080:127.0.0.1:8888"));
+  auto argv = tunnel_argv(target, "/d/run/lab.tunnel", 18080, "/opt/gpubox/run/jupyter/j.sock");
+  // To Jupyter's Unix socket, never to a TCP port on the box that another process could hold.
+  EXPECT_TRUE(contains(argv, "127.0.0.1:18080:/opt/gpubox/run/jupyter/j.sock"));
   EXPECT_TRUE(contains(argv, "ExitOnForwardFailure=yes"));
   EXPECT_TRUE(contains(argv, "-M") && contains(argv, "-f") && contains(argv, "-N"));
   EXPECT_TRUE(contains(argv, "/d/run/lab.tunnel"));
@@ -104,21 +105,24 @@ TEST(FreeLocalPort, ReturnsABindablePort) {
   EXPECT_LT(*port, 65536);
 }
 
-TEST(EnsureNotebook, OpensTheTunnelToTheBoxsJupyterPortAndWaitsForTheApi) {
+TEST(EnsureNotebook, OpensTheTunnelToTheBoxsJupyterSocketAndWaitsForTheApi) {
   Fixture f;
   std::string remote =
-      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_url\": "
-      "\"http://127.0.0.1:9001\"}\nGPUBOX_STATUS\n";
+      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_url\": \"\", \"jupyter_sock\": "
+      "\"/h/.gpubox/run/jupyter/jupyter.sock\"}\nGPUBOX_STATUS\n";
   f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe",
                      {0, remote, ""});
-  f.runner.expect_if([](const auto& a) { return contains(a, "127.0.0.1:18080:127.0.0.1:9001"); },
-                     "tunnel", {0, "", ""});
+  f.runner.expect_if(
+      [](const auto& a) {
+        return contains(a, "127.0.0.1:18080:/h/.gpubox/run/jupyter/jupyter.sock");
+      },
+      "tunnel", {0, "", ""});
   f.http.fail_network("");  // Jupyter not up yet through the tunnel
   f.http.add({}, ok());
   auto session = ensure_notebook(f.deps(), f.request());
   ASSERT_TRUE(session) << session.error().message;
   EXPECT_EQ(session->url, "http://127.0.0.1:18080/?token=" + k_token);
-  EXPECT_EQ(session->remote_port, 9001);
+  EXPECT_EQ(session->remote_socket, "/h/.gpubox/run/jupyter/jupyter.sock");
   EXPECT_FALSE(session->bootstrapped);
   auto requests = f.http.requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -133,7 +137,8 @@ TEST(EnsureNotebook, OpensTheTunnelToTheBoxsJupyterPortAndWaitsForTheApi) {
 
 TEST(EnsureNotebook, BootstrapsABoxThatNeverRanIt) {
   Fixture f;
-  std::string remote = "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{}\nGPUBOX_STATUS\n";
+  std::string remote =
+      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_sock\": \"/h/j.sock\"}\nGPUBOX_STATUS\n";
   f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe 1",
                      {3, "", "not bootstrapped"});
   f.runner.expect_if(
@@ -143,7 +148,7 @@ TEST(EnsureNotebook, BootstrapsABoxThatNeverRanIt) {
                      "bootstrap", {0, "", ""});
   f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe 2",
                      {0, remote, ""});
-  f.runner.expect_if([](const auto& a) { return contains(a, "127.0.0.1:18080:127.0.0.1:8888"); },
+  f.runner.expect_if([](const auto& a) { return contains(a, "127.0.0.1:18080:/h/j.sock"); },
                      "tunnel", {0, "", ""});
   f.http.add({}, ok());
   auto session = ensure_notebook(f.deps(), f.request());
@@ -151,10 +156,69 @@ TEST(EnsureNotebook, BootstrapsABoxThatNeverRanIt) {
   EXPECT_TRUE(session->bootstrapped);
 }
 
+TEST(EnsureNotebook, AnOlderBootstrapsTcpJupyterIsMovedToItsSocketBeforeAnyTokenIsSent) {
+  // The box's bootstrap predates the socket: its Jupyter listens on 127.0.0.1:8888, where any
+  // process on the box may have been first. gpubox bootstraps again and tunnels only to the
+  // socket; nothing, not even a status probe, goes to the TCP port.
+  Fixture f;
+  f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe 1",
+                     {0,
+                      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_url\": "
+                      "\"http://127.0.0.1:8888\"}\nGPUBOX_STATUS\n",
+                      ""});
+  f.runner.expect_if(
+      [](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; }, "upload",
+      {0, "", ""});
+  f.runner.expect_if([](const auto& a) { return a.back().find("--mode byo") != std::string::npos; },
+                     "bootstrap", {0, "", ""});
+  f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe 2",
+                     {0,
+                      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_sock\": "
+                      "\"/h/.gpubox/run/jupyter/jupyter.sock\"}\nGPUBOX_STATUS\n",
+                      ""});
+  f.runner.expect_if(
+      [](const auto& a) {
+        return contains(a, "127.0.0.1:18080:/h/.gpubox/run/jupyter/jupyter.sock");
+      },
+      "tunnel", {0, "", ""});
+  f.http.add({}, ok());
+  auto session = ensure_notebook(f.deps(), f.request());
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_TRUE(session->bootstrapped);
+  for (const auto& call : f.runner.calls) {
+    EXPECT_EQ(describe_command(call.argv).find(":8888"), std::string::npos)
+        << describe_command(call.argv);
+  }
+}
+
+TEST(EnsureNotebook, NoSocketEvenAfterTheBootstrapSendsNothing) {
+  Fixture f;
+  const std::string tcp_only =
+      "GPUBOX_PREFIX /h/.gpubox\nGPUBOX_CONFIG\n{\"jupyter_url\": \"http://127.0.0.1:8888\"}\n"
+      "GPUBOX_STATUS\n";
+  f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe",
+                     {0, tcp_only, ""}, 2);
+  f.runner.expect_if(
+      [](const auto& a) { return a.back().find("tar --no-same") != std::string::npos; }, "upload",
+      {0, "", ""});
+  f.runner.expect_if([](const auto& a) { return a.back().find("--mode byo") != std::string::npos; },
+                     "bootstrap", {0, "", ""});
+  auto session = ensure_notebook(f.deps(), f.request());
+  ASSERT_FALSE(session);
+  EXPECT_NE(session.error().message.find("did not put Jupyter on a Unix socket"),
+            std::string::npos);
+  EXPECT_TRUE(f.http.requests().empty());
+  for (const auto& call : f.runner.calls) {
+    EXPECT_FALSE(contains(call.argv, "-M"));
+  }
+}
+
 TEST(EnsureNotebook, ATakenPortIsAnErrorWithAHint) {
   Fixture f;
-  f.runner.expect_if([](const auto& a) { return a.back() == remote_state_command(); }, "probe",
-                     {0, "GPUBOX_PREFIX p\nGPUBOX_CONFIG\n{}\nGPUBOX_STATUS\n", ""});
+  f.runner.expect_if(
+      [](const auto& a) { return a.back() == remote_state_command(); }, "probe",
+      {0, "GPUBOX_PREFIX p\nGPUBOX_CONFIG\n{\"jupyter_sock\": \"/p/j.sock\"}\nGPUBOX_STATUS\n",
+       ""});
   f.runner.expect_if([](const auto& a) { return contains(a, "-M"); }, "tunnel",
                      {255, "", "bind [127.0.0.1]:18080: Address already in use\n"});
   auto session = ensure_notebook(f.deps(), f.request());

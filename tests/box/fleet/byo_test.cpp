@@ -75,7 +75,7 @@ TEST(AddByoBox, BootstrapsThenStoresAPinnedByoBox) {
   f.runner.expect_if(
       [](const auto& a) { return a.back().find("--idle-action shutdown") != std::string::npos; },
       "bootstrap", {0, "", ""});
-  AddByoRequest req{"lab", "ssh://me@10.0.0.5:2222", "", 45, 0, 8888};
+  AddByoRequest req{"lab", "ssh://me@10.0.0.5:2222", "", 45, 0};
   auto box = add_byo_box(f.deps(), req);
   ASSERT_TRUE(box) << box.error().message;
   auto stored = f.store.get_box("lab");
@@ -94,7 +94,7 @@ TEST(AddByoBox, BootstrapsThenStoresAPinnedByoBox) {
 TEST(AddByoBox, AFailedBootstrapStoresNothing) {
   ByoFixture f;
   f.runner.expect_if([](const auto&) { return true; }, "upload", {255, "", "Connection refused"});
-  auto box = add_byo_box(f.deps(), {"lab", "ssh://me@10.0.0.5", "", 0, 0, 8888});
+  auto box = add_byo_box(f.deps(), {"lab", "ssh://me@10.0.0.5", "", 0, 0});
   ASSERT_FALSE(box);
   EXPECT_FALSE(f.store.find_box("lab").value());
   EXPECT_FALSE(fs::exists(f.tmp.path() / "tokens" / "lab"));
@@ -105,7 +105,7 @@ TEST(AddByoBox, RefusesADuplicateName) {
   state::Box existing;
   existing.name = "lab";
   ASSERT_TRUE(f.store.insert_box(existing));
-  auto box = add_byo_box(f.deps(), {"lab", "ssh://me@10.0.0.5", "", 0, 0, 8888});
+  auto box = add_byo_box(f.deps(), {"lab", "ssh://me@10.0.0.5", "", 0, 0});
   ASSERT_FALSE(box);
   EXPECT_EQ(box.error().kind, ErrorKind::conflict);
 }

@@ -140,9 +140,8 @@ TEST(DeliverToken, ABootstrapThatFailedBeforeItsSettingsEndsTheWaitAtOnce) {
 TEST(BuildUserData, CarriesIdleAndHardCapSettings) {
   auto data = build_user_data(aws_options());
   ASSERT_TRUE(data) << data.error().message;
-  EXPECT_NE(
-      data->find(" --mode aws --port 8888 --idle 45 --max-hours 2.5 --budget 10 --price 1.006"),
-      std::string::npos)
+  EXPECT_NE(data->find(" --mode aws --idle 45 --max-hours 2.5 --budget 10 --price 1.006"),
+            std::string::npos)
       << *data;
 }
 
@@ -182,9 +181,7 @@ TEST(BootstrapArgs, IdleZeroIsOffAndByoModeHasNoCap) {
   o.jupyter_token = k_token;
   o.idle_minutes = 0;
   o.byo = true;
-  o.jupyter_port = 9999;
-  EXPECT_EQ(bootstrap_args(o),
-            (std::vector<std::string>{"--mode", "byo", "--port", "9999", "--idle", "off"}));
+  EXPECT_EQ(bootstrap_args(o), (std::vector<std::string>{"--mode", "byo", "--idle", "off"}));
   o.install_jupyter = true;
   o.run_user = "ubuntu";
   auto args = bootstrap_args(o);
@@ -229,7 +226,7 @@ TEST(RunBootstrap, UploadsTheArchiveThenSendsTheTokenOnStdinOnly) {
   EXPECT_EQ(runner.calls[1].argv.back(),
             "umask 077 && cat >~/.gpubox/onbox/jupyter_token.in && umask 022 && bash "
             "~/.gpubox/onbox/bootstrap.sh --token-file ~/.gpubox/onbox/jupyter_token.in --mode byo "
-            "--port 8888 --idle 30; rc=$?; rm -f ~/.gpubox/onbox/jupyter_token.in; exit $rc");
+            "--idle 30; rc=$?; rm -f ~/.gpubox/onbox/jupyter_token.in; exit $rc");
 }
 
 TEST(RunBootstrap, ReportsTheBootstrapsErrorAndUsesSudoForAwsBoxes) {

@@ -69,13 +69,13 @@ TEST(ShortDuration, UsesSecondsMinutesOrHours) {
 TEST(ParseRemoteState, ReadsPrefixConfigAndStatus) {
   std::string out =
       "GPUBOX_PREFIX /home/me/.gpubox\nGPUBOX_CONFIG\n"
-      "{\"jupyter_url\": \"http://127.0.0.1:9123\", \"mode\": \"byo\"}\n"
+      "{\"jupyter_sock\": \"/home/me/.gpubox/run/jupyter/jupyter.sock\", \"mode\": \"byo\"}\n"
       "\nGPUBOX_STATUS\n" +
       idle_status().dump() + "\n";
   auto state = parse_remote_state(out);
   ASSERT_TRUE(state) << state.error().message;
   EXPECT_EQ(state->prefix, "/home/me/.gpubox");
-  EXPECT_EQ(jupyter_port(*state), 9123);
+  EXPECT_EQ(jupyter_socket(*state), "/home/me/.gpubox/run/jupyter/jupyter.sock");
   ASSERT_TRUE(state->status);
   EXPECT_EQ(state->status->at("mode"), "aws");
 }
@@ -84,9 +84,23 @@ TEST(ParseRemoteState, NoStatusYetAndGarbage) {
   auto state = parse_remote_state("GPUBOX_PREFIX /opt/gpubox\nGPUBOX_CONFIG\n{}\nGPUBOX_STATUS\n");
   ASSERT_TRUE(state);
   EXPECT_FALSE(state->status);
-  EXPECT_EQ(jupyter_port(*state), 8888);
+  EXPECT_EQ(jupyter_socket(*state), "");  // an older bootstrap: no socket, never a TCP port
   EXPECT_FALSE(parse_remote_state("Welcome to the box\n"));
   EXPECT_FALSE(parse_remote_state("GPUBOX_PREFIX x\nGPUBOX_CONFIG\n{nope\nGPUBOX_STATUS\n"));
+}
+
+TEST(JupyterSocket, OnlyAnAbsolutePathSshCanForward) {
+  auto with = [](const nlohmann::json& sock) {
+    RemoteState s;
+    s.config = {{"jupyter_sock", sock}};
+    return jupyter_socket(s);
+  };
+  EXPECT_EQ(with("/opt/gpubox/run/jupyter/jupyter.sock"), "/opt/gpubox/run/jupyter/jupyter.sock");
+  EXPECT_EQ(with("run/jupyter.sock"), "");   // relative
+  EXPECT_EQ(with("/a:b/jupyter.sock"), "");  // ':' splits an -L spec
+  EXPECT_EQ(with("/a b/jupyter.sock"), "");  // whitespace
+  EXPECT_EQ(with("/a\nb"), "");              // control characters
+  EXPECT_EQ(with(42), "");
 }
 
 TEST(FetchRemoteState, NeverBootstrappedIsNotFoundWithAHint) {
@@ -108,8 +122,7 @@ TEST(RemoteStateCommand, PrintsTheMarkersInARealShell) {
   std::filesystem::create_directories(home + "/.gpubox/etc");
   std::filesystem::create_directories(home + "/.gpubox/run");
   {
-    std::ofstream(home + "/.gpubox/etc/watchdog.json")
-        << "{\"jupyter_url\": \"http://127.0.0.1:8899\"}";
+    std::ofstream(home + "/.gpubox/etc/watchdog.json") << "{\"jupyter_sock\": \"/s/jupyter.sock\"}";
   }
   o.env = {{"HOME", home}};
   auto r = runner.run({"sh", "-c", remote_state_command()}, o);
@@ -121,7 +134,7 @@ TEST(RemoteStateCommand, PrintsTheMarkersInARealShell) {
   auto state = parse_remote_state(r->stdout_text);
   ASSERT_TRUE(state) << r->stdout_text;
   EXPECT_EQ(state->prefix, home + "/.gpubox");
-  EXPECT_EQ(jupyter_port(*state), 8899);
+  EXPECT_EQ(jupyter_socket(*state), "/s/jupyter.sock");
   EXPECT_FALSE(state->status);
   std::filesystem::remove_all(home);
 }
