@@ -16,6 +16,24 @@ target_sources(gpubox_tests PRIVATE
   core/iso8601_test.cpp
   core/process_test.cpp
   fakes/fake_http_client_test.cpp
+  core/prompter_test.cpp
+  core/filesystem_test.cpp
+  cli/progress_test.cpp
+  cli/prompter_test.cpp
+  cli/cmd_whoami_test.cpp
+  cli/cmd_regions_test.cpp
+  cli/cmd_down_test.cpp
+  cli/cmd_gc_test.cpp
+  cli/cmd_offers_test.cpp
+  cli/cmd_version_test.cpp
+  cli/cmd_cost_test.cpp
+  cli/cmd_ls_test.cpp
+  cli/cmd_stop_start_test.cpp
+  cli/cmd_byo_test.cpp
+  cli/cmd_remote_test.cpp
+  cli/cmd_quota_test.cpp
+  cli/cmd_up_test.cpp
+  cli/cmd_catalog_test.cpp
   aws/settings_test.cpp
   aws/endpoints_test.cpp
   aws/credentials_test.cpp
@@ -45,6 +63,8 @@ target_sources(gpubox_tests PRIVATE
   box/launch/quota_test.cpp
   box/money/cost_test.cpp
   box/money/catalog_refresh_test.cpp
+  box/money/cost_report_test.cpp
+  box/account_test.cpp
   catalog/refresh_test.cpp
   aws/xml_test.cpp
   aws/ec2_catalog_test.cpp

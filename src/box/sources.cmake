@@ -20,11 +20,13 @@ target_sources(gpubox_lib PRIVATE
   src/box/access/known_hosts.cpp
   src/box/names.cpp
   src/box/tags.cpp
+  src/box/account.cpp
   src/box/access/ssh_config.cpp
   src/box/access/ssh_include.cpp
   src/box/launch/quota.cpp
   src/box/launch/quota_cache.cpp
   src/box/money/cost.cpp
+  src/box/money/cost_report.cpp
   src/box/money/catalog_refresh.cpp
   src/box/fleet/discovery.cpp
   src/box/fleet/lifecycle.cpp

@@ -115,6 +115,7 @@ std::string suggest_command(const CLI::App& app, const std::string& word) {
 
 void run_guarded(Env& env, const std::function<Result<void>()>& body) {
   auto r = body();
+  env.progress().finish();  // an updating progress line ends before the error or the result
   if (!r) {
     env.exit_code = report_error(env.streams, r.error());
   }

@@ -1,5 +1,7 @@
 // gpubox add: register an existing machine reachable over ssh (bring your own).
 
+#include "cli/cmd_add.hpp"
+
 #include <memory>
 #include <ostream>
 
@@ -11,17 +13,6 @@
 #include "cli/deps.hpp"
 
 namespace gpubox::cli {
-namespace {
-
-struct AddOptions {
-  std::string name;
-  std::string url;
-  std::string key;
-  int idle_minutes = 0;
-  double max_hours = 0;
-  int jupyter_port = 0;  // ignored: Jupyter listens on a Unix socket
-  bool json = false;
-};
 
 Result<void> run_add(const AddOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));
@@ -47,8 +38,6 @@ Result<void> run_add(const AddOptions& opts, Env& env) {
                                  b.name);
   return {};
 }
-
-}  // namespace
 
 void add_add_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<AddOptions>();

@@ -1,6 +1,8 @@
 // gpubox check NAME | --local: prove the box is what was paid for (GPU, driver, frameworks, a
 // GPU matmul, the IMDB notebook); PASS / FAIL / SKIP per check, exit 1 on any FAIL.
 
+#include "cli/cmd_check.hpp"
+
 #include <cstdlib>
 #include <memory>
 #include <ostream>
@@ -12,14 +14,8 @@
 #include "cli/app.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct CheckCliOptions {
-  std::string name;
-  bool local = false;
-  bool json = false;
-  bool quick = false;
-};
+namespace {
 
 Result<ProcessResult> check_box(const CheckCliOptions& opts, box::CheckOptions check, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -33,9 +29,11 @@ Result<ProcessResult> check_box(const CheckCliOptions& opts, box::CheckOptions c
       check = box::with_expectations(check, *spec);
     }
   }
-  progress(env.streams, "running the checks on " + opts.name + " (the IMDB run takes minutes)");
+  env.progress().say("running the checks on " + opts.name + " (the IMDB run takes minutes)");
   return box::run_remote_check(env.runner, bt.target, check);
 }
+
+}  // namespace
 
 Result<void> run_check(const CheckCliOptions& opts, Env& env) {
   if (opts.local == !opts.name.empty()) {
@@ -61,8 +59,6 @@ Result<void> run_check(const CheckCliOptions& opts, Env& env) {
   }
   return {};
 }
-
-}  // namespace
 
 void add_check_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<CheckCliOptions>();

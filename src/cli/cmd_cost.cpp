@@ -2,40 +2,25 @@
 // recorded with each entry, plus EBS storage); boxes found in the cloud but not in the ledger
 // are costed from their launch time and marked as estimated.
 
-#include <map>
+#include "cli/cmd_cost.hpp"
+
 #include <memory>
 #include <ostream>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "aws/client.hpp"
-#include "aws/ec2_instances.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
-#include "box/money/cost.hpp"
-#include "box/tags.hpp"
+#include "box/money/cost_report.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "core/iso8601.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
+
 namespace {
-
-struct CostOptions {
-  std::string name;
-  std::string since;
-  bool json = false;
-  bool offline = false;
-};
-
-struct CostRow {
-  std::string name;
-  std::string region;
-  std::string instance_type;
-  box::BoxCost cost;
-};
 
 Result<std::optional<TimePoint>> parse_since(const std::string& text) {
   if (text.empty()) {
@@ -49,67 +34,7 @@ Result<std::optional<TimePoint>> parse_since(const std::string& text) {
   return std::optional<TimePoint>(*t);
 }
 
-// Cost every box with ledger entries (boxes already taken down included).
-Result<std::vector<CostRow>> ledger_rows(Env& env, const CostOptions& opts,
-                                         std::optional<TimePoint> since) {
-  GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(ledger, store->ledger(opts.name));
-  std::map<std::string, std::vector<state::LedgerEntry>> by_name;
-  for (auto& e : ledger) {
-    by_name[e.name].push_back(std::move(e));
-  }
-  std::vector<CostRow> rows;
-  for (const auto& [name, entries] : by_name) {
-    GPUBOX_TRY_ASSIGN(found, store->find_box(name));
-    CostRow row{name, found ? found->region : "", found ? found->instance_type : "", {}};
-    row.cost = box::cost_from_ledger(entries, env.clock.now(), since, found ? found->disk_gb : 0,
-                                     row.region);
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-// Add gpubox-tagged instances that the ledger does not know, costed from their launch time.
-Result<void> add_cloud_estimates(Env& env, const CostOptions& opts, std::vector<CostRow>& rows) {
-  GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(boxes, store->list_boxes());
-  std::set<std::string> regions = {ctx->settings->region};
-  for (const auto& b : boxes) {
-    if (!b.region.empty()) {
-      regions.insert(b.region);
-    }
-  }
-  std::set<std::string> known;
-  for (const auto& r : rows) {
-    known.insert(r.name);
-  }
-  const catalog::Catalog* cat = env.catalog().value_or(nullptr);
-  aws::DescribeInstancesInput in;
-  in.filters.push_back({"tag-key", {std::string(box::k_tag_box)}});
-  in.filters.push_back({"instance-state-name", {"pending", "running", "stopping", "stopped"}});
-  for (const std::string& region : regions) {
-    GPUBOX_TRY_ASSIGN(page, aws::describe_instances(*ctx->client, region, in));
-    for (const aws::Instance& i : page.instances) {
-      auto tag = i.tags.find(std::string(box::k_tag_box));
-      const std::string name = tag == i.tags.end() ? i.id : tag->second;
-      if (known.contains(name) || (!opts.name.empty() && name != opts.name) || !i.launch_time) {
-        continue;
-      }
-      const auto* price = cat ? cat->find_price(i.type, region) : nullptr;
-      const double usd = !price                  ? 0
-                         : i.lifecycle == "spot" ? price->spot_usd.value_or(0)
-                                                 : price->on_demand_usd.value_or(0);
-      rows.push_back(
-          {name, region, i.type,
-           box::estimate_from_launch(*i.launch_time, i.state, usd, env.clock.now(), 0, region)});
-      known.insert(name);
-    }
-  }
-  return {};
-}
-
-nlohmann::json row_json(const CostRow& r) {
+nlohmann::json row_json(const box::CostRow& r) {
   return {{"name", r.name},
           {"region", r.region},
           {"instance_type", r.instance_type},
@@ -122,21 +47,30 @@ nlohmann::json row_json(const CostRow& r) {
           {"estimated", r.cost.estimated}};
 }
 
+}  // namespace
+
 Result<void> run_cost(const CostOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(since, parse_since(opts.since));
-  GPUBOX_TRY_ASSIGN(rows, ledger_rows(env, opts, since));
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  box::CostDeps deps{nullptr, *store, env.catalog().value_or(nullptr), env.clock};
+  box::CostQuery query{opts.name, since, ""};
+  auto not_looked_up = [&env](const Error& e) {
+    warn(env.streams, "boxes not in the ledger were not looked up: " + e.message);
+  };
   if (!opts.offline) {
-    if (auto added = add_cloud_estimates(env, opts, rows); !added) {
-      warn(env.streams, "boxes not in the ledger were not looked up: " + added.error().message);
+    if (auto ctx = env.aws(); ctx) {
+      deps.client = (*ctx)->client.get();
+      query.home_region = (*ctx)->settings->region;
+    } else {
+      not_looked_up(ctx.error());
     }
   }
-  if (!opts.name.empty() && rows.empty()) {
-    return fail(ErrorKind::not_found, "no cost record for box " + opts.name);
+  GPUBOX_TRY_ASSIGN(report, box::cost_report(deps, query));
+  if (report.lookup_error) {
+    not_looked_up(*report.lookup_error);
   }
-  double total = 0;
-  for (const auto& r : rows) {
-    total += r.cost.total_usd;
-  }
+  const auto& rows = report.rows;
+  const double total = report.total_usd;
   if (opts.json) {
     auto list = nlohmann::json::array();
     for (const auto& r : rows) {
@@ -161,8 +95,6 @@ Result<void> run_cost(const CostOptions& opts, Env& env) {
   env.streams.out << t.render(env.streams.out_is_tty);
   return {};
 }
-
-}  // namespace
 
 void add_cost_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<CostOptions>();

@@ -1,8 +1,7 @@
 // gpubox down: terminate a box and delete everything gpubox created for it.
 
-#include <unistd.h>
+#include "cli/cmd_down.hpp"
 
-#include <iostream>
 #include <memory>
 #include <ostream>
 
@@ -17,22 +16,19 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
+
 namespace {
 
 // Ask on the terminal; without one, refuse rather than guess.
 Result<bool> confirm(Env& env, const std::string& question) {
-  if (::isatty(STDIN_FILENO) == 0) {
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message = "not asking for confirmation: stdin is not a terminal";
+  auto ok = env.prompter.confirm(question, false);
+  if (!ok) {
+    Error e = std::move(ok.error());
+    e.message = "not asking for confirmation: " + e.message;
     e.hint = "pass --yes to delete without asking";
     return fail(std::move(e));
   }
-  env.streams.err << question << " [y/N] " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  answer = to_lower(trim(answer));
-  return answer == "y" || answer == "yes";
+  return ok;
 }
 
 void print_report(Env& env, const std::string& name, const box::DownReport& rep) {
@@ -62,6 +58,8 @@ void print_report(Env& env, const std::string& name, const box::DownReport& rep)
   }
 }
 
+}  // namespace
+
 Result<void> run_down(box::DownOptions opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -82,8 +80,6 @@ Result<void> run_down(box::DownOptions opts, Env& env) {
   print_report(env, opts.name, rep);
   return {};
 }
-
-}  // namespace
 
 void add_down_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<box::DownOptions>();

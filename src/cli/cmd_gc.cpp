@@ -1,28 +1,21 @@
 // gpubox gc: find everything tagged by gpubox that no box owns, in every region, and remove it.
 
-#include <unistd.h>
+#include "cli/cmd_gc.hpp"
 
-#include <iostream>
 #include <memory>
 #include <ostream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
 #include "box/fleet/gc.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
-#include "core/strings.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct GcOptions {
-  bool yes = false;
-  bool json = false;
-};
+namespace {
 
 nlohmann::json items_json(const std::vector<box::Leftover>& items) {
   auto doc = nlohmann::json::array();
@@ -37,44 +30,36 @@ nlohmann::json items_json(const std::vector<box::Leftover>& items) {
 }
 
 // Decide whether to remove: --yes, else ask on a terminal, else only list.
-bool should_remove(const GcOptions& opts, Env& env, size_t count) {
+Result<bool> should_remove(const GcOptions& opts, Env& env, size_t count) {
   if (opts.yes) {
     return true;
   }
-  if (opts.json || ::isatty(STDIN_FILENO) == 0) {
-    progress(env.streams, "listed only; pass --yes to remove them");
+  if (opts.json || !env.prompter.interactive()) {
+    env.progress().say("listed only; pass --yes to remove them");
     return false;
   }
-  env.streams.err << fmt::format("Remove these {} resources? [y/N] ", count) << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  answer = to_lower(trim(answer));
-  return answer == "y" || answer == "yes";
+  return env.prompter.confirm(fmt::format("Remove these {} resources?", count), false);
 }
+
+}  // namespace
 
 Result<void> run_gc(const GcOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(regions, aws::enabled_region_names(*ctx->client, ctx->settings->region));
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(expired, box::expire_stale_launches(*ctx->client, *store, dir));
   for (const auto& name : expired) {
-    progress(env.streams, fmt::format("the interrupted launch of {} started no instance; its key "
-                                      "pair and security group are no longer kept for it",
-                                      name));
+    env.progress().say(fmt::format("the interrupted launch of {} started no instance; its key "
+                                   "pair and security group are no longer kept for it",
+                                   name));
   }
   GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
-  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers(*ctx->client, *store, regions, owner));
+  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers_everywhere(*ctx->client, *store,
+                                                         ctx->settings->region, owner));
   std::vector<std::string> failed_regions;
   for (const auto& f : plan.failed) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));
     failed_regions.push_back(f.region);
-  }
-  if (!regions.empty() && failed_regions.size() == regions.size()) {
-    Error e = *plan.failed.front().error;
-    e.message = fmt::format("could not look in any region ({}): {}",
-                            fmt::join(failed_regions, ", "), e.message);
-    return fail(std::move(e));
   }
   if (!opts.json) {
     if (plan.leftovers.empty()) {
@@ -93,10 +78,14 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
     env.streams.out << t.render(env.streams.out_is_tty);
   }
   box::GcReport rep;
-  if (!plan.leftovers.empty() && should_remove(opts, env, plan.leftovers.size())) {
+  bool remove = false;
+  if (!plan.leftovers.empty()) {
+    GPUBOX_TRY_SET(remove, should_remove(opts, env, plan.leftovers.size()));
+  }
+  if (remove) {
     rep = box::remove_leftovers(*ctx->client, env.clock, plan.leftovers);
     for (const auto& l : rep.removed) {
-      progress(env.streams, fmt::format("removed {} {} in {}", l.kind, l.id, l.region));
+      env.progress().say(fmt::format("removed {} {} in {}", l.kind, l.id, l.region));
     }
     for (const auto& f : rep.failed) {
       warn(env.streams, fmt::format("could not remove {} {} in {}: {}", f.leftover.kind,
@@ -113,8 +102,6 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
   }
   return {};
 }
-
-}  // namespace
 
 void add_gc_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<GcOptions>();

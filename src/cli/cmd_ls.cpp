@@ -1,6 +1,8 @@
 // gpubox ls: every box, discovered from the cloud by tag (the local state is only a cache and is
 // repaired from what is found), with its state, address, uptime, $/h and cost so far.
 
+#include "cli/cmd_ls.hpp"
+
 #include <future>
 #include <memory>
 #include <ostream>
@@ -9,9 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "aws/client.hpp"
-#include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
-#include "aws/sts.hpp"
 #include "aws/xml.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
@@ -20,19 +20,14 @@
 #include "box/tags.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "core/iso8601.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct LsOptions {
-  bool all_regions = false;
-  bool json = false;
-  bool status = false;      // also read each running box's watchdog view over ssh
-  bool all_owners = false;  // also list other owners' boxes (read-only)
-};
+namespace {
 
 // One row of the listing, computed once for the table and for --json.
 struct Row {
@@ -183,6 +178,8 @@ Result<void> fill_activity(std::vector<Row>& rows, Env& env) {
   return {};
 }
 
+}  // namespace
+
 Result<void> run_ls(const LsOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -190,14 +187,10 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   if (auto c = env.catalog()) {
     cat = *c;
   }
-  std::vector<std::string> regions{ctx->settings->region};
-  if (opts.all_regions) {
-    GPUBOX_TRY_ASSIGN(all, aws::enabled_region_names(*ctx->client, ctx->settings->region));
-    regions = std::move(all);
-  }
-  GPUBOX_TRY_ASSIGN(who, aws::get_caller_identity(*ctx->client, ctx->settings->region));
-  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, box::owner_from_arn(who.arn)};
-  GPUBOX_TRY_ASSIGN(found, box::discover(deps, regions));
+  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
+  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, owner};
+  GPUBOX_TRY_ASSIGN(found, opts.all_regions ? box::discover_everywhere(deps, ctx->settings->region)
+                                            : box::discover(deps, {ctx->settings->region}));
   for (const auto& f : found.failed) {
     warn(env.streams, fmt::format("could not list boxes in {}: {} (showing what gpubox last saw)",
                                   f.region, f.error->message));
@@ -216,8 +209,8 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   for (const auto& v : found.views) {
     GPUBOX_TRY_ASSIGN(row, make_row(v, *store, env.clock.now()));
     if (v.adopted) {
-      progress(env.streams, fmt::format("found {} in {} ({}), added it to local state", v.box.name,
-                                        v.box.region, v.box.instance_id));
+      env.progress().say(fmt::format("found {} in {} ({}), added it to local state", v.box.name,
+                                     v.box.region, v.box.instance_id));
     } else if (v.duplicate) {
       warn(env.streams, fmt::format("{} in {} is also tagged as box {}; `gpubox gc` lists it",
                                     v.box.instance_id, v.box.region, v.box.name));
@@ -247,8 +240,8 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     return {};
   }
   if (rows.empty()) {
-    progress(env.streams, fmt::format("no boxes in {} (gpubox ls --all-regions looks everywhere)",
-                                      fmt::join(found.regions, ", ")));
+    env.progress().say(fmt::format("no boxes in {} (gpubox ls --all-regions looks everywhere)",
+                                   fmt::join(found.regions, ", ")));
     return {};
   }
   std::vector<std::string> header{"name",    "state",  "type", "gpu", "zone",
@@ -273,8 +266,6 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   env.streams.out << t.render(env.streams.out_is_tty);
   return {};
 }
-
-}  // namespace
 
 void add_ls_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<LsOptions>();

@@ -1,5 +1,7 @@
 // gpubox notebook NAME: Jupyter on the box, through an ssh tunnel from a local port.
 
+#include "cli/cmd_notebook.hpp"
+
 #include <memory>
 #include <ostream>
 
@@ -11,15 +13,8 @@
 #include "cli/app.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct NotebookOptions {
-  std::string name;
-  int port = 0;
-  bool open = false;
-  bool background = false;
-  bool stop = false;
-};
+namespace {
 
 Result<void> stop_tunnel(Env& env, const box::BoxTarget& bt, const std::filesystem::path& dir) {
   GPUBOX_TRY_ASSIGN(closed,
@@ -30,6 +25,8 @@ Result<void> stop_tunnel(Env& env, const box::BoxTarget& bt, const std::filesyst
                   << "\n";
   return {};
 }
+
+}  // namespace
 
 Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -45,8 +42,7 @@ Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
   if (!opts.background) {
     waiter = std::make_unique<box::SignalWaiter>();
   }
-  box::NotebookDeps deps{env.runner, env.http, env.clock, dir,
-                         [&env](const std::string& line) { progress(env.streams, line); }};
+  box::NotebookDeps deps{env.runner, env.http, env.clock, dir, env.progress()};
   GPUBOX_TRY_ASSIGN(session, box::ensure_notebook(deps, {bt.box, bt.target, bt.token, opts.port}));
   // The token URL is the one secret gpubox prints on purpose: on stdout only, never logged.
   env.streams.out << session.url << std::endl;
@@ -57,21 +53,20 @@ Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
     GPUBOX_TRY_ASSIGN(page, box::write_redirect_page(dir, opts.name, session.url));
     auto opened = env.runner.run(box::browser_argv(browser, page), run);
     if (!opened || opened->exit_code != 0) {
-      progress(env.streams, "could not open a browser; open the URL above yourself");
+      env.progress().say("could not open a browser; open the URL above yourself");
     }
   }
   if (opts.background) {
-    progress(env.streams, fmt::format("tunnel 127.0.0.1:{} -> {} runs in the background; close it "
-                                      "with `gpubox notebook {} --stop`",
-                                      session.local_port, opts.name, opts.name));
+    env.progress().say(
+        fmt::format("tunnel 127.0.0.1:{} -> {} runs in the background; close it "
+                    "with `gpubox notebook {} --stop`",
+                    session.local_port, opts.name, opts.name));
     return {};
   }
-  progress(env.streams, fmt::format("tunnel 127.0.0.1:{} -> {}:{}; Ctrl-C closes it",
-                                    session.local_port, opts.name, session.remote_socket));
+  env.progress().say(fmt::format("tunnel 127.0.0.1:{} -> {}:{}; Ctrl-C closes it",
+                                 session.local_port, opts.name, session.remote_socket));
   return box::hold_tunnel(env.runner, *waiter, bt.target, box::tunnel_socket(dir, opts.name));
 }
-
-}  // namespace
 
 void add_notebook_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<NotebookOptions>();

@@ -1,6 +1,8 @@
 // gpubox offers: every (instance type, region) that satisfies a request, cheapest first, from the
 // price catalog; optionally with a live quota check per row.
 
+#include "cli/cmd_offers.hpp"
+
 #include <future>
 #include <memory>
 #include <ostream>
@@ -17,22 +19,10 @@
 #include "plan/offers.hpp"
 
 namespace gpubox::cli {
+
 namespace {
 
 constexpr size_t k_max_quota_rows = 30;  // each row costs a few AWS calls
-
-struct OffersOptions {
-  std::string gpu;
-  std::optional<double> min_gpu_mem;
-  std::optional<int> vcpus;
-  std::optional<double> memory;
-  bool spot = false;
-  std::optional<double> max_price;
-  std::string regions;
-  size_t limit = 0;
-  bool json = false;
-  bool check_quota = false;
-};
 
 std::string money(const std::optional<double>& v) { return v ? fmt::format("{:.4f}", *v) : "-"; }
 
@@ -131,6 +121,8 @@ nlohmann::json offer_json(const plan::Offer& o) {
           {"launchable", o.launchable}};
 }
 
+}  // namespace
+
 Result<void> run_offers(const OffersOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(cat, env.catalog());
   GPUBOX_TRY_ASSIGN(query, make_query(opts, *cat));
@@ -187,8 +179,6 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
       << catalog::price_footer(cat->snapshot) << "\n";
   return {};
 }
-
-}  // namespace
 
 void add_offers_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<OffersOptions>();

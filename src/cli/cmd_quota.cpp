@@ -1,13 +1,14 @@
 // gpubox quota [request|requests]: EC2 vCPU quotas for a GPU instance type in every region,
 // asking for more, and the history of those requests.
 
+#include "cli/cmd_quota.hpp"
+
 #include <memory>
 #include <ostream>
 
 #include <fmt/format.h>
 
 #include "aws/client.hpp"
-#include "aws/ec2_catalog.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
 #include "box/launch/quota.hpp"
@@ -15,69 +16,10 @@
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "core/iso8601.hpp"
-#include "plan/offers.hpp"
 
 namespace gpubox::cli {
+
 namespace {
-
-struct QuotaOptions {
-  std::string gpu;
-  std::string type;
-  std::string regions = "all";
-  bool json = false;
-};
-
-struct RequestOptions {
-  std::string type;
-  std::string region;
-  int count = 1;
-  bool spot = false;
-  bool json = false;
-};
-
-struct RequestsOptions {
-  std::string regions;
-  bool json = false;
-};
-
-struct TypeChoice {
-  std::string type;
-  int vcpus = 0;
-};
-
-// Resolve --type or --gpu to one instance type and its vCPUs (catalog first, then AWS).
-Result<TypeChoice> choose_type(Env& env, aws::AwsClient& client, std::string_view region,
-                               const std::string& type, const std::string& gpu) {
-  GPUBOX_TRY_ASSIGN(cat, env.catalog());
-  TypeChoice c{type, 0};
-  if (c.type.empty()) {
-    if (gpu.empty()) {
-      return fail(ErrorKind::invalid_input, "give --gpu (e.g. T4) or --type (e.g. g4dn.xlarge)");
-    }
-    GPUBOX_TRY_ASSIGN(spec, plan::resolve_gpu(*cat, gpu));
-    std::vector<std::string> all_types;
-    for (const auto& t : cat->types) {
-      all_types.push_back(t.instance_type);
-    }
-    auto best = plan::cheapest_type_for(*cat, spec.name, spec.count, region, all_types);
-    if (!best) {
-      return fail(ErrorKind::not_found, "no launchable instance type has " + gpu);
-    }
-    c.type = best->instance_type;
-  }
-  if (const auto* spec = cat->find_type(c.type)) {
-    c.vcpus = spec->vcpus;
-    return c;
-  }
-  aws::DescribeInstanceTypesInput in;
-  in.instance_types = {c.type};
-  GPUBOX_TRY_ASSIGN(page, aws::describe_instance_types(client, region, in));
-  if (page.types.empty()) {
-    return fail(ErrorKind::not_found, "unknown instance type " + c.type);
-  }
-  c.vcpus = page.types.front().vcpus;
-  return c;
-}
 
 // Build the quota helpers: the name -> code cache in the data directory and the catalog's vCPUs.
 Result<std::pair<std::shared_ptr<box::QuotaCodeCache>, box::QuotaDeps>> quota_deps(Env& env) {
@@ -112,15 +54,30 @@ std::string check_cell(const std::optional<box::QuotaCheck>& c) {
            : "-";
 }
 
+nlohmann::json request_json(const aws::QuotaChangeRequest& r) {
+  return {{"id", r.id},
+          {"case_id", r.case_id},
+          {"status", r.status},
+          {"quota_code", r.quota_code},
+          {"quota_name", r.quota_name},
+          {"desired_value", r.desired_value},
+          {"created", r.created ? format_iso8601(*r.created) : ""}};
+}
+
+}  // namespace
+
 Result<void> run_quota(const QuotaOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   aws::AwsClient& client = *ctx->client;
-  GPUBOX_TRY_ASSIGN(choice, choose_type(env, client, ctx->settings->region, opts.type, opts.gpu));
+  GPUBOX_TRY_ASSIGN(cat, env.catalog());
+  GPUBOX_TRY_ASSIGN(
+      choice, box::resolve_quota_type(client, *cat, ctx->settings->region, opts.type, opts.gpu));
   GPUBOX_TRY_ASSIGN(regions, box::resolve_regions(client, ctx->settings->region, opts.regions));
   GPUBOX_TRY_ASSIGN(deps, quota_deps(env));
-  progress(env.streams, fmt::format("checking {} vCPU quotas for {} ({} vCPUs) in {} regions",
-                                    "EC2", choice.type, choice.vcpus, regions.size()));
-  auto rows = box::check_quotas_in_regions(client, deps.second, regions, choice.type, choice.vcpus);
+  env.progress().say(fmt::format("checking {} vCPU quotas for {} ({} vCPUs) in {} regions", "EC2",
+                                 choice.instance_type, choice.vcpus, regions.size()));
+  auto rows = box::check_quotas_in_regions(client, deps.second, regions, choice.instance_type,
+                                           choice.vcpus);
   size_t failed = 0;
   if (opts.json) {
     auto list = nlohmann::json::array();
@@ -137,8 +94,9 @@ Result<void> run_quota(const QuotaOptions& opts, Env& env) {
       }
       list.push_back(std::move(row));
     }
-    print_json(env.streams,
-               {{"instance_type", choice.type}, {"vcpus", choice.vcpus}, {"regions", list}});
+    print_json(
+        env.streams,
+        {{"instance_type", choice.instance_type}, {"vcpus", choice.vcpus}, {"regions", list}});
   } else {
     Table t({"region", "on-demand used/quota fits", "spot used/quota fits", "error"});
     for (const auto& r : rows) {
@@ -157,33 +115,25 @@ Result<void> run_quota(const QuotaOptions& opts, Env& env) {
   return {};
 }
 
-nlohmann::json request_json(const aws::QuotaChangeRequest& r) {
-  return {{"id", r.id},
-          {"case_id", r.case_id},
-          {"status", r.status},
-          {"quota_code", r.quota_code},
-          {"quota_name", r.quota_name},
-          {"desired_value", r.desired_value},
-          {"created", r.created ? format_iso8601(*r.created) : ""}};
-}
-
-Result<void> run_quota_request(const RequestOptions& opts, Env& env) {
+Result<void> run_quota_request(const QuotaRequestOptions& opts, Env& env) {
   if (opts.count < 1) {
     return fail(ErrorKind::invalid_input, "--count must be at least 1");
   }
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   const std::string region = opts.region.empty() ? ctx->settings->region : opts.region;
-  GPUBOX_TRY_ASSIGN(choice, choose_type(env, *ctx->client, region, opts.type, ""));
+  GPUBOX_TRY_ASSIGN(cat, env.catalog());
+  GPUBOX_TRY_ASSIGN(choice, box::resolve_quota_type(*ctx->client, *cat, region, opts.type, ""));
   GPUBOX_TRY_ASSIGN(deps, quota_deps(env));
-  GPUBOX_TRY_ASSIGN(r, box::request_quota_increase(*ctx->client, deps.second, region, choice.type,
-                                                   choice.vcpus, opts.spot, opts.count));
+  GPUBOX_TRY_ASSIGN(
+      r, box::request_quota_increase(*ctx->client, deps.second, region, choice.instance_type,
+                                     choice.vcpus, opts.spot, opts.count));
   const char* outcome = r.already_enough ? "already_enough"
                         : r.already_open ? "already_open"
                                          : "requested";
   if (opts.json) {
     print_json(env.streams, {{"outcome", outcome},
                              {"region", region},
-                             {"instance_type", choice.type},
+                             {"instance_type", choice.instance_type},
                              {"spot", opts.spot},
                              {"used_vcpus", r.check.used_vcpus},
                              {"quota_vcpus", r.check.quota_vcpus},
@@ -196,7 +146,7 @@ Result<void> run_quota_request(const RequestOptions& opts, Env& env) {
     env.streams.out << fmt::format(
         "{} already allows {} more {} ({} of {:g} vCPUs in use); "
         "nothing requested\n",
-        c.quota_name, opts.count, choice.type, c.used_vcpus, c.quota_vcpus);
+        c.quota_name, opts.count, choice.instance_type, c.used_vcpus, c.quota_vcpus);
     return {};
   }
   if (r.already_open) {
@@ -215,7 +165,7 @@ Result<void> run_quota_request(const RequestOptions& opts, Env& env) {
   return {};
 }
 
-Result<void> run_quota_requests(const RequestsOptions& opts, Env& env) {
+Result<void> run_quota_requests(const QuotaRequestsOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   const std::string spec = opts.regions.empty() ? ctx->settings->region : opts.regions;
   GPUBOX_TRY_ASSIGN(regions, box::resolve_regions(*ctx->client, ctx->settings->region, spec));
@@ -248,8 +198,6 @@ Result<void> run_quota_requests(const RequestsOptions& opts, Env& env) {
   return {};
 }
 
-}  // namespace
-
 void add_quota_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<QuotaOptions>();
   auto* cmd = app.add_subcommand("quota", "Show EC2 vCPU quotas for a GPU type in every region");
@@ -263,7 +211,7 @@ void add_quota_command(CLI::App& app, Env& env) {
   cmd->add_flag("--json", opts->json, "Print one JSON document to stdout");
   cmd->require_subcommand(0, 1);
 
-  auto req = std::make_shared<RequestOptions>();
+  auto req = std::make_shared<QuotaRequestOptions>();
   auto* request = cmd->add_subcommand("request", "Ask AWS for the quota N more instances need");
   request->add_option("--type", req->type, "Instance type, e.g. g4dn.xlarge")->required();
   request->add_option("--region", req->region, "Region (default: your AWS region)");
@@ -273,7 +221,7 @@ void add_quota_command(CLI::App& app, Env& env) {
   request->callback(
       [req, &env] { run_guarded(env, [&] { return run_quota_request(*req, env); }); });
 
-  auto hist = std::make_shared<RequestsOptions>();
+  auto hist = std::make_shared<QuotaRequestsOptions>();
   auto* requests = cmd->add_subcommand("requests", "List quota increase requests, newest first");
   requests->add_option("--regions", hist->regions, "all or R1,R2 (default: your AWS region)");
   requests->add_flag("--json", hist->json, "Print one JSON array to stdout");

@@ -1,36 +1,24 @@
 // gpubox regions: the regions enabled for the account, from one DescribeRegions call.
 
+#include "cli/cmd_regions.hpp"
+
 #include <memory>
 #include <ostream>
 
-#include "aws/client.hpp"
-#include "aws/ec2_catalog.hpp"
-#include "aws/regions.hpp"
+#include "aws/settings.hpp"
+#include "box/account.hpp"
 #include "cli/app.hpp"
 
 namespace gpubox::cli {
-namespace {
-
-struct RegionsOptions {
-  bool json = false;
-};
 
 Result<void> run_regions(const RegionsOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  // Without AllRegions, AWS returns only the regions enabled for the account; the filter keeps
-  // stand-ins (moto lists every region with its opt-in status) to the same answer.
-  GPUBOX_TRY_ASSIGN(all, aws::describe_regions(*ctx->client, ctx->settings->region, {}));
-  std::vector<aws::Region> regions;
-  for (auto& r : all) {
-    if (r.opt_in_status != "not-opted-in") {
-      regions.push_back(std::move(r));
-    }
-  }
+  GPUBOX_TRY_ASSIGN(regions, box::enabled_regions(*ctx->client, ctx->settings->region));
   if (opts.json) {
     auto doc = nlohmann::json::array();
     for (const auto& r : regions) {
       doc.push_back({{"region", r.name},
-                     {"name", aws::region_display_name(r.name)},
+                     {"name", r.display_name},
                      {"opt_in_status", r.opt_in_status},
                      {"endpoint", r.endpoint}});
     }
@@ -39,13 +27,11 @@ Result<void> run_regions(const RegionsOptions& opts, Env& env) {
   }
   Table t({"region", "name", "opt-in"});
   for (const auto& r : regions) {
-    t.add_row({r.name, aws::region_display_name(r.name), r.opt_in_status});
+    t.add_row({r.name, r.display_name, r.opt_in_status});
   }
   env.streams.out << t.render(env.streams.out_is_tty);
   return {};
 }
-
-}  // namespace
 
 void add_regions_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<RegionsOptions>();

@@ -1,5 +1,7 @@
 // gpubox rm: forget a machine added with `gpubox add`.
 
+#include "cli/cmd_rm.hpp"
+
 #include <memory>
 #include <ostream>
 
@@ -11,12 +13,6 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
-namespace {
-
-struct RmOptions {
-  std::string name;
-  bool keep_services = false;
-};
 
 Result<void> run_rm(const RmOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));
@@ -25,16 +21,14 @@ Result<void> run_rm(const RmOptions& opts, Env& env) {
     auto target = remote::target_for(found, deps.known_hosts, deps.policy);
     auto stopped = target ? box::stop_byo(env.runner, *target) : fail(target.error());
     if (!stopped) {
-      progress(env.streams, "warning: could not stop gpubox's services on " + opts.name + ": " +
-                                stopped.error().message);
+      env.progress().say("warning: could not stop gpubox's services on " + opts.name + ": " +
+                         stopped.error().message);
     }
   }
   GPUBOX_TRY(box::forget_byo_box(deps, opts.name));
   env.streams.out << "forgot " << opts.name << "\n";
   return {};
 }
-
-}  // namespace
 
 void add_rm_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<RmOptions>();

@@ -1,6 +1,8 @@
 // gpubox ssh: replace gpubox with the system ssh, logged in to the box with the right user, key
 // and pinned host key; the exit code of the remote command passes straight through.
 
+#include "cli/cmd_ssh.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,12 +21,8 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct SshOptions {
-  std::string name;
-  std::vector<std::string> command;
-};
+namespace {
 
 // Bring the box's address and the caller's /32 rule up to date. Best effort: ssh is never
 // refused because of this; the stored address is used when the cloud cannot be asked.
@@ -38,8 +36,9 @@ void freshen(Env& env, state::BoxStore& store, const box::LocalFiles& files, sta
     warn(env.streams, "could not refresh box " + b.name + ": " + deps.error().message);
     return;
   }
-  deps->progress = {};
-  if (auto fresh = box::refresh_box(*deps, b.name, files)) {
+  const box::LifecycleDeps quiet{deps->client, deps->store, deps->clock, null_progress(),
+                                 deps->owner};
+  if (auto fresh = box::refresh_box(quiet, b.name, files)) {
     b = *fresh;
   } else {
     warn(env.streams, "could not refresh box " + b.name + ": " + fresh.error().message);
@@ -56,7 +55,7 @@ void freshen(Env& env, state::BoxStore& store, const box::LocalFiles& files, sta
     if (auto r = store.update_box(b); !r) {
       warn(env.streams, r.error().message);
     }
-    progress(env.streams, fmt::format("{} now admits your new address {}", b.name, b.allow_from));
+    env.progress().say(fmt::format("{} now admits your new address {}", b.name, b.allow_from));
   }
 }
 
@@ -104,6 +103,8 @@ Result<void> exec_argv(const std::vector<std::string>& argv) {
   return fail(std::move(e));
 }
 
+}  // namespace
+
 Result<void> run_ssh(const SshOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
@@ -123,8 +124,6 @@ Result<void> run_ssh(const SshOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(target, remote::target_for(b, files.known_hosts(), env.connect_policy()));
   return exec_argv(remote::ssh_argv(target, {}, remote_words(opts.command)));
 }
-
-}  // namespace
 
 void add_ssh_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<SshOptions>();

@@ -1,5 +1,7 @@
 // gpubox start: resume a stopped box in place (the same instance, never a replacement).
 
+#include "cli/cmd_start.hpp"
+
 #include <memory>
 #include <ostream>
 
@@ -11,11 +13,6 @@
 #include "cli/deps.hpp"
 
 namespace gpubox::cli {
-namespace {
-
-struct StartOptions {
-  std::string name;
-};
 
 Result<void> run_start(const StartOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
@@ -34,16 +31,14 @@ Result<void> run_start(const StartOptions& opts, Env& env) {
                                  rep.already_running ? "was already running" : "running",
                                  b.instance_id, b.public_ip.empty() ? "-" : b.public_ip);
   if (rep.address_changed) {
-    progress(env.streams, fmt::format("its address changed from {}; the SSH config is updated",
-                                      rep.old_address));
+    env.progress().say(
+        fmt::format("its address changed from {}; the SSH config is updated", rep.old_address));
   }
   if (rep.rule_updated) {
-    progress(env.streams, fmt::format("its security group now admits {}", b.allow_from));
+    env.progress().say(fmt::format("its security group now admits {}", b.allow_from));
   }
   return {};
 }
-
-}  // namespace
 
 void add_start_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<StartOptions>();

@@ -1,6 +1,8 @@
 // gpubox status NAME: what the box's idle watchdog sees ("active: 1 kernel(s) busy",
 // "idle 12m, stops in 18m"), read over ssh from its status file.
 
+#include "cli/cmd_status.hpp"
+
 #include <memory>
 #include <ostream>
 
@@ -13,12 +15,6 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
-namespace {
-
-struct StatusOptions {
-  std::string name;
-  bool json = false;
-};
 
 Result<void> run_status(const StatusOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -52,8 +48,6 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
   env.streams.out << fmt::format("{}: {}\n", opts.name, summary);
   return {};
 }
-
-}  // namespace
 
 void add_status_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<StatusOptions>();

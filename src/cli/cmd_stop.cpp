@@ -1,5 +1,7 @@
 // gpubox stop: stop a box's instance; the disk (and what is on it) stays, and keeps billing.
 
+#include "cli/cmd_stop.hpp"
+
 #include <memory>
 #include <ostream>
 
@@ -13,21 +15,20 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct StopOptions {
-  std::string name;
-};
+namespace {
 
 // A bring-your-own machine is not ours to power off: stop means stopping gpubox's services.
 Result<void> stop_byo_box(const state::Box& b, Env& env, const std::filesystem::path& dir) {
   GPUBOX_TRY_ASSIGN(target, remote::target_for(b, dir / "known_hosts", env.connect_policy()));
-  progress(env.streams, "stopping gpubox's services on " + b.name);
+  env.progress().say("stopping gpubox's services on " + b.name);
   GPUBOX_TRY(box::stop_byo(env.runner, target));
   env.streams.out << fmt::format("{}: gpubox's services stopped; the machine keeps running\n",
                                  b.name);
   return {};
 }
+
+}  // namespace
 
 Result<void> run_stop(const StopOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
@@ -52,8 +53,6 @@ Result<void> run_stop(const StopOptions& opts, Env& env) {
   }
   return {};
 }
-
-}  // namespace
 
 void add_stop_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<StopOptions>();

@@ -1,12 +1,11 @@
 // gpubox up: launch a GPU box. Flags are parsed and checked here; the work is box::plan_up and
 // box::run_up (src/box/up.hpp). Progress goes to stderr, the result to stdout.
 
-#include <unistd.h>
+#include "cli/cmd_up.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <future>
-#include <iostream>
 #include <memory>
 #include <ostream>
 
@@ -15,9 +14,9 @@
 
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
-#include "aws/sts.hpp"
 #include "box/access/caller_ip.hpp"
 #include "box/access/ssh_config.hpp"
+#include "box/account.hpp"
 #include "box/launch/up.hpp"
 #include "box/tags.hpp"
 #include "catalog/catalog.hpp"
@@ -27,17 +26,8 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
-namespace {
 
-struct UpOptions {
-  box::UpRequest req;
-  std::string idle = "30m";
-  std::string host_key_wait = "10m";
-  bool trust_first_use = false;
-  bool dry_run = false;
-  bool yes = false;
-  bool json = false;
-};
+namespace {
 
 // Parse "90s", "10m" or "600" (seconds) for --host-key-wait.
 Result<std::chrono::seconds> parse_seconds(const std::string& text) {
@@ -54,31 +44,6 @@ Result<std::chrono::seconds> parse_seconds(const std::string& text) {
                 "use seconds or minutes, like 90s or 10m");
   }
   return std::chrono::seconds(value * factor);
-}
-
-// Ask a yes/no question on the terminal.
-bool ask_yes_no(Env& env, std::string_view question) {
-  env.streams.err << question << " [y/N] " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
-
-// Return the progress reporter: one line per change; a spinner for ticks on a terminal.
-box::ProgressFn make_progress(Env& env) {
-  auto ticks = std::make_shared<size_t>(0);
-  return [&env, ticks](const std::string& line) {
-    if (env.streams.quiet) {
-      return;
-    }
-    if (line.empty()) {
-      if (env.streams.err_is_tty) {
-        env.streams.err << '\r' << "|/-\\"[(*ticks)++ % 4] << std::flush;
-      }
-      return;
-    }
-    progress(env.streams, (env.streams.err_is_tty ? "\r" : "") + line);
-  };
 }
 
 // Resolve the AWS context; without any region, searching still needs a signing region.
@@ -103,23 +68,29 @@ Result<std::string> caller_cidr(Env& env, const box::UpInput& in) {
 void offer_include(Env& env, const std::filesystem::path& data, bool yes) {
   const auto managed = data / "ssh_config";
   const std::filesystem::path user_config = std::filesystem::path(env.home()) / ".ssh" / "config";
-  bool can_ask = !yes && env.streams.err_is_tty && isatty(STDIN_FILENO) != 0;
+  bool can_ask = !yes && env.streams.err_is_tty && env.prompter.interactive();
   if (!can_ask) {
     auto text = read_file(user_config);
     if (!text || !box::includes_managed(*text, managed, env.home())) {
-      progress(env.streams, "to use `ssh NAME`, add this first line to ~/.ssh/config:\n  Include " +
-                                managed.string());
+      env.progress().say("to use `ssh NAME`, add this first line to ~/.ssh/config:\n  Include " +
+                         managed.string());
     }
     return;
   }
-  auto ask = [&env](std::string_view question) { return ask_yes_no(env, question); };
-  auto r = box::ensure_include(user_config, managed, data / "ssh_include_answer", ask);
+  auto ask = [&env](std::string_view question) {
+    auto answer = env.prompter.confirm(question, false);
+    return answer && *answer;
+  };
+  auto r = box::ensure_include(disk_file_system(), user_config, managed,
+                               data / "ssh_include_answer", ask);
   if (!r) {
     warn(env.streams, "could not update ~/.ssh/config: " + r.error().message);
   }
 }
 
-Result<void> run_up_command(UpOptions& opts, Env& env) {
+}  // namespace
+
+Result<void> run_up(UpOptions& opts, Env& env) {
   if (opts.req.ssh_user.empty()) {
     opts.req.ssh_user = env.getenv("GPUBOX_SSH_USER").value_or("");
   }
@@ -169,20 +140,23 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
                    *catalog,
                    data,
                    env.connect_policy(),
-                   make_progress(env),
+                   env.progress(),
                    {},
                    {quota_cache.get(), {}}};
   GPUBOX_TRY_ASSIGN(host_key_wait, parse_seconds(opts.host_key_wait));
   deps.host_keys.timeout = host_key_wait;
   deps.host_keys.trust_first_use = opts.trust_first_use;
-  if (!opts.yes && !opts.json && env.streams.err_is_tty && isatty(STDIN_FILENO) != 0) {
-    deps.host_keys.ask = [&env](const std::string& q) { return ask_yes_no(env, q); };
+  if (!opts.yes && !opts.json && env.streams.err_is_tty && env.prompter.interactive()) {
+    deps.host_keys.ask = [&env](const std::string& q) {
+      auto answer = env.prompter.confirm(q, false);
+      return answer && *answer;
+    };
   }
   // Who is launching (the owner tag) is asked beside the planning, not after it.
-  std::future<Result<aws::CallerIdentity>> caller;
+  std::future<Result<std::string>> caller;
   if (!opts.dry_run) {
     caller = std::async(std::launch::async, [&] {
-      return aws::get_caller_identity(*ctx->client, in.placement.regions.front());
+      return box::caller_arn(*ctx->client, in.placement.regions.front());
     });
   }
   auto planned = box::plan_up(deps, in, cidr);
@@ -201,10 +175,10 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
     render_up_plan(env, plan, *catalog, opts.json);
     return {};
   }
-  progress(env.streams, plan_summary(plan, *catalog));
-  GPUBOX_TRY_ASSIGN(who, caller.get());
+  env.progress().say(plan_summary(plan, *catalog));
+  GPUBOX_TRY_ASSIGN(arn, caller.get());
   deps.interrupt_note = [](const std::string& text) { set_interrupt_note(text); };
-  auto result = box::run_up(deps, in, std::move(plan), box::owner_from_arn(who.arn));
+  auto result = box::run_up(deps, in, std::move(plan), box::owner_from_arn(arn));
   clear_interrupt_note();
   if (!result) {
     return fail(result.error());
@@ -216,8 +190,6 @@ Result<void> run_up_command(UpOptions& opts, Env& env) {
   render_up_result(env, *result, *catalog, opts.json);
   return {};
 }
-
-}  // namespace
 
 void add_up_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<UpOptions>();
@@ -263,7 +235,7 @@ void add_up_command(CLI::App& app, Env& env) {
                 "Do not ask (leaves ~/.ssh/config alone; unverifiable host keys are refused "
                 "unless --trust-first-use)");
   cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
-  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_up_command(*opts, env); }); });
+  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_up(*opts, env); }); });
 }
 
 }  // namespace gpubox::cli

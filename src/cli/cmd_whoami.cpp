@@ -1,43 +1,36 @@
 // gpubox whoami: which account, identity, region and credential source gpubox will use.
 
+#include "cli/cmd_whoami.hpp"
+
 #include <memory>
 #include <ostream>
 
-#include "aws/client.hpp"
-#include "aws/sts.hpp"
+#include "box/account.hpp"
 #include "cli/app.hpp"
 
 namespace gpubox::cli {
-namespace {
-
-struct WhoamiOptions {
-  bool json = false;
-};
 
 Result<void> run_whoami(const WhoamiOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  GPUBOX_TRY_ASSIGN(creds, ctx->credentials->get());
-  GPUBOX_TRY_ASSIGN(id, aws::get_caller_identity(*ctx->client, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(me, box::whoami(*ctx->client, *ctx->credentials, *ctx->settings));
   if (opts.json) {
-    print_json(env.streams, {{"account", id.account},
-                             {"arn", id.arn},
-                             {"user_id", id.user_id},
-                             {"region", ctx->settings->region},
-                             {"region_source", ctx->settings->region_source},
-                             {"profile", ctx->settings->profile},
-                             {"credential_source", creds.source}});
+    print_json(env.streams, {{"account", me.account},
+                             {"arn", me.arn},
+                             {"user_id", me.user_id},
+                             {"region", me.region},
+                             {"region_source", me.region_source},
+                             {"profile", me.profile},
+                             {"credential_source", me.credential_source}});
     return {};
   }
   Table t({"field", "value"});
-  t.add_row({"account", id.account});
-  t.add_row({"arn", id.arn});
-  t.add_row({"region", ctx->settings->region + " (from " + ctx->settings->region_source + ")"});
-  t.add_row({"credentials", creds.source});
+  t.add_row({"account", me.account});
+  t.add_row({"arn", me.arn});
+  t.add_row({"region", me.region + " (from " + me.region_source + ")"});
+  t.add_row({"credentials", me.credential_source});
   env.streams.out << t.render(true);
   return {};
 }
-
-}  // namespace
 
 void add_whoami_command(CLI::App& app, Env& env) {
   auto opts = std::make_shared<WhoamiOptions>();

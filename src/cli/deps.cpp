@@ -1,6 +1,6 @@
 #include "cli/deps.hpp"
 
-#include "aws/sts.hpp"
+#include "box/account.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/tags.hpp"
 #include "remote/ssh.hpp"
@@ -16,21 +16,19 @@ Result<box::ByoDeps> byo_deps(Env& env) {
                       dir,
                       box::LocalFiles{dir, {}}.known_hosts(),
                       env.connect_policy(),
-                      [&env](const std::string& line) { progress(env.streams, line); },
+                      env.progress(),
                       std::filesystem::path(env.home()) / ".ssh" / "known_hosts"};
 }
 
 Result<std::string> caller_owner(aws::AwsClient& client, std::string_view region) {
-  GPUBOX_TRY_ASSIGN(who, aws::get_caller_identity(client, region));
-  return box::owner_from_arn(who.arn);
+  GPUBOX_TRY_ASSIGN(arn, box::caller_arn(client, region));
+  return box::owner_from_arn(arn);
 }
 
 Result<box::LifecycleDeps> lifecycle_deps(Env& env, aws::AwsClient& client, state::BoxStore& store,
                                           std::string_view region) {
   GPUBOX_TRY_ASSIGN(owner, caller_owner(client, region));
-  return box::LifecycleDeps{client, store, env.clock,
-                            [&env](const std::string& line) { progress(env.streams, line); },
-                            owner};
+  return box::LifecycleDeps{client, store, env.clock, env.progress(), owner};
 }
 
 }  // namespace gpubox::cli

@@ -1,10 +1,5 @@
 #include "cli/env.hpp"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <iostream>
-
 #include "aws/assume_role.hpp"
 #include "aws/client.hpp"
 #include "aws/credential_sso.hpp"
@@ -14,6 +9,7 @@
 #include "aws/settings.hpp"
 #include "box/access/caller_ip.hpp"
 #include "catalog/catalog.hpp"
+#include "cli/progress.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "core/process.hpp"
@@ -22,12 +18,34 @@
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
+namespace {
+
+// Ask for the MFA code of a role's profile as a secret; without a terminal, an auth Error.
+Result<std::string> ask_mfa(Prompter& prompter, const std::string& question) {
+  auto code = prompter.secret(question);
+  if (!code) {
+    Error e = std::move(code.error());
+    e.kind = ErrorKind::auth;
+    e.hint =
+        "run gpubox in a terminal once (the role is then cached until it expires), or use a "
+        "profile without mfa_serial";
+    return fail(std::move(e));
+  }
+  return code;
+}
+
+}  // namespace
 
 AwsContext::~AwsContext() = default;
 
 Env::Env(Streams streams_, EnvLookup getenv_, Clock& clock_, aws::HttpClient& http_,
-         ProcessRunner& runner_)
-    : streams(streams_), getenv(std::move(getenv_)), clock(clock_), http(http_), runner(runner_) {}
+         ProcessRunner& runner_, Prompter& prompter_)
+    : streams(streams_),
+      getenv(std::move(getenv_)),
+      clock(clock_),
+      http(http_),
+      runner(runner_),
+      prompter(prompter_) {}
 
 Env::~Env() = default;
 
@@ -65,7 +83,7 @@ Result<AwsContext*> Env::aws() {
           aws::make_sts_assume_role_with_web_identity(http, clock, *ctx->settings),
       .role_cache_dir = data ? *data / "credentials-cache" : std::filesystem::path(),
       .sso_cache_dir = aws::default_sso_cache_dir(home()),
-      .ask_mfa_code = [this](const std::string& question) { return ask_terminal(question); },
+      .ask_mfa_code = [this](const std::string& question) { return ask_mfa(prompter, question); },
   };
   ctx->credentials = aws::make_default_credential_provider(*ctx->settings, deps);
   ctx->client = std::make_unique<aws::AwsClient>(
@@ -74,22 +92,12 @@ Result<AwsContext*> Env::aws() {
   return m_aws.get();
 }
 
-Result<std::string> Env::ask_terminal(const std::string& question) {
-  if (::isatty(STDIN_FILENO) == 0) {
-    Error e;
-    e.kind = ErrorKind::auth;
-    e.message = "stdin is not a terminal";
-    e.hint =
-        "run gpubox in a terminal once (the role is then cached until it expires), or use a "
-        "profile without mfa_serial";
-    return fail(std::move(e));
+ProgressSink& Env::progress() {
+  if (!m_progress) {
+    m_progress = std::make_unique<Progress>(streams.err, streams.err_is_tty,
+                                            streams.quiet || global.quiet, clock);
   }
-  streams.err << question << std::flush;
-  std::string line;
-  if (!std::getline(std::cin, line)) {
-    return fail(ErrorKind::auth, "no answer on stdin");
-  }
-  return line;
+  return *m_progress;
 }
 
 Result<std::filesystem::path> Env::data_dir() {

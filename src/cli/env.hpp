@@ -13,6 +13,8 @@
 #include "core/clock.hpp"
 #include "core/env.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
+#include "core/prompter.hpp"
 
 namespace gpubox {
 class ProcessRunner;
@@ -62,8 +64,8 @@ struct AwsContext {
 
 class Env {
 public:
-  Env(Streams streams, EnvLookup getenv, Clock& clock, aws::HttpClient& http,
-      ProcessRunner& runner);
+  Env(Streams streams, EnvLookup getenv, Clock& clock, aws::HttpClient& http, ProcessRunner& runner,
+      Prompter& prompter);
   ~Env();
 
   Streams streams;
@@ -72,6 +74,7 @@ public:
   Clock& clock;
   aws::HttpClient& http;
   ProcessRunner& runner;
+  Prompter& prompter;  // questions to the person at the terminal (cli::TerminalPrompter)
   int exit_code = 0;
 
   // Return the AWS context (settings, credential chain, client), building it on first call.
@@ -81,9 +84,9 @@ public:
   // Return gpubox's data directory (GPUBOX_HOME, $XDG_DATA_HOME/gpubox, ~/.local/share/gpubox),
   // created with mode 0700.
   Result<std::filesystem::path> data_dir();
-  // Print `question` on stderr and return the line typed on the terminal; an Error when stdin is
-  // not a terminal (scripts are never left waiting).
-  Result<std::string> ask_terminal(const std::string& question);
+  // Return the progress reporter on stderr (cli::Progress), built on first use from the streams
+  // and --quiet.
+  ProgressSink& progress();
   // Return the local state database in the data directory, opened on first call.
   Result<state::BoxStore*> store();
   // Return the newest price catalog: a refreshed one in the data directory, else the embedded.
@@ -104,6 +107,7 @@ private:
   std::unique_ptr<catalog::Catalog> m_cached_catalog;
   const catalog::Catalog* m_catalog = nullptr;
   std::unique_ptr<box::CallerIpSource> m_caller_ip;
+  std::unique_ptr<ProgressSink> m_progress;
 };
 
 }  // namespace gpubox::cli

@@ -10,6 +10,7 @@
 #include "aws/settings.hpp"
 #include "cli/app.hpp"
 #include "core/iso8601.hpp"
+#include "cli/prompter.hpp"
 #include "core/log.hpp"
 #include "core/process.hpp"
 
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   ShiftedClock clock(fake_now_shift());
   aws::CurlHttpClient http;
   PosixProcessRunner runner;
-  Env env(streams, process_environment(), clock, http, runner);
+  TerminalPrompter prompter(std::cin, std::cerr, isatty(STDIN_FILENO) == 1, STDIN_FILENO);
+  Env env(streams, process_environment(), clock, http, runner, prompter);
   if (auto d = env.getenv("GPUBOX_DEBUG"); d && *d != "0" && !d->empty()) {
     env.global.debug = true;
   }

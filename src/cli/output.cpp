@@ -14,6 +14,8 @@ size_t display_width(const std::string& s) {
       std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
 }
 
+}  // namespace
+
 // Return `text` safe to write to a terminal: escape sequences (ESC, C1 controls such as the
 // 8-bit CSI) and other control characters become '?', except newline and tab. Text from AWS
 // (error messages, tags) passes through this, so an OSC 52 clipboard write or a cursor movement
@@ -37,7 +39,6 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
-}  // namespace
 
 std::string Table::render(bool tty) const {
   std::string out;
@@ -83,12 +84,6 @@ void print_json(const Streams& s, const nlohmann::json& doc) {
 
 void warn(const Streams& s, const std::string& text) {
   s.err << "gpubox: warning: " << terminal_safe(text) << '\n';
-}
-
-void progress(const Streams& s, const std::string& text) {
-  if (!s.quiet) {
-    s.err << terminal_safe(text) << '\n';
-  }
 }
 
 int exit_code_for(const Error& e) {

@@ -35,10 +35,12 @@ private:
 
 // Write exactly one JSON document (pretty on a terminal, compact otherwise) and a newline.
 void print_json(const Streams& s, const nlohmann::json& doc);
+// Return `text` with escape sequences and other control characters (not newline or tab) as
+// '?': what gpubox prints from AWS or a box never drives the terminal.
+std::string terminal_safe(std::string_view text);
+
 // Write "gpubox: warning: <text>" to stderr.
 void warn(const Streams& s, const std::string& text);
-// Write a progress line to stderr unless quiet.
-void progress(const Streams& s, const std::string& text);
 // Write "gpubox: error: <message>" (and the hint, if any) to stderr; return the exit code.
 int report_error(const Streams& s, const Error& e);
 // Return the process exit code for an error kind: 4 for auth, 2 for invalid input, else 1.

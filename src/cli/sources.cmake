@@ -25,4 +25,6 @@ target_sources(gpubox_lib PRIVATE
   src/cli/env.cpp
   src/cli/main.cpp
   src/cli/output.cpp
+  src/cli/progress.cpp
+  src/cli/prompter.cpp
 )

@@ -8,5 +8,8 @@ target_sources(gpubox_lib PRIVATE
   src/core/strings.cpp
   src/core/ini.cpp
   src/core/iso8601.cpp
+  src/core/filesystem.cpp
   src/core/process.cpp
+  src/core/progress.cpp
+  src/core/prompter.cpp
 )

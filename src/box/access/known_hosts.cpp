@@ -61,29 +61,29 @@ bool entry_for(std::string_view line, std::string_view name) {
 }
 
 // Rewrite `known_hosts` without `name`'s entries, then append `new_lines`.
-Result<void> rewrite(const fs::path& known_hosts, std::string_view name,
+Result<void> rewrite(FileSystem& files, const fs::path& known_hosts, std::string_view name,
                      std::span<const std::string> new_lines) {
   if (known_hosts.has_parent_path()) {
-    GPUBOX_TRY(ensure_private_dir(known_hosts.parent_path()));
+    GPUBOX_TRY(files.ensure_private_dir(known_hosts.parent_path()));
   }
   // Two gpubox processes may pin different boxes at once; serialize the read-modify-write.
-  GPUBOX_TRY_ASSIGN(lock, FileLock::acquire(known_hosts.string() + ".lock"));
-  std::string existing;
-  std::error_code ec;
-  if (fs::exists(known_hosts, ec)) {
-    GPUBOX_TRY_ASSIGN(text, read_file(known_hosts));
-    existing = std::move(text);
-  }
-  std::string out;
-  for (const std::string& line : split(existing, '\n')) {
-    if (!trim(line).empty() && !entry_for(line, name)) {
-      out += line + "\n";
+  return files.with_lock(known_hosts.string() + ".lock", [&]() -> Result<void> {
+    std::string existing;
+    if (files.exists(known_hosts)) {
+      GPUBOX_TRY_ASSIGN(text, files.read_file(known_hosts));
+      existing = std::move(text);
     }
-  }
-  for (const std::string& key : new_lines) {
-    out += std::string(name) + " " + key + "\n";
-  }
-  return write_file_atomic(known_hosts, out, 0600);
+    std::string out;
+    for (const std::string& line : split(existing, '\n')) {
+      if (!trim(line).empty() && !entry_for(line, name)) {
+        out += line + "\n";
+      }
+    }
+    for (const std::string& key : new_lines) {
+      out += std::string(name) + " " + key + "\n";
+    }
+    return files.write_file_atomic(known_hosts, out, 0600);
+  });
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ std::vector<std::string> parse_console_host_keys(std::string_view console_output
   return last_block;
 }
 
-Result<void> pin_host_keys(const fs::path& known_hosts, std::string_view name,
+Result<void> pin_host_keys(FileSystem& files, const fs::path& known_hosts, std::string_view name,
                            std::span<const std::string> key_lines) {
   GPUBOX_TRY(validate_name(name));
   if (key_lines.empty()) {
@@ -126,15 +126,15 @@ Result<void> pin_host_keys(const fs::path& known_hosts, std::string_view name,
                   "not an SSH host key (want '<type> <base64>'): " + key.substr(0, 40));
     }
   }
-  return rewrite(known_hosts, name, key_lines);
+  return rewrite(files, known_hosts, name, key_lines);
 }
 
-Result<void> unpin_host_keys(const fs::path& known_hosts, std::string_view name) {
-  std::error_code ec;
-  if (!fs::exists(known_hosts, ec)) {
+Result<void> unpin_host_keys(FileSystem& files, const fs::path& known_hosts,
+                             std::string_view name) {
+  if (!files.exists(known_hosts)) {
     return {};
   }
-  return rewrite(known_hosts, name, {});
+  return rewrite(files, known_hosts, name, {});
 }
 
 }  // namespace gpubox::box

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
 
 namespace gpubox::box {
 
@@ -23,11 +24,13 @@ std::vector<std::string> parse_console_host_keys(std::string_view console_output
 bool is_host_key_line(std::string_view key_line);
 
 // Replace the entries for box `name` in `known_hosts` with `key_lines` (each "<type> <base64>"),
-// atomically and under a lock; other entries are kept. Fails on an empty or malformed key list.
-Result<void> pin_host_keys(const std::filesystem::path& known_hosts, std::string_view name,
-                           std::span<const std::string> key_lines);
+// atomically (mode 0600) and under a lock, through `fs`; other entries are kept. Fails on an
+// empty or malformed key list.
+Result<void> pin_host_keys(FileSystem& fs, const std::filesystem::path& known_hosts,
+                           std::string_view name, std::span<const std::string> key_lines);
 
 // Remove the entries for box `name` from `known_hosts` (nothing to do when the file is missing).
-Result<void> unpin_host_keys(const std::filesystem::path& known_hosts, std::string_view name);
+Result<void> unpin_host_keys(FileSystem& fs, const std::filesystem::path& known_hosts,
+                             std::string_view name);
 
 }  // namespace gpubox::box

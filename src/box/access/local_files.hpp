@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "remote/ssh.hpp"
+#include "core/filesystem.hpp"
 
 namespace gpubox::box {
 
@@ -13,6 +14,7 @@ struct LocalFiles {
   // How boxes are reached: under an AWS stand-in, the managed SSH config never names the
   // instances' invented addresses (only GPUBOX_SSH_CONNECT, or no entry at all).
   remote::ConnectPolicy connect;
+  FileSystem* fs = &disk_file_system();  // where they are written (a fake in tests)
   // Return the managed SSH config (<data>/ssh_config).
   std::filesystem::path ssh_config() const { return data_dir / "ssh_config"; }
   // Return gpubox's known_hosts file (<data>/known_hosts).

@@ -28,12 +28,6 @@ fs::path tunnel_state_file(const fs::path& data_dir, std::string_view name) {
   return data_dir / "run" / (std::string(name) + ".tunnel.json");
 }
 
-void say(const NotebookDeps& deps, const std::string& text) {
-  if (deps.progress) {
-    deps.progress(text);
-  }
-}
-
 bool wait_for_jupyter(const NotebookDeps& deps, int port, std::string_view token,
                       std::chrono::seconds timeout) {
   auto deadline = deps.clock.now() + timeout;
@@ -91,8 +85,8 @@ std::optional<NotebookSession> reuse_tunnel(const NotebookDeps& deps, const Note
 
 // Run the bootstrap with the box's settings.
 Result<void> bootstrap(const NotebookDeps& deps, const NotebookRequest& req) {
-  say(deps, "running gpubox's bootstrap on " + req.box.name +
-                " (Jupyter on a private Unix socket, watchdog)");
+  deps.progress.say("running gpubox's bootstrap on " + req.box.name +
+                    " (Jupyter on a private Unix socket, watchdog)");
   BootstrapOptions options = bootstrap_options_for(req.box, req.token);
   return run_bootstrap(deps.runner, req.target, options, req.box.kind == state::BoxKind::aws);
 }

@@ -13,7 +13,9 @@
 #include "aws/http.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
 #include "core/process.hpp"
+#include "core/progress.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -41,7 +43,7 @@ struct NotebookDeps {
   aws::HttpClient& http;
   Clock& clock;
   std::filesystem::path data_dir;
-  std::function<void(const std::string&)> progress;
+  ProgressSink& progress = null_progress();
 };
 
 struct NotebookRequest {

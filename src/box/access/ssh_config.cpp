@@ -118,11 +118,11 @@ Result<std::string> render_ssh_config(std::span<const SshHost> hosts,
   return out;
 }
 
-Result<void> write_ssh_config(const fs::path& path, std::string_view content) {
+Result<void> write_ssh_config(FileSystem& files, const fs::path& path, std::string_view content) {
   if (path.has_parent_path()) {
-    GPUBOX_TRY(ensure_private_dir(path.parent_path()));
+    GPUBOX_TRY(files.ensure_private_dir(path.parent_path()));
   }
-  return write_file_atomic(path, content, 0600);
+  return files.write_file_atomic(path, content, 0600);
 }
 
 Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files) {
@@ -148,7 +148,7 @@ Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files)
   SshRenderOptions options;
   options.known_hosts = files.known_hosts();
   GPUBOX_TRY_ASSIGN(text, render_ssh_config(hosts, options));
-  return write_ssh_config(files.ssh_config(), text);
+  return write_ssh_config(*files.fs, files.ssh_config(), text);
 }
 
 }  // namespace gpubox::box

@@ -39,8 +39,10 @@ SshHost ssh_host_for(const state::Box& box);
 Result<std::string> render_ssh_config(std::span<const SshHost> hosts,
                                       const SshRenderOptions& options);
 
-// Write `content` to the managed file at `path` atomically, mode 0600, creating its directory.
-Result<void> write_ssh_config(const std::filesystem::path& path, std::string_view content);
+// Write `content` to the managed file at `path` through `fs` atomically, mode 0600, creating its
+// directory (0700).
+Result<void> write_ssh_config(FileSystem& fs, const std::filesystem::path& path,
+                              std::string_view content);
 
 enum class IncludeResult {
   present,       // ~/.ssh/config already includes the managed file before any Host block
@@ -48,16 +50,17 @@ enum class IncludeResult {
   not_included,  // the user said no, now or on an earlier run
 };
 
-// Re-render the managed SSH config from every box in `store` and write it.
+// Re-render the managed SSH config from every box in `store` and write it through `files.fs`.
 Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files);
 
 // Ask `question`; return true for yes.
 using AskFn = std::function<bool(std::string_view question)>;
 
-// Make `ssh_config` include `managed` as its first line. Ask once through `ask`, record the
-// answer in `answer_file`, and never ask again; create ~/.ssh (0700) and the config (0600) when
-// missing. Other lines are kept byte for byte, and a symlinked config is written through.
-Result<IncludeResult> ensure_include(const std::filesystem::path& ssh_config,
+// Make `ssh_config` include `managed` as its first line, through `fs`. Ask once through `ask`,
+// record the answer in `answer_file`, and never ask again; create ~/.ssh (0700) and the config
+// (0600) when missing. Other lines and the config's mode are kept, and a symlinked config is
+// written through.
+Result<IncludeResult> ensure_include(FileSystem& fs, const std::filesystem::path& ssh_config,
                                      const std::filesystem::path& managed,
                                      const std::filesystem::path& answer_file, const AskFn& ask);
 

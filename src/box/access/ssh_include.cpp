@@ -1,11 +1,6 @@
 // ensure_include: the one edit gpubox makes to the user's ~/.ssh/config.
 
-#include <sys/stat.h>
-
-#include <system_error>
-
 #include "box/access/ssh_config.hpp"
-#include "core/paths.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::box {
@@ -41,29 +36,14 @@ std::vector<std::string> config_words(std::string_view line) {
   return words;
 }
 
-// Mode bits of `path`, or `fallback` when it does not exist.
-mode_t mode_of(const fs::path& path, mode_t fallback) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) {
-    return fallback;
-  }
-  return st.st_mode & 07777;
-}
-
-Result<void> add_include_line(const fs::path& ssh_config, const fs::path& managed) {
-  GPUBOX_TRY(ensure_private_dir(ssh_config.parent_path()));
+Result<void> add_include_line(FileSystem& files, const fs::path& ssh_config,
+                              const fs::path& managed) {
+  GPUBOX_TRY(files.ensure_private_dir(ssh_config.parent_path()));
   // Write through a symlinked config (dotfile managers) instead of replacing the link.
-  std::error_code ec;
-  fs::path target = ssh_config;
-  if (fs::is_symlink(fs::symlink_status(ssh_config, ec))) {
-    target = fs::weakly_canonical(ssh_config, ec);
-    if (ec) {
-      return fail(ErrorKind::state, "cannot resolve " + ssh_config.string() + ": " + ec.message());
-    }
-  }
+  GPUBOX_TRY_ASSIGN(target, files.resolve_symlink(ssh_config));
   std::string existing;
-  if (fs::exists(target, ec)) {
-    GPUBOX_TRY_ASSIGN(text, read_file(target));
+  if (files.exists(target)) {
+    GPUBOX_TRY_ASSIGN(text, files.read_file(target));
     existing = std::move(text);
   }
   std::string managed_text = managed.string();
@@ -71,14 +51,14 @@ Result<void> add_include_line(const fs::path& ssh_config, const fs::path& manage
     managed_text = "\"" + managed_text + "\"";
   }
   std::string updated = "Include " + managed_text + "\n" + existing;
-  return write_file_atomic(target, updated, mode_of(target, 0600));
+  return files.write_file_atomic(target, updated, files.mode_of(target).value_or(0600));
 }
 
-Result<void> record_answer(const fs::path& answer_file, bool yes) {
+Result<void> record_answer(FileSystem& files, const fs::path& answer_file, bool yes) {
   if (answer_file.has_parent_path()) {
-    GPUBOX_TRY(ensure_private_dir(answer_file.parent_path()));
+    GPUBOX_TRY(files.ensure_private_dir(answer_file.parent_path()));
   }
-  return write_file_atomic(answer_file, yes ? "yes\n" : "no\n", 0600);
+  return files.write_file_atomic(answer_file, yes ? "yes\n" : "no\n", 0600);
 }
 
 }  // namespace
@@ -110,26 +90,26 @@ bool includes_managed(std::string_view config_text, const fs::path& managed, con
   return false;
 }
 
-Result<IncludeResult> ensure_include(const fs::path& ssh_config, const fs::path& managed,
-                                     const fs::path& answer_file, const AskFn& ask) {
-  std::error_code ec;
+Result<IncludeResult> ensure_include(FileSystem& files, const fs::path& ssh_config,
+                                     const fs::path& managed, const fs::path& answer_file,
+                                     const AskFn& ask) {
   fs::path home = ssh_config.parent_path().parent_path();
-  if (fs::exists(ssh_config, ec)) {
-    GPUBOX_TRY_ASSIGN(text, read_file(ssh_config));
+  if (files.exists(ssh_config)) {
+    GPUBOX_TRY_ASSIGN(text, files.read_file(ssh_config));
     if (includes_managed(text, managed, home)) {
       return IncludeResult::present;
     }
   }
-  if (fs::exists(answer_file, ec)) {
+  if (files.exists(answer_file)) {
     // Asked before: a "no" stands, and so does a user removing the line after a "yes".
     return IncludeResult::not_included;
   }
   bool yes = ask("Add `Include " + managed.string() + "` to the top of " + ssh_config.string() +
                  " so that `ssh <box>` works?");
   if (yes) {
-    GPUBOX_TRY(add_include_line(ssh_config, managed));
+    GPUBOX_TRY(add_include_line(files, ssh_config, managed));
   }
-  GPUBOX_TRY(record_answer(answer_file, yes));
+  GPUBOX_TRY(record_answer(files, answer_file, yes));
   return yes ? IncludeResult::added : IncludeResult::not_included;
 }
 

@@ -26,12 +26,6 @@ Error url_error(std::string_view url, std::string_view why) {
   return e;
 }
 
-void say(const ByoDeps& deps, const std::string& text) {
-  if (deps.progress) {
-    deps.progress(text);
-  }
-}
-
 bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
 // A plain DNS name: dot-separated labels of 1-63 letters, digits and inner dashes, 253 at most.
@@ -181,19 +175,20 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
   GPUBOX_TRY_ASSIGN(known, keys_known_for(deps.runner, deps.user_known_hosts, url.host, url.port));
   if (!known.empty()) {
     // The user already trusts a key for this machine: require it, as plain ssh would.
-    GPUBOX_TRY(pin_host_keys(deps.known_hosts, box.name, known));
+    GPUBOX_TRY(pin_host_keys(deps.files, deps.known_hosts, box.name, known));
     target.host_key_pinned = true;
-    say(deps, fmt::format("using the host key{} of {} from {}", known.size() > 1 ? "s" : "",
-                          url.host, deps.user_known_hosts.string()));
+    deps.progress.say(fmt::format("using the host key{} of {} from {}", known.size() > 1 ? "s" : "",
+                                  url.host, deps.user_known_hosts.string()));
   }
-  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(box.jupyter_token_path));
-  say(deps, fmt::format("bootstrapping {}@{}:{} (Jupyter on a private Unix socket, idle watchdog)",
-                        target.user, target.host, target.port));
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(deps.files, box.jupyter_token_path));
+  deps.progress.say(
+      fmt::format("bootstrapping {}@{}:{} (Jupyter on a private Unix socket, idle watchdog)",
+                  target.user, target.host, target.port));
   BootstrapOptions options = bootstrap_options_for(box, token);
   if (auto ran = run_bootstrap(deps.runner, target, options, false); !ran) {
     std::error_code ec;
     fs::remove(box.jupyter_token_path, ec);
-    (void)unpin_host_keys(deps.known_hosts, box.name);
+    (void)unpin_host_keys(deps.files, deps.known_hosts, box.name);
     Error e = ran.error();
     if (!known.empty() && (e.message.find("IDENTIFICATION HAS CHANGED") != std::string::npos ||
                            e.message.find("Host key verification failed") != std::string::npos)) {
@@ -240,9 +235,9 @@ Result<void> forget_byo_box(const ByoDeps& deps, std::string_view name) {
   std::error_code ec;
   fs::remove(deps.data_dir / "run" / (box.name + ".tunnel.json"), ec);
   if (!box.jupyter_token_path.empty()) {
-    fs::remove(box.jupyter_token_path, ec);
+    (void)deps.files.remove_file(box.jupyter_token_path);
   }
-  GPUBOX_TRY(unpin_host_keys(deps.known_hosts, box.name));
+  GPUBOX_TRY(unpin_host_keys(deps.files, deps.known_hosts, box.name));
   return deps.store.remove_box(name);
 }
 
@@ -261,7 +256,7 @@ Result<BoxTarget> box_target(state::BoxStore& store, std::string_view name,
   fs::path token_path = out.box.jupyter_token_path.empty()
                             ? jupyter_token_path(data_dir, out.box.name)
                             : fs::path(out.box.jupyter_token_path);
-  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(disk_file_system(), token_path));
   out.token = std::move(token);
   return out;
 }

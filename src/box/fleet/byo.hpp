@@ -11,7 +11,9 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
 #include "core/process.hpp"
+#include "core/progress.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -41,10 +43,11 @@ struct ByoDeps {
   std::filesystem::path data_dir;
   std::filesystem::path known_hosts;
   remote::ConnectPolicy policy;
-  std::function<void(const std::string&)> progress;
+  ProgressSink& progress = null_progress();
   // The user's own known_hosts (~/.ssh/known_hosts): a key it already has for the machine is
   // pinned before the first connection, so `add` refuses a mismatch as plain ssh would.
   std::filesystem::path user_known_hosts;
+  FileSystem& files = disk_file_system();  // tokens, known_hosts
 };
 
 // Return the host keys ("<type> <base64>") that `known_hosts` holds for `host`:`port`, looked up

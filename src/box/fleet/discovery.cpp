@@ -11,6 +11,7 @@
 #include "aws/credentials.hpp"
 #include "aws/ec2_spot.hpp"
 #include "box/names.hpp"
+#include "aws/ec2_catalog.hpp"
 #include "box/tags.hpp"
 #include "core/iso8601.hpp"
 
@@ -364,6 +365,11 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
     }
   }
   return d;
+}
+
+Result<Discovery> discover_everywhere(const DiscoverDeps& deps, std::string_view home_region) {
+  GPUBOX_TRY_ASSIGN(regions, aws::enabled_region_names(deps.client, home_region));
+  return discover(deps, std::move(regions));
 }
 
 }  // namespace gpubox::box

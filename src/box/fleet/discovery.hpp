@@ -114,4 +114,8 @@ struct Discovery {
 // in the ledger; return the merged views.
 Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> regions);
 
+// Return discover() over every region enabled for the account (DescribeRegions in
+// `home_region`).
+Result<Discovery> discover_everywhere(const DiscoverDeps& deps, std::string_view home_region);
+
 }  // namespace gpubox::box

@@ -6,7 +6,9 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "aws/ec2_catalog.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/spot.hpp"
 #include "box/launch/launch_lock.hpp"
@@ -276,6 +278,23 @@ GcReport remove_leftovers(aws::AwsClient& client, Clock& clock,
     out.failed.insert(out.failed.end(), r.failed.begin(), r.failed.end());
   }
   return out;
+}
+
+Result<GcPlan> find_leftovers_everywhere(aws::AwsClient& client, state::BoxStore& store,
+                                         std::string_view home_region, std::string_view owner) {
+  GPUBOX_TRY_ASSIGN(regions, aws::enabled_region_names(client, home_region));
+  GPUBOX_TRY_ASSIGN(plan, find_leftovers(client, store, regions, owner));
+  if (!regions.empty() && plan.failed.size() == regions.size()) {
+    std::vector<std::string> failed;
+    for (const auto& f : plan.failed) {
+      failed.push_back(f.region);
+    }
+    Error e = *plan.failed.front().error;
+    e.message = fmt::format("could not look in any region ({}): {}", fmt::join(failed, ", "),
+                            e.message);
+    return fail(std::move(e));
+  }
+  return plan;
 }
 
 }  // namespace gpubox::box

@@ -73,6 +73,11 @@ Result<std::vector<std::string>> expire_stale_launches(aws::AwsClient& client,
 Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
                               const std::vector<std::string>& regions, std::string_view owner);
 
+// Return find_leftovers in every region enabled for the account (DescribeRegions in
+// `home_region`); an error when no region could be read at all.
+Result<GcPlan> find_leftovers_everywhere(aws::AwsClient& client, state::BoxStore& store,
+                                         std::string_view home_region, std::string_view owner);
+
 struct GcFailure {
   Leftover leftover;
   Error error;

@@ -46,12 +46,6 @@ bool dead_end(std::string_view state, std::string_view target) {
   return state == "shutting-down" || state == "terminated";
 }
 
-void report(const LifecycleDeps& deps, const std::string& line) {
-  if (deps.progress) {
-    deps.progress(line);
-  }
-}
-
 }  // namespace
 
 Result<void> check_owner(const LifecycleDeps& deps, std::string_view name,
@@ -328,7 +322,7 @@ Result<StopReport> stop_box(const LifecycleDeps& deps, std::string_view name,
   StopReport rep;
   rep.already_stopped = current->state == "stopped";
   if (!rep.already_stopped) {
-    report(deps, fmt::format("stopping {} ({}) in {}", name, box.instance_id, box.region));
+    deps.progress.say(fmt::format("stopping {} ({}) in {}", name, box.instance_id, box.region));
     aws::InstanceIdsInput in;
     in.instance_ids = {box.instance_id};
     GPUBOX_TRY(aws::stop_instances(deps.client, box.region, in));
@@ -370,7 +364,7 @@ Result<StartReport> start_box(const LifecycleDeps& deps, std::string_view name,
                                                 box.instance_id, "stopped", wait));
       (void)stopped;
     }
-    report(deps, fmt::format("starting {} ({}) in {}", name, box.instance_id, box.zone));
+    deps.progress.say(fmt::format("starting {} ({}) in {}", name, box.instance_id, box.zone));
     aws::InstanceIdsInput in;
     in.instance_ids = {box.instance_id};
     if (auto r = aws::start_instances(deps.client, box.region, in); !r) {

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,18 +17,16 @@
 #include "box/launch/wait.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::box {
-
-// Report one line of progress (may be empty: then nothing is reported).
-using ProgressFn = std::function<void(const std::string&)>;
 
 struct LifecycleDeps {
   aws::AwsClient& client;
   state::BoxStore& store;
   Clock& clock;
-  ProgressFn progress;
+  ProgressSink& progress = null_progress();
   // The caller (owner_from_arn). When set, stop/start/down act only on instances and resources
   // whose gpubox:owner tag names it; another owner's box is refused. Empty: no check (tests).
   std::string owner;

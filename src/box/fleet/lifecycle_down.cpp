@@ -121,13 +121,12 @@ Result<void> add_recorded_instances(const LifecycleDeps& deps, std::string_view 
 
 // Remove what gpubox keeps locally for box `name` whatever the store knew: its created private
 // key (keys/gpubox-NAME.pem) and its Jupyter token (tokens/NAME).
-bool remove_local_secrets(const std::filesystem::path& data_dir, std::string_view name) {
-  std::error_code ec;
-  const auto pem = created_key_path(data_dir / "keys", name);
-  bool removed = std::filesystem::remove(pem, ec);
-  std::filesystem::remove(pem.string() + ".pub", ec);
-  std::filesystem::remove(jupyter_token_path(data_dir, name), ec);
-  return removed;
+bool remove_local_secrets(const LocalFiles& files, std::string_view name) {
+  const auto pem = created_key_path(files.data_dir / "keys", name);
+  auto removed = files.fs->remove_file(pem);
+  (void)files.fs->remove_file(pem.string() + ".pub");
+  (void)files.fs->remove_file(jupyter_token_path(files.data_dir, name));
+  return removed && *removed;
 }
 
 Result<std::vector<std::string>> tagged_groups(const LifecycleDeps& deps, std::string_view region,
@@ -185,20 +184,18 @@ Result<void> delete_volumes(const LifecycleDeps& deps, std::string_view region,
 
 // Remove the saved private key, but only a file gpubox wrote inside its data directory: a key
 // the user brought stays where it is.
-bool remove_key_file(const std::string& key_path, const std::filesystem::path& data_dir) {
-  if (key_path.empty() || data_dir.empty()) {
+bool remove_key_file(const LocalFiles& files, const std::string& key_path) {
+  if (key_path.empty() || files.data_dir.empty()) {
     return false;
   }
-  std::error_code ec;
-  auto key = std::filesystem::weakly_canonical(key_path, ec);
-  auto dir = std::filesystem::weakly_canonical(data_dir, ec);
-  auto rel = key.lexically_relative(dir);
-  if (ec || rel.empty() || rel.native().starts_with("..")) {
+  auto key = std::filesystem::path(key_path).lexically_normal();
+  auto rel = key.lexically_relative(files.data_dir.lexically_normal());
+  if (rel.empty() || rel.native().starts_with("..")) {
     return false;
   }
-  bool removed = std::filesystem::remove(key, ec);
-  std::filesystem::remove(key.string() + ".pub", ec);
-  return removed;
+  auto removed = files.fs->remove_file(key);
+  (void)files.fs->remove_file(key.string() + ".pub");
+  return removed && *removed;
 }
 
 Result<void> forget_locally(const LifecycleDeps& deps, std::string_view name,
@@ -209,7 +206,7 @@ Result<void> forget_locally(const LifecycleDeps& deps, std::string_view name,
     }
   } else
     GPUBOX_TRY(deps.store.end_launches(name));
-  GPUBOX_TRY(unpin_host_keys(options.files.known_hosts(), name));
+  GPUBOX_TRY(unpin_host_keys(*options.files.fs, options.files.known_hosts(), name));
   return refresh_ssh_config(deps.store, options.files);
 }
 
@@ -245,16 +242,16 @@ Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& option
   GPUBOX_TRY(add_recorded_instances(deps, rep.region, name, ids));
   // Cancel first: terminating the instance of a persistent request makes EC2 launch another.
   GPUBOX_TRY_ASSIGN(spot, open_spot_requests(deps.client, rep.region, name, ids));
-  if (!spot.empty() && deps.progress) {
-    deps.progress(
+  if (!spot.empty()) {
+    deps.progress.say(
         fmt::format("cancelling spot request {} first (a persistent request would "
                     "launch a replacement)",
                     spot.front().id));
   }
   GPUBOX_TRY_ASSIGN(cancelled, cancel_and_confirm(deps.client, rep.region, spot));
   rep.spot_requests = cancelled;
-  if (!ids.empty() && deps.progress) {
-    deps.progress(fmt::format("terminating {} in {}", fmt::join(ids, ", "), rep.region));
+  if (!ids.empty()) {
+    deps.progress.say(fmt::format("terminating {} in {}", fmt::join(ids, ", "), rep.region));
   }
   // A key pair may go while its instance shuts down (the instance keeps the key it booted with).
   auto keys_deleted = std::async(std::launch::async, [&]() -> Result<std::vector<std::string>> {
@@ -293,8 +290,8 @@ Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& option
   GPUBOX_TRY(volumes_done);
   rep.volumes = volumes.volumes;
   rep.kept_volumes = volumes.kept_volumes;
-  rep.key_file_removed = remove_key_file(box.key_path, options.files.data_dir);
-  if (!options.files.data_dir.empty() && remove_local_secrets(options.files.data_dir, name)) {
+  rep.key_file_removed = remove_key_file(options.files, box.key_path);
+  if (!options.files.data_dir.empty() && remove_local_secrets(options.files, name)) {
     rep.key_file_removed = true;  // also when the box was rediscovered, not stored
   }
   GPUBOX_TRY(forget_locally(deps, name, options, rep.was_in_store));

@@ -12,7 +12,7 @@ namespace gpubox::box {
 
 Result<std::vector<std::string>> wait_console_host_keys(
     aws::AwsClient& client, Clock& clock, std::string_view region, std::string_view instance_id,
-    std::chrono::seconds timeout, const std::function<void(const std::string&)>& progress) {
+    std::chrono::seconds timeout, ProgressSink& progress) {
   const TimePoint start = clock.now();
   Duration delay = std::chrono::seconds(1);
   bool announced = false;
@@ -30,11 +30,13 @@ Result<std::vector<std::string>> wait_console_host_keys(
     if (waited + delay > timeout) {
       return std::vector<std::string>{};
     }
-    if (progress) {
-      progress(announced ? ""
-                         : fmt::format("waiting for {}'s SSH host keys on its console (cloud-init "
-                                       "prints them late in the first boot; up to {} min)",
-                                       instance_id, timeout.count() / 60));
+    if (announced) {
+      progress.tick();
+    } else {
+      progress.phase(fmt::format("waiting for {}'s SSH host keys on its console (cloud-init "
+                                 "prints them late in the first boot)",
+                                 instance_id),
+                     timeout);
       announced = true;
     }
     clock.sleep_for(delay);

@@ -16,6 +16,7 @@
 #include "aws/client.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 
 namespace gpubox::box {
 
@@ -33,7 +34,7 @@ struct HostKeyPolicy {
 // an empty line per poll.
 Result<std::vector<std::string>> wait_console_host_keys(
     aws::AwsClient& client, Clock& clock, std::string_view region, std::string_view instance_id,
-    std::chrono::seconds timeout, const std::function<void(const std::string&)>& progress);
+    std::chrono::seconds timeout, ProgressSink& progress = null_progress());
 
 // Decide what to do when the console printed no keys within the policy's timeout: ok (trust on
 // first use) when the policy allows it or the person says yes, else an Error that says the box

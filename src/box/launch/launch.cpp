@@ -20,12 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void say(const LaunchDeps& deps, const std::string& line) {
-  if (deps.progress) {
-    deps.progress(line);
-  }
-}
-
 // Return the instances that carry ClientToken `token` in `region` (not terminated).
 Result<std::vector<aws::Instance>> instances_by_token(aws::AwsClient& client,
                                                       std::string_view region,
@@ -139,8 +133,8 @@ Result<void> replace_lost_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
                 fmt::format("remove that box with `gpubox down {}`, then run `gpubox up` again",
                             spec.name));
   }
-  say(deps, "the private key of " + key_name + " was lost with an earlier reply; replacing the " +
-                "unused key pair");
+  deps.progress.say("the private key of " + key_name +
+                    " was lost with an earlier reply; replacing the unused key pair");
   GPUBOX_TRY_ASSIGN(gone, aws::delete_key_pair(deps.client, spec.region, {key_name, ""}));
   (void)gone;
   return {};
@@ -156,9 +150,8 @@ Result<std::string> ensure_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
     return import_key(deps, spec, tagged);
   }
   const fs::path path = created_key_path(spec.key_dir, spec.name);
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    const std::string mine = public_key_of_private(read_file(path).value_or(""));
+  if (deps.files.exists(path)) {
+    const std::string mine = public_key_of_private(deps.files.read_file(path).value_or(""));
     for (const auto& k : tagged) {
       if (!mine.empty() && same_public_key(k.public_key, mine)) {
         created_path = path;
@@ -177,8 +170,8 @@ Result<std::string> ensure_key_pair(LaunchDeps& deps, const LaunchSpec& spec,
   in.key_type = "ed25519";
   in.tags = spec.tags;
   GPUBOX_TRY_ASSIGN(created, aws::create_key_pair(deps.client, spec.region, in));
-  GPUBOX_TRY(ensure_private_dir(spec.key_dir));
-  GPUBOX_TRY(write_file_atomic(path, created.private_key, 0600));
+  GPUBOX_TRY(deps.files.ensure_private_dir(spec.key_dir));
+  GPUBOX_TRY(deps.files.write_file_atomic(path, created.private_key, 0600));
   created_path = path;
   return in.key_name;
 }
@@ -210,7 +203,7 @@ Result<void> enforce_ingress(LaunchDeps& deps, const LaunchSpec& spec,
                              const aws::SecurityGroup& group) {
   auto extra = extra_ingress(group.ingress, spec.allow_from);
   if (!extra.empty()) {
-    say(deps, fmt::format("removing {} ingress rule(s) other than tcp/22 from {} from {}",
+    deps.progress.say(fmt::format("removing {} ingress rule(s) other than tcp/22 from {} from {}",
                           extra.size(), spec.allow_from, group.id));
     auto revoked = aws::revoke_security_group_ingress(deps.client, spec.region, {group.id, extra});
     if (!revoked) {
@@ -464,7 +457,7 @@ aws::RunInstancesInput run_input(const LaunchSpec& spec, std::string_view zone,
 
 void cleanup_launch(LaunchDeps& deps, const LaunchSpec& spec, std::string_view security_group_id,
                     std::string_view key_name) {
-  say(deps, "removing the key pair and security group made for " + spec.name);
+  deps.progress.say("removing the key pair and security group made for " + spec.name);
   if (!security_group_id.empty()) {
     auto sg =
         aws::delete_security_group(deps.client, spec.region, {std::string(security_group_id), ""});
@@ -479,8 +472,7 @@ void cleanup_launch(LaunchDeps& deps, const LaunchSpec& spec, std::string_view s
     }
   }
   if (spec.public_key_line.empty()) {
-    std::error_code ec;
-    fs::remove(created_key_path(spec.key_dir, spec.name), ec);
+    (void)deps.files.remove_file(created_key_path(spec.key_dir, spec.name));
   }
 }
 
@@ -501,7 +493,7 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
     if (open) {
       GPUBOX_TRY_ASSIGN(found, resume_instance(deps, record));
       if (found) {
-        say(deps, "found " + found->id + " from an earlier run of this launch");
+        deps.progress.say("found " + found->id + " from an earlier run of this launch");
         GPUBOX_TRY(deps.store.mark_launched(record.client_token, found->id, found->zone));
         out.instance = std::move(*found);
         out.zone = out.instance.zone.empty() ? zone : out.instance.zone;
@@ -515,7 +507,7 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
         out.resumed = true;
         return out;
       }
-      say(deps, "resuming the interrupted launch of " + spec.name + " (same ClientToken)");
+      deps.progress.say("resuming the interrupted launch of " + spec.name + " (same ClientToken)");
     }
     aws::QueryParams wire;
     if (!record.params.empty()) {
@@ -566,7 +558,7 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
                                                                  out.key_name, sg_id))));
       wire = std::move(fixed);
     }
-    say(deps, fmt::format("launching {} in {}", spec.instance_type, zone));
+    deps.progress.say(fmt::format("launching {} in {}", spec.instance_type, zone));
     // Right after CreateKeyPair/CreateSecurityGroup, RunInstances may not see them yet.
     auto run = retry_fresh(deps.clock,
                            [&] { return aws::run_instances_wire(deps.client, spec.region, wire); });
@@ -619,8 +611,8 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
     deps.store.mark_launch_failed(record.client_token,
                                   err.aws_code.empty() ? err.message : err.aws_code);
     if (is_zone_failure(err)) {
-      say(deps, fmt::format("{} in {}: {}, trying the next zone", spec.instance_type, zone,
-                            err.aws_code.empty() ? "no capacity" : err.aws_code));
+      deps.progress.say(fmt::format("{} in {}: {}, trying the next zone", spec.instance_type, zone,
+                                    err.aws_code.empty() ? "no capacity" : err.aws_code));
       out.failed_zones.push_back(zone);
       if (zone != zones[i]) {  // the resumed record had another zone: still try this one
         zones.insert(zones.begin() + static_cast<long>(i) + 1, zones[i]);

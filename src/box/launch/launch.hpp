@@ -23,12 +23,11 @@
 #include "aws/ec2_vpc.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
+#include "core/progress.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::box {
-
-// Report one line of progress (to stderr, by the caller).
-using ProgressFn = std::function<void(const std::string& line)>;
 
 // Everything one launch in one region needs.
 struct LaunchSpec {
@@ -66,7 +65,8 @@ struct LaunchDeps {
   aws::AwsClient& client;
   state::BoxStore& store;
   Clock& clock;
-  ProgressFn progress;
+  ProgressSink& progress = null_progress();
+  FileSystem& files = disk_file_system();  // where a created private key is saved
 };
 
 // Return the file a created private key of box `name` is saved to under `key_dir`.

@@ -12,6 +12,7 @@
 #include "aws/ec2_instances.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
+#include "plan/offers.hpp"
 
 namespace gpubox::box {
 
@@ -443,6 +444,39 @@ Result<std::vector<aws::QuotaChangeRequest>> quota_request_history(aws::AwsClien
     return a.created.value_or(TimePoint{}) > b.created.value_or(TimePoint{});
   });
   return page.requests;
+}
+
+Result<QuotaType> resolve_quota_type(aws::AwsClient& client, const catalog::Catalog& catalog,
+                                     std::string_view region, const std::string& instance_type,
+                                     const std::string& gpu) {
+  QuotaType c{instance_type, 0};
+  if (c.instance_type.empty()) {
+    if (gpu.empty()) {
+      return fail(ErrorKind::invalid_input, "give --gpu (e.g. T4) or --type (e.g. g4dn.xlarge)");
+    }
+    GPUBOX_TRY_ASSIGN(spec, plan::resolve_gpu(catalog, gpu));
+    std::vector<std::string> all_types;
+    for (const auto& t : catalog.types) {
+      all_types.push_back(t.instance_type);
+    }
+    auto best = plan::cheapest_type_for(catalog, spec.name, spec.count, region, all_types);
+    if (!best) {
+      return fail(ErrorKind::not_found, "no launchable instance type has " + gpu);
+    }
+    c.instance_type = best->instance_type;
+  }
+  if (const auto* spec = catalog.find_type(c.instance_type)) {
+    c.vcpus = spec->vcpus;
+    return c;
+  }
+  aws::DescribeInstanceTypesInput in;
+  in.instance_types = {c.instance_type};
+  GPUBOX_TRY_ASSIGN(page, aws::describe_instance_types(client, region, in));
+  if (page.types.empty()) {
+    return fail(ErrorKind::not_found, "unknown instance type " + c.instance_type);
+  }
+  c.vcpus = page.types.front().vcpus;
+  return c;
 }
 
 }  // namespace gpubox::box

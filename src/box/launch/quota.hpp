@@ -15,6 +15,7 @@
 
 #include "aws/client.hpp"
 #include "aws/service_quotas.hpp"
+#include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 
@@ -154,5 +155,17 @@ Result<QuotaIncrease> request_quota_increase(aws::AwsClient& client, const Quota
 // Return the quota increase requests of `region`, newest first.
 Result<std::vector<aws::QuotaChangeRequest>> quota_request_history(aws::AwsClient& client,
                                                                    std::string_view region);
+
+// An instance type and its vCPUs, the unit of EC2's instance quotas.
+struct QuotaType {
+  std::string instance_type;
+  int vcpus = 0;
+};
+
+// Resolve `instance_type`, or else the cheapest type in `catalog` with `gpu` ("T4", "A10G:4") in
+// `region`, to its vCPUs: from the catalog, else from DescribeInstanceTypes in `region`.
+Result<QuotaType> resolve_quota_type(aws::AwsClient& client, const catalog::Catalog& catalog,
+                                     std::string_view region, const std::string& instance_type,
+                                     const std::string& gpu);
 
 }  // namespace gpubox::box

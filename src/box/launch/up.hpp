@@ -20,6 +20,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/process.hpp"
+#include "core/progress.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
 
@@ -95,10 +96,11 @@ struct UpDeps {
   const catalog::Catalog& catalog;
   std::filesystem::path data_dir;
   remote::ConnectPolicy connect;
-  ProgressFn progress;
+  ProgressSink& progress = null_progress();
   WaitPolicy wait;
-  QuotaDeps quota = {};  // the quota code cache and vCPU table (both optional)
+  QuotaDeps quota = {};                    // the quota code cache and vCPU table (both optional)
   HostKeyPolicy host_keys = {};
+  FileSystem& files = disk_file_system();  // keys, tokens, known_hosts, the SSH config
   // Set what to tell the person if they interrupt now (what exists, what it costs, what to run).
   std::function<void(const std::string& note)> interrupt_note = {};
 };

@@ -23,12 +23,6 @@ Error quota_error(const QuotaCheck& q) {
   return e;
 }
 
-void say(const UpDeps& deps, const std::string& line) {
-  if (deps.progress) {
-    deps.progress(line);
-  }
-}
-
 // One region's answer: where the type is offered, and whether the quota fits.
 struct Place {
   Result<std::optional<Candidate>> candidate = std::optional<Candidate>{};
@@ -91,7 +85,7 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(
       if (pinned) {
         return fail(c.error());
       }
-      say(deps, "skipping " + region + ": " + c.error().message);
+      deps.progress.say("skipping " + region + ": " + c.error().message);
       first_error = first_error.value_or(c.error());
       continue;
     }
@@ -110,7 +104,7 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(
       if (pinned || q.error().kind == ErrorKind::auth) {
         return fail(q.error());
       }
-      say(deps, "skipping " + region + ": " + q.error().message);
+      deps.progress.say("skipping " + region + ": " + q.error().message);
       if (!first_error || first_error->kind != ErrorKind::quota) {
         first_error = q.error();
       }
@@ -160,8 +154,9 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
     pinned = true;
   }
   if (req.regions.size() > 1) {
-    say(deps, fmt::format("looking for {} in {}", req.gpu ? req.gpu->name : *req.instance_type,
-                          fmt::join(req.regions, ", ")));
+    deps.progress.say(fmt::format("looking for {} in {}",
+                                  req.gpu ? req.gpu->name : *req.instance_type,
+                                  fmt::join(req.regions, ", ")));
   }
   // With one region and a known type, the image lookup runs beside the offerings and quota.
   std::future<Result<ImageChoice>> early_image;

@@ -25,12 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void say(const UpDeps& deps, const std::string& line) {
-  if (deps.progress) {
-    deps.progress(line);
-  }
-}
-
 void note(const UpDeps& deps, const std::string& text) {
   if (deps.interrupt_note) {
     deps.interrupt_note(text);
@@ -77,12 +71,13 @@ Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const 
                                                             const std::string& owner) {
   std::vector<Candidate> places{plan.where};
   places.insert(places.end(), plan.fallbacks.begin(), plan.fallbacks.end());
-  LaunchDeps ld{deps.client, deps.store, deps.clock, deps.progress};
+  LaunchDeps ld{deps.client, deps.store, deps.clock, deps.progress, deps.files};
   std::vector<std::string> failed;
   for (size_t i = 0; i < places.size(); ++i) {
     ImageChoice image = plan.image;
     if (i > 0) {
-      say(deps, fmt::format("trying {} in {}", places[i].type.instance_type, places[i].region));
+      deps.progress.say(
+          fmt::format("trying {} in {}", places[i].type.instance_type, places[i].region));
       auto found = find_image(deps.client, places[i].region, in.framework, places[i].type.arch);
       if (!found || !in.image.empty()) {
         continue;  // a given AMI exists only in its own region
@@ -93,7 +88,7 @@ Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const 
     GPUBOX_TRY_ASSIGN(net,
                       resolve_network(deps.client, places[i].region, in.subnet, places[i].zones));
     if (!net.skipped_zones.empty()) {
-      say(deps,
+      deps.progress.say(
           fmt::format("skipping {}: no default subnet there", fmt::join(net.skipped_zones, ", ")));
     }
     GPUBOX_TRY_ASSIGN(spec, make_spec(deps, in, plan, places[i], image, owner));
@@ -122,7 +117,7 @@ Result<std::pair<LaunchResult, Candidate>> launch_somewhere(UpDeps& deps, const 
       return fail(std::move(err));
     }
     failed.push_back(places[i].region);
-    say(deps, err.message + "; trying the next region");
+    deps.progress.say(err.message + "; trying the next region");
   }
   return fail(ErrorKind::capacity, "no region had capacity for the box");
 }
@@ -166,27 +161,25 @@ Result<void> record(UpDeps& deps, const state::Box& box) {
 // time: trust on first use only when the policy or the person allows it.
 Result<void> pin_from_console(UpDeps& deps, state::Box& box, bool wait) {
   const std::chrono::seconds timeout = wait ? deps.host_keys.timeout : std::chrono::seconds(0);
-  auto tick = [&](const std::string& line) { say(deps, line); };
   GPUBOX_TRY_ASSIGN(keys, wait_console_host_keys(deps.client, deps.clock, box.region,
-                                                 box.instance_id, timeout, tick));
+                                                 box.instance_id, timeout, deps.progress));
   if (keys.empty()) {
     return wait ? accept_unverified_host(deps.host_keys, box.name, timeout) : Result<void>{};
   }
-  GPUBOX_TRY(pin_host_keys(deps.data_dir / "known_hosts", box.name, keys));
+  GPUBOX_TRY(pin_host_keys(deps.files, deps.data_dir / "known_hosts", box.name, keys));
   box.host_key_pinned = true;
   std::vector<std::string> types;
   for (const auto& k : keys) {
     types.push_back(k.substr(0, k.find(' ')));
   }
-  say(deps, fmt::format("pinned the host keys of {} from its console ({})", box.name,
-                        fmt::join(types, ", ")));
+  deps.progress.say(fmt::format("pinned the host keys of {} from its console ({})", box.name,
+                                fmt::join(types, ", ")));
   return {};
 }
 
 Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult& out) {
-  auto tick = [&](const std::string& line) { say(deps, line); };
-  GPUBOX_TRY_ASSIGN(
-      inst, wait_running(deps.client, deps.clock, box.region, box.instance_id, deps.wait, tick));
+  GPUBOX_TRY_ASSIGN(inst, wait_running(deps.client, deps.clock, box.region, box.instance_id,
+                                       deps.wait, deps.progress));
   box.state = inst.state;
   box.public_ip = inst.public_ip;
   box.ssh_host = inst.public_ip;
@@ -200,22 +193,23 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
     return {};
   }
   if (!connects) {
-    say(deps, "skipping the SSH checks: AWS is a local stand-in and " + box.public_ip +
-                  " is an invented address (set GPUBOX_SSH_CONNECT to use a local sshd)");
+    deps.progress.say("skipping the SSH checks: AWS is a local stand-in and " + box.public_ip +
+                      " is an invented address (set GPUBOX_SSH_CONNECT to use a local sshd)");
     out.ssh_skipped = true;
     return {};
   }
   GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.data_dir / "known_hosts", deps.connect));
-  say(deps, "waiting for ssh on " + box.name);
-  GPUBOX_TRY(wait_ssh(deps.runner, deps.clock, target, deps.wait, tick));
+  deps.progress.phase("waiting for ssh on " + box.name, deps.wait.ssh_timeout);
+  GPUBOX_TRY(wait_ssh(deps.runner, deps.clock, target, deps.wait, deps.progress));
   out.reached = WaitLevel::ssh;
-  say(deps, "ssh is up on " + box.name);
+  deps.progress.say("ssh is up on " + box.name);
   if (in.wait == WaitLevel::ssh) {
     return {};
   }
-  say(deps, "waiting for the bootstrap (Jupyter, idle watchdog) to finish");
+  deps.progress.phase("waiting for the bootstrap (Jupyter, idle watchdog) to finish",
+                      deps.wait.ready_timeout);
   // Jupyter starts only with its token, which never travels in user-data: hand it over ssh.
-  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(jupyter_token_path(deps.data_dir, box.name)));
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(deps.files, jupyter_token_path(deps.data_dir, box.name)));
   BootstrapOptions boot = bootstrap_options_for(box, token);
   if (boot.price_per_hour_usd > 0) {  // the same cap as user-data's run (make_spec)
     boot.price_per_hour_usd += k_public_ipv4_usd_per_hour;
@@ -225,15 +219,15 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
     // report says what went wrong better than the delivery's exit status does.
     WaitPolicy once = deps.wait;
     once.ready_timeout = Duration{0};
-    auto report = wait_ready(deps.runner, deps.clock, target, once, tick);
+    auto report = wait_ready(deps.runner, deps.clock, target, once, deps.progress);
     if (!report && report.error().message.starts_with("Jupyter did not start")) {
       return fail(report.error());
     }
     return fail(delivered.error());
   }
-  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, tick));
+  GPUBOX_TRY(wait_ready(deps.runner, deps.clock, target, deps.wait, deps.progress));
   out.reached = WaitLevel::ready;
-  say(deps, box.name + " is ready");
+  deps.progress.say(box.name + " is ready");
   return {};
 }
 
@@ -296,7 +290,7 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
                          "security group left behind).",
                          in.name, in.name));
   const fs::path token_path = jupyter_token_path(deps.data_dir, in.name);
-  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(token_path));  // kept locally, 0600
+  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(deps.files, token_path));  // kept locally, 0600
   (void)token;
   GPUBOX_TRY_ASSIGN(launched, launch_somewhere(deps, in, plan, owner));
   out.resumed = launched.first.resumed;
@@ -304,8 +298,8 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   out.box = box_from_launch(in, plan, launched.first, deps.clock.now());
   out.box.jupyter_token_path = token_path.string();
   GPUBOX_TRY(record(deps, out.box));
-  say(deps, fmt::format("launched {} ({} in {})", out.box.instance_id, out.box.instance_type,
-                        out.box.zone));
+  deps.progress.say(fmt::format("launched {} ({} in {})", out.box.instance_id,
+                                out.box.instance_type, out.box.zone));
   note(deps, fmt::format("gpubox: interrupted; {} ({}, {} in {}) is running and costs ${:.3f}/h."
                          "\nResume with `gpubox up {}` (or, once it runs, connect with `gpubox "
                          "ssh {}`), or remove it with `gpubox down {}`.",
@@ -316,7 +310,8 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   if (in.wait != WaitLevel::none) {
     waited = wait_for(deps, in, out.box, out);
   }
-  if (auto cfg = refresh_ssh_config(deps.store, LocalFiles{deps.data_dir, deps.connect}); !cfg) {
+  if (auto cfg = refresh_ssh_config(deps.store, LocalFiles{deps.data_dir, deps.connect, &deps.files});
+      !cfg) {
     out.warnings.push_back("could not rewrite the SSH config: " + cfg.error().message);
   }
   if (!waited) {

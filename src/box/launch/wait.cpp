@@ -47,11 +47,10 @@ Error bootstrap_failed(const remote::SshTarget& target, std::string_view printed
 // `fatal_exit` (when not 0) ends the wait with `on_fatal(stdout)`.
 Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
                       const std::vector<std::string>& command, const WaitPolicy& wait,
-                      Duration limit, const WaitProgressFn& progress, std::string_view what,
+                      Duration limit, ProgressSink& progress, std::string_view what,
                       int fatal_exit = 0,
                       const std::function<Error(std::string_view)>& on_fatal = {}) {
   const TimePoint start = clock.now();
-  std::string last;
   Duration poll = wait.first_poll;
   while (true) {
     RunOptions options;
@@ -80,10 +79,7 @@ Result<void> poll_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarg
       return fail(std::move(e));
     }
     std::string why = r ? fmt::format("exit {}", r->exit_code) : r.error().message;
-    if (why != last && progress) {
-      progress("");
-    }
-    last = why;
+    progress.tick();
     if (clock.now() - start >= limit) {
       return fail(timeout_error(fmt::format("{} on {} not reached ({})", what, target.name, why),
                                 limit, "check the box with `gpubox ssh " + target.name + "`"));
@@ -124,7 +120,7 @@ std::string ready_check_command() {
 
 Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::string_view region,
                                    std::string_view instance_id, const WaitPolicy& wait,
-                                   const WaitProgressFn& progress) {
+                                   ProgressSink& progress) {
   const TimePoint start = clock.now();
   std::string last;
   Duration poll = wait.first_poll;
@@ -145,8 +141,13 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
     }
     if (page && !page->instances.empty()) {
       const aws::Instance& inst = page->instances.front();
-      if (inst.state != last && progress) {
-        progress(std::string(instance_id) + " is " + inst.state);
+      if (inst.state != last) {
+        const std::string line = std::string(instance_id) + " is " + inst.state;
+        if (inst.state == "running") {
+          progress.say(line);
+        } else {
+          progress.phase(line, wait.state_timeout);
+        }
       }
       last = inst.state;
       if (inst.state == "running") {
@@ -159,9 +160,10 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
                                 inst.state_reason.empty() ? "" : " (" + inst.state_reason + ")"));
       }
     }
+    progress.tick();
     if (clock.now() - start >= wait.state_timeout) {
-      return fail(timeout_error(std::string(instance_id) + " is not running", wait.state_timeout,
-                                "see `gpubox ls` and the EC2 console"));
+      return fail(timeout_error(std::string(instance_id) + " is not running",
+                                wait.state_timeout, "see `gpubox ls` and the EC2 console"));
     }
     clock.sleep_for(poll);
     poll = wait.poll;
@@ -169,12 +171,12 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
 }
 
 Result<void> wait_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                      const WaitPolicy& wait, const WaitProgressFn& progress) {
+                      const WaitPolicy& wait, ProgressSink& progress) {
   return poll_ssh(runner, clock, target, {"true"}, wait, wait.ssh_timeout, progress, "ssh");
 }
 
 Result<void> wait_ready(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                        const WaitPolicy& wait, const WaitProgressFn& progress) {
+                        const WaitPolicy& wait, ProgressSink& progress) {
   return poll_ssh(runner, clock, target, {ready_check_command()}, wait, wait.ready_timeout,
                   progress, "bootstrap", k_bootstrap_failed_exit,
                   [&](std::string_view printed) { return bootstrap_failed(target, printed); });

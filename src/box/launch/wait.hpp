@@ -3,7 +3,6 @@
 // has finished (its status file exists). Polls through the Clock, so tests do not wait.
 
 #include <chrono>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/process.hpp"
+#include "core/progress.hpp"
 #include "remote/ssh.hpp"
 
 namespace gpubox::box {
@@ -33,9 +33,6 @@ struct WaitPolicy {
   Duration ready_timeout = std::chrono::minutes(20);
 };
 
-// Report a state change (one line) or a tick while nothing changes (an empty line).
-using WaitProgressFn = std::function<void(const std::string& line)>;
-
 // The shell command that reads the on-box bootstrap's result (onbox/README.md:
 // /opt/gpubox/run/bootstrap.json, or ~/.gpubox/run/bootstrap.json without root): exit 0 once it
 // says ok, exit k_bootstrap_failed_exit with the result and the bootstrap log's tail on stdout
@@ -44,18 +41,20 @@ std::string ready_check_command();
 
 inline constexpr int k_bootstrap_failed_exit = 3;
 
-// Poll DescribeInstances until `instance_id` is running; return it as described then.
+// Poll DescribeInstances until `instance_id` is running; return it as described then. Each
+// state on the way is a phase of `progress` ("i-0abc is pending"), each poll a tick.
 Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::string_view region,
                                    std::string_view instance_id, const WaitPolicy& wait,
-                                   const WaitProgressFn& progress);
+                                   ProgressSink& progress);
 
-// Run `true` over ssh until it succeeds.
+// Run `true` over ssh until it succeeds; each failed try is a tick of `progress`.
 Result<void> wait_ssh(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                      const WaitPolicy& wait, const WaitProgressFn& progress);
+                      const WaitPolicy& wait, ProgressSink& progress);
 
 // Run ready_check_command() over ssh until it succeeds; when the bootstrap reports a failure
-// (Jupyter did not start), fail at once with its error and the log's tail.
+// (Jupyter did not start), fail at once with its error and the log's tail. Each try that is not
+// ready yet is a tick of `progress`.
 Result<void> wait_ready(ProcessRunner& runner, Clock& clock, const remote::SshTarget& target,
-                        const WaitPolicy& wait, const WaitProgressFn& progress);
+                        const WaitPolicy& wait, ProgressSink& progress);
 
 }  // namespace gpubox::box

@@ -7,6 +7,9 @@
 
 #include "aws/ec2_catalog.hpp"
 #include "aws/endpoints.hpp"
+#include "aws/xml.hpp"
+#include "catalog/catalog.hpp"
+#include "core/iso8601.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::box {
@@ -190,6 +193,27 @@ Result<CatalogFetch> fetch_catalog(aws::AwsClient& client, const std::vector<std
     return fail(out.failures.front().error);
   }
   return out;
+}
+
+Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
+                                       const std::vector<std::string>& regions, TimePoint now,
+                                       const std::filesystem::path& path) {
+  constexpr const char* k_source = "AWS Price List API + DescribeSpotPriceHistory";
+  GPUBOX_TRY_ASSIGN(fetched, fetch_catalog(client, regions, now));
+  const std::string csv =
+      catalog::render_catalog_csv(fetched.data, format_iso8601(now), k_source);
+  // Parse before writing: a file `offers` cannot read must never replace a good one.
+  GPUBOX_TRY_ASSIGN(parsed, catalog::parse_catalog(csv, "", path.string()));
+  if (parsed.prices.empty()) {
+    return fail(ErrorKind::remote, "AWS returned no GPU instance types with prices; catalog kept");
+  }
+  GPUBOX_TRY(fs.write_file_atomic(path, csv, 0644));
+  std::set<std::string> with_prices;
+  for (const auto& p : parsed.prices) {
+    with_prices.insert(p.region);
+  }
+  return CatalogRefresh{path, now, parsed.types.size(), with_prices.size(),
+                        std::move(fetched.failures)};
 }
 
 }  // namespace gpubox::box

@@ -4,6 +4,7 @@
 // prices from DescribeSpotPriceHistory, region by region in parallel. Also the region list
 // shared by `quota`, `offers` and `catalog refresh` (`--regions all|R,R`).
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "catalog/refresh.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
 
 namespace gpubox::box {
 
@@ -42,5 +44,21 @@ std::vector<aws::PriceFilter> linux_on_demand_filters(std::string_view region);
 // region fails.
 Result<CatalogFetch> fetch_catalog(aws::AwsClient& client, const std::vector<std::string>& regions,
                                    TimePoint now);
+
+// What `catalog refresh` wrote.
+struct CatalogRefresh {
+  std::filesystem::path path;
+  TimePoint generated_at;
+  size_t instance_types = 0;
+  size_t regions_with_prices = 0;
+  std::vector<RegionFailure> failures;  // regions left out
+};
+
+// Fetch the catalog of `regions` at `now` and write it to `path` through `fs` (mode 0644). The
+// new file is parsed first: one that `offers` could not read, or without any price, never
+// replaces the old one.
+Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
+                                       const std::vector<std::string>& regions, TimePoint now,
+                                       const std::filesystem::path& path);
 
 }  // namespace gpubox::box

@@ -167,8 +167,8 @@ std::filesystem::path jupyter_token_path(const std::filesystem::path& data_dir,
   return data_dir / "tokens" / std::string(name);
 }
 
-Result<std::string> ensure_jupyter_token(const std::filesystem::path& path) {
-  auto existing = read_file(path);
+Result<std::string> ensure_jupyter_token(FileSystem& files, const std::filesystem::path& path) {
+  auto existing = files.read_file(path);
   if (existing) {
     std::string token(trim(*existing));
     if (valid_token(token)) {
@@ -177,9 +177,9 @@ Result<std::string> ensure_jupyter_token(const std::filesystem::path& path) {
   } else if (existing.error().kind != ErrorKind::not_found) {
     return fail(existing.error());
   }
-  GPUBOX_TRY(ensure_private_dir(path.parent_path()));
+  GPUBOX_TRY(files.ensure_private_dir(path.parent_path()));
   std::string token = new_jupyter_token();
-  GPUBOX_TRY(write_file_atomic(path, token + "\n", 0600));
+  GPUBOX_TRY(files.write_file_atomic(path, token + "\n", 0600));
   return token;
 }
 

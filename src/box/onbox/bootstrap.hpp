@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
 #include "core/process.hpp"
 #include "remote/ssh.hpp"
 #include "state/box_store.hpp"
@@ -50,8 +51,9 @@ std::string new_jupyter_token();
 std::filesystem::path jupyter_token_path(const std::filesystem::path& data_dir,
                                          std::string_view name);
 
-// Return the token stored at `path`, creating it (mode 0600, parent 0700) when missing.
-Result<std::string> ensure_jupyter_token(const std::filesystem::path& path);
+// Return the token stored at `path`, creating it through `fs` (mode 0600, parent 0700) when
+// missing.
+Result<std::string> ensure_jupyter_token(FileSystem& fs, const std::filesystem::path& path);
 
 // Return the remote shell command that hands the token (on stdin) to the bootstrap installed on
 // the box (PREFIX/etc/watchdog.json marks it), which writes it 0600 and starts Jupyter.

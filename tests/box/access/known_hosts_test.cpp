@@ -1,11 +1,8 @@
 #include "box/access/known_hosts.hpp"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
 
-#include "core/paths.hpp"
-#include "fakes/temp_dir.hpp"
+#include "fakes/fake_file_system.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -55,43 +52,43 @@ TEST(IsHostKeyLine, NeedsAKnownTypeAndBase64) {
 }
 
 TEST(PinHostKeys, ReplacesOnlyThatBoxsEntries) {
-  gpubox::testing::ScopedTempDir tmp;
-  fs::path kh =
-      tmp.write("known_hosts", "other ssh-rsa AAAAB3\n# comment\nalpha,10.0.0.1 ssh-rsa OLD\n");
+  testing::FakeFileSystem files;
+  fs::path kh = "/data/known_hosts";
+  files.add_file(kh, "other ssh-rsa AAAAB3\n# comment\nalpha,10.0.0.1 ssh-rsa OLD\n", 0644);
   std::vector<std::string> keys = {std::string(k_ed), std::string(k_ec)};
-  ASSERT_TRUE(pin_host_keys(kh, "alpha", keys));
-  EXPECT_EQ(read_file(kh).value_or(""), "other ssh-rsa AAAAB3\n# comment\nalpha " +
-                                            std::string(k_ed) + "\nalpha " + std::string(k_ec) +
-                                            "\n");
-  struct stat st{};
-  ASSERT_EQ(::stat(kh.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_TRUE(pin_host_keys(files, kh, "alpha", keys));
+  EXPECT_EQ(files.content(kh), "other ssh-rsa AAAAB3\n# comment\nalpha " + std::string(k_ed) +
+                                   "\nalpha " + std::string(k_ec) + "\n");
+  EXPECT_EQ(files.mode(kh), 0600u);
+  EXPECT_EQ(files.locks, (std::vector<std::string>{"/data/known_hosts.lock"}));
   std::vector<std::string> one = {std::string(k_ec)};
-  ASSERT_TRUE(pin_host_keys(kh, "alpha", one));
-  EXPECT_EQ(read_file(kh).value_or(""),
+  ASSERT_TRUE(pin_host_keys(files, kh, "alpha", one));
+  EXPECT_EQ(files.content(kh),
             "other ssh-rsa AAAAB3\n# comment\nalpha " + std::string(k_ec) + "\n");
 }
 
 TEST(PinHostKeys, CreatesTheFileAndRejectsBadInput) {
-  gpubox::testing::ScopedTempDir tmp;
-  fs::path kh = tmp.path() / "data" / "known_hosts";
+  testing::FakeFileSystem files;
+  fs::path kh = "/home/me/.local/share/gpubox/known_hosts";
   std::vector<std::string> keys = {std::string(k_ed)};
-  ASSERT_TRUE(pin_host_keys(kh, "alpha", keys));
-  EXPECT_EQ(read_file(kh).value_or(""), "alpha " + std::string(k_ed) + "\n");
-  EXPECT_FALSE(pin_host_keys(kh, "alpha", {}));
+  ASSERT_TRUE(pin_host_keys(files, kh, "alpha", keys));
+  EXPECT_EQ(files.content(kh), "alpha " + std::string(k_ed) + "\n");
+  EXPECT_EQ(files.mode(kh.parent_path()), 0700u);
+  EXPECT_FALSE(pin_host_keys(files, kh, "alpha", {}));
   std::vector<std::string> bad = {"ssh-ed25519 AAAA\nevil ssh-rsa X"};
-  EXPECT_FALSE(pin_host_keys(kh, "alpha", bad));
-  EXPECT_FALSE(pin_host_keys(kh, "bad name", keys));
-  EXPECT_EQ(read_file(kh).value_or(""), "alpha " + std::string(k_ed) + "\n");
+  EXPECT_FALSE(pin_host_keys(files, kh, "alpha", bad));
+  EXPECT_FALSE(pin_host_keys(files, kh, "bad name", keys));
+  EXPECT_EQ(files.content(kh), "alpha " + std::string(k_ed) + "\n");
+  EXPECT_EQ(files.writes.size(), 1u);
 }
 
 TEST(UnpinHostKeys, RemovesTheBoxAndToleratesAMissingFile) {
-  gpubox::testing::ScopedTempDir tmp;
-  fs::path kh = tmp.write("known_hosts", "alpha ssh-rsa A\nbeta ssh-rsa B\n");
-  ASSERT_TRUE(unpin_host_keys(kh, "alpha"));
-  EXPECT_EQ(read_file(kh).value_or(""), "beta ssh-rsa B\n");
-  EXPECT_TRUE(unpin_host_keys(tmp.path() / "none", "alpha"));
-  EXPECT_FALSE(fs::exists(tmp.path() / "none"));
+  testing::FakeFileSystem files;
+  files.add_file("/data/known_hosts", "alpha ssh-rsa A\nbeta ssh-rsa B\n", 0600);
+  ASSERT_TRUE(unpin_host_keys(files, "/data/known_hosts", "alpha"));
+  EXPECT_EQ(files.content("/data/known_hosts"), "beta ssh-rsa B\n");
+  EXPECT_TRUE(unpin_host_keys(files, "/data/none", "alpha"));
+  EXPECT_FALSE(files.exists("/data/none"));
 }
 
 }  // namespace

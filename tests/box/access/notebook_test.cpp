@@ -41,7 +41,7 @@ struct Fixture {
     return {box, remote::SshTarget{"lab", "me", "127.0.0.1", 2222, "", tmp.path() / "kh", true},
             k_token, 18080};
   }
-  NotebookDeps deps() { return {runner, http, clock, tmp.path(), nullptr}; }
+  NotebookDeps deps() { return {runner, http, clock, tmp.path()}; }
 };
 
 aws::HttpResponse ok() {

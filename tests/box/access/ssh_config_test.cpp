@@ -1,24 +1,14 @@
 #include "box/access/ssh_config.hpp"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
 
-#include "core/paths.hpp"
-#include "fakes/temp_dir.hpp"
+#include "fakes/fake_file_system.hpp"
+#include "fakes/fake_prompter.hpp"
 
 namespace gpubox::box {
 namespace {
 
 namespace fs = std::filesystem;
-
-mode_t mode_of(const fs::path& p) {
-  struct stat st{};
-  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
-  return st.st_mode & 07777;
-}
-
-std::string slurp(const fs::path& p) { return read_file(p).value_or("<missing>"); }
 
 SshHost aws_host() {
   return SshHost{"train-1", "203.0.113.7", "ubuntu", 22, "/data/keys/train-1.pem", true};
@@ -117,18 +107,38 @@ TEST(SshHostFor, PrefersSshHostOverPublicIp) {
 }
 
 TEST(WriteSshConfig, CreatesThePrivateFileAndReplacesItWhole) {
-  testing::ScopedTempDir tmp;
-  fs::path path = tmp.path() / "data" / "ssh_config";
-  ASSERT_TRUE(write_ssh_config(path, "old\n"));
-  ASSERT_TRUE(write_ssh_config(path, "new\n"));
-  EXPECT_EQ(slurp(path), "new\n");
-  EXPECT_EQ(mode_of(path), 0600u);
-  EXPECT_EQ(mode_of(path.parent_path()), 0700u);
-  size_t files = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(path.parent_path())) {
-    ++files;
-  }
-  EXPECT_EQ(files, 1u) << "no temporary file may be left behind";
+  testing::FakeFileSystem files;
+  fs::path path = "/data/gpubox/ssh_config";
+  ASSERT_TRUE(write_ssh_config(files, path, "old\n"));
+  ASSERT_TRUE(write_ssh_config(files, path, "new\n"));
+  EXPECT_EQ(files.content(path), "new\n");
+  EXPECT_EQ(files.mode(path), 0600u);
+  EXPECT_EQ(files.mode(path.parent_path()), 0700u);
+}
+
+TEST(WriteSshConfig, ADirectoryThatCannotBeWrittenIsAnError) {
+  testing::FakeFileSystem files;
+  files.add_dir("/data/gpubox", 0500);
+  auto r = write_ssh_config(files, "/data/gpubox/ssh_config", "x\n");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "directory /data/gpubox is not writable");
+  EXPECT_FALSE(files.content("/data/gpubox/ssh_config"));
+}
+
+TEST(RefreshSshConfig, WritesEveryStoredBoxThroughTheFilesOfLocalFiles) {
+  testing::FakeFileSystem files;
+  auto store = state::BoxStore::open_memory().value();
+  state::Box box;
+  box.name = "lab";
+  box.kind = state::BoxKind::aws;
+  box.public_ip = "203.0.113.7";
+  box.ssh_user = "ubuntu";
+  ASSERT_TRUE(store.insert_box(box));
+  ASSERT_TRUE(refresh_ssh_config(store, LocalFiles{"/data", {}, &files}));
+  auto text = files.content("/data/ssh_config");
+  ASSERT_TRUE(text);
+  EXPECT_NE(text->find("Host lab\n"), std::string::npos) << *text;
+  EXPECT_EQ(files.mode("/data/ssh_config"), 0600u);
 }
 
 TEST(RefreshSshConfig, AStandInsInventedAddressesNeverReachTheConfig) {
@@ -160,86 +170,113 @@ TEST(RefreshSshConfig, AStandInsInventedAddressesNeverReachTheConfig) {
 }
 
 struct IncludeFixture : ::testing::Test {
-  gpubox::testing::ScopedTempDir tmp;
-  fs::path home = tmp.path() / "home";
+  gpubox::testing::FakeFileSystem files;
+  fs::path home = "/home/me";
   fs::path config = home / ".ssh" / "config";
   fs::path managed = home / ".local" / "share" / "gpubox" / "ssh_config";
   fs::path answer = home / ".local" / "share" / "gpubox" / "ssh_include_answer";
-  int asked = 0;
+  gpubox::testing::FakePrompter prompter;
 
-  AskFn answer_with(bool yes) {
-    return [this, yes](std::string_view question) {
-      ++asked;
-      EXPECT_NE(question.find(managed.string()), std::string_view::npos);
-      return yes;
+  IncludeFixture() { files.add_dir(home, 0755); }
+
+  // The way `gpubox up` asks: a yes/no question on the terminal, no by default.
+  AskFn ask() {
+    return [this](std::string_view question) {
+      auto yes = prompter.confirm(question, false);
+      return yes && *yes;
     };
+  }
+  std::string question() const {
+    return "Add `Include " + managed.string() + "` to the top of " + config.string() +
+           " so that `ssh <box>` works? [y/N] ";
   }
 };
 
 TEST_F(IncludeFixture, AddsTheIncludeFirstAndKeepsTheUsersLinesByteForByte) {
   std::string user = "Host github.com\n\tUser git\r\n# my notes\nHost *\n  ForwardAgent no";
-  tmp.write("home/.ssh/config", user);
-  ::chmod(config.c_str(), 0644);
-  auto r = ensure_include(config, managed, answer, answer_with(true));
+  files.add_file(config, user, 0644);
+  prompter.type("y");
+  auto r = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, IncludeResult::added);
-  EXPECT_EQ(slurp(config), "Include " + managed.string() + "\n" + user);
-  EXPECT_EQ(mode_of(config), 0644u) << "the user's file mode is kept";
-  auto again = ensure_include(config, managed, answer, answer_with(true));
+  EXPECT_EQ(files.content(config), "Include " + managed.string() + "\n" + user);
+  EXPECT_EQ(files.mode(config), 0644u) << "the user's file mode is kept";
+  EXPECT_EQ(files.content(answer), "yes\n");
+  EXPECT_EQ(files.mode(answer), 0600u);
+  auto again = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, IncludeResult::present);
-  EXPECT_EQ(asked, 1);
-  EXPECT_EQ(slurp(config), "Include " + managed.string() + "\n" + user);
+  EXPECT_EQ(prompter.prompts, (std::vector<std::string>{question()}));
+  EXPECT_EQ(files.content(config), "Include " + managed.string() + "\n" + user);
 }
 
 TEST_F(IncludeFixture, CreatesSshDirectoryAndConfigWhenMissing) {
-  auto r = ensure_include(config, managed, answer, answer_with(true));
+  prompter.type("yes");
+  auto r = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, IncludeResult::added);
-  EXPECT_EQ(slurp(config), "Include " + managed.string() + "\n");
-  EXPECT_EQ(mode_of(config), 0600u);
-  EXPECT_EQ(mode_of(config.parent_path()), 0700u);
+  EXPECT_EQ(files.content(config), "Include " + managed.string() + "\n");
+  EXPECT_EQ(files.mode(config), 0600u);
+  EXPECT_EQ(files.mode(config.parent_path()), 0700u);
 }
 
 TEST_F(IncludeFixture, ANoIsRecordedAndNeverAskedAgain) {
-  tmp.write("home/.ssh/config", "Host a\n");
-  auto r = ensure_include(config, managed, answer, answer_with(false));
+  files.add_file(config, "Host a\n");
+  prompter.type("");  // Enter: the default, no
+  auto r = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, IncludeResult::not_included);
-  auto again = ensure_include(config, managed, answer, answer_with(true));
+  EXPECT_EQ(files.content(answer), "no\n");
+  prompter.type("y");
+  auto again = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, IncludeResult::not_included);
-  EXPECT_EQ(asked, 1);
-  EXPECT_EQ(slurp(config), "Host a\n");
+  EXPECT_EQ(prompter.prompts.size(), 1u);
+  EXPECT_EQ(prompter.unused(), 1u);
+  EXPECT_EQ(files.content(config), "Host a\n");
+}
+
+TEST_F(IncludeFixture, WithoutATerminalNothingIsWrittenAndTheAnswerIsNo) {
+  files.add_file(config, "Host a\n");
+  prompter.is_interactive = false;
+  auto r = ensure_include(files, config, managed, answer, ask());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, IncludeResult::not_included);
+  EXPECT_TRUE(prompter.prompts.empty());
+  EXPECT_EQ(files.content(config), "Host a\n");
 }
 
 TEST_F(IncludeFixture, AnExistingTildeIncludeCountsAndIsNotDuplicated) {
   std::string user = "include=\"~/.local/share/gpubox/ssh_config\"\nHost a\n";
-  tmp.write("home/.ssh/config", user);
-  auto r = ensure_include(config, managed, answer, answer_with(true));
+  files.add_file(config, user);
+  auto r = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, IncludeResult::present);
-  EXPECT_EQ(asked, 0);
-  EXPECT_EQ(slurp(config), user);
+  EXPECT_TRUE(prompter.prompts.empty());
+  EXPECT_EQ(files.content(config), user);
 }
 
 TEST_F(IncludeFixture, AnIncludeInsideAHostBlockDoesNotCount) {
   std::string user = "Host a\n  Include " + managed.string() + "\n";
-  tmp.write("home/.ssh/config", user);
-  auto r = ensure_include(config, managed, answer, answer_with(true));
+  files.add_file(config, user);
+  prompter.type("y");
+  auto r = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, IncludeResult::added);
-  EXPECT_EQ(slurp(config), "Include " + managed.string() + "\n" + user);
+  EXPECT_EQ(files.content(config), "Include " + managed.string() + "\n" + user);
 }
 
 TEST_F(IncludeFixture, WritesThroughASymlinkedConfig) {
-  fs::path real = tmp.write("dotfiles/ssh_config", "Host a\n");
-  fs::create_directories(config.parent_path());
-  fs::create_symlink(real, config);
-  auto r = ensure_include(config, managed, answer, answer_with(true));
+  files.add_file("/home/me/dotfiles/ssh_config", "Host a\n", 0640);
+  files.add_symlink(config, "/home/me/dotfiles/ssh_config");
+  prompter.type("y");
+  auto r = ensure_include(files, config, managed, answer, ask());
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_TRUE(fs::is_symlink(config));
-  EXPECT_EQ(slurp(real), "Include " + managed.string() + "\nHost a\n");
+  EXPECT_TRUE(files.symlinks.contains(config.string()));
+  EXPECT_FALSE(files.files.contains(config.string()));
+  EXPECT_EQ(files.content("/home/me/dotfiles/ssh_config"),
+            "Include " + managed.string() + "\nHost a\n");
+  EXPECT_EQ(files.mode("/home/me/dotfiles/ssh_config"), 0640u);
 }
 
 TEST(IncludesManaged, RequiresTheIncludeBeforeTheFirstHostOrMatch) {

@@ -62,9 +62,7 @@ struct ByoFixture {
   testing::FakeProcessRunner runner;
   testing::FakeClock clock;
   state::BoxStore store = state::BoxStore::open_memory().value();
-  ByoDeps deps() {
-    return {store, runner, clock, tmp.path(), tmp.path() / "known_hosts", {}, nullptr, {}};
-  }
+  ByoDeps deps() { return {store, runner, clock, tmp.path(), tmp.path() / "known_hosts", {}}; }
 };
 
 TEST(AddByoBox, BootstrapsThenStoresAPinnedByoBox) {

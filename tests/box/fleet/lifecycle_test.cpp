@@ -10,8 +10,8 @@
 #include "box/money/cost.hpp"
 #include "core/paths.hpp"
 #include "fakes/fake_clock.hpp"
+#include "fakes/fake_file_system.hpp"
 #include "fakes/fake_http_client.hpp"
-#include "fakes/temp_dir.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -25,7 +25,8 @@ struct LifecycleFixture : ::testing::Test {
     client = std::make_unique<aws::AwsClient>(aws::ClientDeps{http, clock, creds, settings},
                                               [] { return 0.5; });
     store = std::make_unique<state::BoxStore>(*state::BoxStore::open_memory());
-    files.data_dir = tmp.path() / "data";
+    files.data_dir = "/home/me/.local/share/gpubox";
+    files.fs = &disk;
   }
 
   state::Box box_a() {
@@ -66,7 +67,7 @@ struct LifecycleFixture : ::testing::Test {
     }
     return out;
   }
-  LifecycleDeps deps() { return {*client, *store, clock, {}, {}}; }
+  LifecycleDeps deps() { return {*client, *store, clock}; }
   DownOptions down_options() {
     DownOptions o;
     o.name = "a";
@@ -82,7 +83,7 @@ struct LifecycleFixture : ::testing::Test {
   aws::Settings settings;
   std::unique_ptr<aws::AwsClient> client;
   std::unique_ptr<state::BoxStore> store;
-  testing::ScopedTempDir tmp;
+  testing::FakeFileSystem disk;
   LocalFiles files;
 };
 
@@ -118,8 +119,7 @@ TEST_F(LifecycleFixture, SecurityGroupAlreadyGoneCountsAsDeleted) {
 TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox) {
   state::Box b = box_a();
   const auto key = files.data_dir / "keys" / "a.pem";
-  std::filesystem::create_directories(key.parent_path());
-  ASSERT_TRUE(write_file_atomic(key, "PRIVATE"));
+  disk.add_file(key, "PRIVATE", 0600);
   b.key_path = key.string();
   ASSERT_TRUE(store->insert_box(b));
   const std::map<std::string, std::string> tags{{"gpubox:box", "a"}};
@@ -162,10 +162,10 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
   EXPECT_EQ(rep->security_group_retries, 2);
   EXPECT_EQ(clock.sleeps, (std::vector<Duration>{seconds(2), seconds(4)}));
   EXPECT_TRUE(rep->key_file_removed);
-  EXPECT_FALSE(std::filesystem::exists(key));
+  EXPECT_FALSE(disk.exists(key));
   EXPECT_FALSE(rep->already_gone);
   EXPECT_FALSE(*store->find_box("a"));
-  auto config = read_file(files.ssh_config());
+  auto config = disk.read_file(files.ssh_config());
   ASSERT_TRUE(config);
   EXPECT_EQ(config->find("Host a"), std::string::npos);
 }
@@ -209,7 +209,8 @@ TEST_F(LifecycleFixture, DownRefusesWithoutConfirmationAndCallsNothing) {
 
 TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
   state::Box b = box_a();
-  const auto key = tmp.write("home/.ssh/id_ed25519", "MINE");
+  const std::filesystem::path key = "/home/me/.ssh/id_ed25519";
+  disk.add_file(key, "MINE", 0600);
   b.key_path = key.string();
   b.key_name = "my-own-key";
   ASSERT_TRUE(store->insert_box(b));
@@ -223,7 +224,8 @@ TEST_F(LifecycleFixture, DownKeepsAPrivateKeyOutsideTheDataDirectory) {
   auto rep = down_box(deps(), down_options());
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_FALSE(rep->key_file_removed);
-  EXPECT_TRUE(std::filesystem::exists(key));
+  EXPECT_EQ(disk.content(key), "MINE");
+  EXPECT_TRUE(disk.removed.empty());
   EXPECT_TRUE(bodies("DeleteKeyPair").empty());
 }
 
@@ -355,7 +357,7 @@ TEST_F(LifecycleFixture, StartUpdatesTheAddressSshConfigAndCallerRule) {
   EXPECT_EQ(saved->public_ip, "192.0.2.44");
   EXPECT_EQ(saved->allow_from, "203.0.113.50/32");
   EXPECT_EQ(store->ledger("a")->back().state, "running");
-  auto config = read_file(files.ssh_config());
+  auto config = disk.read_file(files.ssh_config());
   ASSERT_TRUE(config);
   EXPECT_NE(config->find("HostName 192.0.2.44"), std::string::npos);
   auto auth = bodies("AuthorizeSecurityGroupIngress");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/recording_progress.hpp"
+
 #include "box/access/known_hosts.hpp"
 #include "box/up_fixtures.hpp"
 #include "core/crypto.hpp"
@@ -48,10 +50,9 @@ TEST(HostKeys, PollsTheLatestConsoleUntilTheBlockAppears) {
   h.http.respond("GetConsoleOutput", 200, console_xml(""));
   h.http.respond("GetConsoleOutput", 200, console_xml("[    0.0] Linux version 6.8\n"));
   h.http.respond("GetConsoleOutput", 200, console_xml(k_ubuntu_console));
-  std::vector<std::string> lines;
-  auto keys =
-      wait_console_host_keys(*h.client, h.clock, "us-east-1", "i-1", std::chrono::seconds(600),
-                             [&](const std::string& l) { lines.push_back(l); });
+  testing::RecordingProgress progress;
+  auto keys = wait_console_host_keys(*h.client, h.clock, "us-east-1", "i-1",
+                                     std::chrono::seconds(600), progress);
   ASSERT_TRUE(keys) << keys.error().message;
   EXPECT_EQ(keys->size(), 2u);
   EXPECT_EQ(h.clock.sleeps, (std::vector<Duration>{std::chrono::seconds(1), std::chrono::seconds(2),
@@ -59,8 +60,9 @@ TEST(HostKeys, PollsTheLatestConsoleUntilTheBlockAppears) {
   for (const auto& body : h.bodies("GetConsoleOutput")) {
     EXPECT_NE(body.find("Latest=true"), std::string::npos) << body;
   }
-  ASSERT_FALSE(lines.empty());
-  EXPECT_NE(lines[0].find("waiting for i-1's SSH host keys"), std::string::npos);
+  ASSERT_FALSE(progress.lines().empty());
+  EXPECT_NE(progress.lines()[0].find("waiting for i-1's SSH host keys"), std::string::npos);
+  EXPECT_EQ(progress.ticks(), 2u);  // one phase, then a tick for each further look
 }
 
 TEST(HostKeys, GivesUpWithNoKeysAfterTheTimeout) {
@@ -69,7 +71,7 @@ TEST(HostKeys, GivesUpWithNoKeysAfterTheTimeout) {
     h.http.respond("GetConsoleOutput", 200, console_xml("booting\n"));
   }
   auto keys =
-      wait_console_host_keys(*h.client, h.clock, "us-east-1", "i-1", std::chrono::seconds(30), {});
+      wait_console_host_keys(*h.client, h.clock, "us-east-1", "i-1", std::chrono::seconds(30));
   ASSERT_TRUE(keys);
   EXPECT_TRUE(keys->empty());
   Duration slept{0};

@@ -1,7 +1,5 @@
 #include "box/launch/launch.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +12,8 @@
 #include "box/up_fixtures.hpp"
 #include "core/paths.hpp"
 #include "fakes/temp_dir.hpp"
+#include "fakes/fake_file_system.hpp"
+#include "fakes/recording_progress.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -26,9 +26,7 @@ using up_testing::instance_xml;
 
 struct LaunchHarness : AwsHarness {
   LaunchHarness() : store(std::move(*state::BoxStore::open_memory())) {}
-  LaunchDeps deps() {
-    return LaunchDeps{*client, store, clock, [this](const std::string& l) { lines.push_back(l); }};
-  }
+  LaunchDeps deps() { return LaunchDeps{*client, store, clock, progress, files}; }
   LaunchSpec spec(bool import_key) {
     LaunchSpec s;
     s.name = "lab";
@@ -41,7 +39,7 @@ struct LaunchHarness : AwsHarness {
     if (import_key) {
       s.public_key_line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE test@host";
     }
-    s.key_dir = tmp.path() / "keys";
+    s.key_dir = "/data/gpubox/keys";
     s.user_data = "#!/bin/bash\n";
     s.tags = {{"gpubox:box", "lab"}, {"Name", "gpubox-lab"}};
     return s;
@@ -63,9 +61,9 @@ struct LaunchHarness : AwsHarness {
     auto c = calls();
     return static_cast<size_t>(std::count(c.begin(), c.end(), call));
   }
-  testing::ScopedTempDir tmp;
+  testing::FakeFileSystem files;
   state::BoxStore store;
-  std::vector<std::string> lines;
+  testing::RecordingProgress progress;
 };
 
 TEST(Launch, RunInstancesCarriesTheRecordedTokenAndSafeDefaults) {
@@ -133,7 +131,9 @@ TEST(Launch, VcpuLimitStopsAndRemovesWhatItCreated) {
   EXPECT_EQ(h.count("RunInstances"), 1u);  // never tried in the next zone
   EXPECT_EQ(h.count("DeleteSecurityGroup"), 1u);
   EXPECT_EQ(h.count("DeleteKeyPair"), 1u);
-  EXPECT_FALSE(std::filesystem::exists(created_key_path(spec.key_dir, "lab")));
+  EXPECT_FALSE(h.files.exists(created_key_path(spec.key_dir, "lab")));
+  EXPECT_EQ(h.files.removed,
+            (std::vector<std::string>{created_key_path(spec.key_dir, "lab").string()}));
   EXPECT_FALSE(*h.store.open_launch("lab"));
 }
 
@@ -147,10 +147,11 @@ TEST(Launch, CreatedPrivateKeyIsSavedOwnerOnly) {
   auto r = launch_instance(deps, spec);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->created_key_path, created_key_path(spec.key_dir, "lab"));
-  struct stat st{};
-  ASSERT_EQ(::stat(r->created_key_path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  for (const auto& line : h.lines) {
+  ASSERT_TRUE(h.files.content(r->created_key_path));
+  EXPECT_TRUE(h.files.content(r->created_key_path)->starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+  EXPECT_EQ(h.files.mode(r->created_key_path), 0600u);
+  EXPECT_EQ(h.files.mode(spec.key_dir), 0700u);
+  for (const auto& line : h.progress.lines()) {
     EXPECT_EQ(line.find("PRIVATE KEY"), std::string::npos) << line;
   }
 }

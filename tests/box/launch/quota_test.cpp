@@ -309,5 +309,44 @@ TEST(QuotaRequest, HistoryIsNewestFirst) {
   EXPECT_EQ((*r)[2].id, "a");
 }
 
+TEST(ResolveQuotaType, TakesVcpusFromTheCatalogThenFromAws) {
+  Harness h;
+  auto cat = catalog::load_embedded();
+  ASSERT_TRUE(cat) << cat.error().message;
+  auto known = resolve_quota_type(*h.client, *cat, "us-east-1", "g4dn.xlarge", "");
+  ASSERT_TRUE(known) << known.error().message;
+  EXPECT_EQ(known->instance_type, "g4dn.xlarge");
+  EXPECT_EQ(known->vcpus, 4);
+  EXPECT_TRUE(h.http.requests().empty());
+  h.http.respond("DescribeInstanceTypes", 200,
+                 "<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>t3.micro"
+                 "</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo>"
+                 "<memoryInfo><sizeInMiB>1024</sizeInMiB></memoryInfo></item></instanceTypeSet>"
+                 "</DescribeInstanceTypesResponse>");
+  auto asked = resolve_quota_type(*h.client, *cat, "us-east-1", "t3.micro", "");
+  ASSERT_TRUE(asked) << asked.error().message;
+  EXPECT_EQ(asked->vcpus, 2);
+  EXPECT_NE(h.http.requests().at(0).body.find("InstanceType.1=t3.micro"), std::string::npos);
+}
+
+TEST(ResolveQuotaType, AGpuPicksTheCheapestTypeWithItAndNothingIsAnError) {
+  Harness h;
+  auto cat = catalog::load_embedded();
+  ASSERT_TRUE(cat);
+  auto t4 = resolve_quota_type(*h.client, *cat, "us-east-1", "", "T4");
+  ASSERT_TRUE(t4) << t4.error().message;
+  EXPECT_TRUE(t4->instance_type.starts_with("g4dn.")) << t4->instance_type;
+  EXPECT_GT(t4->vcpus, 0);
+  auto none = resolve_quota_type(*h.client, *cat, "us-east-1", "", "");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, ErrorKind::invalid_input);
+  h.http.respond(
+      "DescribeInstanceTypes", 200,
+      "<DescribeInstanceTypesResponse><instanceTypeSet/></DescribeInstanceTypesResponse>");
+  auto unknown = resolve_quota_type(*h.client, *cat, "us-east-1", "x9.huge", "");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, "unknown instance type x9.huge");
+}
+
 }  // namespace
 }  // namespace gpubox::box

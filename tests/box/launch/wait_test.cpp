@@ -4,6 +4,7 @@
 
 #include "box/up_fixtures.hpp"
 #include "fakes/fake_process_runner.hpp"
+#include "fakes/recording_progress.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -29,12 +30,12 @@ TEST(Wait, PollsUntilRunningAndReportsEachStateOnce) {
                  instance_xml("DescribeInstancesResponse", "i-1", "pending", "us-east-1a"));
   h.http.respond("DescribeInstances", 200,
                  instance_xml("DescribeInstancesResponse", "i-1", "running", "us-east-1a"));
-  std::vector<std::string> lines;
-  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", {},
-                        [&](const std::string& l) { lines.push_back(l); });
+  testing::RecordingProgress progress;
+  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", {}, progress);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->public_ip, "54.214.1.2");
-  EXPECT_EQ(lines, (std::vector<std::string>{"i-1 is pending", "i-1 is running"}));
+  EXPECT_EQ(progress.events, (std::vector<std::string>{"phase: i-1 is pending (600s)", "tick",
+                                                       "tick", "say: i-1 is running"}));
   // A short first look, then once a second: a change is seen within about a second.
   EXPECT_EQ(h.clock.sleeps, (std::vector<Duration>{Duration{250}, Duration{1000}}));
 }
@@ -49,7 +50,7 @@ TEST(Wait, RunningTimesOutThroughTheClock) {
   wait.first_poll = std::chrono::seconds(10);
   wait.poll = std::chrono::seconds(10);
   wait.state_timeout = std::chrono::seconds(30);
-  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", wait, {});
+  auto r = wait_running(*h.client, h.clock, "us-east-1", "i-1", wait, null_progress());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not running"), std::string::npos);
 }
@@ -66,8 +67,11 @@ TEST(Wait, SshIsRetriedUntilItAnswersThenTheStatusFileIsChecked) {
   runner.expect_if(is_ssh_with("true"), "ssh true", {0, "", ""});
   runner.expect_if(is_ssh_with(ready_check_command()), "status file", {1, "", ""});
   runner.expect_if(is_ssh_with(ready_check_command()), "status file", {0, "", ""});
-  ASSERT_TRUE(wait_ssh(runner, clock, target(), {}, {}));
-  ASSERT_TRUE(wait_ready(runner, clock, target(), {}, {}));
+  testing::RecordingProgress progress;
+  ASSERT_TRUE(wait_ssh(runner, clock, target(), {}, progress));
+  EXPECT_EQ(progress.ticks(), 2u);  // one per refused try
+  ASSERT_TRUE(wait_ready(runner, clock, target(), {}, progress));
+  EXPECT_EQ(progress.ticks(), 3u);
   EXPECT_EQ(runner.calls.size(), 5u);
   EXPECT_EQ(clock.sleeps.size(), 3u);
   EXPECT_NE(ready_check_command().find("run/bootstrap.json"), std::string::npos);
@@ -85,7 +89,7 @@ TEST(Wait, ABootstrapThatFailedEndsTheWaitWithItsErrorAndLog) {
                     "{\"ok\": false, \"jupyter\": null, \"error\": \"pip install notebook "
                     "failed (exit 1)\"}\nT1 start\nT2 error: pip install notebook failed\n",
                     ""});
-  auto r = wait_ready(runner, clock, target(), {}, {});
+  auto r = wait_ready(runner, clock, target(), {}, null_progress());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::remote);
   EXPECT_NE(r.error().message.find("Jupyter did not start on lab: pip install notebook failed"),

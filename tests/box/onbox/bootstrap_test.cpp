@@ -7,6 +7,7 @@
 #include "box/onbox/onbox_files.hpp"
 #include "core/crypto.hpp"
 #include "core/paths.hpp"
+#include "fakes/fake_file_system.hpp"
 #include "fakes/fake_process_runner.hpp"
 #include "fakes/temp_dir.hpp"
 
@@ -190,15 +191,15 @@ TEST(BootstrapArgs, IdleZeroIsOffAndByoModeHasNoCap) {
 }
 
 TEST(EnsureJupyterToken, CreatesAPrivateTokenOnceAndReusesIt) {
-  testing::ScopedTempDir tmp;
-  fs::path path = jupyter_token_path(tmp.path(), "lab");
-  auto first = ensure_jupyter_token(path);
+  testing::FakeFileSystem files;
+  fs::path path = jupyter_token_path("/data", "lab");
+  auto first = ensure_jupyter_token(files, path);
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->size(), 48u);
-  struct stat st{};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto second = ensure_jupyter_token(path);
+  EXPECT_EQ(files.content(path), *first + "\n");
+  EXPECT_EQ(files.mode(path), 0600u);
+  EXPECT_EQ(files.mode("/data/tokens"), 0700u);
+  auto second = ensure_jupyter_token(files, path);
   ASSERT_TRUE(second);
   EXPECT_EQ(*second, *first);
   EXPECT_NE(new_jupyter_token(), new_jupyter_token());

@@ -1,0 +1,26 @@
+#pragma once
+// gpubox add: the options and the run step, callable from tests/cli.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/env.hpp"
+#include "core/error.hpp"
+
+namespace gpubox::cli {
+
+struct AddOptions {
+  std::string name;
+  std::string url;
+  std::string key;
+  int idle_minutes = 0;
+  double max_hours = 0;
+  int jupyter_port = 0;  // ignored: Jupyter listens on a Unix socket
+  bool json = false;
+};
+
+// Run `gpubox add` with `opts` against `env`: one core call, then render.
+Result<void> run_add(const AddOptions& opts, Env& env);
+
+}  // namespace gpubox::cli

@@ -1,0 +1,10 @@
+#include "core/progress.hpp"
+
+namespace gpubox {
+
+ProgressSink& null_progress() {
+  static NullProgress progress;
+  return progress;
+}
+
+}  // namespace gpubox

@@ -1,0 +1,107 @@
+// `gpubox add`, `status` and `rm` on a bring-your-own machine, over a fake ssh.
+
+#include <gtest/gtest.h>
+
+#include "cli/cmd_add.hpp"
+#include "cli/cmd_rm.hpp"
+#include "cli/cmd_status.hpp"
+#include "cli/test_env.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+using testing::make_test_env;
+
+// The ssh calls of `add`: upload of the on-box files, then the bootstrap.
+void expect_add(testing::TestEnv& t) {
+  t.runner.expect_if(
+      [](const auto& a) {
+        return a.at(0) == "ssh" && a.back().find("tar --no-same") != std::string::npos;
+      },
+      "upload", {0, "", ""});
+  t.runner.expect_if(
+      [](const auto& a) {
+        return a.at(0) == "ssh" && a.back().find("bootstrap") != std::string::npos;
+      },
+      "bootstrap", {0, "", ""});
+}
+
+TEST(CmdAdd, BootstrapsTheMachineAndSaysWhatToDoNext) {
+  auto t = make_test_env();
+  expect_add(*t);
+  ASSERT_EQ(t->run({"add", "lab", "ssh://me@10.0.0.5:2222"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(),
+            "added lab (me@10.0.0.5:2222); Jupyter runs on its 127.0.0.1\n"
+            "next: gpubox notebook lab   |   gpubox check lab\n");
+  auto b = t->store().get_box("lab");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->kind, state::BoxKind::byo);
+}
+
+TEST(CmdAdd, JsonDescribesTheMachine) {
+  auto t = make_test_env();
+  expect_add(*t);
+  AddOptions opts;
+  opts.name = "lab";
+  opts.url = "ssh://me@10.0.0.5";
+  opts.json = true;
+  ASSERT_TRUE(run_add(opts, t->env));
+  auto doc = nlohmann::json::parse(t->out.str());
+  EXPECT_EQ(doc["name"], "lab");
+  EXPECT_EQ(doc["kind"], "byo");
+  EXPECT_EQ(doc["ssh"], "me@10.0.0.5:22");
+}
+
+TEST(CmdAdd, ABadUrlIsInvalidInputAndNothingIsStored) {
+  auto t = make_test_env();
+  EXPECT_EQ(t->run({"add", "lab", "http://10.0.0.5"}), 2);
+  EXPECT_NE(t->err.str().find("hint: write it as ssh://user@host or ssh://user@host:port"),
+            std::string::npos)
+      << t->err.str();
+  EXPECT_FALSE(*t->store().find_box("lab"));
+  EXPECT_TRUE(t->runner.calls.empty());
+}
+
+TEST(CmdStatus, AStoppedAwsBoxIsReportedWithoutSsh) {
+  auto t = make_test_env();
+  state::Box b;
+  b.name = "lab";
+  b.kind = state::BoxKind::aws;
+  b.state = "stopped";
+  ASSERT_TRUE(t->store().insert_box(b));
+  ASSERT_EQ(t->run({"status", "lab"}), 0);
+  EXPECT_EQ(t->out.str(), "lab: stopped\n");
+  StatusOptions opts;
+  opts.name = "lab";
+  opts.json = true;
+  t->out.str("");
+  ASSERT_TRUE(run_status(opts, t->env));
+  EXPECT_EQ(nlohmann::json::parse(t->out.str()),
+            (nlohmann::json{{"name", "lab"}, {"state", "stopped"}, {"summary", "stopped"}}));
+  EXPECT_TRUE(t->runner.calls.empty());
+}
+
+TEST(CmdStatus, AnUnknownBoxIsAnError) {
+  auto t = make_test_env();
+  EXPECT_EQ(t->run({"status", "ghost"}), 1);
+  EXPECT_NE(t->err.str().find("ghost"), std::string::npos) << t->err.str();
+}
+
+TEST(CmdRm, ForgetsTheMachineAndKeepsItsServicesWhenAsked) {
+  auto t = make_test_env();
+  expect_add(*t);
+  ASSERT_EQ(t->run({"add", "lab", "ssh://me@10.0.0.5"}), 0) << t->err.str();
+  t->out.str("");
+  ASSERT_EQ(t->run({"rm", "lab", "--keep-services"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(), "forgot lab\n");
+  EXPECT_FALSE(*t->store().find_box("lab"));
+}
+
+TEST(CmdRm, AnUnknownMachineIsAnError) {
+  auto t = make_test_env();
+  EXPECT_EQ(t->run({"rm", "ghost"}), 1);
+  EXPECT_NE(t->err.str().find("ghost"), std::string::npos) << t->err.str();
+}
+
+}  // namespace
+}  // namespace gpubox::cli

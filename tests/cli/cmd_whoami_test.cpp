@@ -1,0 +1,63 @@
+#include "cli/cmd_whoami.hpp"
+
+#include <gtest/gtest.h>
+
+#include "aws/aws_fixtures.hpp"
+#include "cli/test_env.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+using gpubox::testing::aws_fixture;
+using testing::make_test_env;
+
+TEST(CmdWhoami, PrintsTheIdentityAsAnAlignedTable) {
+  auto t = make_test_env();
+  t->http.respond("GetCallerIdentity", 200, aws_fixture("sts/get_caller_identity.xml"));
+  ASSERT_EQ(t->run({"whoami"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(),
+            "FIELD        VALUE\n"
+            "account      123456789012\n"
+            "arn          arn:aws:sts::123456789012:user/moto\n"
+            "region       us-east-1 (from AWS_REGION)\n"
+            "credentials  environment\n");
+  EXPECT_EQ(t->err.str(), "");
+}
+
+TEST(CmdWhoami, JsonHasTheIdentityRegionAndSources) {
+  auto t = make_test_env();
+  t->http.respond("GetCallerIdentity", 200, aws_fixture("sts/get_caller_identity.xml"));
+  ASSERT_TRUE(run_whoami(WhoamiOptions{.json = true}, t->env));
+  auto doc = nlohmann::json::parse(t->out.str());
+  EXPECT_EQ(doc, (nlohmann::json{{"account", "123456789012"},
+                                 {"arn", "arn:aws:sts::123456789012:user/moto"},
+                                 {"user_id", "AKIAIOSFODNN7EXAMPLE"},
+                                 {"region", "us-east-1"},
+                                 {"region_source", "AWS_REGION"},
+                                 {"profile", "default"},
+                                 {"credential_source", "environment"}}));
+}
+
+TEST(CmdWhoami, RefusedCredentialsExitWithFourAndAHint) {
+  auto t = make_test_env();
+  t->http.respond("GetCallerIdentity", 403,
+                  "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+                  "<Message>The security token included in the request is invalid.</Message>"
+                  "</Error><RequestId>req-9</RequestId></ErrorResponse>");
+  EXPECT_EQ(t->run({"whoami"}), 4);
+  EXPECT_EQ(t->out.str(), "");
+  EXPECT_EQ(t->err.str(),
+            "gpubox: error: GetCallerIdentity in us-east-1: InvalidClientTokenId: The security "
+            "token included in the request is invalid. [request id req-9]\n");
+}
+
+TEST(CmdWhoami, WithoutARegionSaysHowToSetOne) {
+  auto t = make_test_env({.region = ""});
+  EXPECT_EQ(t->run({"whoami"}), 2);
+  EXPECT_NE(t->err.str().find("gpubox: error: no AWS region is set\n"), std::string::npos)
+      << t->err.str();
+  EXPECT_TRUE(t->http.requests().empty());
+}
+
+}  // namespace
+}  // namespace gpubox::cli
