@@ -23,10 +23,12 @@ TEST(CmdCost, OfflineIsTheLedgerAsATableWithATotal) {
   auto t = make_test_env({.tty = true});
   ledger(*t);
   ASSERT_EQ(t->run({"cost", "--offline"}), 0) << t->err.str();
-  EXPECT_EQ(t->out.str(),
-            "BOX    TYPE  REGION  RUNNING H  STOPPED H  COMPUTE $  STORAGE $  TOTAL $  NOTE\n"
-            "lab                  3.00       2.00       3.00       0.00       3.00     \n"
-            "total                                                            3.00     \n");
+  EXPECT_EQ(
+      t->out.str(),
+      // 3 running hours also bill the public IPv4 address: 3 x $0.005
+      "BOX    TYPE  REGION  RUNNING H  STOPPED H  COMPUTE $  IPV4 $  STORAGE $  TOTAL $  NOTE\n"
+      "lab                  3.00       2.00       3.00       0.01    0.00       3.02     \n"
+      "total                                                                    3.02     \n");
   EXPECT_TRUE(t->http.requests().empty());
 }
 
@@ -38,7 +40,7 @@ TEST(CmdCost, JsonHasTheRowsTheTotalAndNow) {
   opts.json = true;
   ASSERT_TRUE(run_cost(opts, t->env));
   auto doc = nlohmann::json::parse(t->out.str());
-  EXPECT_EQ(doc["total_usd"], 3.0);
+  EXPECT_DOUBLE_EQ(doc["total_usd"].get<double>(), 3.015);
   EXPECT_EQ(doc["now"], "2026-01-01T05:00:00Z");
   EXPECT_EQ(doc["since"], nullptr);
   ASSERT_EQ(doc["boxes"].size(), 1u);
@@ -54,7 +56,8 @@ TEST(CmdCost, AFailedLookupWarnsAndStillShowsTheLedger) {
   t->http.respond("DescribeInstances", 403,
                   gpubox::testing::ec2_error_xml("UnauthorizedOperation"));
   ASSERT_EQ(t->run({"cost"}), 0);
-  EXPECT_EQ(t->out.str(), "lab\t\t\t3.00\t2.00\t3.00\t0.00\t3.00\t\ntotal\t\t\t\t\t\t\t3.00\t\n");
+  EXPECT_EQ(t->out.str(),
+            "lab\t\t\t3.00\t2.00\t3.00\t0.01\t0.00\t3.02\t\ntotal\t\t\t\t\t\t\t\t3.02\t\n");
   EXPECT_NE(t->err.str().find("gpubox: warning: boxes not in the ledger were not looked up: "),
             std::string::npos)
       << t->err.str();

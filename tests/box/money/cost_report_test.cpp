@@ -33,7 +33,7 @@ TEST(CostReport, OfflineCostsTheLedgerOnlyAndAddsTheTotal) {
   EXPECT_EQ(r->rows[0].name, "a");
   EXPECT_DOUBLE_EQ(r->rows[0].cost.compute_usd, 10.0);
   EXPECT_DOUBLE_EQ(r->rows[1].cost.compute_usd, 1.0);
-  EXPECT_DOUBLE_EQ(r->total_usd, 11.0);
+  EXPECT_DOUBLE_EQ(r->total_usd, 11.06);  // 12 running hours of public IPv4 at $0.005
   EXPECT_FALSE(r->lookup_error);
   EXPECT_TRUE(h.http.requests().empty());
 }
