@@ -120,8 +120,8 @@ Result<void> run_up(UpOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(open_launch, store->open_launch(in.name));
   if (existing && open_launch && existing->state == "pending") {
     // An interrupted `up` (Ctrl-C, a crash) left it pending: this run resumes it.
-    progress(env.streams, "resuming " + in.name + " (" + existing->instance_id + ", " +
-                              existing->state + " in " + existing->region + ")");
+    env.progress().say("resuming " + in.name + " (" + existing->instance_id + ", " +
+                       existing->state + " in " + existing->region + ")");
   } else if (existing) {
     Error e;
     e.kind = ErrorKind::conflict;
