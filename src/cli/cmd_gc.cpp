@@ -49,9 +49,10 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(expired, box::expire_stale_launches(*ctx->client, *store, dir));
   for (const auto& name : expired) {
-    env.progress().say(fmt::format("the interrupted launch of {} started no instance; its key "
-                                   "pair and security group are no longer kept for it",
-                                   name));
+    env.progress().say(
+        fmt::format("the interrupted launch of {} started no instance; its key "
+                    "pair and security group are no longer kept for it",
+                    name));
   }
   GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
   GPUBOX_TRY_ASSIGN(plan, box::find_leftovers_everywhere(*ctx->client, *store,

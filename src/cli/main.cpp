@@ -9,8 +9,8 @@
 #include "aws/http_curl.hpp"
 #include "aws/settings.hpp"
 #include "cli/app.hpp"
-#include "core/iso8601.hpp"
 #include "cli/prompter.hpp"
+#include "core/iso8601.hpp"
 #include "core/log.hpp"
 #include "core/process.hpp"
 

@@ -17,6 +17,7 @@ void nothing_left(testing::TestEnv& t) {
   t.http.respond("DescribeSecurityGroups", 200, replies::describe_groups_xml({}));
   t.http.respond("DescribeKeyPairs", 200, replies::describe_keys_xml({}, {}));
   t.http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
+  t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
 }
 
 TEST(CmdDown, WithoutATerminalItRefusesToGuessAndDeletesNothing) {
@@ -55,7 +56,10 @@ TEST(CmdDown, YesSkipsTheQuestion) {
   auto t = make_test_env();
   t->prompter.is_interactive = false;
   nothing_left(*t);
-  ASSERT_TRUE(run_down(box::DownOptions{.name = "lab", .confirmed = true}, t->env));
+  box::DownOptions opts;
+  opts.name = "lab";
+  opts.confirmed = true;
+  ASSERT_TRUE(run_down(opts, t->env));
   EXPECT_TRUE(t->prompter.prompts.empty());
   EXPECT_EQ(t->out.str(), "lab is already gone; nothing tagged for it is left in us-east-1\n");
 }

@@ -25,6 +25,7 @@ void one_leftover(testing::TestEnv& t) {
       replies::describe_groups_xml({{"sg-old", "gpubox-old", {{"gpubox:box", "old"}}, {}}}));
   t.http.respond("DescribeKeyPairs", 200, replies::describe_keys_xml({}, {}));
   t.http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
+  t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
 }
 
 TEST(CmdGc, WithoutATerminalItOnlyLists) {

@@ -21,7 +21,8 @@ TEST(CmdLs, NoBoxesSaysWhereItLookedAndHowToLookEverywhere) {
 
 TEST(CmdLs, AnUntrackedTaggedInstanceIsAdoptedAndListed) {
   auto t = make_test_env();
-  replies::FakeInstance i{"i-0abc", "running"};
+  replies::FakeInstance i;
+  i.id = "i-0abc";
   i.ip = "203.0.113.7";
   i.tags = {{"gpubox:box", "lab"}};
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));

@@ -49,7 +49,8 @@ TEST(CmdSsh, AnUnknownBoxSaysHowToFindBoxes) {
 TEST(CmdSsh, NeverConnectsToAnAddressALocalStandInInvented) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(aws_box()));
-  replies::FakeInstance i{"i-1", "running"};
+  replies::FakeInstance i;
+  i.id = "i-1";
   i.ip = "54.214.1.2";
   i.tags = {{"gpubox:box", "lab"}};
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));

@@ -32,7 +32,9 @@ state::Box lab() {
 }
 
 replies::FakeInstance inst(std::string state, std::string ip = "") {
-  replies::FakeInstance i{"i-1", std::move(state)};
+  replies::FakeInstance i;
+  i.id = "i-1";
+  i.state = std::move(state);
   i.ip = std::move(ip);
   i.tags = {{"gpubox:box", "lab"}};
   i.group_id = "sg-1";

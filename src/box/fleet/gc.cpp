@@ -290,8 +290,8 @@ Result<GcPlan> find_leftovers_everywhere(aws::AwsClient& client, state::BoxStore
       failed.push_back(f.region);
     }
     Error e = *plan.failed.front().error;
-    e.message = fmt::format("could not look in any region ({}): {}", fmt::join(failed, ", "),
-                            e.message);
+    e.message =
+        fmt::format("could not look in any region ({}): {}", fmt::join(failed, ", "), e.message);
     return fail(std::move(e));
   }
   return plan;

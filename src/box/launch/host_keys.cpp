@@ -10,9 +10,11 @@
 
 namespace gpubox::box {
 
-Result<std::vector<std::string>> wait_console_host_keys(
-    aws::AwsClient& client, Clock& clock, std::string_view region, std::string_view instance_id,
-    std::chrono::seconds timeout, ProgressSink& progress) {
+Result<std::vector<std::string>> wait_console_host_keys(aws::AwsClient& client, Clock& clock,
+                                                        std::string_view region,
+                                                        std::string_view instance_id,
+                                                        std::chrono::seconds timeout,
+                                                        ProgressSink& progress) {
   const TimePoint start = clock.now();
   Duration delay = std::chrono::seconds(1);
   bool announced = false;

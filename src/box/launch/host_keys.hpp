@@ -32,9 +32,11 @@ struct HostKeyPolicy {
 // until the key block appears or `timeout` passes; return its keys ("<type> <base64>", every
 // type printed), or an empty list on timeout. `progress` gets one line when the wait starts and
 // an empty line per poll.
-Result<std::vector<std::string>> wait_console_host_keys(
-    aws::AwsClient& client, Clock& clock, std::string_view region, std::string_view instance_id,
-    std::chrono::seconds timeout, ProgressSink& progress = null_progress());
+Result<std::vector<std::string>> wait_console_host_keys(aws::AwsClient& client, Clock& clock,
+                                                        std::string_view region,
+                                                        std::string_view instance_id,
+                                                        std::chrono::seconds timeout,
+                                                        ProgressSink& progress = null_progress());
 
 // Decide what to do when the console printed no keys within the policy's timeout: ok (trust on
 // first use) when the policy allows it or the person says yes, else an Error that says the box

@@ -98,7 +98,7 @@ struct UpDeps {
   remote::ConnectPolicy connect;
   ProgressSink& progress = null_progress();
   WaitPolicy wait;
-  QuotaDeps quota = {};                    // the quota code cache and vCPU table (both optional)
+  QuotaDeps quota = {};  // the quota code cache and vCPU table (both optional)
   HostKeyPolicy host_keys = {};
   FileSystem& files = disk_file_system();  // keys, tokens, known_hosts, the SSH config
   // Set what to tell the person if they interrupt now (what exists, what it costs, what to run).

@@ -162,8 +162,8 @@ Result<aws::Instance> wait_running(aws::AwsClient& client, Clock& clock, std::st
     }
     progress.tick();
     if (clock.now() - start >= wait.state_timeout) {
-      return fail(timeout_error(std::string(instance_id) + " is not running",
-                                wait.state_timeout, "see `gpubox ls` and the EC2 console"));
+      return fail(timeout_error(std::string(instance_id) + " is not running", wait.state_timeout,
+                                "see `gpubox ls` and the EC2 console"));
     }
     clock.sleep_for(poll);
     poll = wait.poll;

@@ -200,8 +200,7 @@ Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
                                        const std::filesystem::path& path) {
   constexpr const char* k_source = "AWS Price List API + DescribeSpotPriceHistory";
   GPUBOX_TRY_ASSIGN(fetched, fetch_catalog(client, regions, now));
-  const std::string csv =
-      catalog::render_catalog_csv(fetched.data, format_iso8601(now), k_source);
+  const std::string csv = catalog::render_catalog_csv(fetched.data, format_iso8601(now), k_source);
   // Parse before writing: a file `offers` cannot read must never replace a good one.
   GPUBOX_TRY_ASSIGN(parsed, catalog::parse_catalog(csv, "", path.string()));
   if (parsed.prices.empty()) {

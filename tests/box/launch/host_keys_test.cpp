@@ -2,11 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "fakes/recording_progress.hpp"
-
 #include "box/access/known_hosts.hpp"
 #include "box/up_fixtures.hpp"
 #include "core/crypto.hpp"
+#include "fakes/recording_progress.hpp"
 
 namespace gpubox::box {
 namespace {

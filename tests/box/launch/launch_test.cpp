@@ -415,7 +415,7 @@ TEST(Launch, IdempotentParameterMismatchDeletesNothing) {
   EXPECT_NE(r.error().hint.find("nothing was deleted"), std::string::npos);
   EXPECT_EQ(h.count("DeleteSecurityGroup"), 0u);
   EXPECT_EQ(h.count("DeleteKeyPair"), 0u);
-  EXPECT_TRUE(std::filesystem::exists(created_key_path(spec.key_dir, "lab")));
+  EXPECT_TRUE(h.files.exists(created_key_path(spec.key_dir, "lab")));
   EXPECT_TRUE(*h.store.open_launch("lab"));
 }
 

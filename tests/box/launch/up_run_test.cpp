@@ -57,7 +57,7 @@ struct UpRunHarness : AwsHarness {
                                               [] { return 0.0; });
   }
 
-  UpDeps deps() { return UpDeps{*client, store, clock, runner, cat, tmp.path(), {}, {}, {}}; }
+  UpDeps deps() { return UpDeps{*client, store, clock, runner, cat, tmp.path(), {}}; }
 
   static UpInput input() {
     UpInput in;
