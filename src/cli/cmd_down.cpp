@@ -72,6 +72,9 @@ Result<void> run_down(box::DownOptions opts, Env& env) {
     GPUBOX_TRY_SET(
         opts.confirmed,
         confirm(env, "Terminate box " + what + " and delete its disk, security group and key?"));
+    if (!opts.confirmed) {
+      return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted");
+    }
   }
   GPUBOX_TRY_ASSIGN(deps, lifecycle_deps(env, *ctx->client, *store, ctx->settings->region));
   opts.region = ctx->settings->region;

@@ -55,8 +55,8 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
                     name));
   }
   GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
-  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers_everywhere(*ctx->client, *store,
-                                                         ctx->settings->region, owner));
+  GPUBOX_TRY_ASSIGN(
+      plan, box::find_leftovers_everywhere(*ctx->client, *store, ctx->settings->region, owner));
   std::vector<std::string> failed_regions;
   for (const auto& f : plan.failed) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));

@@ -39,7 +39,6 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
-
 std::string Table::render(bool tty) const {
   std::string out;
   if (!tty) {

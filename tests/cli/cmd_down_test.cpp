@@ -18,6 +18,7 @@ void nothing_left(testing::TestEnv& t) {
   t.http.respond("DescribeKeyPairs", 200, replies::describe_keys_xml({}, {}));
   t.http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
   t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
+  t.caller_is_the_fixture_user();
 }
 
 TEST(CmdDown, WithoutATerminalItRefusesToGuessAndDeletesNothing) {
@@ -37,9 +38,7 @@ TEST(CmdDown, AskOnceAndANoDeletesNothing) {
   EXPECT_EQ(t->prompter.prompts,
             (std::vector<std::string>{"Terminate box lab (in us-east-1) and delete its disk, "
                                       "security group and key? [y/N] "}));
-  EXPECT_EQ(t->err.str(),
-            "gpubox: error: not confirmed; nothing was deleted\n"
-            "hint: pass --yes to delete without asking\n");
+  EXPECT_EQ(t->err.str(), "gpubox: error: not confirmed; nothing was deleted\n");
   EXPECT_TRUE(t->http.requests().empty());
 }
 

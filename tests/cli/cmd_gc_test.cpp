@@ -22,10 +22,15 @@ void one_leftover(testing::TestEnv& t) {
   t.http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
   t.http.respond(
       "DescribeSecurityGroups", 200,
-      replies::describe_groups_xml({{"sg-old", "gpubox-old", {{"gpubox:box", "old"}}, {}}}));
+      replies::describe_groups_xml(
+          {{"sg-old",
+            "gpubox-old",
+            {{"gpubox:box", "old"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}},
+            {}}}));
   t.http.respond("DescribeKeyPairs", 200, replies::describe_keys_xml({}, {}));
   t.http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
   t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
+  t.caller_is_the_fixture_user();
 }
 
 TEST(CmdGc, WithoutATerminalItOnlyLists) {

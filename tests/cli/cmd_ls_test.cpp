@@ -13,6 +13,7 @@ namespace replies = gpubox::testing;
 
 TEST(CmdLs, NoBoxesSaysWhereItLookedAndHowToLookEverywhere) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
   ASSERT_EQ(t->run({"ls"}), 0) << t->err.str();
   EXPECT_EQ(t->out.str(), "");
@@ -21,10 +22,11 @@ TEST(CmdLs, NoBoxesSaysWhereItLookedAndHowToLookEverywhere) {
 
 TEST(CmdLs, AnUntrackedTaggedInstanceIsAdoptedAndListed) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   replies::FakeInstance i;
   i.id = "i-0abc";
   i.ip = "203.0.113.7";
-  i.tags = {{"gpubox:box", "lab"}};
+  i.tags = {{"gpubox:box", "lab"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}};
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
   LsOptions opts;
   opts.json = true;
@@ -40,6 +42,7 @@ TEST(CmdLs, AnUntrackedTaggedInstanceIsAdoptedAndListed) {
 
 TEST(CmdLs, AllRegionsFailingIsAnError) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   t->http.respond("DescribeRegions", 403, replies::ec2_error_xml("UnauthorizedOperation"));
   EXPECT_EQ(t->run({"ls", "--all-regions"}), 4);
   EXPECT_NE(t->err.str().find("UnauthorizedOperation"), std::string::npos) << t->err.str();

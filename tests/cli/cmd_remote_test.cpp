@@ -58,9 +58,10 @@ TEST(CmdSsh, NeverConnectsToAnAddressALocalStandInInvented) {
   opts.name = "lab";
   auto r = run_ssh(opts, t->env);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message,
-            "box lab lives on a local AWS stand-in (AWS_ENDPOINT_URL is loopback); its address "
-            "54.214.1.2 is invented and is never connected to");
+  EXPECT_EQ(
+      r.error().message,
+      "box lab lives on a local AWS stand-in (the EC2 endpoint is not an AWS domain); its address "
+      "54.214.1.2 is invented and is never connected to");
   EXPECT_TRUE(t->runner.calls.empty());
 }
 

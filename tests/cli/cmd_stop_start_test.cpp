@@ -36,7 +36,7 @@ replies::FakeInstance inst(std::string state, std::string ip = "") {
   i.id = "i-1";
   i.state = std::move(state);
   i.ip = std::move(ip);
-  i.tags = {{"gpubox:box", "lab"}};
+  i.tags = {{"gpubox:box", "lab"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}};
   i.group_id = "sg-1";
   i.volume_id = "vol-1";
   return i;
@@ -44,6 +44,7 @@ replies::FakeInstance inst(std::string state, std::string ip = "") {
 
 TEST(CmdStop, StopsWaitsAndSaysWhatTheDiskStillCosts) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   ASSERT_TRUE(t->store().insert_box(lab()));
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({inst("running")}));
   t->http.respond("StopInstances", 200,
@@ -61,6 +62,7 @@ TEST(CmdStop, StopsWaitsAndSaysWhatTheDiskStillCosts) {
 
 TEST(CmdStop, AnUnknownBoxIsNotFound) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   EXPECT_EQ(t->run({"stop", "ghost"}), 1);
   EXPECT_NE(t->err.str().find("gpubox: error: "), std::string::npos);
   EXPECT_NE(t->err.str().find("ghost"), std::string::npos) << t->err.str();
@@ -68,6 +70,7 @@ TEST(CmdStop, AnUnknownBoxIsNotFound) {
 
 TEST(CmdStart, StartsInPlaceAndReportsTheNewAddress) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   t->vars["GPUBOX_CALLER_IP"] = "198.51.100.1";
   auto b = lab();
   b.state = "stopped";
@@ -86,11 +89,15 @@ TEST(CmdStart, StartsInPlaceAndReportsTheNewAddress) {
             "its address changed from 203.0.113.5; the SSH config is updated\n");
   auto config = read_file(t->data_dir() / "ssh_config");
   ASSERT_TRUE(config);
-  EXPECT_NE(config->find("HostName 192.0.2.44"), std::string::npos) << *config;
+  // The endpoint is a loopback stand-in, so the rewritten config never names the address it
+  // invented (issue 10 §9); only the old one is gone.
+  EXPECT_EQ(config->find("192.0.2.44"), std::string::npos) << *config;
+  EXPECT_EQ(config->find("203.0.113.5"), std::string::npos) << *config;
 }
 
 TEST(CmdStart, WithoutCapacityItFailsAndNeverRelaunches) {
   auto t = make_test_env();
+  t->caller_is_the_fixture_user();
   t->vars["GPUBOX_CALLER_IP"] = "198.51.100.1";
   auto b = lab();
   b.state = "stopped";

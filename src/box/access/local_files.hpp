@@ -3,8 +3,8 @@
 
 #include <filesystem>
 
-#include "remote/ssh.hpp"
 #include "core/filesystem.hpp"
+#include "remote/ssh.hpp"
 
 namespace gpubox::box {
 

@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 
 #include "aws/credentials.hpp"
-#include "box/names.hpp"
 #include "aws/ec2_catalog.hpp"
 #include "aws/ec2_spot.hpp"
+#include "box/names.hpp"
 #include "box/tags.hpp"
 #include "core/iso8601.hpp"
 

@@ -204,7 +204,7 @@ Result<void> enforce_ingress(LaunchDeps& deps, const LaunchSpec& spec,
   auto extra = extra_ingress(group.ingress, spec.allow_from);
   if (!extra.empty()) {
     deps.progress.say(fmt::format("removing {} ingress rule(s) other than tcp/22 from {} from {}",
-                          extra.size(), spec.allow_from, group.id));
+                                  extra.size(), spec.allow_from, group.id));
     auto revoked = aws::revoke_security_group_ingress(deps.client, spec.region, {group.id, extra});
     if (!revoked) {
       Error e = revoked.error();

@@ -209,7 +209,8 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   deps.progress.phase("waiting for the bootstrap (Jupyter, idle watchdog) to finish",
                       deps.wait.ready_timeout);
   // Jupyter starts only with its token, which never travels in user-data: hand it over ssh.
-  GPUBOX_TRY_ASSIGN(token, ensure_jupyter_token(deps.files, jupyter_token_path(deps.data_dir, box.name)));
+  GPUBOX_TRY_ASSIGN(token,
+                    ensure_jupyter_token(deps.files, jupyter_token_path(deps.data_dir, box.name)));
   BootstrapOptions boot = bootstrap_options_for(box, token);
   if (boot.price_per_hour_usd > 0) {  // the same cap as user-data's run (make_spec)
     boot.price_per_hour_usd += k_public_ipv4_usd_per_hour;
@@ -310,7 +311,8 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   if (in.wait != WaitLevel::none) {
     waited = wait_for(deps, in, out.box, out);
   }
-  if (auto cfg = refresh_ssh_config(deps.store, LocalFiles{deps.data_dir, deps.connect, &deps.files});
+  if (auto cfg =
+          refresh_ssh_config(deps.store, LocalFiles{deps.data_dir, deps.connect, &deps.files});
       !cfg) {
     out.warnings.push_back("could not rewrite the SSH config: " + cfg.error().message);
   }

@@ -142,7 +142,7 @@ TEST(RefreshSshConfig, WritesEveryStoredBoxThroughTheFilesOfLocalFiles) {
 }
 
 TEST(RefreshSshConfig, AStandInsInventedAddressesNeverReachTheConfig) {
-  testing::ScopedTempDir tmp;
+  testing::FakeFileSystem disk;
   auto store = std::move(*state::BoxStore::open_memory());
   state::Box aws;
   aws.name = "lab";
@@ -153,20 +153,21 @@ TEST(RefreshSshConfig, AStandInsInventedAddressesNeverReachTheConfig) {
   aws.instance_id = "i-1";
   aws.region = "us-east-1";
   ASSERT_TRUE(store.insert_box(aws));
-  LocalFiles files{tmp.path(), {}};
+  LocalFiles files{"/data", {}, &disk};
+  auto config = [&] { return disk.content(files.ssh_config()).value_or(""); };
   files.connect.endpoint_is_local = true;
   ASSERT_TRUE(refresh_ssh_config(store, files));
-  EXPECT_EQ(slurp(files.ssh_config()).find("Host lab"), std::string::npos)
-      << "without GPUBOX_SSH_CONNECT a stand-in's box has no entry: " << slurp(files.ssh_config());
+  EXPECT_EQ(config().find("Host lab"), std::string::npos)
+      << "without GPUBOX_SSH_CONNECT a stand-in's box has no entry: " << config();
   files.connect.connect_override = "127.0.0.1:2201";
   ASSERT_TRUE(refresh_ssh_config(store, files));
-  const std::string text = slurp(files.ssh_config());
+  const std::string text = config();
   EXPECT_NE(text.find("  HostName 127.0.0.1\n  User ubuntu\n  Port 2201\n"), std::string::npos)
       << text;
   EXPECT_EQ(text.find("54.214."), std::string::npos) << text;
   files.connect = {};  // real AWS: the instance's own address
   ASSERT_TRUE(refresh_ssh_config(store, files));
-  EXPECT_NE(slurp(files.ssh_config()).find("  HostName 54.214.9.9\n"), std::string::npos);
+  EXPECT_NE(config().find("  HostName 54.214.9.9\n"), std::string::npos);
 }
 
 struct IncludeFixture : ::testing::Test {

@@ -11,9 +11,9 @@
 #include "box/ec2_replies.hpp"
 #include "box/up_fixtures.hpp"
 #include "core/paths.hpp"
-#include "fakes/temp_dir.hpp"
 #include "fakes/fake_file_system.hpp"
 #include "fakes/recording_progress.hpp"
+#include "fakes/temp_dir.hpp"
 
 namespace gpubox::box {
 namespace {
