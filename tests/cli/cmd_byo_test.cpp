@@ -31,7 +31,7 @@ TEST(CmdAdd, BootstrapsTheMachineAndSaysWhatToDoNext) {
   expect_add(*t);
   ASSERT_EQ(t->run({"add", "lab", "ssh://me@10.0.0.5:2222"}), 0) << t->err.str();
   EXPECT_EQ(t->out.str(),
-            "added lab (me@10.0.0.5:2222); Jupyter runs on its 127.0.0.1\n"
+            "added lab (me@10.0.0.5:2222); Jupyter runs on a private Unix socket there\n"
             "next: gpubox notebook lab   |   gpubox check lab\n");
   auto b = t->store().get_box("lab");
   ASSERT_TRUE(b);
