@@ -16,7 +16,7 @@ GPUBOX_BUILD_PACKAGES=(
   cmake ninja-build g++ ccache
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev
   libcli11-dev libfmt-dev libsqlite3-dev libgtest-dev libtomlplusplus-dev
-  dpkg-dev                     # cpack -G DEB (scripts/package.sh)
+  dpkg-dev groff-base          # cpack -G DEB; groff checks the man pages (scripts/package.sh)
 )
 GPUBOX_TEST_PACKAGES=(
   openssh-server openssh-client

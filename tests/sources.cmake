@@ -5,6 +5,7 @@ target_sources(gpubox_tests PRIVATE
   box/access/notebook_test.cpp
   box/fleet/byo_test.cpp
   aws/client_test.cpp
+  aws/operations_test.cpp
   aws/errors_test.cpp
   aws/http_curl_test.cpp
   aws/retry_test.cpp
@@ -12,6 +13,11 @@ target_sources(gpubox_tests PRIVATE
   aws/sigv4_test.cpp
   core/error_test.cpp
   core/strings_test.cpp
+  core/duration_test.cpp
+  box/onbox/autostop_test.cpp
+  cli/user_config_test.cpp
+  cli/docgen_test.cpp
+  cli/doctor_test.cpp
   core/ini_test.cpp
   core/iso8601_test.cpp
   core/process_test.cpp
@@ -34,6 +40,10 @@ target_sources(gpubox_tests PRIVATE
   cli/cmd_quota_test.cpp
   cli/cmd_up_test.cpp
   cli/cmd_catalog_test.cpp
+  cli/app_test.cpp
+  cli/cmd_config_test.cpp
+  cli/cmd_autostop_test.cpp
+  cli/cmd_iam_policy_test.cpp
   aws/settings_test.cpp
   aws/endpoints_test.cpp
   aws/credentials_test.cpp

@@ -10,6 +10,7 @@
 
 #include "aws/endpoints.hpp"
 #include "aws/errors.hpp"
+#include "aws/operations.hpp"
 #include "aws/sigv4.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
@@ -271,6 +272,12 @@ Result<HttpResponse> AwsClient::send_once(const Service& service, std::string_vi
 
 Result<HttpResponse> AwsClient::send(const Service& service, std::string_view region,
                                      std::string_view operation, const HttpRequest& base) {
+  // The one list of operations (and so of IAM actions, `gpubox iam-policy`) is the law here.
+  if (find_operation(service, operation) == nullptr) {
+    return fail(ErrorKind::internal,
+                std::string(service.id) + " " + std::string(operation) +
+                    " is not in gpubox's list of AWS operations (src/aws/operations.cpp)");
+  }
   auto with_retries = [&]() -> Result<HttpResponse> {
     const int max_attempts = effective_max_attempts(m_deps.settings);
     int tokens_taken = 0;

@@ -47,10 +47,10 @@ std::string configured_override(const Service& service, const Settings& settings
 }
 
 std::unexpected<Error> no_region(const Settings& settings) {
-  return fail(ErrorKind::invalid_input,
-              "no AWS region: pass --region, or set AWS_REGION, or add region to profile " +
-                  settings.profile + " in " + settings.config_file.string(),
-              "for example: gpubox --region us-east-1 ...");
+  return fail(ErrorKind::invalid_input, "no AWS region is set",
+              "pass --region REGION, set AWS_REGION, run `gpubox config set region REGION`, or "
+              "add region to profile " +
+                  settings.profile + " in " + settings.config_file.string());
 }
 
 }  // namespace

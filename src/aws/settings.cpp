@@ -11,6 +11,10 @@
 namespace gpubox::aws {
 namespace {
 
+// The region of gpubox's config.toml, handed in through the settings' environment lookup by
+// cli::Env (never read from the process environment: Env answers it from the file).
+constexpr std::string_view k_config_region_variable = "GPUBOX_CONFIG_FILE_REGION";
+
 // AWS_ENDPOINT_URL_<SERVICE> can only be looked up by name, so these are the services checked.
 constexpr std::array<const Service*, 6> k_known_services = {
     &k_ec2, &k_sts, &k_ssm, &k_service_quotas, &k_pricing, &k_sso};
@@ -79,6 +83,10 @@ void choose_region(const SettingsInput& input, const Profile& profile, Settings&
   } else if (auto d = env_value(input, "AWS_DEFAULT_REGION")) {
     s.region = *d;
     s.region_source = "AWS_DEFAULT_REGION";
+  } else if (auto c = env_value(input, std::string(k_config_region_variable))) {
+    // gpubox's config.toml (cli/user_config.cpp): after the environment, before the profile.
+    s.region = *c;
+    s.region_source = "gpubox config";
   } else if (const ProfileValue* v = profile.find("region")) {
     s.region = v->value;
     s.region_source = "profile " + profile.name;

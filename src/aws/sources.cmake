@@ -2,6 +2,7 @@ target_sources(gpubox_lib PRIVATE
   src/aws/assume_role.cpp
   src/aws/regions.cpp
   src/aws/client.cpp
+  src/aws/operations.cpp
   src/aws/errors.cpp
   src/aws/http.cpp
   src/aws/http_curl.cpp

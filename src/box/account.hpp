@@ -8,7 +8,9 @@
 
 #include "aws/client.hpp"
 #include "aws/credentials.hpp"
+#include "aws/http.hpp"
 #include "aws/settings.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 
 namespace gpubox::box {
@@ -25,12 +27,18 @@ struct Account {
 };
 
 // Resolve the credentials through `credentials` and ask STS who they belong to (in
-// `settings.region`).
+// `settings.region`, or us-east-1 when none is configured).
 Result<Account> whoami(aws::AwsClient& client, aws::CredentialProvider& credentials,
                        const aws::Settings& settings);
 
 // Return the ARN of the caller (STS GetCallerIdentity in `region`), recorded as a box's owner.
 Result<std::string> caller_arn(aws::AwsClient& client, std::string_view region);
+
+// Return AWS's clock minus `now`, read from the Date header of a plain GET to the STS endpoint of
+// `region` (no credentials needed): SigV4 fails past 5 minutes of skew. nullopt when no Date
+// could be read.
+std::optional<Duration> aws_clock_skew(aws::HttpClient& http, const aws::Settings& settings,
+                                       std::string_view region, TimePoint now);
 
 struct RegionInfo {
   std::string name;           // "eu-west-1"

@@ -13,6 +13,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/launch/up_run.cpp
   src/box/onbox/onbox_files.cpp
   src/box/onbox/status.cpp
+  src/box/onbox/autostop.cpp
   src/box/access/notebook.cpp
   src/box/onbox/check.cpp
   src/box/fleet/byo.cpp
@@ -33,6 +34,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/fleet/lifecycle_down.cpp
   src/box/fleet/gc.cpp
   src/box/fleet/spot.cpp
+  src/box/fleet/autostop.cpp
 )
 # The onbox/ scripts, embedded as generated C++ (cmake/embed.cmake).
 include(${PROJECT_SOURCE_DIR}/cmake/embed.cmake)

@@ -14,8 +14,7 @@ namespace {
 // The embedded snapshot's commit date is unknown; its content is from after 2025-09-10
 // (data/catalog/NOTICE.md), so only the month is claimed.
 constexpr std::string_view k_embedded_generated_at = "2025-09";
-constexpr std::string_view k_embedded_source =
-    "SkyPilot catalog v8 (hand copy; see data/catalog/NOTICE.md)";
+constexpr std::string_view k_embedded_source = "the SkyPilot catalog v8, embedded in gpubox";
 constexpr std::string_view k_embedded_attribution =
     "Prices from the SkyPilot catalog, https://github.com/skypilot-org/skypilot-catalog";
 
@@ -102,7 +101,10 @@ const Catalog& newest(const Catalog& embedded, const std::optional<Catalog>& cac
 
 std::string price_footer(const SnapshotInfo& snapshot) {
   std::string date = snapshot.generated_at.empty() ? "an unknown date" : snapshot.generated_at;
-  std::string source = snapshot.source.empty() ? snapshot.origin : snapshot.source;
+  // The source by name, never a file path (a refreshed catalog without a source line says so).
+  std::string source = !snapshot.source.empty()        ? snapshot.source
+                       : snapshot.origin == "embedded" ? std::string("embedded")
+                                                       : std::string("`gpubox catalog refresh`");
   std::string out = "Prices as of " + date + " (" + source +
                     "). Spot prices change hourly; "
                     "EBS, data transfer and public IPv4 are not included.";

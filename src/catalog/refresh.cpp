@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "catalog/gpus.hpp"
+#include "core/strings.hpp"
 
 namespace gpubox::catalog {
 
@@ -123,6 +124,55 @@ std::string render_catalog_csv(const RefreshData& data, std::string_view generat
                        number(t.gpu_memory_gib), t.vcpus, number(t.memory_gib), z->region,
                        z->zone_id, od == data.on_demand_usd.end() ? "" : number(od->second),
                        z->spot_usd ? number(*z->spot_usd) : "", t.arch);
+  }
+  return out;
+}
+
+std::optional<std::string> merge_catalog_csv(std::string_view fresh, std::string_view previous,
+                                             const std::vector<std::string>& refreshed_regions) {
+  // Split into "# " lines, the column header, and rows.
+  struct Parts {
+    std::string comments, header;
+    std::vector<std::string> rows;
+  };
+  auto split_csv = [](std::string_view text) {
+    Parts p;
+    for (const std::string& line : split(text, '\n')) {
+      if (line.empty()) {
+        continue;
+      }
+      if (line.starts_with("#")) {
+        p.comments += line + "\n";
+      } else if (p.header.empty()) {
+        p.header = line;
+      } else {
+        p.rows.push_back(line);
+      }
+    }
+    return p;
+  };
+  Parts now = split_csv(fresh);
+  Parts before = split_csv(previous);
+  if (before.header != now.header) {
+    return std::nullopt;
+  }
+  const auto columns = split(now.header, ',');
+  const auto at = std::find(columns.begin(), columns.end(), "region");
+  if (at == columns.end()) {
+    return std::nullopt;
+  }
+  const size_t region_col = static_cast<size_t>(at - columns.begin());
+  for (const std::string& row : before.rows) {
+    const auto cells = split(row, ',');
+    if (cells.size() > region_col && std::find(refreshed_regions.begin(), refreshed_regions.end(),
+                                               cells[region_col]) == refreshed_regions.end()) {
+      now.rows.push_back(row);
+    }
+  }
+  std::sort(now.rows.begin(), now.rows.end());
+  std::string out = now.comments + now.header + "\n";
+  for (const std::string& row : now.rows) {
+    out += row + "\n";
   }
   return out;
 }

@@ -60,4 +60,10 @@ std::string canonical_gpu_name(std::string_view name, double memory_gib);
 std::string render_catalog_csv(const RefreshData& data, std::string_view generated_at,
                                std::string_view source);
 
+// Return `fresh` (a render_catalog_csv of `refreshed_regions`) with the rows of `previous` for
+// every other region added back, sorted: `catalog refresh --regions R` updates R and keeps the
+// rest. `previous` in another column layout is not merged (nullopt).
+std::optional<std::string> merge_catalog_csv(std::string_view fresh, std::string_view previous,
+                                             const std::vector<std::string>& refreshed_regions);
+
 }  // namespace gpubox::catalog

@@ -4,6 +4,8 @@
 #include <map>
 #include <ostream>
 
+#include "cli/docgen.hpp"
+#include "cli/user_config.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
 
@@ -19,7 +21,11 @@ constexpr const char* k_footer = R"(Examples:
 
 Exit codes: 0 ok, 1 error, 2 usage or invalid input, 4 credentials or access denied, 130 interrupted.
 AWS settings follow the AWS CLI: ~/.aws/config and credentials, AWS_PROFILE, AWS_REGION,
-AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. Progress goes to stderr, results to stdout.)";
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. Progress goes to stderr, results to stdout.
+Defaults: a flag beats the environment (AWS_REGION, GPUBOX_<KEY>), which beats
+~/.config/gpubox/config.toml (`gpubox config`), which beats the built-in default.
+Conventions: --yes answers yes to every question (without a terminal nothing is asked: down and
+gc then refuse); --json prints one compact JSON document; durations are 90s, 30m, 2h (or off).)";
 
 // Return the first argument that is not an option or an option's value.
 std::optional<std::string> first_positional(const CLI::App& app,
@@ -65,9 +71,11 @@ void build_app(CLI::App& app, Env& env) {
   app.fallthrough();
   app.add_option("--profile", env.global.profile, "AWS profile (default: $AWS_PROFILE or default)");
   app.add_option("--region", env.global.region,
-                 "AWS region (default: $AWS_REGION or the profile's)");
+                 "AWS region (default: $AWS_REGION, then `gpubox config set region`, then the "
+                 "profile's; commands on a named box use its own)");
   app.add_flag("--debug", env.global.debug, "Log each AWS request to stderr (secrets redacted)");
   app.add_flag("-q,--quiet", env.global.quiet, "No progress on stderr");
+  app.add_flag("--no-color")->description("No colours (also: NO_COLOR set to anything)");
   // Listed in `gpubox --help` in this order: the main job first.
   add_up_command(app, env);
   add_ls_command(app, env);
@@ -75,6 +83,7 @@ void build_app(CLI::App& app, Env& env) {
   add_notebook_command(app, env);
   add_check_command(app, env);
   add_status_command(app, env);
+  add_autostop_command(app, env);
   add_stop_command(app, env);
   add_start_command(app, env);
   add_down_command(app, env);
@@ -87,6 +96,9 @@ void build_app(CLI::App& app, Env& env) {
   add_catalog_command(app, env);
   add_whoami_command(app, env);
   add_regions_command(app, env);
+  add_config_command(app, env);
+  add_doctor_command(app, env);
+  add_iam_policy_command(app, env);
   add_version_command(app, env);
   for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     if (auto it = pending_details().find(sub); it != pending_details().end()) {
@@ -124,6 +136,19 @@ void run_guarded(Env& env, const std::function<Result<void>()>& body) {
 int run(Env& env, std::vector<std::string> args) {
   CLI::App app{"", "gpubox"};
   build_app(app, env);
+  // Hidden: the build writes man pages and completions from this very tree (cmake/install.cmake),
+  // before any config file or variable could change a default.
+  if (args.size() == 2 && args[0] == "__generate-docs") {
+    if (auto r = write_docs(app, GPUBOX_VERSION, args[1]); !r) {
+      return report_error(env.streams, r.error());
+    }
+    return 0;
+  }
+  // Bare `gpubox` is a question, not a mistake: answer it with the help (gh, git).
+  if (args.empty()) {
+    print_help(env, app.help());
+    return 0;
+  }
   if (auto word = first_positional(app, args)) {
     auto subs = app.get_subcommands([&](const CLI::App* s) { return s->check_name(*word); });
     if (subs.empty()) {
@@ -135,6 +160,22 @@ int run(Env& env, std::vector<std::string> args) {
       return 2;
     }
   }
+  // The config file's defaults; `gpubox config` must still run to repair a broken file.
+  const bool configuring = first_positional(app, args) == std::optional<std::string>("config");
+  if (auto values = load_config(config_path(env.getenv)); !values && !configuring) {
+    return report_error(env.streams, values.error());
+  } else if (values) {
+    if (auto applied = apply_config_defaults(app, *values, env.getenv); !applied) {
+      return report_error(env.streams, applied.error());
+    }
+  }
+  app.parse_complete_callback([&env, &app] {
+    env.streams.quiet = env.streams.quiet || env.global.quiet;
+    // https://no-color.org: NO_COLOR set to anything non-empty turns colour off.
+    env.streams.color = env.streams.out_is_tty && app.count("--no-color") == 0 &&
+                        env_value(env.getenv, "NO_COLOR") == std::nullopt;
+  });
+  const std::vector<std::string> args_in_order = args;
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);
@@ -148,7 +189,11 @@ int run(Env& env, std::vector<std::string> args) {
     env.streams.out << v.what() << '\n';
     return 0;
   } catch (const CLI::ParseError& e) {
-    env.streams.err << "gpubox: error: " << e.what() << "\nRun 'gpubox --help' for usage.\n";
+    std::string usage = "gpubox --help";
+    if (auto word = first_positional(app, args_in_order); word && !word->empty()) {
+      usage = "gpubox " + *word + " --help";
+    }
+    env.streams.err << "gpubox: error: " << e.what() << "\nRun '" << usage << "' for usage.\n";
     return 2;
   }
   return env.exit_code;

@@ -29,6 +29,10 @@ void add_rm_command(CLI::App& app, Env& env);
 void add_notebook_command(CLI::App& app, Env& env);
 void add_check_command(CLI::App& app, Env& env);
 void add_status_command(CLI::App& app, Env& env);
+void add_config_command(CLI::App& app, Env& env);
+void add_autostop_command(CLI::App& app, Env& env);
+void add_iam_policy_command(CLI::App& app, Env& env);
+void add_doctor_command(CLI::App& app, Env& env);
 
 // Set the paragraph `gpubox <cmd> --help` shows above the command's examples; the one-line
 // summary given to add_subcommand stays what `gpubox --help` lists.

@@ -9,19 +9,22 @@
 
 #include "box/fleet/byo.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/onbox/autostop.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
 
 namespace gpubox::cli {
 
 Result<void> run_add(const AddOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(idle_minutes, box::parse_idle_minutes(opts.idle));
+  GPUBOX_TRY_ASSIGN(max_hours, box::parse_max_hours(opts.max_hours));
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));
   if (opts.jupyter_port != 0) {
     warn(env.streams,
          "--jupyter-port is ignored: Jupyter listens on a Unix socket on the machine, never on a "
          "TCP port another process could hold first");
   }
-  box::AddByoRequest request{opts.name, opts.url, opts.key, opts.idle_minutes, opts.max_hours};
+  box::AddByoRequest request{opts.name, opts.url, opts.key, idle_minutes, max_hours};
   GPUBOX_TRY_ASSIGN(b, box::add_byo_box(deps, request));
   std::string where = fmt::format("{}@{}:{}", b.ssh_user, b.ssh_host, b.ssh_port);
   if (opts.json) {
@@ -52,15 +55,16 @@ void add_add_command(CLI::App& app, Env& env) {
   cmd->footer(
       "Examples:\n  gpubox add lab ssh://me@lab.example.org\n"
       "  gpubox add ws ssh://me@10.0.0.5:2222 --key ~/.ssh/id_ed25519\n"
-      "  gpubox add rig ssh://root@rig --idle 60   # shut it down after 60 idle minutes");
+      "  gpubox add rig ssh://root@rig --idle 1h   # shut it down after an idle hour");
   cmd->add_option("name", opts->name, "A name for the machine")->required();
   cmd->add_option("url", opts->url, "ssh://user@host[:port]")->required();
   cmd->add_option("--key", opts->key, "Private key file (default: ssh's keys and agent)");
-  cmd->add_option("--idle", opts->idle_minutes,
-                  "Shut the machine down after this many idle minutes (needs root there)")
-      ->check(CLI::Range(1, 10080));
-  cmd->add_option("--max-hours", opts->max_hours, "Stop gpubox's services after this many hours")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--idle", opts->idle,
+                  "Shut the machine down after this long idle: 30m, 2h or off (needs root there)")
+      ->default_val("off");
+  cmd->add_option("--max-hours", opts->max_hours,
+                  "Stop gpubox's services after this many hours, or off")
+      ->default_val("off");
   cmd->add_option("--jupyter-port", opts->jupyter_port,
                   "Ignored (kept for old scripts): Jupyter listens on a Unix socket")
       ->group("");  // hidden

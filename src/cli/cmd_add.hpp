@@ -14,9 +14,9 @@ struct AddOptions {
   std::string name;
   std::string url;
   std::string key;
-  int idle_minutes = 0;
-  double max_hours = 0;
-  int jupyter_port = 0;  // ignored: Jupyter listens on a Unix socket
+  std::string idle = "off";       // a duration (30m, 2h) or off
+  std::string max_hours = "off";  // hours (8, 1.5), a duration (90m) or off
+  int jupyter_port = 0;           // ignored: Jupyter listens on a Unix socket
   bool json = false;
 };
 

@@ -14,6 +14,7 @@
 #include "aws/xml.hpp"
 #include "box/money/catalog_refresh.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "core/filesystem.hpp"
 #include "core/iso8601.hpp"
 
@@ -21,15 +22,20 @@ namespace gpubox::cli {
 
 Result<void> run_catalog_refresh(const CatalogRefreshOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  GPUBOX_TRY_ASSIGN(regions,
-                    box::resolve_regions(*ctx->client, ctx->settings->region, opts.regions));
+  GPUBOX_TRY_ASSIGN(home, any_region(env));
+  GPUBOX_TRY_ASSIGN(regions, box::resolve_regions(*ctx->client, home, opts.regions));
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   env.progress().say(
       fmt::format("reading instance types and prices in {} regions", regions.size()));
+  // --regions R updates R in the cached catalog and keeps every other region it holds.
+  const bool merge = !opts.regions.empty() && opts.regions != "all";
   GPUBOX_TRY_ASSIGN(done, box::refresh_catalog(*ctx->client, disk_file_system(), regions,
-                                               env.clock.now(), dir / "catalog.csv"));
+                                               env.clock.now(), dir / "catalog.csv", merge));
   for (const auto& f : done.failures) {
     warn(env.streams, fmt::format("{} left out: {}", f.region, f.error.message));
+  }
+  for (const auto& w : done.warnings) {
+    warn(env.streams, w);
   }
   const std::string when = format_iso8601(done.generated_at);
   if (opts.json) {
@@ -60,7 +66,8 @@ void add_catalog_command(CLI::App& app, Env& env) {
       "The result is cached as <data dir>/catalog.csv and used by `offers` while it "
       "is newer than the embedded snapshot.\nExamples:\n  gpubox catalog refresh\n"
       "  gpubox catalog refresh --regions us-east-1,us-west-2");
-  refresh->add_option("--regions", opts->regions, "all (enabled regions, default) or R1,R2");
+  refresh->add_option("--regions", opts->regions,
+                      "all (enabled regions, default) or R1,R2 (updates those, keeps the rest)");
   refresh->add_flag("--json", opts->json, "Print one JSON document to stdout");
   refresh->callback(
       [opts, &env] { run_guarded(env, [&] { return run_catalog_refresh(*opts, env); }); });

@@ -12,6 +12,7 @@
 #include "box/onbox/check.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 
 namespace gpubox::cli {
 
@@ -20,6 +21,7 @@ namespace {
 Result<ProcessResult> check_box(const CheckCliOptions& opts, box::CheckOptions check, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  GPUBOX_TRY(find_named_box(env, opts.name));  // adopts a box only the cloud knows
   GPUBOX_TRY_ASSIGN(bt,
                     box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
                                     env.connect_policy()));

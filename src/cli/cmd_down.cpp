@@ -1,14 +1,14 @@
-// gpubox down: terminate a box and delete everything gpubox created for it.
+// gpubox down: terminate boxes and delete everything gpubox created for them.
 
 #include "cli/cmd_down.hpp"
 
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "aws/settings.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
@@ -58,41 +58,133 @@ void print_report(Env& env, const std::string& name, const box::DownReport& rep)
   }
 }
 
+nlohmann::json report_json(const std::string& name, const box::DownReport& rep) {
+  return {{"name", name},
+          {"region", rep.region},
+          {"already_gone", rep.already_gone},
+          {"spot_requests", rep.spot_requests},
+          {"terminated", rep.terminated},
+          {"security_groups", rep.security_groups},
+          {"key_pairs", rep.key_pairs},
+          {"volumes", rep.volumes},
+          {"kept_volumes", rep.kept_volumes},
+          {"key_file_removed", rep.key_file_removed}};
+}
+
+// The boxes to remove: the named ones (each found, or "no box named X" before anything is
+// deleted), or with --all every EC2 box gpubox knows.
+Result<std::vector<state::Box>> boxes_to_remove(const DownOptions& opts, Env& env) {
+  std::vector<state::Box> out;
+  if (opts.all) {
+    if (!opts.names.empty()) {
+      return fail(ErrorKind::invalid_input, "give box names or --all, not both");
+    }
+    GPUBOX_TRY_ASSIGN(store, env.store());
+    GPUBOX_TRY_ASSIGN(boxes, store->list_boxes());
+    for (auto& b : boxes) {
+      if (b.kind == state::BoxKind::aws) {
+        out.push_back(std::move(b));
+      }
+    }
+    return out;
+  }
+  if (opts.names.empty()) {
+    return fail(ErrorKind::invalid_input, "which box? give its name, or --all",
+                "`gpubox ls` lists your boxes; `gpubox down --help` for usage");
+  }
+  for (const auto& name : opts.names) {
+    GPUBOX_TRY_ASSIGN(found, find_named_box(env, name));
+    out.push_back(std::move(found));
+  }
+  return out;
+}
+
+// The question `down` asks: the full list, so the answer is about exactly these boxes.
+std::string question_for(const std::vector<state::Box>& boxes) {
+  std::string list;
+  for (const auto& b : boxes) {
+    list += b.kind == state::BoxKind::byo
+                ? fmt::format("\n  {} (your machine {})", b.name, b.ssh_host)
+                : fmt::format("\n  {} ({} in {})", b.name, b.instance_id, b.region);
+  }
+  if (boxes.size() == 1) {
+    return "This terminates the box and deletes its disk, security group and key:" + list +
+           "\nRemove it?";
+  }
+  return fmt::format(
+      "This terminates these {} boxes and deletes their disks, security groups and keys:{}\n"
+      "Remove them?",
+      boxes.size(), list);
+}
+
 }  // namespace
 
-Result<void> run_down(box::DownOptions opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+Result<void> run_down(const DownOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
+  // Unknown everywhere is an error (exit 1), never a quiet "already gone".
+  GPUBOX_TRY_ASSIGN(boxes, boxes_to_remove(opts, env));
+  if (boxes.empty()) {
+    env.progress().say("no boxes to remove");
+    if (opts.json) {
+      print_json(env.streams, nlohmann::json::array());
+    }
+    return {};
+  }
   if (!opts.confirmed) {
-    std::string what =
-        found ? fmt::format("{} ({} in {})", opts.name, found->instance_id, found->region)
-              : fmt::format("{} (in {})", opts.name, ctx->settings->region);
-    GPUBOX_TRY_SET(
-        opts.confirmed,
-        confirm(env, "Terminate box " + what + " and delete its disk, security group and key?"));
-    if (!opts.confirmed) {
-      return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted");
+    GPUBOX_TRY_ASSIGN(ok, confirm(env, question_for(boxes)));
+    if (!ok) {
+      return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted",
+                  "pass --yes to delete without asking");
     }
   }
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(deps, lifecycle_deps(env, *ctx->client, *store, ctx->settings->region));
-  opts.region = ctx->settings->region;
-  opts.files = box::LocalFiles{dir, env.connect_policy()};
-  GPUBOX_TRY_ASSIGN(rep, box::down_box(deps, opts));
-  print_report(env, opts.name, rep);
+  nlohmann::json doc = nlohmann::json::array();
+  std::optional<Error> first_error;
+  for (const auto& b : boxes) {
+    box::DownOptions options;
+    options.name = b.name;
+    options.confirmed = true;
+    options.region = b.region;
+    options.files = box::LocalFiles{dir, env.connect_policy()};
+    auto rep = box::down_box(deps, options);
+    if (!rep) {
+      // Keep going: one box that fails must not leave the others billing.
+      report_error(env.streams, rep.error());
+      first_error = first_error.value_or(rep.error());
+      doc.push_back({{"name", b.name}, {"error", rep.error().message}});
+      continue;
+    }
+    if (opts.json) {
+      doc.push_back(report_json(b.name, *rep));
+    } else {
+      print_report(env, b.name, *rep);
+    }
+  }
+  if (opts.json) {
+    print_json(env.streams, doc);
+  }
+  if (first_error) {
+    env.exit_code = exit_code_for(*first_error);
+  }
   return {};
 }
 
 void add_down_command(CLI::App& app, Env& env) {
-  auto opts = std::make_shared<box::DownOptions>();
-  auto* cmd = app.add_subcommand("down", "Terminate a box and delete everything it used");
+  auto opts = std::make_shared<DownOptions>();
+  auto* cmd = app.add_subcommand("down", "Terminate boxes and delete everything they used");
   set_details(cmd,
               "Terminate the instance, wait, then delete its security group, key pair (and saved "
-              "private key) and any leftover volume, so nothing keeps billing. Safe to repeat.");
-  cmd->footer("Examples:\n  gpubox down mybox\n  gpubox down mybox --yes   # no question asked");
-  cmd->add_option("name", opts->name, "The box")->required();
+              "private key) and any leftover volume, so nothing keeps billing. Safe to repeat. "
+              "A name no region knows is an error. Without a terminal it never asks: pass --yes.");
+  cmd->footer(
+      "Examples:\n  gpubox down mybox\n  gpubox down a b c --yes   # no question asked\n"
+      "  gpubox down --all         # every EC2 box gpubox knows, after showing the list");
+  cmd->add_option("names", opts->names, "The boxes");
+  cmd->add_flag("--all", opts->all, "Every EC2 box gpubox knows");
   cmd->add_flag("-y,--yes", opts->confirmed, "Do not ask for confirmation");
+  cmd->add_flag("--json", opts->json, "Print one JSON array of what was removed to stdout");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_down(*opts, env); }); });
 }
 

@@ -29,14 +29,18 @@ nlohmann::json items_json(const std::vector<box::Leftover>& items) {
   return doc;
 }
 
-// Decide whether to remove: --yes, else ask on a terminal, else only list.
+// Decide whether to remove: --yes, else ask on a terminal; without one (or with --json), refuse
+// as `down` does: the list is shown, and the exit status says nothing was removed.
 Result<bool> should_remove(const GcOptions& opts, Env& env, size_t count) {
   if (opts.yes) {
     return true;
   }
   if (opts.json || !env.prompter.interactive()) {
-    env.progress().say("listed only; pass --yes to remove them");
-    return false;
+    return fail(ErrorKind::invalid_input,
+                fmt::format("not removing {} resources: not asking for confirmation without a "
+                            "terminal",
+                            count),
+                "pass --yes to remove them");
   }
   return env.prompter.confirm(fmt::format("Remove these {} resources?", count), false);
 }
@@ -46,6 +50,7 @@ Result<bool> should_remove(const GcOptions& opts, Env& env, size_t count) {
 Result<void> run_gc(const GcOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(home, any_region(env));  // DescribeRegions: any region answers
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(expired, box::expire_stale_launches(*ctx->client, *store, dir));
   for (const auto& name : expired) {
@@ -55,8 +60,7 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
                     name));
   }
   GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
-  GPUBOX_TRY_ASSIGN(
-      plan, box::find_leftovers_everywhere(*ctx->client, *store, ctx->settings->region, owner));
+  GPUBOX_TRY_ASSIGN(plan, box::find_leftovers_everywhere(*ctx->client, *store, home, owner));
   std::vector<std::string> failed_regions;
   for (const auto& f : plan.failed) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));
@@ -79,11 +83,14 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
     env.streams.out << t.render(env.streams.out_is_tty);
   }
   box::GcReport rep;
-  bool remove = false;
-  if (!plan.leftovers.empty()) {
-    GPUBOX_TRY_SET(remove, should_remove(opts, env, plan.leftovers.size()));
+  auto remove = plan.leftovers.empty() ? Result<bool>(false)
+                                       : should_remove(opts, env, plan.leftovers.size());
+  if (!remove && opts.json) {
+    print_json(env.streams,
+               {{"leftovers", items_json(plan.leftovers)}, {"removed", nlohmann::json::array()}});
   }
-  if (remove) {
+  GPUBOX_TRY(remove);
+  if (*remove) {
     rep = box::remove_leftovers(*ctx->client, env.clock, plan.leftovers);
     for (const auto& l : rep.removed) {
       env.progress().say(fmt::format("removed {} {} in {}", l.kind, l.id, l.region));
@@ -111,7 +118,8 @@ void add_gc_command(CLI::App& app, Env& env) {
       cmd,
       "Look in every enabled region for instances, security groups, key pairs and volumes "
       "tagged gpubox:box that belong to no box in the local state, list them, and remove them "
-      "after confirmation (--yes: without asking; without a terminal: only list).");
+      "after confirmation (--yes: without asking; without a terminal it lists them and exits 2, "
+      "as `down` does).");
   cmd->footer("Examples:\n  gpubox gc\n  gpubox gc --yes\n  gpubox gc --json");
   cmd->add_flag("-y,--yes", opts->yes, "Remove without asking");
   cmd->add_flag("--json", opts->json, "Print one JSON object (leftovers, removed) to stdout");

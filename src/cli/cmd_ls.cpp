@@ -16,6 +16,7 @@
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/money/cost.hpp"
+#include "box/onbox/autostop.hpp"
 #include "box/onbox/status.hpp"
 #include "box/tags.hpp"
 #include "catalog/catalog.hpp"
@@ -123,13 +124,16 @@ nlohmann::json row_json(const Row& row) {
   if (!v.spot_request_state.empty()) {
     j["spot_request_state"] = v.spot_request_state;
   }
-
+  j["autostop"] = {
+      {"idle_minutes",
+       b.idle_minutes > 0 ? nlohmann::json(b.idle_minutes) : nlohmann::json(nullptr)},
+      {"max_hours", b.max_hours > 0 ? nlohmann::json(b.max_hours) : nlohmann::json(nullptr)}};
   j["uptime_seconds"] = row.uptime_s ? nlohmann::json(*row.uptime_s) : nlohmann::json(nullptr);
   j["created_at"] = format_iso8601(b.created_at);
   return j;
 }
 
-std::vector<std::string> row_cells(const Row& row) {
+std::vector<std::string> row_cells(const Streams& streams, const Row& row) {
   const state::Box& b = row.view->box;
   std::string state = b.state.empty() ? "unknown" : b.state;
   if (row.view->unknown) {
@@ -140,14 +144,15 @@ std::vector<std::string> row_cells(const Row& row) {
   }
   std::string cost = fmt::format("{}{:.2f}", row.cost.estimated ? "~$" : "$", row.cost.total_usd);
   return {b.name,
-          state,
+          paint(streams, state),
           b.instance_type.empty() ? "-" : b.instance_type,
           b.gpu_summary.empty() ? "-" : b.gpu_summary,
           b.zone.empty() ? (b.region.empty() ? "-" : b.region) : b.zone,
           b.public_ip.empty() ? "-" : b.public_ip,
           row.uptime_s ? format_duration(*row.uptime_s) : "-",
           price_cell(row),
-          cost};
+          cost,
+          box::describe_autostop(b.idle_minutes, b.max_hours)};
 }
 
 // Read the watchdog view of every running box over ssh, in parallel (one ssh per box).
@@ -187,10 +192,34 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   if (auto c = env.catalog()) {
     cat = *c;
   }
-  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, ctx->settings->region));
-  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, owner};
-  GPUBOX_TRY_ASSIGN(found, opts.all_regions ? box::discover_everywhere(deps, ctx->settings->region)
-                                            : box::discover(deps, {ctx->settings->region}));
+  // With no default region, look everywhere (as --all-regions does); a listing that cannot
+  // reach AWS at all still shows what the store knows, bring-your-own machines included.
+  const std::string& home = ctx->settings->region;
+  auto owner = caller_owner(*ctx->client, home);
+  if (!owner && (opts.all_regions || !home.empty())) {
+    return fail(owner.error());
+  }
+  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, owner.value_or("")};
+  box::Discovery found;
+  if (!owner) {
+    // No region is scanned, so nothing is adopted for an unknown owner.
+    warn(env.streams, "could not list the AWS regions (" + owner.error().message +
+                          "); showing what gpubox already knows");
+    GPUBOX_TRY_SET(found, box::discover(deps, {}));
+  } else if (opts.all_regions || home.empty()) {
+    auto all = box::discover_everywhere(deps, home.empty() ? "us-east-1" : home);
+    if (all) {
+      found = std::move(*all);
+    } else if (opts.all_regions) {
+      return fail(all.error());
+    } else {
+      warn(env.streams, "could not list the AWS regions (" + all.error().message +
+                            "); showing what gpubox already knows");
+      GPUBOX_TRY_SET(found, box::discover(deps, {}));
+    }
+  } else {
+    GPUBOX_TRY_SET(found, box::discover(deps, {home}));
+  }
   for (const auto& f : found.failed) {
     warn(env.streams, fmt::format("could not list boxes in {}: {} (showing what gpubox last saw)",
                                   f.region, f.error->message));
@@ -240,12 +269,18 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     return {};
   }
   if (rows.empty()) {
-    env.progress().say(fmt::format("no boxes in {} (gpubox ls --all-regions looks everywhere)",
-                                   fmt::join(found.regions, ", ")));
+    if (found.regions.size() > 3) {
+      env.progress().say(fmt::format("no boxes in any of {} regions", found.regions.size()));
+    } else {
+      env.progress().say(fmt::format("no boxes in {} (gpubox ls --all-regions looks everywhere)",
+                                     found.regions.empty()
+                                         ? "local state"
+                                         : fmt::format("{}", fmt::join(found.regions, ", "))));
+    }
     return {};
   }
-  std::vector<std::string> header{"name",    "state",  "type", "gpu", "zone",
-                                  "address", "uptime", "$/h",  "cost"};
+  std::vector<std::string> header{"name",    "state",  "type", "gpu",    "zone",
+                                  "address", "uptime", "$/h",  "cost $", "autostop"};
   if (opts.status) {
     header.emplace_back("activity");
   }
@@ -254,7 +289,7 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   }
   Table t(header);
   for (const auto& r : rows) {
-    auto cells = row_cells(r);
+    auto cells = row_cells(env.streams, r);
     if (opts.status) {
       cells.push_back(r.activity);
     }

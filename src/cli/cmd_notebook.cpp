@@ -11,6 +11,7 @@
 #include "box/fleet/byo.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 
 namespace gpubox::cli {
 
@@ -31,6 +32,7 @@ Result<void> stop_tunnel(Env& env, const box::BoxTarget& bt, const std::filesyst
 Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  GPUBOX_TRY(find_named_box(env, opts.name));  // adopts a box only the cloud knows
   GPUBOX_TRY_ASSIGN(bt,
                     box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
                                     env.connect_policy()));

@@ -14,6 +14,7 @@
 #include "box/launch/quota.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "cli/doctor.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
 #include "plan/offers.hpp"
@@ -23,6 +24,7 @@ namespace gpubox::cli {
 namespace {
 
 constexpr size_t k_max_quota_rows = 30;  // each row costs a few AWS calls
+constexpr size_t k_terminal_rows = 20;   // a screenful
 
 std::string money(const std::optional<double>& v) { return v ? fmt::format("{:.4f}", *v) : "-"; }
 
@@ -126,7 +128,15 @@ nlohmann::json offer_json(const plan::Offer& o) {
 Result<void> run_offers(const OffersOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(cat, env.catalog());
   GPUBOX_TRY_ASSIGN(query, make_query(opts, *cat));
-  const std::vector<plan::Offer> offers = plan::find_offers(*cat, query);
+  warn_if_catalog_old(env.streams, cat->snapshot.generated_at, env.clock.now());
+  std::vector<plan::Offer> offers = plan::find_offers(*cat, query);
+  // A terminal shows the best k_terminal_rows; pipes, --json, --limit and --all get them all.
+  size_t hidden = 0;
+  if (env.streams.out_is_tty && !opts.json && !opts.all && opts.limit == 0 &&
+      offers.size() > k_terminal_rows) {
+    hidden = offers.size() - k_terminal_rows;
+    offers.resize(k_terminal_rows);
+  }
   std::vector<std::optional<Result<box::QuotaCheck>>> quotas(offers.size());
   if (opts.check_quota && !offers.empty()) {
     GPUBOX_TRY_ASSIGN(checked, check_offer_quotas(env, offers, opts.spot));
@@ -149,7 +159,7 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
     return {};
   }
   std::vector<std::string> header = {"type",  "region",  "gpu",           "gpus",    "gpu mem GiB",
-                                     "vcpus", "ram GiB", "on-demand $/h", "spot $/h"};
+                                     "vCPUs", "ram GiB", "on-demand $/h", "spot $/h"};
   if (opts.check_quota) {
     header.push_back("quota fits");
   }
@@ -171,6 +181,9 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
     t.add_row(std::move(row));
   }
   env.streams.out << t.render(env.streams.out_is_tty);
+  if (hidden > 0) {
+    env.streams.out << fmt::format("{} more: --all\n", hidden);
+  }
   if (offers.empty()) {
     warn(env.streams, "no offer matches; relax --vcpus, --memory, --max-price or --regions");
   }
@@ -199,6 +212,7 @@ void add_offers_command(CLI::App& app, Env& env) {
   cmd->add_option("--max-price", opts->max_price, "Maximum USD per hour of the ranked price");
   cmd->add_option("--regions", opts->regions, "all (default) or a list: R1,R2");
   cmd->add_option("--limit", opts->limit, "Show at most N offers");
+  cmd->add_flag("--all", opts->all, "Show every offer (a terminal shows the best 20)");
   cmd->add_flag("--check-quota", opts->check_quota,
                 "Also check the vCPU quota of each offer (AWS calls; needs credentials)");
   cmd->add_flag("--json", opts->json, "Print one JSON document to stdout");

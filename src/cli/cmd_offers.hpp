@@ -21,6 +21,7 @@ struct OffersOptions {
   size_t limit = 0;
   bool json = false;
   bool check_quota = false;
+  bool all = false;  // every offer (a terminal shows the best 20)
 };
 
 // Run `gpubox offers` with `opts` against `env`: one core call, then render.

@@ -98,7 +98,7 @@ Result<void> run_quota(const QuotaOptions& opts, Env& env) {
         env.streams,
         {{"instance_type", choice.instance_type}, {"vcpus", choice.vcpus}, {"regions", list}});
   } else {
-    Table t({"region", "on-demand used/quota fits", "spot used/quota fits", "error"});
+    Table t({"region", "on-demand vCPUs used/limit fits", "spot vCPUs used/limit fits", "error"});
     for (const auto& r : rows) {
       failed += r.error ? 1 : 0;
       t.add_row(

@@ -8,12 +8,14 @@
 #include "aws/settings.hpp"
 #include "box/account.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 
 namespace gpubox::cli {
 
 Result<void> run_regions(const RegionsOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(ctx, env.aws());
-  GPUBOX_TRY_ASSIGN(regions, box::enabled_regions(*ctx->client, ctx->settings->region));
+  GPUBOX_TRY_ASSIGN(home, any_region(env));  // DescribeRegions: any region answers
+  GPUBOX_TRY_ASSIGN(regions, box::enabled_regions(*ctx->client, home));
   if (opts.json) {
     auto doc = nlohmann::json::array();
     for (const auto& r : regions) {

@@ -26,6 +26,10 @@ Result<void> run_rm(const RmOptions& opts, Env& env) {
     }
   }
   GPUBOX_TRY(box::forget_byo_box(deps, opts.name));
+  if (opts.json) {
+    print_json(env.streams, {{"name", opts.name}, {"forgotten", true}});
+    return {};
+  }
   env.streams.out << "forgot " << opts.name << "\n";
   return {};
 }
@@ -41,6 +45,7 @@ void add_rm_command(CLI::App& app, Env& env) {
   cmd->add_option("name", opts->name, "The machine")->required();
   cmd->add_flag("--keep-services", opts->keep_services,
                 "Leave gpubox's Jupyter and watchdog running on the machine");
+  cmd->add_flag("--json", opts->json, "Print one JSON object to stdout");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_rm(*opts, env); }); });
 }
 

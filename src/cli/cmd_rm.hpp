@@ -13,6 +13,7 @@ namespace gpubox::cli {
 struct RmOptions {
   std::string name;
   bool keep_services = false;
+  bool json = false;
 };
 
 // Run `gpubox rm` with `opts` against `env`: one core call, then render.

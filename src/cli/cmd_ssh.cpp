@@ -106,18 +106,12 @@ Result<void> exec_argv(const std::vector<std::string>& argv) {
 }  // namespace
 
 Result<void> run_ssh(const SshOptions& opts, Env& env) {
+  // The store's box, else one found by tag in any region (or "no box named X", exit 1).
+  GPUBOX_TRY_ASSIGN(found, find_named_box(env, opts.name));
   GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(found, store->find_box(opts.name));
-  if (!found) {
-    Error e;
-    e.kind = ErrorKind::not_found;
-    e.message = fmt::format("no box named '{}'", opts.name);
-    e.hint = "run `gpubox ls --all-regions` to find boxes in every region";
-    return fail(std::move(e));
-  }
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   box::LocalFiles files{dir, env.connect_policy()};
-  state::Box b = *found;
+  state::Box b = found;
   if (b.kind == state::BoxKind::aws) {
     freshen(env, *store, files, b);
   }

@@ -12,6 +12,7 @@
 #include "box/fleet/lifecycle.hpp"
 #include "box/onbox/status.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::cli {
@@ -19,7 +20,7 @@ namespace gpubox::cli {
 Result<void> run_status(const StatusOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY_ASSIGN(found, store->get_box(opts.name));
+  GPUBOX_TRY_ASSIGN(found, find_named_box(env, opts.name));
   if (found.kind == state::BoxKind::aws && !found.state.empty() && found.state != "running") {
     // Nothing to ask over ssh: the instance is not running (as last seen by gpubox).
     if (opts.json) {

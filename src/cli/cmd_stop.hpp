@@ -12,6 +12,7 @@ namespace gpubox::cli {
 
 struct StopOptions {
   std::string name;
+  bool json = false;  // one JSON object on stdout
 };
 
 // Run `gpubox stop` with `opts` against `env`: one core call, then render.

@@ -17,7 +17,10 @@ struct UpOptions {
   std::string host_key_wait = "10m";
   bool trust_first_use = false;
   bool dry_run = false;
-  bool yes = false;
+  bool any_region = false;     // --gpu may search beyond the configured region
+  bool no_ssh_config = false;  // never touch ~/.ssh/config
+  bool gpu_from_flag = false;  // --gpu given, not a default from the environment or config
+  bool yes = false;            // answer yes to every question (the plan, the ssh Include)
   bool json = false;
 };
 

@@ -7,6 +7,7 @@
 
 #include "box/account.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 
 namespace gpubox::cli {
 
@@ -26,7 +27,8 @@ Result<void> run_whoami(const WhoamiOptions& opts, Env& env) {
   Table t({"field", "value"});
   t.add_row({"account", me.account});
   t.add_row({"arn", me.arn});
-  t.add_row({"region", me.region + " (from " + me.region_source + ")"});
+  t.add_row({"region", me.region.empty() ? std::string("none (commands on a box use its region)")
+                                         : me.region + " (from " + me.region_source + ")"});
   t.add_row({"credentials", me.credential_source});
   env.streams.out << t.render(true);
   return {};

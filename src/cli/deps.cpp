@@ -1,8 +1,15 @@
 #include "cli/deps.hpp"
 
+#include <fmt/format.h>
+
+#include "aws/endpoints.hpp"
+#include "aws/service.hpp"
+#include "aws/settings.hpp"
 #include "box/account.hpp"
+#include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/tags.hpp"
+#include "catalog/catalog.hpp"
 #include "remote/ssh.hpp"
 
 namespace gpubox::cli {
@@ -21,7 +28,8 @@ Result<box::ByoDeps> byo_deps(Env& env) {
 }
 
 Result<std::string> caller_owner(aws::AwsClient& client, std::string_view region) {
-  GPUBOX_TRY_ASSIGN(arn, box::caller_arn(client, region));
+  // STS answers in every region: without a configured one, ask us-east-1.
+  GPUBOX_TRY_ASSIGN(arn, box::caller_arn(client, region.empty() ? "us-east-1" : region));
   return box::owner_from_arn(arn);
 }
 
@@ -29,6 +37,42 @@ Result<box::LifecycleDeps> lifecycle_deps(Env& env, aws::AwsClient& client, stat
                                           std::string_view region) {
   GPUBOX_TRY_ASSIGN(owner, caller_owner(client, region));
   return box::LifecycleDeps{client, store, env.clock, env.progress(), owner};
+}
+
+}  // namespace gpubox::cli
+
+namespace gpubox::cli {
+
+Result<std::string> home_region(Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  if (ctx->settings->region.empty()) {
+    // resolve_endpoint words the error (and its hint) for a missing region.
+    GPUBOX_TRY(aws::resolve_endpoint(aws::k_ec2, "", *ctx->settings));
+  }
+  return ctx->settings->region;
+}
+
+Result<std::string> any_region(Env& env) {
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  return ctx->settings->region.empty() ? std::string("us-east-1") : ctx->settings->region;
+}
+
+Result<state::Box> find_named_box(Env& env, std::string_view name) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(stored, store->find_box(name));
+  if (stored) {
+    return *stored;  // no AWS context (credentials) needed for a box the store knows
+  }
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(home, any_region(env));
+  const catalog::Catalog* cat = nullptr;
+  if (auto c = env.catalog()) {
+    cat = *c;
+  }
+  // Only the caller's own boxes are adopted (the owner tag), as `ls` does.
+  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, home));
+  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, owner};
+  return box::locate_box_everywhere(deps, name, home, env.progress());
 }
 
 }  // namespace gpubox::cli

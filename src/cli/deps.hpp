@@ -8,6 +8,7 @@
 #include "box/fleet/lifecycle.hpp"
 #include "cli/env.hpp"
 #include "core/error.hpp"
+#include "state/box_store.hpp"
 
 namespace gpubox::cli {
 
@@ -22,5 +23,17 @@ Result<std::string> caller_owner(aws::AwsClient& client, std::string_view region
 // Return lifecycle deps for the caller: progress on stderr and the caller as owner.
 Result<box::LifecycleDeps> lifecycle_deps(Env& env, aws::AwsClient& client, state::BoxStore& store,
                                           std::string_view region);
+
+// Return the configured region (flag, environment, config file or AWS profile), or an Error that
+// says how to set one, for commands that cannot work without a default region.
+Result<std::string> home_region(Env& env);
+
+// Return the box called `name`: from the local store (no AWS call), else found by tag in every
+// enabled region; "no box named X" with the nearest names when it is nowhere.
+Result<state::Box> find_named_box(Env& env, std::string_view name);
+
+// Return a region for calls that any region answers (DescribeRegions, STS): the configured one,
+// else us-east-1.
+Result<std::string> any_region(Env& env);
 
 }  // namespace gpubox::cli

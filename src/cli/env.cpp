@@ -10,6 +10,7 @@
 #include "box/access/caller_ip.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/progress.hpp"
+#include "cli/user_config.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "core/process.hpp"
@@ -60,15 +61,22 @@ Result<AwsContext*> Env::aws() {
   in.profile_flag = global.profile;
   in.region_flag = global.region;
   in.home = home();
-  GPUBOX_TRY_ASSIGN(settings, aws::load_settings(in));
-  if (settings.region.empty()) {
-    Error e;
-    e.kind = ErrorKind::invalid_input;
-    e.message = "no AWS region is set";
-    e.hint = "pass --region REGION, set AWS_REGION, or add 'region = ...' to profile " +
-             settings.profile + " in " + settings.config_file.string();
-    return fail(std::move(e));
+  GPUBOX_TRY_ASSIGN(config, load_config(config_path(getenv)));
+  // aws::load_settings places the config file's region after AWS_REGION and AWS_DEFAULT_REGION
+  // and before the AWS profile's; it reads it through this lookup, never from the environment.
+  std::optional<std::string> config_region;
+  if (auto it = config.find("region"); it != config.end()) {
+    config_region = it->second;
   }
+  in.env = [lookup = getenv, config_region](std::string_view name) -> std::optional<std::string> {
+    if (name == "GPUBOX_CONFIG_FILE_REGION") {
+      return config_region;
+    }
+    return lookup(name);
+  };
+  GPUBOX_TRY_ASSIGN(settings, aws::load_settings(in));
+  // No region is not an error here: commands on a named box use the box's region, and `ls`
+  // looks everywhere. Commands that need a default one ask home_region() (cli/deps.hpp).
   settings.debug = global.debug;
   auto ctx = std::make_unique<AwsContext>();
   ctx->settings = std::make_unique<aws::Settings>(std::move(settings));

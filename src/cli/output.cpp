@@ -9,9 +9,19 @@ namespace gpubox::cli {
 namespace {
 
 // Count display columns of UTF-8 text (code points; good enough for our ASCII-heavy tables).
+// ANSI colour sequences (ESC [ ... m) take no columns.
 size_t display_width(const std::string& s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
+  size_t width = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\x1b' && i + 1 < s.size() && s[i + 1] == '[') {
+      while (i < s.size() && s[i] != 'm') {
+        ++i;
+      }
+      continue;
+    }
+    width += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return width;
 }
 
 }  // namespace
@@ -77,8 +87,28 @@ std::string Table::render(bool tty) const {
   return out;
 }
 
+std::string paint(const Streams& s, std::string_view text) {
+  if (!s.color) {
+    return std::string(text);
+  }
+  const std::string_view word = text.substr(0, text.find(' '));
+  const char* code = nullptr;
+  if (word == "running" || word == "PASS") {
+    code = "32";  // green
+  } else if (word == "stopped" || word == "stopping" || word == "WARN" || word == "pending") {
+    code = "33";  // yellow
+  } else if (word == "FAIL" || word == "terminated" || word == "error") {
+    code = "31";  // red
+  }
+  if (code == nullptr) {
+    return std::string(text);
+  }
+  return std::string("\x1b[") + code + "m" + std::string(text) + "\x1b[0m";
+}
+
 void print_json(const Streams& s, const nlohmann::json& doc) {
-  s.out << doc.dump(s.out_is_tty ? 2 : -1) << '\n';
+  // One compact document, on a terminal too: `| jq` makes it pretty, scripts read one line.
+  s.out << doc.dump() << '\n';
 }
 
 void warn(const Streams& s, const std::string& text) {

@@ -4,6 +4,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@ struct Streams {
   bool out_is_tty = false;
   bool err_is_tty = false;
   bool quiet = false;
+  bool color = false;  // stdout is a terminal, and neither NO_COLOR nor --no-color is set
 };
 
 class Table {
@@ -33,7 +35,11 @@ private:
   std::vector<std::vector<std::string>> m_rows;
 };
 
-// Write exactly one JSON document (pretty on a terminal, compact otherwise) and a newline.
+// Return `text` coloured for its meaning when `s.color`: running/PASS green, stopped/stopping/
+// WARN yellow, FAIL/error/terminated red; otherwise (and for any other text) `text` unchanged.
+std::string paint(const Streams& s, std::string_view text);
+
+// Write exactly one compact JSON document and a newline.
 void print_json(const Streams& s, const nlohmann::json& doc);
 // Return `text` with escape sequences and other control characters (not newline or tab) as
 // '?': what gpubox prints from AWS or a box never drives the terminal.

@@ -22,6 +22,13 @@ target_sources(gpubox_lib PRIVATE
   src/cli/cmd_notebook.cpp
   src/cli/cmd_check.cpp
   src/cli/cmd_status.cpp
+  src/cli/cmd_config.cpp
+  src/cli/user_config.cpp
+  src/cli/cmd_iam_policy.cpp
+  src/cli/cmd_autostop.cpp
+  src/cli/cmd_doctor.cpp
+  src/cli/doctor.cpp
+  src/cli/docgen.cpp
   src/cli/env.cpp
   src/cli/main.cpp
   src/cli/output.cpp

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "box/money/cost.hpp"
+#include "box/onbox/autostop.hpp"
 #include "box/tags.hpp"
 
 namespace gpubox::cli {
@@ -41,6 +42,21 @@ nlohmann::json price_json(const box::UpPlan& plan) {
 nlohmann::json instance_price_json(const box::UpPlan& plan) {
   auto price = plan.where.type.price(plan.spot);
   return price ? nlohmann::json(*price) : nlohmann::json(nullptr);
+}
+
+nlohmann::json autostop_json(int idle_minutes, double max_hours) {
+  return {
+      {"idle_minutes", idle_minutes > 0 ? nlohmann::json(idle_minutes) : nlohmann::json(nullptr)},
+      {"max_hours", max_hours > 0 ? nlohmann::json(max_hours) : nlohmann::json(nullptr)},
+      {"text", box::describe_autostop(idle_minutes, max_hours)}};
+}
+
+std::string autostop_line(const std::string& name, int idle_minutes, double max_hours) {
+  if (idle_minutes == 0 && max_hours == 0) {
+    return "off: the box runs and bills until you stop it";
+  }
+  return box::describe_autostop(idle_minutes, max_hours) + " (change: gpubox autostop " + name +
+         " --idle 1h|off --max-hours 8|off)";
 }
 
 }  // namespace
@@ -81,6 +97,7 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
                                  ? nlohmann::json(*plan.image.root_volume_gib)
                                  : nlohmann::json(nullptr)}}},
       {"disk_gb", plan.disk_gb},
+      {"autostop", autostop_json(plan.idle_minutes, plan.max_hours)},
       {"security_group",
        {{"name", box::resource_name(plan.name) + "-<random>"},
         {"ingress", {{{"protocol", "tcp"}, {"port", 22}, {"cidr", plan.allow_from}}}}}},
@@ -102,38 +119,48 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
   return doc;
 }
 
+std::string plan_text(const box::UpPlan& plan, const catalog::Catalog& catalog,
+                      std::string_view title) {
+  std::string out = fmt::format("{} for {}\n", title, plan.name);
+  out += fmt::format("  type      {} ({}, {} vCPUs), {}\n", plan.where.type.instance_type,
+                     box::gpu_summary(plan.where.type), plan.where.type.vcpus,
+                     plan.spot ? "spot (may be interrupted)" : "on-demand");
+  out += fmt::format("  region    {} (zones in order: {})\n", plan.where.region,
+                     fmt::join(plan.where.zones, ", "));
+  out += fmt::format("  price     {} ({})\n", price_text(plan),
+                     catalog::price_footer(catalog.snapshot));
+  out += fmt::format("  image     {} {} [{}]\n", plan.image.ami_id, plan.image.name,
+                     plan.image.source);
+  out += fmt::format(
+      "  disk      {} GB gp3, encrypted, deleted with the box: ${:.2f}/month while it exists\n",
+      plan.disk_gb, plan.disk_gb * box::ebs_gp3_usd_per_gib_month(plan.where.region));
+  out +=
+      fmt::format("  autostop  {}\n", autostop_line(plan.name, plan.idle_minutes, plan.max_hours));
+  out += fmt::format("  firewall  a new security group {}-<random>: tcp/22 from {} only\n",
+                     box::resource_name(plan.name), plan.allow_from);
+  out += fmt::format("  key pair  a new {}-<random> ({})\n", box::resource_name(plan.name),
+                     plan.key_source);
+  if (plan.quota && plan.quota->unknown) {
+    out += fmt::format("  quota     {}: not readable (no permission); EC2 decides\n",
+                       plan.quota->quota_name);
+  } else if (plan.quota) {
+    out += fmt::format("  quota     {}: {} in use + {} needed of {:g} vCPUs{}\n",
+                       plan.quota->quota_name, plan.quota->used_vcpus, plan.quota->needed_vcpus,
+                       plan.quota->quota_vcpus, plan.quota->from_default ? " (AWS default)" : "");
+  }
+  return out;
+}
+
 void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& catalog, bool json) {
   if (json) {
     print_json(env.streams, plan_json(plan, catalog));
     return;
   }
-  auto& out = env.streams.out;
-  out << "Plan for " << plan.name << " (dry run: nothing is created)\n";
-  out << fmt::format("  type      {} ({}, {} vCPUs)\n", plan.where.type.instance_type,
-                     box::gpu_summary(plan.where.type), plan.where.type.vcpus);
-  out << fmt::format("  region    {} (zones in order: {})\n", plan.where.region,
-                     fmt::join(plan.where.zones, ", "));
-  out << fmt::format("  price     {} ({})\n", price_text(plan),
-                     catalog::price_footer(catalog.snapshot));
-  out << fmt::format("  image     {} {} [{}]\n", plan.image.ami_id, plan.image.name,
-                     plan.image.source);
-  out << fmt::format("  disk      {} GB gp3, encrypted, deleted with the box\n", plan.disk_gb);
-  out << fmt::format("  firewall  a new security group {}-<random>: tcp/22 from {} only\n",
-                     box::resource_name(plan.name), plan.allow_from);
-  out << fmt::format("  key pair  a new {}-<random> ({})\n", box::resource_name(plan.name),
-                     plan.key_source);
-  if (plan.quota && plan.quota->unknown) {
-    out << fmt::format("  quota     {}: not readable (no permission); EC2 decides\n",
-                       plan.quota->quota_name);
-  } else if (plan.quota) {
-    out << fmt::format("  quota     {}: {} in use + {} needed of {:g} vCPUs{}\n",
-                       plan.quota->quota_name, plan.quota->used_vcpus, plan.quota->needed_vcpus,
-                       plan.quota->quota_vcpus, plan.quota->from_default ? " (AWS default)" : "");
-  }
+  env.streams.out << plan_text(plan, catalog, "Plan (dry run: nothing is created)");
 }
 
 void render_up_result(Env& env, const box::UpResult& result, const catalog::Catalog& catalog,
-                      bool json) {
+                      bool json, bool ssh_alias) {
   const state::Box& b = result.box;
   if (json) {
     print_json(env.streams, {{"name", b.name},
@@ -150,6 +177,7 @@ void render_up_result(Env& env, const box::UpResult& result, const catalog::Cata
                              {"price_per_hour_usd", price_json(result.plan)},
                              {"catalog_snapshot", catalog.snapshot.generated_at},
                              {"disk_gb", b.disk_gb},
+                             {"autostop", autostop_json(b.idle_minutes, b.max_hours)},
                              {"security_group_id", b.security_group_id},
                              {"allow_from", b.allow_from},
                              {"key_name", b.key_name},
@@ -160,7 +188,8 @@ void render_up_result(Env& env, const box::UpResult& result, const catalog::Cata
                              {"wait_reached", wait_name(result.reached)},
                              {"ssh_checks_skipped", result.ssh_skipped},
                              {"commands",
-                              {{"connect", "ssh " + b.name},
+                              {{"connect", ssh_alias ? "ssh " + b.name : "gpubox ssh " + b.name},
+                               {"notebook", "gpubox notebook " + b.name},
                                {"stop", "gpubox stop " + b.name},
                                {"down", "gpubox down " + b.name}}}});
     return;
@@ -175,7 +204,13 @@ void render_up_result(Env& env, const box::UpResult& result, const catalog::Cata
   out << fmt::format("  firewall  {}: tcp/22 from {}\n", b.security_group_id, b.allow_from);
   out << fmt::format("  key       {}{}\n", b.key_name,
                      b.key_path.empty() ? "" : " (" + b.key_path + ")");
-  out << fmt::format("Connect:  ssh {}   (or: gpubox ssh {})\n", b.name, b.name);
+  out << fmt::format("  autostop  {}\n", autostop_line(b.name, b.idle_minutes, b.max_hours));
+  if (ssh_alias) {
+    out << fmt::format("Connect:  ssh {}   (or: gpubox ssh {})\n", b.name, b.name);
+  } else {
+    out << fmt::format("Connect:  gpubox ssh {}\n", b.name);
+  }
+  out << fmt::format("Jupyter:  gpubox notebook {} --open\n", b.name);
   out << fmt::format("Stop:     gpubox stop {}   (the disk keeps billing)\n", b.name);
   out << fmt::format("Remove:   gpubox down {}\n", b.name);
 }

@@ -18,11 +18,17 @@ std::string plan_summary(const box::UpPlan& plan, const catalog::Catalog& catalo
 // Return the plan as the JSON object --dry-run --json prints.
 nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalog);
 
+// Return the plan as the lines `up` shows before it asks, and --dry-run prints: type, GPU,
+// market, region and zones, $/h, disk $/month, auto-stop, firewall, key, quota.
+std::string plan_text(const box::UpPlan& plan, const catalog::Catalog& catalog,
+                      std::string_view title);
+
 // Print the plan of a --dry-run to stdout.
 void render_up_plan(Env& env, const box::UpPlan& plan, const catalog::Catalog& catalog, bool json);
 
-// Print what `up` created and how to connect, stop and remove it.
+// Print what `up` created and how to connect, stop and remove it; `ssh_alias` says whether
+// `ssh NAME` works (the Include is in ~/.ssh/config).
 void render_up_result(Env& env, const box::UpResult& result, const catalog::Catalog& catalog,
-                      bool json);
+                      bool json, bool ssh_alias);
 
 }  // namespace gpubox::cli

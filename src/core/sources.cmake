@@ -12,4 +12,5 @@ target_sources(gpubox_lib PRIVATE
   src/core/process.cpp
   src/core/progress.cpp
   src/core/prompter.cpp
+  src/core/duration.cpp
 )

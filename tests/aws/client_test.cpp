@@ -95,12 +95,13 @@ TEST(AwsClient, JsonSendsTheTargetHeaderAndParsesTheReply) {
 
 TEST(AwsClient, JsonWithoutInputSendsAnEmptyObject) {
   Harness h;
-  h.http.respond("ListServices", 200, "");
-  auto r = h.client->json(k_service_quotas, "us-east-1", "ListServices", nlohmann::json{});
+  h.http.respond("ListServiceQuotas", 200, "");
+  auto r = h.client->json(k_service_quotas, "us-east-1", "ListServiceQuotas", nlohmann::json{});
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->is_object());
   EXPECT_EQ(h.http.requests().at(0).body, "{}");
-  EXPECT_EQ(header(h.http.requests()[0], "X-Amz-Target"), "ServiceQuotasV20190624.ListServices");
+  EXPECT_EQ(header(h.http.requests()[0], "X-Amz-Target"),
+            "ServiceQuotasV20190624.ListServiceQuotas");
 }
 
 TEST(AwsClient, JsonReplyThatIsNotJsonIsARemoteError) {

@@ -45,9 +45,10 @@ TEST(ResolveEndpoint, NoRegionIsAClearError) {
   s.config_file = "/home/u/.aws/config";
   auto r = resolve_endpoint(k_ec2, "", s);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().message,
-            "no AWS region: pass --region, or set AWS_REGION, or add region "
-            "to profile dev in /home/u/.aws/config");
+  EXPECT_EQ(r.error().message, "no AWS region is set");
+  EXPECT_EQ(r.error().hint,
+            "pass --region REGION, set AWS_REGION, run `gpubox config set region REGION`, or add "
+            "region to profile dev in /home/u/.aws/config");
 }
 
 TEST(ResolveEndpoint, UnknownRegionIsAnError) {

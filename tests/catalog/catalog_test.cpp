@@ -258,5 +258,20 @@ TEST(CatalogEmbedded, AppliesTheNoSpotMarketAndLocalZoneRules) {
   }
 }
 
+TEST(CatalogFooter, NamesTheSourceNeverAPath) {
+  SnapshotInfo embedded;
+  embedded.generated_at = "2025-09";
+  embedded.source = "the SkyPilot catalog v8, embedded in gpubox";
+  embedded.origin = "embedded";
+  EXPECT_NE(price_footer(embedded).find("(the SkyPilot catalog v8, embedded in gpubox)"),
+            std::string::npos);
+  SnapshotInfo refreshed;
+  refreshed.generated_at = "2026-12-01T00:00:00Z";
+  refreshed.origin = "/home/me/.local/share/gpubox/catalog.csv";
+  const std::string footer = price_footer(refreshed);
+  EXPECT_EQ(footer.find("/home/me"), std::string::npos) << footer;
+  EXPECT_NE(footer.find("gpubox catalog refresh"), std::string::npos) << footer;
+}
+
 }  // namespace
 }  // namespace gpubox::catalog

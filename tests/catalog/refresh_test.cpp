@@ -79,5 +79,21 @@ TEST(CatalogRefresh, RenderedCsvParsesBackWithPricesAndDate) {
   EXPECT_EQ(cat->find_type("p9.xlarge"), nullptr);
 }
 
+TEST(CatalogRefresh, RefreshingSomeRegionsKeepsTheOthers) {
+  const std::string header = "instance_type,accelerator,region,zone\n";
+  const std::string before = "# generated_at: 2026-01-01T00:00:00Z\n" + header +
+                             "g4dn.xlarge,T4,eu-west-1,euw1-az1\n"
+                             "g4dn.xlarge,T4,us-east-1,use1-az1\n"
+                             "g5.xlarge,A10G,us-east-1,use1-az2\n";
+  const std::string fresh =
+      "# generated_at: 2026-12-01T00:00:00Z\n" + header + "g4dn.xlarge,T4,us-east-1,use1-az4\n";
+  auto merged = merge_catalog_csv(fresh, before, {"us-east-1"});
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(*merged, "# generated_at: 2026-12-01T00:00:00Z\n" + header +
+                         "g4dn.xlarge,T4,eu-west-1,euw1-az1\n"
+                         "g4dn.xlarge,T4,us-east-1,use1-az4\n");
+  EXPECT_FALSE(merge_catalog_csv(fresh, "a,b\nx,y\n", {"us-east-1"}));
+}
+
 }  // namespace
 }  // namespace gpubox::catalog

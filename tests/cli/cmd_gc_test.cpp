@@ -20,6 +20,7 @@ void one_leftover(testing::TestEnv& t) {
                  "ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
                  "</DescribeRegionsResponse>");
   t.http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
+  t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
   t.http.respond(
       "DescribeSecurityGroups", 200,
       replies::describe_groups_xml(
@@ -33,13 +34,15 @@ void one_leftover(testing::TestEnv& t) {
   t.caller_is_the_fixture_user();
 }
 
-TEST(CmdGc, WithoutATerminalItOnlyLists) {
+TEST(CmdGc, WithoutATerminalItListsThenRefusesLikeDown) {
   auto t = make_test_env();
   t->prompter.is_interactive = false;
   one_leftover(*t);
-  ASSERT_EQ(t->run({"gc"}), 0) << t->err.str();
+  ASSERT_EQ(t->run({"gc"}), 2) << t->err.str();
   EXPECT_EQ(t->out.str(), "us-east-1\tsecurity-group\tsg-old\told\tgpubox-old\n");
-  EXPECT_EQ(t->err.str(), "listed only; pass --yes to remove them\n");
+  EXPECT_EQ(t->err.str(),
+            "gpubox: error: not removing 1 resources: not asking for confirmation without a "
+            "terminal\nhint: pass --yes to remove them\n");
   EXPECT_TRUE(t->prompter.prompts.empty());
   for (const auto& r : t->http.requests()) {
     EXPECT_NE(replies::FakeHttpClient::call_of(r), "DeleteSecurityGroup");
@@ -57,10 +60,10 @@ TEST(CmdGc, OnATerminalItAsksAndAYesRemoves) {
   EXPECT_TRUE(t->http.unused().empty());
 }
 
-TEST(CmdGc, JsonNeverAsksAndListsLeftoversAndRemoved) {
+TEST(CmdGc, JsonNeverAsksListsLeftoversAndRefusesWithoutYes) {
   auto t = make_test_env();
   one_leftover(*t);
-  ASSERT_TRUE(run_gc(GcOptions{.json = true}, t->env));
+  EXPECT_FALSE(run_gc(GcOptions{.json = true}, t->env));
   EXPECT_TRUE(t->prompter.prompts.empty());
   auto doc = nlohmann::json::parse(t->out.str());
   EXPECT_EQ(doc, (nlohmann::json{{"leftovers",

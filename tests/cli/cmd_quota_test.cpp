@@ -36,8 +36,8 @@ TEST(CmdQuota, ShowsUsedQuotaAndFitPerMarket) {
   ASSERT_EQ(t->run({"quota", "--type", "g4dn.xlarge", "--regions", "us-east-1"}), 0)
       << t->err.str();
   EXPECT_EQ(t->out.str(),
-            "REGION     ON-DEMAND USED/QUOTA FITS  SPOT USED/QUOTA FITS  ERROR\n"
-            "us-east-1  4/16 yes                   0/8 yes               \n");
+            "REGION     ON-DEMAND VCPUS USED/LIMIT FITS  SPOT VCPUS USED/LIMIT FITS  ERROR\n"
+            "us-east-1  4/16 yes                         0/8 yes                     \n");
   EXPECT_EQ(t->err.str(), "checking EC2 vCPU quotas for g4dn.xlarge (4 vCPUs) in 1 regions\n");
 }
 

@@ -38,12 +38,20 @@ state::Box byo_box() {
   return b;
 }
 
-TEST(CmdSsh, AnUnknownBoxSaysHowToFindBoxes) {
+TEST(CmdSsh, AnUnknownBoxIsLookedForInEveryRegionThenNotFound) {
   auto t = make_test_env();
+  t->http.respond("DescribeRegions", 200,
+                  "<DescribeRegionsResponse><regionInfo><item><optInStatus>opt-in-not-required"
+                  "</optInStatus><regionName>us-east-1</regionName><regionEndpoint>"
+                  "ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
+                  "</DescribeRegionsResponse>");
+  t->http.respond("DescribeInstances", 200, gpubox::testing::describe_instances_xml({}));
   EXPECT_EQ(t->run({"ssh", "ghost"}), 1);
   EXPECT_EQ(t->err.str(),
-            "gpubox: error: no box named 'ghost'\n"
-            "hint: run `gpubox ls --all-regions` to find boxes in every region\n");
+            "ghost is not in local state; looking in 1 regions\n"
+            "gpubox: error: no box named ghost (looked in local state and 1 region)\n"
+            "hint: `gpubox ls` lists your boxes\n");
+  EXPECT_TRUE(t->runner.calls.empty());
 }
 
 TEST(CmdSsh, NeverConnectsToAnAddressALocalStandInInvented) {

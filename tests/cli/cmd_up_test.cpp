@@ -79,5 +79,42 @@ TEST(CmdUp, AnUnknownGpuIsRefusedBeforeAnyCall) {
   EXPECT_TRUE(t->http.requests().empty());
 }
 
+TEST(CmdUp, OnATerminalThePlanIsShownAndANoCreatesNothing) {
+  auto t = make_test_env({.tty = true});
+  t->use_test_catalog();
+  plan_replies(*t);
+  t->http.respond("GetCallerIdentity", 200,
+                  "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::1:user/me"
+                  "</Arn><UserId>A</UserId><Account>1</Account></GetCallerIdentityResult>"
+                  "</GetCallerIdentityResponse>");
+  t->prompter.type("n");
+  EXPECT_EQ(t->run({"up", "lab", "--type", "g4dn.xlarge", "--image", "ami-0123456789abcdef0",
+                    "--allow-from", "198.51.100.7/32", "--max-hours", "8"}),
+            2);
+  ASSERT_EQ(t->prompter.prompts.size(), 1u);
+  const std::string& plan = t->prompter.prompts[0];
+  for (const char* part : {"Plan for lab\n", "g4dn.xlarge", "on-demand", "us-east-1", "/month while it exists",
+                           "autostop  idle 30m, max 8h", "Launch it? [Y/n] "}) {
+    EXPECT_NE(plan.find(part), std::string::npos) << part << " not in:\n" << plan;
+  }
+  EXPECT_NE(t->err.str().find("not launched; nothing was created"), std::string::npos)
+      << t->err.str();
+  for (const auto& r : t->http.requests()) {
+    const std::string call = gpubox::testing::FakeHttpClient::call_of(r);
+    EXPECT_TRUE(call.starts_with("Describe") || call.ends_with("ListServiceQuotas") ||
+                call == "GetCallerIdentity")
+        << call << " was sent although the plan was declined";
+  }
+  EXPECT_FALSE(*t->store().find_box("lab"));
+}
+
+TEST(CmdUp, IdleZeroIsRefusedBeforeAnyCall) {
+  auto t = make_test_env();
+  t->use_test_catalog();
+  EXPECT_EQ(t->run({"up", "lab", "--type", "g4dn.xlarge", "--idle", "0", "--yes"}), 2);
+  EXPECT_NE(t->err.str().find("--idle off"), std::string::npos) << t->err.str();
+  EXPECT_TRUE(t->http.requests().empty());
+}
+
 }  // namespace
 }  // namespace gpubox::cli

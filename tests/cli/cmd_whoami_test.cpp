@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/aws_fixtures.hpp"
+#include "aws/http.hpp"
 #include "cli/test_env.hpp"
 
 namespace gpubox::cli {
@@ -51,12 +52,18 @@ TEST(CmdWhoami, RefusedCredentialsExitWithFourAndAHint) {
             "token included in the request is invalid. [request id req-9]\n");
 }
 
-TEST(CmdWhoami, WithoutARegionSaysHowToSetOne) {
+TEST(CmdWhoami, WithoutARegionAsksTheGlobalStsRegionAndSaysNone) {
   auto t = make_test_env({.region = ""});
-  EXPECT_EQ(t->run({"whoami"}), 2);
-  EXPECT_NE(t->err.str().find("gpubox: error: no AWS region is set\n"), std::string::npos)
-      << t->err.str();
-  EXPECT_TRUE(t->http.requests().empty());
+  t->http.respond("GetCallerIdentity", 200, aws_fixture("sts/get_caller_identity.xml"));
+  ASSERT_EQ(t->run({"whoami"}), 0) << t->err.str();
+  EXPECT_NE(t->out.str().find("region       none (commands on a box use its region)\n"),
+            std::string::npos)
+      << t->out.str();
+  ASSERT_EQ(t->http.requests().size(), 1u);
+  // Signed for STS in us-east-1: the credential scope names the region.
+  auto auth = aws::find_header(t->http.requests()[0].headers, "Authorization");
+  ASSERT_TRUE(auth);
+  EXPECT_NE(auth->find("/us-east-1/sts/aws4_request"), std::string::npos) << *auth;
 }
 
 }  // namespace

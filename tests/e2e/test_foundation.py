@@ -157,12 +157,25 @@ class SettingsTest(FoundationCase):
         self.assertIn("nosuch", r.stderr)
         self.assertEqual(self.requests(), [])
 
-    def test_missing_region_is_a_usage_error_with_a_hint(self):
-        r = self.run_gpubox("regions", drop=("AWS_DEFAULT_REGION",))
+    def test_missing_region_is_a_usage_error_with_a_hint_where_one_is_needed(self):
+        # Launching a given type needs a region; nothing is sent without one.
+        r = self.run_gpubox("up", "--type", "g4dn.xlarge", "--dry-run", drop=("AWS_DEFAULT_REGION",),
+                            extra={"GPUBOX_CALLER_IP": "203.0.113.7"})
         self.assert_clean_failure(r, 2)
-        self.assertIn("region", r.stderr.lower())
-        self.assertRegex(r.stderr, r"(?m)^hint: .*--region")
+        self.assertIn("no AWS region is set", r.stderr)
+        self.assertRegex(r.stderr, r"(?m)^hint: .*--region.*gpubox config set region")
         self.assertEqual(self.requests(), [], "no request may be sent without a region")
+
+    def test_region_wide_commands_work_without_a_region(self):
+        # `regions` and `whoami` ask any region (us-east-1), as the AWS CLI's global endpoints do.
+        r = self.run_gpubox("regions", "--json", drop=("AWS_DEFAULT_REGION",))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("eu-west-1", [x["region"] for x in json.loads(r.stdout)])
+        r = self.run_gpubox("whoami", "--json", drop=("AWS_DEFAULT_REGION",))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got["region"], "")
+        self.assertEqual({e["region"] for e in self.requests(service="sts")}, {"us-east-1"})
 
     def assert_malformed_file_error(self, path, line, secret):
         r = self.run_gpubox("whoami")

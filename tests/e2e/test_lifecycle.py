@@ -221,9 +221,10 @@ class LifecycleTest(harness.MotoTestCase):
         self.assertEqual(self.tagged(name="alpha"), {"instances": [], "groups": [], "keys": [], "volumes": []})
         self.assertIn(extra, r.stdout)
         self.assertEqual(self.ls_json(), {})
+        # Gone from the store and from every region: a second down is an error, not "gone".
         r = self.gpubox("down", "alpha", "--yes")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("already gone", r.stdout)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("no box named alpha", r.stderr)
 
     def test_down_retries_the_security_group_while_aws_reports_dependency_violation(self):
         box = self.make_box("alpha")
@@ -261,8 +262,9 @@ class LifecycleTest(harness.MotoTestCase):
         lost = self.ec2("ap-south-1").run_instances(
             ImageId="ami-12345678", InstanceType="g4dn.xlarge", MinCount=1, MaxCount=1,
             TagSpecifications=spec("instance", "lost"))["Instances"][0]["InstanceId"]
-        r = self.gpubox("gc")  # no TTY, no --yes: list only
-        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.gpubox("gc")  # no TTY, no --yes: list, then refuse like `down`
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("pass --yes", r.stderr)
         for item in (ghost_sg, "gpubox-ghost", ghost_vol, lost):
             self.assertIn(item, r.stdout)
         self.assertNotIn(kept["sg"], r.stdout)

@@ -71,8 +71,9 @@ class PersistentSpotTest(RealAwsCase):
                 "SpotInstanceType": "persistent", "InstanceInterruptionBehavior": "stop"}},
             TagSpecifications=[{"ResourceType": "instance", "Tags": tags},
                                {"ResourceType": "spot-instances-request", "Tags": tags}])
-        listed = self.gpubox("gc", "--json")
-        self.assertEqual(listed.returncode, 0, listed.stderr)
+        listed = self.gpubox("gc", "--json")  # piped, no --yes: the list, then a refusal like down's
+        self.assertEqual(listed.returncode, 2, listed.stderr)
+        self.assertIn("pass --yes", listed.stderr)
         kinds = sorted(x["kind"] for x in json.loads(listed.stdout)["leftovers"])
         self.assertEqual(kinds, ["instance", "spot-request"])
         r = self.gpubox("gc", "--yes")
@@ -286,6 +287,9 @@ class HostKeyTest(RealAwsCase):
                         seen += os.read(master, 4096)
                     except OSError:
                         break
+                if b"Launch it? [Y/n]" in seen and "plan" not in answered:  # the plan, first
+                    os.write(master, b"y\n")
+                    answered.add("plan")
                 if b"Trust the key" in seen and "trust" not in answered:
                     os.write(master, b"y\n")
                     answered.add("trust")

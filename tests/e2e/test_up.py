@@ -90,13 +90,14 @@ class UpTest(MotoTestCase):
         self.assertTrue(run["ClientToken"].startswith("gpubox-"))
         self.assertEqual(run["BlockDeviceMapping.1.Ebs.DeleteOnTermination"], "true")
         # Under a stand-in without GPUBOX_SSH_CONNECT the managed ssh config leaves the box out:
-        # its address is invented; ~/.ssh/config is left alone with --yes.
+        # its address is invented. --yes answers yes to adding the Include to ~/.ssh/config.
         with open(os.path.join(self.home, ".gpubox", "ssh_config")) as f:
             text = f.read()
         self.assertNotIn("Host lab", text)
         self.assertNotIn(inst["PublicIpAddress"], text)
-        self.assertFalse(os.path.exists(os.path.join(self.home, ".ssh", "config")))
-        self.assertIn("Include", r.stderr)
+        with open(os.path.join(self.home, ".ssh", "config")) as f:
+            self.assertEqual(f.readline().strip(),
+                             "Include " + os.path.join(self.home, ".gpubox", "ssh_config"))
 
     def test_dry_run_creates_nothing(self):
         r = self.up("lab", "--gpu", "T4", "--region", "us-east-1", "--dry-run", "--json")

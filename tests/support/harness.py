@@ -217,7 +217,9 @@ class MotoServer:
 
 def aws_env(endpoint, home, region=DEFAULT_REGION, extra=None):
     """A clean environment pointing AWS clients and gpubox at the loopback server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GPUBOX_", "MOTO_"))}
+    # The developer's own gpubox config (XDG_CONFIG_HOME) must not leak into a test either.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "GPUBOX_", "MOTO_", "XDG_CONFIG_HOME", "XDG_DATA_HOME"))}
     env.update({
         "HOME": home, "GPUBOX_HOME": os.path.join(home, ".gpubox"),
         "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": ACCESS_KEY,

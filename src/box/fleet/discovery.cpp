@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "aws/credentials.hpp"
 #include "aws/ec2_catalog.hpp"
@@ -14,6 +15,7 @@
 #include "box/names.hpp"
 #include "box/tags.hpp"
 #include "core/iso8601.hpp"
+#include "core/strings.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -370,6 +372,71 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
 Result<Discovery> discover_everywhere(const DiscoverDeps& deps, std::string_view home_region) {
   GPUBOX_TRY_ASSIGN(regions, aws::enabled_region_names(deps.client, home_region));
   return discover(deps, std::move(regions));
+}
+
+Result<state::Box> locate_box_everywhere(const DiscoverDeps& deps, std::string_view name,
+                                         std::string_view home_region, ProgressSink& progress) {
+  GPUBOX_TRY_ASSIGN(stored, deps.store.find_box(name));
+  if (stored) {
+    return *stored;
+  }
+  auto regions = aws::enabled_region_names(deps.client, home_region);
+  if (!regions) {
+    Error e = regions.error();
+    e.kind = ErrorKind::not_found;
+    e.message = fmt::format("no box named {} in local state, and AWS could not be searched: {}",
+                            name, regions.error().message);
+    return fail(std::move(e));
+  }
+  progress.say(
+      fmt::format("{} is not in local state; looking in {} regions", name, regions->size()));
+  return locate_box(deps, name, *regions);
+}
+
+std::vector<std::string> nearest_names(std::string_view name,
+                                       const std::vector<std::string>& known) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& k : known) {
+    size_t d = edit_distance(name, k);
+    if (k != name && (d <= 2 || (name.size() >= 3 && k.starts_with(name)))) {
+      scored.emplace_back(d, k);
+    }
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (auto& [d, k] : scored) {
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+Result<state::Box> locate_box(const DiscoverDeps& deps, std::string_view name,
+                              const std::vector<std::string>& regions) {
+  GPUBOX_TRY_ASSIGN(stored, deps.store.find_box(name));
+  if (stored) {
+    return *stored;
+  }
+  GPUBOX_TRY_ASSIGN(found, discover(deps, regions));
+  GPUBOX_TRY_ASSIGN(adopted, deps.store.find_box(name));
+  if (adopted) {
+    return *adopted;
+  }
+  std::vector<std::string> known;
+  for (const auto& v : found.views) {
+    known.push_back(v.box.name);
+  }
+  Error e;
+  e.kind = ErrorKind::not_found;
+  e.message = fmt::format("no box named {} (looked in local state and {} region{})", name,
+                          found.regions.size(), found.regions.size() == 1 ? "" : "s");
+  auto near = nearest_names(name, known);
+  e.hint = near.empty() ? "`gpubox ls` lists your boxes"
+                        : fmt::format("did you mean {}? `gpubox ls` lists your boxes",
+                                      fmt::join(near, " or "));
+  for (const auto& f : found.failed) {
+    e.message += fmt::format("; {} could not be searched: {}", f.region, f.error->message);
+  }
+  return fail(std::move(e));
 }
 
 }  // namespace gpubox::box

@@ -18,6 +18,7 @@
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "state/box_store.hpp"
 
 namespace gpubox::box {
@@ -117,5 +118,21 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
 // Return discover() over every region enabled for the account (DescribeRegions in
 // `home_region`).
 Result<Discovery> discover_everywhere(const DiscoverDeps& deps, std::string_view home_region);
+
+// Return the box called `name`: the store's record, else one found by tag in `regions` (and
+// added to the store). When it is nowhere, a not_found Error "no box named X" that suggests the
+// nearest known names.
+Result<state::Box> locate_box(const DiscoverDeps& deps, std::string_view name,
+                              const std::vector<std::string>& regions);
+
+// Return the box called `name`: the store's record, else locate_box() over every region enabled
+// for the account (DescribeRegions in `home_region`), saying so on `progress` first.
+Result<state::Box> locate_box_everywhere(const DiscoverDeps& deps, std::string_view name,
+                                         std::string_view home_region, ProgressSink& progress);
+
+// Return the known box names closest to `name` (edit distance at most 2, or a shared prefix),
+// nearest first.
+std::vector<std::string> nearest_names(std::string_view name,
+                                       const std::vector<std::string>& known);
 
 }  // namespace gpubox::box

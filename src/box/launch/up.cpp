@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "box/access/caller_ip.hpp"
+#include "core/duration.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
 #include "plan/offers.hpp"
@@ -81,28 +82,6 @@ Result<void> validate_hardware(const UpRequest& req, const catalog::Catalog& cat
 }
 
 }  // namespace
-
-Result<int> parse_idle_minutes(std::string_view text) {
-  std::string t = to_lower(trim(text));
-  if (t == "off" || t == "0" || t == "never") {
-    return 0;
-  }
-  int factor = 1;
-  if (t.ends_with("m")) {
-    t.pop_back();
-  } else if (t.ends_with("h")) {
-    t.pop_back();
-    factor = 60;
-  }
-  int value = 0;
-  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || value < 0 ||
-      value > 7 * 24 * 60 / factor) {
-    return fail(invalid("invalid --idle '" + std::string(text) + "'",
-                        "use minutes or hours like 30m or 2h, or off"));
-  }
-  return value * factor;
-}
 
 Result<std::string> read_public_key(const fs::path& path) {
   auto text = read_file(path);
@@ -186,10 +165,11 @@ Result<UpInput> validate_up(const UpRequest& req, const catalog::Catalog& catalo
   in.wait = wait;
   GPUBOX_TRY_ASSIGN(idle, parse_idle_minutes(req.idle));
   in.idle_minutes = idle;
-  if (req.max_hours < 0 || req.budget_usd < 0) {
-    return fail(invalid("--max-hours and --budget must not be negative"));
+  GPUBOX_TRY_ASSIGN(max_hours, parse_max_hours(req.max_hours));
+  if (req.budget_usd < 0) {
+    return fail(invalid("--budget must not be negative"));
   }
-  in.max_hours = req.max_hours;
+  in.max_hours = max_hours;
   in.budget_usd = req.budget_usd;
   if (!req.image.empty() && !req.image.starts_with("ami-")) {
     return fail(invalid("--image must be an AMI id like ami-0123456789abcdef0"));

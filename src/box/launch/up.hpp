@@ -16,6 +16,7 @@
 #include "box/launch/quota.hpp"
 #include "box/launch/wait.hpp"
 #include "box/names.hpp"
+#include "box/onbox/autostop.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -45,7 +46,7 @@ struct UpRequest {
   std::string allow_from;  // --allow-from CIDR; empty: the caller's /32
   std::string key_path;    // --key PATH (public key); empty: ~/.ssh defaults
   std::string idle = "30m";
-  double max_hours = 0;
+  std::string max_hours = "off";  // hours ("8", "1.5"), a duration ("90m") or off
   double budget_usd = 0;
   std::string wait = "ready";
   std::string ssh_user;  // GPUBOX_SSH_USER / --ssh-user: overrides the image's user
@@ -83,6 +84,8 @@ struct UpPlan {
   std::string key_source;   // "import <path>" or "create"
   int disk_gb = 0;
   bool spot = false;
+  int idle_minutes = 0;  // the auto-stop settings, shown before anything is created; 0 = off
+  double max_hours = 0;
   std::optional<QuotaCheck> quota;
   std::vector<Candidate> fallbacks;   // further regions, in order, when capacity fails
   std::vector<std::string> warnings;  // e.g. the quota could not be read: EC2 decides
@@ -115,9 +118,6 @@ struct UpResult {
   bool ssh_skipped = false;  // ssh checks skipped: the address is invented by a local stand-in
   std::vector<std::string> warnings;
 };
-
-// Parse "30m", "2h", "90" (minutes), "0" or "off" into minutes.
-Result<int> parse_idle_minutes(std::string_view text);
 
 // Read an OpenSSH public key file; return its single "type base64 [comment]" line. ECDSA and
 // security-key (sk-) keys are refused: EC2 imports RSA and ED25519 only.

@@ -137,6 +137,8 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
   plan.name = in.name;
   plan.disk_gb = in.disk_gb;
   plan.spot = in.placement.spot;
+  plan.idle_minutes = in.idle_minutes;
+  plan.max_hours = in.max_hours;
   plan.allow_from = in.allow_from.empty() ? caller_cidr : in.allow_from;
   plan.world_open = is_wide_open(plan.allow_from);
   if (plan.allow_from.find(':') != std::string::npos) {

@@ -301,11 +301,14 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   GPUBOX_TRY(record(deps, out.box));
   deps.progress.say(fmt::format("launched {} ({} in {})", out.box.instance_id,
                                 out.box.instance_type, out.box.zone));
-  note(deps, fmt::format("gpubox: interrupted; {} ({}, {} in {}) is running and costs ${:.3f}/h."
-                         "\nResume with `gpubox up {}` (or, once it runs, connect with `gpubox "
-                         "ssh {}`), or remove it with `gpubox down {}`.",
-                         in.name, out.box.instance_id, out.box.instance_type, out.box.zone,
-                         out.box.price_per_hour_usd, in.name, in.name, in.name));
+  // The first line is the whole answer (what runs, what it costs with its public IPv4, the
+  // command that removes it); the second says what it is and how to go on instead.
+  note(deps,
+       fmt::format("gpubox: interrupted; {} is running at ${:.2f}/h: gpubox down {}\n"
+                   "({}, {} in {}.) Resume with `gpubox up {}` (or, once it runs, connect "
+                   "with `gpubox ssh {}`).",
+                   in.name, hourly_usd(out.box.price_per_hour_usd), in.name, out.box.instance_id,
+                   out.box.instance_type, out.box.zone, in.name, in.name));
   out.plan = std::move(plan);
   Result<void> waited;
   if (in.wait != WaitLevel::none) {

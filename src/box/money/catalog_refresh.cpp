@@ -197,10 +197,28 @@ Result<CatalogFetch> fetch_catalog(aws::AwsClient& client, const std::vector<std
 
 Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
                                        const std::vector<std::string>& regions, TimePoint now,
-                                       const std::filesystem::path& path) {
+                                       const std::filesystem::path& path, bool merge) {
   constexpr const char* k_source = "AWS Price List API + DescribeSpotPriceHistory";
   GPUBOX_TRY_ASSIGN(fetched, fetch_catalog(client, regions, now));
-  const std::string csv = catalog::render_catalog_csv(fetched.data, format_iso8601(now), k_source);
+  std::string csv = catalog::render_catalog_csv(fetched.data, format_iso8601(now), k_source);
+  std::vector<std::string> warnings;
+  if (merge) {
+    if (auto previous = fs.read_file(path)) {
+      // A region that failed to answer keeps its previous rows too.
+      std::vector<std::string> refreshed;
+      for (const auto& r : regions) {
+        if (std::none_of(fetched.failures.begin(), fetched.failures.end(),
+                         [&r](const RegionFailure& f) { return f.region == r; })) {
+          refreshed.push_back(r);
+        }
+      }
+      if (auto merged = catalog::merge_catalog_csv(csv, *previous, refreshed)) {
+        csv = std::move(*merged);
+      } else {
+        warnings.emplace_back("the previous catalog has another layout; replacing it");
+      }
+    }
+  }
   // Parse before writing: a file `offers` cannot read must never replace a good one.
   GPUBOX_TRY_ASSIGN(parsed, catalog::parse_catalog(csv, "", path.string()));
   if (parsed.prices.empty()) {
@@ -211,8 +229,12 @@ Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
   for (const auto& p : parsed.prices) {
     with_prices.insert(p.region);
   }
-  return CatalogRefresh{path, now, parsed.types.size(), with_prices.size(),
-                        std::move(fetched.failures)};
+  return CatalogRefresh{path,
+                        now,
+                        parsed.types.size(),
+                        with_prices.size(),
+                        std::move(fetched.failures),
+                        std::move(warnings)};
 }
 
 }  // namespace gpubox::box

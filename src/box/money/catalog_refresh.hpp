@@ -52,13 +52,15 @@ struct CatalogRefresh {
   size_t instance_types = 0;
   size_t regions_with_prices = 0;
   std::vector<RegionFailure> failures;  // regions left out
+  std::vector<std::string> warnings;    // e.g. the previous catalog could not be merged
 };
 
-// Fetch the catalog of `regions` at `now` and write it to `path` through `fs` (mode 0644). The
-// new file is parsed first: one that `offers` could not read, or without any price, never
-// replaces the old one.
+// Fetch the catalog of `regions` at `now` and write it to `path` through `fs` (mode 0644). With
+// `merge` (`--regions R`), the rows the file at `path` holds for every other region, and for a
+// region that failed to answer, are kept. The new file is parsed first: one that `offers` could
+// not read, or without any price, never replaces the old one.
 Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
                                        const std::vector<std::string>& regions, TimePoint now,
-                                       const std::filesystem::path& path);
+                                       const std::filesystem::path& path, bool merge = false);
 
 }  // namespace gpubox::box

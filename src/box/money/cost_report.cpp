@@ -40,7 +40,10 @@ double hourly_price(const catalog::Catalog* catalog, const aws::Instance& i,
 Result<void> add_cloud_estimates(const CostDeps& deps, const CostQuery& query,
                                  std::vector<CostRow>& rows) {
   GPUBOX_TRY_ASSIGN(boxes, deps.store.list_boxes());
-  std::set<std::string> regions = {query.home_region};
+  std::set<std::string> regions;
+  if (!query.home_region.empty()) {  // no default region: the boxes' own regions only
+    regions.insert(query.home_region);
+  }
   for (const auto& b : boxes) {
     if (!b.region.empty()) {
       regions.insert(b.region);

@@ -52,6 +52,10 @@ TEST(UpValidation, BadInputIsRejectedBeforeAnyCall) {
       {"key", [](UpRequest& r) { r.key_path = "/nonexistent/id.pub"; }},
       {"wait", [](UpRequest& r) { r.wait = "forever"; }},
       {"idle", [](UpRequest& r) { r.idle = "soon"; }},
+      {"idle 0", [](UpRequest& r) { r.idle = "0"; }},
+      {"idle bare number", [](UpRequest& r) { r.idle = "45"; }},
+      {"max-hours 0", [](UpRequest& r) { r.max_hours = "0"; }},
+      {"max-hours word", [](UpRequest& r) { r.max_hours = "lots"; }},
       {"framework", [](UpRequest& r) { r.framework = "jax"; }},
   };
   for (auto& [what, change] : cases) {
@@ -125,7 +129,7 @@ TEST(UpValidation, NamesAreGeneratedAndValuesNormalised) {
   EXPECT_EQ(got->allow_from, "198.51.100.9/32");
   EXPECT_EQ(got->idle_minutes, 120);
   EXPECT_EQ(*parse_idle_minutes("off"), 0);
-  EXPECT_EQ(*parse_idle_minutes("45"), 45);
+  EXPECT_EQ(*parse_idle_minutes("45m"), 45);
 }
 
 }  // namespace

@@ -1,0 +1,68 @@
+// The conventions every command shares (cli/app.cpp): bare gpubox, usage errors, -q, colour.
+
+#include <gtest/gtest.h>
+
+#include "box/ec2_replies.hpp"
+#include "cli/test_env.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+using testing::make_test_env;
+namespace replies = gpubox::testing;
+
+TEST(App, BareGpuboxPrintsTheHelpAndExitsZero) {
+  auto t = make_test_env();
+  ASSERT_EQ(t->run({}), 0);
+  EXPECT_NE(t->out.str().find("Examples:"), std::string::npos) << t->out.str();
+  EXPECT_NE(t->out.str().find("autostop"), std::string::npos) << t->out.str();
+  EXPECT_EQ(t->err.str(), "");
+}
+
+TEST(App, AUsageErrorPointsToTheCommandsHelp) {
+  auto t = make_test_env();
+  EXPECT_EQ(t->run({"up", "--no-such-flag"}), 2);
+  EXPECT_NE(t->err.str().find("Run 'gpubox up --help' for usage."), std::string::npos)
+      << t->err.str();
+}
+
+state::Box box_in(std::string state) {
+  state::Box b;
+  b.name = "lab";
+  b.region = "us-east-1";
+  b.instance_id = "i-1";
+  b.instance_type = "g4dn.xlarge";
+  b.state = std::move(state);
+  return b;
+}
+
+TEST(App, QuietSilencesProgressButNotResults) {
+  auto t = make_test_env();
+  replies::FakeInstance i{"i-0abc", "running"};
+  i.tags = {{"gpubox:box", "lab"}};
+  t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
+  ASSERT_EQ(t->run({"-q", "ls"}), 0) << t->err.str();
+  EXPECT_EQ(t->err.str(), "");  // no "found lab in us-east-1 ..." line
+  EXPECT_NE(t->out.str().find("lab"), std::string::npos);
+}
+
+TEST(App, StatesAreColouredOnATerminalOnlyAndNoColorTurnsItOff) {
+  auto run_ls = [](bool tty, bool no_color) {
+    auto t = make_test_env({.tty = tty});
+    EXPECT_TRUE(t->store().insert_box(box_in("running")));
+    replies::FakeInstance i{"i-1", "running"};
+    i.tags = {{"gpubox:box", "lab"}};
+    t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
+    if (no_color) {
+      t->vars["NO_COLOR"] = "1";
+    }
+    EXPECT_EQ(t->run({"ls"}), 0) << t->err.str();
+    return t->out.str();
+  };
+  EXPECT_NE(run_ls(true, false).find("\x1b["), std::string::npos);
+  EXPECT_EQ(run_ls(true, true).find("\x1b["), std::string::npos);
+  EXPECT_EQ(run_ls(false, false).find("\x1b["), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpubox::cli
