@@ -2,13 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include "core/paths.hpp"
 #include "fakes/fake_file_system.hpp"
 #include "fakes/fake_prompter.hpp"
+#include "fakes/temp_dir.hpp"
+#include "state/box_store.hpp"
 
 namespace gpubox::box {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Return the text of the real file at `path` ("" when it cannot be read).
+std::string slurp(const fs::path& path) { return read_file(path).value_or(""); }
 
 SshHost aws_host() {
   return SshHost{"train-1", "203.0.113.7", "ubuntu", 22, "/data/keys/train-1.pem", true};
