@@ -169,12 +169,12 @@ int run(Env& env, std::vector<std::string> args) {
       return report_error(env.streams, applied.error());
     }
   }
-  app.parse_complete_callback([&env, &app] {
-    env.streams.quiet = env.streams.quiet || env.global.quiet;
-    // https://no-color.org: NO_COLOR set to anything non-empty turns colour off.
-    env.streams.color = env.streams.out_is_tty && app.count("--no-color") == 0 &&
-                        env_value(env.getenv, "NO_COLOR") == std::nullopt;
-  });
+  // Decided before parsing: a subcommand's callback (the command itself) runs inside parse().
+  // https://no-color.org: NO_COLOR set to anything non-empty turns colour off.
+  const auto end_of_options = std::find(args.begin(), args.end(), "--");
+  env.streams.color = env.streams.out_is_tty &&
+                      std::find(args.begin(), end_of_options, "--no-color") == end_of_options &&
+                      env_value(env.getenv, "NO_COLOR") == std::nullopt;
   const std::vector<std::string> args_in_order = args;
   std::reverse(args.begin(), args.end());
   try {

@@ -133,7 +133,7 @@ nlohmann::json row_json(const Row& row) {
   return j;
 }
 
-std::vector<std::string> row_cells(const Streams& streams, const Row& row) {
+std::vector<std::string> row_cells(const Row& row) {
   const state::Box& b = row.view->box;
   std::string state = b.state.empty() ? "unknown" : b.state;
   if (row.view->unknown) {
@@ -144,7 +144,7 @@ std::vector<std::string> row_cells(const Streams& streams, const Row& row) {
   }
   std::string cost = fmt::format("{}{:.2f}", row.cost.estimated ? "~$" : "$", row.cost.total_usd);
   return {b.name,
-          paint(streams, state),
+          state,
           b.instance_type.empty() ? "-" : b.instance_type,
           b.gpu_summary.empty() ? "-" : b.gpu_summary,
           b.zone.empty() ? (b.region.empty() ? "-" : b.region) : b.zone,
@@ -288,8 +288,9 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
     header.emplace_back("owner");
   }
   Table t(header);
+  t.paint_column(1, env.streams);  // the state
   for (const auto& r : rows) {
-    auto cells = row_cells(env.streams, r);
+    auto cells = row_cells(r);
     if (opts.status) {
       cells.push_back(r.activity);
     }

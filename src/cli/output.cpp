@@ -73,6 +73,9 @@ std::string Table::render(bool tty) const {
     std::string l;
     for (size_t i = 0; i < cells.size(); ++i) {
       std::string cell = terminal_safe(upper ? to_upper(cells[i]) : cells[i]);
+      if (!upper && m_paint != nullptr && i == m_paint_column) {
+        cell = paint(*m_paint, cell);
+      }
       l += cell;
       if (i + 1 < cells.size()) {
         l += std::string(widths[i] - display_width(cells[i]) + 2, ' ');

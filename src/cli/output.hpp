@@ -22,10 +22,18 @@ struct Streams {
   bool color = false;  // stdout is a terminal, and neither NO_COLOR nor --no-color is set
 };
 
+struct Streams;
+std::string paint(const Streams& s, std::string_view text);
+
 class Table {
 public:
   explicit Table(std::vector<std::string> header) : m_header(std::move(header)) {}
   void add_row(std::vector<std::string> row) { m_rows.push_back(std::move(row)); }
+  // Colour the cells of `column` with paint(s, ...) on a terminal, after they are made safe.
+  void paint_column(size_t column, const Streams& s) {
+    m_paint_column = column;
+    m_paint = &s;
+  }
   // Return the table rendered for a terminal (`tty`) or a pipe.
   std::string render(bool tty) const;
   bool empty() const { return m_rows.empty(); }
@@ -33,6 +41,8 @@ public:
 private:
   std::vector<std::string> m_header;
   std::vector<std::vector<std::string>> m_rows;
+  size_t m_paint_column = static_cast<size_t>(-1);
+  const Streams* m_paint = nullptr;
 };
 
 // Return `text` coloured for its meaning when `s.color`: running/PASS green, stopped/stopping/

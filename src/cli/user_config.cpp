@@ -162,8 +162,8 @@ Result<ConfigValues> load_config(const std::filesystem::path& path, bool lenient
     if (!ok) {
       Error e = ok.error();
       e.message = where + ": " + e.message;
-      e.hint += fmt::format("{}`gpubox config unset {}` resets it", e.hint.empty() ? "" : "; or ",
-                            name);
+      e.hint +=
+          fmt::format("{}`gpubox config unset {}` resets it", e.hint.empty() ? "" : "; or ", name);
       return fail(std::move(e));
     }
     values[name] = *ok;

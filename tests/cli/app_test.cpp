@@ -26,20 +26,11 @@ TEST(App, AUsageErrorPointsToTheCommandsHelp) {
       << t->err.str();
 }
 
-state::Box box_in(std::string state) {
-  state::Box b;
-  b.name = "lab";
-  b.region = "us-east-1";
-  b.instance_id = "i-1";
-  b.instance_type = "g4dn.xlarge";
-  b.state = std::move(state);
-  return b;
-}
-
 TEST(App, QuietSilencesProgressButNotResults) {
   auto t = make_test_env();
+  t->answer_caller();
   replies::FakeInstance i{"i-0abc", "running"};
-  i.tags = {{"gpubox:box", "lab"}};
+  i.tags = {{"gpubox:box", "lab"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}};
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
   ASSERT_EQ(t->run({"-q", "ls"}), 0) << t->err.str();
   EXPECT_EQ(t->err.str(), "");  // no "found lab in us-east-1 ..." line
@@ -49,9 +40,9 @@ TEST(App, QuietSilencesProgressButNotResults) {
 TEST(App, StatesAreColouredOnATerminalOnlyAndNoColorTurnsItOff) {
   auto run_ls = [](bool tty, bool no_color) {
     auto t = make_test_env({.tty = tty});
-    EXPECT_TRUE(t->store().insert_box(box_in("running")));
-    replies::FakeInstance i{"i-1", "running"};
-    i.tags = {{"gpubox:box", "lab"}};
+    t->answer_caller();
+    replies::FakeInstance i{"i-0abc", "running"};
+    i.tags = {{"gpubox:box", "lab"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}};
     t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
     if (no_color) {
       t->vars["NO_COLOR"] = "1";
@@ -59,7 +50,8 @@ TEST(App, StatesAreColouredOnATerminalOnlyAndNoColorTurnsItOff) {
     EXPECT_EQ(t->run({"ls"}), 0) << t->err.str();
     return t->out.str();
   };
-  EXPECT_NE(run_ls(true, false).find("\x1b["), std::string::npos);
+  const std::string coloured = run_ls(true, false);
+  EXPECT_NE(coloured.find("\x1b["), std::string::npos) << coloured;
   EXPECT_EQ(run_ls(true, true).find("\x1b["), std::string::npos);
   EXPECT_EQ(run_ls(false, false).find("\x1b["), std::string::npos);
 }

@@ -83,8 +83,9 @@ TEST(CmdStatus, AStoppedAwsBoxIsReportedWithoutSsh) {
 
 TEST(CmdStatus, AnUnknownBoxIsAnError) {
   auto t = make_test_env();
+  t->answer_no_box_anywhere();
   EXPECT_EQ(t->run({"status", "ghost"}), 1);
-  EXPECT_NE(t->err.str().find("ghost"), std::string::npos) << t->err.str();
+  EXPECT_NE(t->err.str().find("no box named ghost"), std::string::npos) << t->err.str();
 }
 
 TEST(CmdRm, ForgetsTheMachineAndKeepsItsServicesWhenAsked) {

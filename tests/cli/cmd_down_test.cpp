@@ -30,6 +30,7 @@ state::Box box_named(const std::string& name, const std::string& id) {
 
 // What AWS answers for a box that no longer exists.
 void nothing_left(testing::TestEnv& t) {
+  t.answer_caller();
   t.http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
   t.http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
   t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
@@ -111,6 +112,7 @@ TEST(CmdDown, YesSkipsTheQuestionAndJsonIsOneArray) {
 TEST(CmdDown, ANameNoRegionKnowsIsAnErrorWithTheNearestNames) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(box_named("lab", "i-1")));
+  t->answer_caller();
   t->http.respond("DescribeRegions", 200, k_one_region);
   replies::FakeInstance i{"i-1", "running"};
   i.tags = {{"gpubox:box", "lab"}};

@@ -40,12 +40,7 @@ state::Box byo_box() {
 
 TEST(CmdSsh, AnUnknownBoxIsLookedForInEveryRegionThenNotFound) {
   auto t = make_test_env();
-  t->http.respond("DescribeRegions", 200,
-                  "<DescribeRegionsResponse><regionInfo><item><optInStatus>opt-in-not-required"
-                  "</optInStatus><regionName>us-east-1</regionName><regionEndpoint>"
-                  "ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
-                  "</DescribeRegionsResponse>");
-  t->http.respond("DescribeInstances", 200, gpubox::testing::describe_instances_xml({}));
+  t->answer_no_box_anywhere();
   EXPECT_EQ(t->run({"ssh", "ghost"}), 1);
   EXPECT_EQ(t->err.str(),
             "ghost is not in local state; looking in 1 regions\n"
@@ -116,8 +111,9 @@ TEST(CmdCheck, ChecksThatDidNotRunAreAnError) {
 
 TEST(CmdNotebook, AnUnknownBoxIsAnError) {
   auto t = make_test_env();
+  t->answer_no_box_anywhere();
   EXPECT_EQ(t->run({"notebook", "ghost"}), 1);
-  EXPECT_NE(t->err.str().find("ghost"), std::string::npos) << t->err.str();
+  EXPECT_NE(t->err.str().find("no box named ghost"), std::string::npos) << t->err.str();
   EXPECT_TRUE(t->runner.calls.empty());
 }
 

@@ -62,10 +62,10 @@ TEST(CmdStop, StopsWaitsAndSaysWhatTheDiskStillCosts) {
 
 TEST(CmdStop, AnUnknownBoxIsNotFound) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_no_box_anywhere();
   EXPECT_EQ(t->run({"stop", "ghost"}), 1);
   EXPECT_NE(t->err.str().find("gpubox: error: "), std::string::npos);
-  EXPECT_NE(t->err.str().find("ghost"), std::string::npos) << t->err.str();
+  EXPECT_NE(t->err.str().find("no box named ghost"), std::string::npos) << t->err.str();
 }
 
 TEST(CmdStart, StartsInPlaceAndReportsTheNewAddress) {

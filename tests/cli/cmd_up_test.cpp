@@ -93,8 +93,9 @@ TEST(CmdUp, OnATerminalThePlanIsShownAndANoCreatesNothing) {
             2);
   ASSERT_EQ(t->prompter.prompts.size(), 1u);
   const std::string& plan = t->prompter.prompts[0];
-  for (const char* part : {"Plan for lab\n", "g4dn.xlarge", "on-demand", "us-east-1", "/month while it exists",
-                           "autostop  idle 30m, max 8h", "Launch it? [Y/n] "}) {
+  for (const char* part :
+       {"Plan for lab\n", "g4dn.xlarge", "on-demand", "us-east-1", "/month while it exists",
+        "autostop  idle 30m, max 8h", "Launch it? [Y/n] "}) {
     EXPECT_NE(plan.find(part), std::string::npos) << part << " not in:\n" << plan;
   }
   EXPECT_NE(t->err.str().find("not launched; nothing was created"), std::string::npos)

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/aws_fixtures.hpp"
 #include "cli/app.hpp"
 #include "cli/env.hpp"
 #include "fakes/fake_clock.hpp"
@@ -69,6 +70,26 @@ struct TestEnv {
 
   // Return the data directory ($GPUBOX_HOME).
   std::filesystem::path data_dir() const { return tmp.path() / "gpubox"; }
+
+  // Answer the next GetCallerIdentity (who the caller is: the owner stop, start, down, gc and ls
+  // act for) with AWS's documented reply.
+  void answer_caller() {
+    http.respond("GetCallerIdentity", 200,
+                 gpubox::testing::aws_fixture("sts/get_caller_identity.xml"));
+  }
+
+  // Answer a search for a box the store does not know: who the caller is, one enabled region
+  // (us-east-1), and no gpubox instance in it.
+  void answer_no_box_anywhere() {
+    answer_caller();
+    http.respond("DescribeRegions", 200,
+                 "<DescribeRegionsResponse><regionInfo><item><optInStatus>opt-in-not-required"
+                 "</optInStatus><regionName>us-east-1</regionName><regionEndpoint>"
+                 "ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
+                 "</DescribeRegionsResponse>");
+    http.respond("DescribeInstances", 200,
+                 "<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>");
+  }
 
   // Make tests/fixtures/catalog/instances.csv the price catalog (as if `catalog refresh` wrote
   // it later than the embedded snapshot), so prices in expected output stay put.
