@@ -23,13 +23,9 @@ Result<state::Box> change_autostop(const ByoDeps& deps, std::string_view name,
   GPUBOX_TRY_ASSIGN(bt, box_target(deps.store, name, deps.data_dir, deps.known_hosts, deps.policy));
   state::Box box = bt.box;
   const bool aws = box.kind == state::BoxKind::aws;
-  // What the bootstrap set up last time (its prefix, Jupyter's port) is read back from the box,
-  // so the rerun changes nothing but the two settings.
-  GPUBOX_TRY_ASSIGN(before, fetch_remote_state(deps.runner, bt.target));
   box.idle_minutes = change.idle_minutes.value_or(box.idle_minutes);
   box.max_hours = change.max_hours.value_or(box.max_hours);
   BootstrapOptions options = bootstrap_options_for(box, bt.token);
-  options.jupyter_port = jupyter_port(before);
   deps.progress.say(change.idle_minutes || change.max_hours
                         ? fmt::format("setting {}'s auto-stop to {}", name,
                                       describe_autostop(box.idle_minutes, box.max_hours))
