@@ -20,7 +20,6 @@ void one_leftover(testing::TestEnv& t) {
                  "ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
                  "</DescribeRegionsResponse>");
   t.http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
-  t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
   t.http.respond(
       "DescribeSecurityGroups", 200,
       replies::describe_groups_xml(
