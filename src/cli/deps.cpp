@@ -70,8 +70,15 @@ Result<state::Box> find_named_box(Env& env, std::string_view name) {
     cat = *c;
   }
   // Only the caller's own boxes are adopted (the owner tag), as `ls` does.
-  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, home));
-  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, owner};
+  auto owner = caller_owner(*ctx->client, home);
+  if (!owner) {  // AWS cannot be asked who the caller is, so it cannot be searched either
+    Error e = owner.error();
+    e.kind = ErrorKind::not_found;
+    e.message = fmt::format("no box named {} in local state, and AWS could not be searched: {}",
+                            name, owner.error().message);
+    return fail(std::move(e));
+  }
+  box::DiscoverDeps deps{*ctx->client, *store, env.clock, cat, *owner};
   return box::locate_box_everywhere(deps, name, home, env.progress());
 }
 
