@@ -19,14 +19,6 @@
 namespace gpubox::cli {
 namespace {
 
-Error invalid(std::string message, std::string hint = "") {
-  Error e;
-  e.kind = ErrorKind::invalid_input;
-  e.message = std::move(message);
-  e.hint = std::move(hint);
-  return e;
-}
-
 std::string key_list() {
   std::string out;
   for (const auto& k : config_keys()) {
@@ -65,8 +57,8 @@ Result<const ConfigKey*> find_config_key(std::string_view name) {
       return &k;
     }
   }
-  return fail(
-      invalid("unknown config key '" + std::string(name) + "'", "known keys: " + key_list()));
+  return fail(ErrorKind::invalid_input, "unknown config key '" + std::string(name) + "'",
+              "known keys: " + key_list());
 }
 
 std::filesystem::path config_path(const EnvLookup& getenv) {
@@ -85,11 +77,13 @@ Result<std::string> validate_config_value(const ConfigKey& key, std::string_view
   const std::string what = "invalid " + std::string(key.name) + " '" + value + "'";
   if (key.name == "region") {
     if (!matches(value, "[a-z]{2}(-[a-z]+)+-[0-9]+")) {
-      return fail(invalid(what, "use a region code like us-east-1 (`gpubox regions` lists them)"));
+      return fail(ErrorKind::invalid_input, what,
+                  "use a region code like us-east-1 (`gpubox regions` lists them)");
     }
   } else if (key.name == "gpu") {
     if (!matches(value, "[A-Za-z0-9][A-Za-z0-9-]*(:[0-9]+)?")) {
-      return fail(invalid(what, "use a GPU name with an optional count, like T4 or A10G:4"));
+      return fail(ErrorKind::invalid_input, what,
+                  "use a GPU name with an optional count, like T4 or A10G:4");
     }
   } else if (key.name == "idle") {
     GPUBOX_TRY_ASSIGN(d, parse_duration_or_off(value, key.option));
@@ -99,15 +93,15 @@ Result<std::string> validate_config_value(const ConfigKey& key, std::string_view
       return std::string("off");
     }
     if (!matches(value, "[0-9]+(\\.[0-9]+)?") || std::stod(value) <= 0) {
-      return fail(invalid(what, "use a number of hours like 8, or off"));
+      return fail(ErrorKind::invalid_input, what, "use a number of hours like 8, or off");
     }
   } else if (key.name == "subnet") {
     if (!matches(value, "subnet-[0-9a-f]+")) {
-      return fail(invalid(what, "use a subnet id like subnet-0123456789abcdef0"));
+      return fail(ErrorKind::invalid_input, what, "use a subnet id like subnet-0123456789abcdef0");
     }
   } else if (key.name == "key") {
     if (value.empty()) {
-      return fail(invalid(what, "use the path of an OpenSSH public key (.pub)"));
+      return fail(ErrorKind::invalid_input, what, "use the path of an OpenSSH public key (.pub)");
     }
   } else if (key.name == "framework") {
     GPUBOX_TRY(box::parse_framework(value));
@@ -129,9 +123,10 @@ Result<ConfigValues> load_config(const std::filesystem::path& path, bool lenient
   toml::parse_result parsed = toml::parse(*text, path.string());
   if (!parsed) {
     const auto& err = parsed.error();
-    return fail(invalid(path.string() + ":" + std::to_string(err.source().begin.line) + ": " +
-                            std::string(err.description()),
-                        "fix the file's syntax, or remove it"));
+    return fail(ErrorKind::invalid_input,
+                path.string() + ":" + std::to_string(err.source().begin.line) + ": " +
+                    std::string(err.description()),
+                "fix the file's syntax, or remove it");
   }
   ConfigValues values;
   for (const auto& [k, node] : parsed.table()) {
@@ -142,8 +137,8 @@ Result<ConfigValues> load_config(const std::filesystem::path& path, bool lenient
       if (lenient) {
         continue;  // dropped when the file is saved again
       }
-      return fail(invalid(where + ": unknown key '" + name + "'",
-                          key.error().hint + "; `gpubox config unset " + name + "` removes it"));
+      return fail(ErrorKind::invalid_input, where + ": unknown key '" + name + "'",
+                  key.error().hint + "; `gpubox config unset " + name + "` removes it");
     }
     std::string text_value;
     if (auto s = node.value<std::string>(); s && node.is_string()) {
@@ -152,7 +147,7 @@ Result<ConfigValues> load_config(const std::filesystem::path& path, bool lenient
                n && (node.is_integer() || node.is_floating_point())) {
       text_value = fmt::format("{:g}", *n);
     } else {
-      return fail(invalid(where + ": " + name + " must be a string or a number"));
+      return fail(ErrorKind::invalid_input, where + ": " + name + " must be a string or a number");
     }
     auto ok = validate_config_value(**key, text_value);
     if (!ok && lenient) {

@@ -9,18 +9,6 @@
 #include "core/strings.hpp"
 
 namespace gpubox::box {
-namespace {
-
-Error invalid(std::string message, std::string hint = "") {
-  Error e;
-  e.kind = ErrorKind::invalid_input;
-  e.message = std::move(message);
-  e.hint = std::move(hint);
-  return e;
-}
-
-}  // namespace
-
 Result<int> parse_idle_minutes(std::string_view text) {
   // The watchdog counts whole minutes, so 90s rounds up to 2m; a week is the longest idle stop.
   GPUBOX_TRY_ASSIGN(d, parse_duration_or_off(text, "--idle", std::chrono::hours(24 * 7)));
@@ -40,10 +28,11 @@ Result<double> parse_max_hours(std::string_view text) {
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), hours);
   if (!t.empty() && ec == std::errc{} && end == t.data() + t.size()) {
     if (hours <= 0 || hours > 24 * 30) {
-      return fail(invalid("invalid --max-hours '" + std::string(text) +
-                              "': it must be more than 0 "
-                              "and at most 720",
-                          "to turn the cap off, say --max-hours off"));
+      return fail(ErrorKind::invalid_input,
+                  "invalid --max-hours '" + std::string(text) +
+                      "': it must be more than 0 "
+                      "and at most 720",
+                  "to turn the cap off, say --max-hours off");
     }
     return hours;
   }
