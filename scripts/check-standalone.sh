@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fail when a tracked file under src/, tests/, cmake/, scripts/, .ci/ or a CMakeLists.txt refers
-# to a path outside the repository (../shared, /work/..., a GPUBOX_SHARED_DIR define), so a plain
-# clone builds and passes scripts/test.sh on its own. Run by ctest as repo.stands_alone.
+# to a path outside the repository (the reference folder beside a checkout, /work/..., a
+# GPUBOX_SHARED_DIR define), so a plain clone builds and passes scripts/test.sh on its own. Run by
+# ctest as repo.stands_alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 pattern='\.\./shared|/work/|GPUBOX_SHARED_DIR|PROJECT_SOURCE_DIR\}/\.\.'
