@@ -1,0 +1,691 @@
+#!/usr/bin/env python3
+"""gpubox jobs on the box: commands that outlive the ssh session that started them.
+
+    job.py start [--id ID] [--cwd DIR] [--env K=V]... [--then none|stop] -- CMD [ARGS...]
+    job.py list [--json]
+    job.py logs [ID] [--follow]
+    job.py cancel ID [--grace SECONDS]
+    job.py interrupt-all [--reason TEXT]
+
+Jobs live in $GPUBOX_JOBS_DIR, else ~/.gpubox/jobs (0700), one directory per job:
+    ID/job.json     {"id", "argv", "cwd", "env_keys" (names only, never values), "then", "started_at"}
+    ID/output.log   the job's stdout and stderr, merged, appended as it runs
+    ID/pid          the supervisor's pid, which is also the job's process-group id
+    ID/exit.json    {"state": succeeded|failed|cancelled|interrupted, "exit_code", "finished_at"}
+    ID/cancel, ID/interrupt   markers written before the job is signalled
+`start` double-forks a supervisor into its own session (stdin /dev/null, every other inherited
+descriptor closed), so neither the ssh client going away nor SIGHUP stops it; the supervisor runs
+CMD in its process group, waits, writes exit.json and, with --then stop, runs
+$GPUBOX_JOB_STOP_COMMAND (else `sudo -n shutdown -h now`) whatever the exit status.
+stdout carries results, stderr messages; usage errors exit 2.
+Python 3 standard library only; importable (running_jobs, interrupt_all) by the watchdog.
+"""
+import json
+import os
+import re
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+JOB_PY = os.path.abspath(__file__)
+ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+DEFAULT_STOP = "sudo -n shutdown -h now"
+START_TIMEOUT = 10.0   # seconds `start` waits for the supervisor's pid file
+STARTING_GRACE = 10.0  # a job without a pid file this young is still starting, not lost
+FOLLOW_POLL = 0.2
+
+
+class UsageError(Exception):
+    """A bad command line: the message goes to stderr and the exit status is 2."""
+
+
+def iso(t):
+    """Formats epoch seconds as UTC ISO 8601 (2026-12-07T22:00:00Z), or None."""
+    if t is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def parse_iso(text):
+    """Parses iso()'s format back to epoch seconds, or None."""
+    import calendar
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return None
+
+
+def default_jobs_dir():
+    """$GPUBOX_JOBS_DIR, else ~/.gpubox/jobs."""
+    return os.environ.get("GPUBOX_JOBS_DIR") or os.path.join(os.path.expanduser("~"), ".gpubox", "jobs")
+
+
+def valid_id(job_id):
+    """True for a name safe in a path: [A-Za-z0-9._-]{1,64}, and not . or .."""
+    return bool(ID_RE.fullmatch(job_id or "")) and job_id not in (".", "..")
+
+
+def new_id(now=None):
+    """YYYYMMDD-HHMMSS-xxxx (UTC, 4 random hex digits): sortable by start time."""
+    now = time.time() if now is None else now
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + secrets.token_hex(2)
+
+
+def read_json(path):
+    """A JSON file's content, or None when it is missing or unreadable."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def write_atomic(path, text, mode=0o600):
+    """Writes text to path through a temporary file and a rename: readers see all or nothing."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def append_log(job_dir, line):
+    """Appends one line of gpubox's own to the job's output.log."""
+    try:
+        with open(os.path.join(job_dir, "output.log"), "a") as f:
+            f.write("[gpubox job] %s\n" % line)
+    except OSError:
+        pass
+
+
+# ---- processes
+
+def proc_stat(pid):
+    """(state, pgrp) from /proc/PID/stat, or None when there is no such process."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            text = f.read()
+    except (OSError, ValueError):
+        return None
+    fields = text[text.rfind(")") + 2:].split()
+    return fields[0], int(fields[2])
+
+
+def supervisor_alive(pid, job_dir):
+    """True when pid is a live process and really this job's supervisor (after a reboot the
+    pid may belong to anything): its command line runs job.py on this job's directory."""
+    st = proc_stat(pid)
+    if st is None or st[0] in ("Z", "X"):
+        return False
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            args = f.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return False
+    job_id = os.path.basename(job_dir)
+    return (any(a.endswith("job.py") for a in args) and "_supervise" in args
+            and any(os.path.basename(a.rstrip("/")) == job_id for a in args))
+
+
+def group_members(pgid):
+    """Live (not zombie) processes of the process group pgid, the leader included."""
+    out = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in names:
+        if not name.isdigit():
+            continue
+        st = proc_stat(int(name))
+        if st and st[1] == pgid and st[0] not in ("Z", "X"):
+            out.append(int(name))
+    return out
+
+
+def signal_group(pgid, sig):
+    """Sends sig to the process group; False when there is none left."""
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+# ---- reading jobs
+
+def job_dirs(jobs_dir):
+    """The directories of jobs (those with a job.json) under jobs_dir."""
+    try:
+        names = os.listdir(jobs_dir)
+    except OSError:
+        return []
+    return [os.path.join(jobs_dir, n) for n in names
+            if valid_id(n) and os.path.isfile(os.path.join(jobs_dir, n, "job.json"))]
+
+
+def read_pid(job_dir):
+    """The supervisor's pid from the pid file, or None."""
+    try:
+        with open(os.path.join(job_dir, "pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def job_info(job_dir, now=None):
+    """The job as `list --json` shows it, or None when its job.json is unreadable."""
+    now = time.time() if now is None else now
+    spec = read_json(os.path.join(job_dir, "job.json"))
+    if not isinstance(spec, dict):
+        return None
+    started = parse_iso(spec.get("started_at"))
+    info = {"id": spec.get("id", os.path.basename(job_dir)), "argv": spec.get("argv", []),
+            "cwd": spec.get("cwd"), "state": None, "exit_code": None,
+            "started_at": spec.get("started_at"), "finished_at": None, "duration_seconds": None}
+    done = read_json(os.path.join(job_dir, "exit.json"))
+    end = None
+    if isinstance(done, dict):
+        info["state"] = done.get("state")
+        info["exit_code"] = done.get("exit_code")
+        info["finished_at"] = done.get("finished_at")
+        end = parse_iso(done.get("finished_at"))
+    else:
+        pid = read_pid(job_dir)
+        if pid is not None and supervisor_alive(pid, job_dir):
+            info["state"] = "running"
+            end = now
+        elif pid is None and now - _mtime(os.path.join(job_dir, "job.json"), 0) < STARTING_GRACE:
+            info["state"] = "running"  # `start` is still waiting for its supervisor
+            end = now
+        else:
+            info["state"] = "lost"  # e.g. the box rebooted: the last output is the last sign of life
+            end = _mtime(os.path.join(job_dir, "output.log"), None)
+    if started is not None and end is not None:
+        info["duration_seconds"] = max(0, int(end - started))
+    info["_sort"] = (spec.get("started_at") or "", _mtime(os.path.join(job_dir, "job.json"), 0))
+    return info
+
+
+def _mtime(path, default):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return default
+
+
+def list_jobs(jobs_dir=None, now=None):
+    """Every job, newest first."""
+    jobs_dir = jobs_dir or default_jobs_dir()
+    jobs = [j for j in (job_info(d, now) for d in job_dirs(jobs_dir)) if j]
+    jobs.sort(key=lambda j: j["_sort"], reverse=True)
+    for j in jobs:
+        del j["_sort"]
+    return jobs
+
+
+def running_jobs(jobs_dir=None):
+    """The jobs that run now (what the watchdog counts as activity)."""
+    return [j for j in list_jobs(jobs_dir) if j["state"] == "running"]
+
+
+def find_job(jobs_dir, job_id):
+    """The job's directory, or None when there is no such job."""
+    if not valid_id(job_id):
+        return None
+    d = os.path.join(jobs_dir, job_id)
+    return d if os.path.isfile(os.path.join(d, "job.json")) else None
+
+
+# ---- start and supervise
+
+def ensure_jobs_dir(jobs_dir):
+    os.makedirs(jobs_dir, mode=0o700, exist_ok=True)
+    os.chmod(jobs_dir, 0o700)
+
+
+def create_job(jobs_dir, job_id, argv, cwd, env_keys, then, now=None):
+    """Creates ID/ with job.json and an empty output.log; returns the directory. With job_id
+    None a fresh id is drawn. Raises FileExistsError when a given id is taken."""
+    now = time.time() if now is None else now
+    ensure_jobs_dir(jobs_dir)
+    for _ in range(100):
+        jid = job_id or new_id(now)
+        d = os.path.join(jobs_dir, jid)
+        try:
+            os.mkdir(d, 0o700)
+            break
+        except FileExistsError:
+            if job_id:
+                raise
+    else:
+        raise FileExistsError("no free job id")
+    spec = {"id": jid, "argv": argv, "cwd": cwd, "env_keys": env_keys, "then": then,
+            "started_at": iso(now)}
+    write_atomic(os.path.join(d, "job.json"), json.dumps(spec, indent=1) + "\n")
+    os.close(os.open(os.path.join(d, "output.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    return d
+
+
+def spawn_supervisor(job_dir, env):
+    """Starts `job.py _supervise DIR` fully detached: fork, fork again, setsid, stdin from
+    /dev/null, stdout and stderr to output.log, every other descriptor closed (the ssh channel
+    must not stay open through us), then exec. Its pid leads its own session and group."""
+    log_path = os.path.join(job_dir, "output.log")
+    pid = os.fork()
+    if pid == 0:  # the intermediate child: exits at once so init adopts the supervisor
+        try:
+            if os.fork() == 0:
+                try:
+                    os.setsid()
+                    null = os.open(os.devnull, os.O_RDWR)
+                    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                    os.dup2(null, 0)
+                    os.dup2(log, 1)
+                    os.dup2(log, 2)
+                    close_fds_from(3)
+                    # -I: the user's PYTHONPATH/PYTHONHOME (--env) are for CMD, not for us.
+                    os.execve(sys.executable, [sys.executable, "-I", JOB_PY, "_supervise", job_dir], env)
+                except BaseException as e:  # noqa: B902  (never return into the caller's code)
+                    try:
+                        os.write(2, ("[gpubox job] cannot start the supervisor: %s\n" % e).encode())
+                        finish(job_dir, 127, then="none")
+                    finally:
+                        os._exit(127)
+            os._exit(0)
+        except BaseException:  # noqa: B902
+            os._exit(1)
+    os.waitpid(pid, 0)
+
+
+def close_fds_from(low):
+    """Closes every open descriptor >= low."""
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        os.closerange(low, 65536)
+        return
+    for fd in fds:
+        if fd >= low:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def final_state(job_dir, code):
+    """succeeded / failed by the exit code, unless a cancel or interrupt marker says otherwise."""
+    if os.path.exists(os.path.join(job_dir, "cancel")):
+        return "cancelled"
+    if os.path.exists(os.path.join(job_dir, "interrupt")):
+        return "interrupted"
+    return "succeeded" if code == 0 else "failed"
+
+
+def finish(job_dir, code, then):
+    """Writes exit.json, then runs the stop command when then == "stop"."""
+    state = final_state(job_dir, code)
+    cmd = None
+    if then == "stop":
+        cmd = os.environ.get("GPUBOX_JOB_STOP_COMMAND") or DEFAULT_STOP
+        append_log(job_dir, "--then stop: running %s" % cmd)  # before exit.json: `logs -f` shows it
+    write_atomic(os.path.join(job_dir, "exit.json"),
+                 json.dumps({"state": state, "exit_code": code, "finished_at": iso(time.time())}) + "\n")
+    if cmd is not None:
+        try:
+            rc = subprocess.run(shlex.split(cmd), stdin=subprocess.DEVNULL, timeout=600).returncode
+            if rc != 0:
+                append_log(job_dir, "--then stop: %s failed (exit %d)" % (cmd, rc))
+        except (OSError, ValueError, subprocess.SubprocessError) as e:
+            append_log(job_dir, "--then stop: %s failed: %s" % (cmd, e))
+
+
+def supervise(job_dir):
+    """The supervisor: runs CMD in our process group, waits, records how it ended."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        # A handler, not SIG_IGN: handlers reset to the default in CMD, ignored signals would not.
+        # We must outlive the SIGTERM that cancel sends to the whole group to write exit.json.
+        signal.signal(sig, lambda *_: None)
+    spec = read_json(os.path.join(job_dir, "job.json")) or {}
+    write_atomic(os.path.join(job_dir, "pid"), "%d\n" % os.getpid())
+    then = spec.get("then", "none")
+    if final_state(job_dir, 0) != "succeeded":  # cancelled or interrupted before it began
+        finish(job_dir, 128 + signal.SIGTERM, then)
+        return 0
+    try:
+        proc = subprocess.Popen(spec["argv"], cwd=spec.get("cwd") or None, stdin=subprocess.DEVNULL)
+    except FileNotFoundError as e:
+        append_log(job_dir, "cannot start %s: %s" % (shlex.join(spec.get("argv", [])), e.strerror or e))
+        finish(job_dir, 127, then)
+        return 0
+    except (OSError, KeyError, TypeError, ValueError) as e:
+        append_log(job_dir, "cannot start %s: %s" % (shlex.join(spec.get("argv", []) or []), e))
+        finish(job_dir, 126, then)
+        return 0
+    rc = proc.wait()
+    if rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except ValueError:
+            name = "signal %d" % -rc
+        append_log(job_dir, "killed by %s" % name)
+        rc = 128 - rc
+    finish(job_dir, rc, then)
+    return 0
+
+
+def cmd_start(args, jobs_dir):
+    job_id, cwd, envs, then, argv = None, None, [], "none", None
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            argv = args[i + 1:]
+            break
+        name, eq, val = a.partition("=")
+        if name in ("--id", "--cwd", "--env", "--then"):
+            if not eq:
+                if i + 1 >= len(args):
+                    raise UsageError("%s needs a value" % name)
+                i += 1
+                val = args[i]
+            if name == "--id":
+                job_id = val
+            elif name == "--cwd":
+                cwd = val
+            elif name == "--env":
+                envs.append(val)
+            else:
+                then = val
+        elif a.startswith("-"):
+            raise UsageError("unknown option %s" % a)
+        else:
+            argv = args[i:]
+            break
+        i += 1
+    if not argv:
+        raise UsageError("no command: job.py start [options] -- CMD [ARGS...]")
+    if job_id is not None and not valid_id(job_id):
+        raise UsageError("bad job id %r: use 1 to 64 of A-Z a-z 0-9 . _ -" % job_id)
+    if then not in ("none", "stop"):
+        raise UsageError("--then must be none or stop, not %r" % then)
+    cwd = os.path.abspath(cwd or os.getcwd())
+    if not os.path.isdir(cwd):
+        raise UsageError("--cwd %s is not a directory" % cwd)
+    env = dict(os.environ)
+    keys = []
+    for pair in envs:
+        k, eq, v = pair.partition("=")
+        if not eq or not ENV_KEY_RE.fullmatch(k):
+            raise UsageError("--env needs NAME=VALUE with NAME of letters, digits and _ (got %r)" % k)
+        env[k] = v
+        if k not in keys:
+            keys.append(k)
+    try:
+        job_dir = create_job(jobs_dir, job_id, argv, cwd, keys, then)
+    except FileExistsError:
+        sys.stderr.write("job.py: a job %s exists already\n" % job_id)
+        return 1
+    except OSError as e:
+        sys.stderr.write("job.py: cannot create the job under %s: %s\n" % (jobs_dir, e))
+        return 1
+    spawn_supervisor(job_dir, env)
+    deadline = time.time() + START_TIMEOUT
+    while not os.path.exists(os.path.join(job_dir, "pid")):
+        if os.path.exists(os.path.join(job_dir, "exit.json")) or time.time() > deadline:
+            sys.stderr.write("job.py: the supervisor of %s did not start; see %s\n"
+                             % (os.path.basename(job_dir), os.path.join(job_dir, "output.log")))
+            return 1
+        time.sleep(0.02)
+    print(json.dumps({"id": os.path.basename(job_dir)}))
+    return 0
+
+
+# ---- list, logs
+
+def fmt_duration(s):
+    if s is None:
+        return "-"
+    h, rest = divmod(int(s), 3600)
+    m, sec = divmod(rest, 60)
+    return "%dh%02dm%02ds" % (h, m, sec) if h else ("%dm%02ds" % (m, sec) if m else "%ds" % sec)
+
+
+def cmd_list(args, jobs_dir):
+    as_json = False
+    for a in args:
+        if a == "--json":
+            as_json = True
+        else:
+            raise UsageError("usage: job.py list [--json]")
+    jobs = list_jobs(jobs_dir)
+    if as_json:
+        print(json.dumps(jobs))
+        return 0
+    rows = [("ID", "STATE", "EXIT", "STARTED", "DURATION", "COMMAND")]
+    for j in jobs:
+        rows.append((j["id"], j["state"], "-" if j["exit_code"] is None else str(j["exit_code"]),
+                     j["started_at"] or "-", fmt_duration(j["duration_seconds"]), shlex.join(j["argv"])))
+    widths = [max(len(r[c]) for r in rows) for c in range(5)]
+    for r in rows:
+        print("  ".join(r[c].ljust(widths[c]) for c in range(5)) + "  " + r[5])
+    return 0
+
+
+def follow_exit_code(info):
+    """What `logs --follow` exits with once the job has ended."""
+    if info["state"] in ("succeeded", "failed"):
+        code = info["exit_code"]
+        return code if isinstance(code, int) and 0 <= code <= 255 else 1
+    if info["state"] in ("cancelled", "interrupted"):
+        return 130
+    return 255
+
+
+def cmd_logs(args, jobs_dir):
+    follow, job_id = False, None
+    for a in args:
+        if a in ("-f", "--follow"):
+            follow = True
+        elif a.startswith("-") or job_id is not None:
+            raise UsageError("usage: job.py logs [ID] [--follow]")
+        else:
+            job_id = a
+    if job_id is None:
+        jobs = list_jobs(jobs_dir)
+        if not jobs:
+            sys.stderr.write("job.py: no jobs yet\n")
+            return 1
+        job_id = jobs[0]["id"]
+    job_dir = find_job(jobs_dir, job_id)
+    if job_dir is None:
+        sys.stderr.write("job.py: no job %s\n" % job_id)
+        return 1
+    out = sys.stdout.buffer
+    pos = 0
+    try:
+        while True:
+            info = job_info(job_dir) if follow else None
+            ended = follow and info is not None and info["state"] != "running"
+            try:
+                with open(os.path.join(job_dir, "output.log"), "rb") as f:
+                    f.seek(pos)
+                    while True:
+                        chunk = f.read(1 << 16)
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                        pos += len(chunk)
+            except FileNotFoundError:
+                pass
+            out.flush()
+            if not follow:
+                return 0
+            if ended:
+                return follow_exit_code(info)
+            time.sleep(FOLLOW_POLL)
+    except BrokenPipeError:  # the reader went away (ssh client killed): no traceback at exit
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        return 130
+
+
+# ---- cancel, interrupt
+
+def cancel(job_dir, grace=10.0):
+    """Cancels a running job: cancel marker, SIGTERM to its group, SIGKILL to what is left of
+    the group (all but the supervisor, which writes exit.json) after grace seconds. Returns the
+    job's state afterwards."""
+    info = job_info(job_dir)
+    if info["state"] != "running":
+        return info["state"]
+    write_atomic(os.path.join(job_dir, "cancel"), json.dumps({"at": iso(time.time())}) + "\n")
+    pgid = read_pid(job_dir)
+    if pgid is None:  # still starting: the supervisor sees the marker and never runs CMD
+        return wait_ended(job_dir, START_TIMEOUT)
+    signal_group(pgid, signal.SIGTERM)
+    deadline = time.time() + grace
+    while time.time() < deadline and [p for p in group_members(pgid) if p != pgid]:
+        time.sleep(0.05)
+    for p in group_members(pgid):
+        if p != pgid:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+    state = wait_ended(job_dir, 10.0)
+    if state == "running" and not supervisor_alive(pgid, job_dir):
+        state = "lost"
+    if state == "lost":  # the supervisor died too (killed by someone else): record the end
+        write_atomic(os.path.join(job_dir, "exit.json"),
+                     json.dumps({"state": "cancelled", "exit_code": 128 + signal.SIGKILL,
+                                 "finished_at": iso(time.time())}) + "\n")
+        state = "cancelled"
+    return state
+
+
+def wait_ended(job_dir, seconds):
+    """Polls until the job is no longer running or seconds pass; returns its state."""
+    deadline = time.time() + seconds
+    while True:
+        state = job_info(job_dir)["state"]
+        if state != "running" or time.time() > deadline:
+            return state
+        time.sleep(0.05)
+
+
+def interrupt_all(reason="", jobs_dir=None):
+    """Marks every running job interrupted, logs the reason in its output and sends SIGTERM to
+    its group (no SIGKILL: a spot notice gives two minutes to checkpoint). Jobs already marked
+    are left alone. Returns the ids signalled."""
+    ids = []
+    for j in running_jobs(jobs_dir):
+        d = os.path.join(jobs_dir or default_jobs_dir(), j["id"])
+        marker = os.path.join(d, "interrupt")
+        if os.path.exists(marker) or os.path.exists(os.path.join(d, "cancel")):
+            continue
+        write_atomic(marker, json.dumps({"at": iso(time.time()), "reason": reason}) + "\n")
+        append_log(d, "interrupted%s" % (": " + reason if reason else ""))
+        pgid = read_pid(d)
+        if pgid is not None:
+            try:
+                signal_group(pgid, signal.SIGTERM)
+            except OSError as e:
+                sys.stderr.write("job.py: cannot signal %s: %s\n" % (j["id"], e))
+        ids.append(j["id"])
+    return ids
+
+
+def cmd_cancel(args, jobs_dir):
+    job_id, grace = None, 10.0
+    i = 0
+    while i < len(args):
+        a = args[i]
+        name, eq, val = a.partition("=")
+        if name == "--grace":
+            if not eq:
+                if i + 1 >= len(args):
+                    raise UsageError("--grace needs seconds")
+                i += 1
+                val = args[i]
+            try:
+                grace = float(val)
+            except ValueError:
+                raise UsageError("--grace needs seconds, not %r" % val)
+            if grace < 0:
+                raise UsageError("--grace must not be negative")
+        elif a.startswith("-") or job_id is not None:
+            raise UsageError("usage: job.py cancel ID [--grace SECONDS]")
+        else:
+            job_id = a
+        i += 1
+    if job_id is None:
+        raise UsageError("usage: job.py cancel ID [--grace SECONDS]")
+    job_dir = find_job(jobs_dir, job_id)
+    if job_dir is None:
+        sys.stderr.write("job.py: no job %s\n" % job_id)
+        return 1
+    before = job_info(job_dir)["state"]
+    if before != "running":
+        sys.stderr.write("job.py: job %s has already ended (%s); nothing to cancel\n" % (job_id, before))
+        print(json.dumps({"id": job_id, "state": before}))
+        return 0
+    try:
+        state = cancel(job_dir, grace)
+    except PermissionError as e:
+        sys.stderr.write("job.py: cannot signal job %s: %s\n" % (job_id, e))
+        return 1
+    print(json.dumps({"id": job_id, "state": state}))
+    if state == "running":
+        sys.stderr.write("job.py: job %s still runs after SIGKILL\n" % job_id)
+        return 1
+    return 0
+
+
+def cmd_interrupt_all(args, jobs_dir):
+    reason = ""
+    i = 0
+    while i < len(args):
+        name, eq, val = args[i].partition("=")
+        if name != "--reason":
+            raise UsageError("usage: job.py interrupt-all [--reason TEXT]")
+        if not eq:
+            if i + 1 >= len(args):
+                raise UsageError("--reason needs a text")
+            i += 1
+            val = args[i]
+        reason = val
+        i += 1
+    print(json.dumps(interrupt_all(reason, jobs_dir)))
+    return 0
+
+
+COMMANDS = {"start": cmd_start, "list": cmd_list, "logs": cmd_logs, "cancel": cmd_cancel,
+            "interrupt-all": cmd_interrupt_all}
+
+
+def main(argv):
+    if len(argv) == 2 and argv[0] == "_supervise":
+        return supervise(argv[1])
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(__doc__) if argv else sys.stderr.write(__doc__)
+        return 0 if argv else 2
+    fn = COMMANDS.get(argv[0])
+    if fn is None:
+        sys.stderr.write("job.py: unknown command %s\n%s" % (argv[0], __doc__))
+        return 2
+    try:
+        return fn(argv[1:], default_jobs_dir())
+    except UsageError as e:
+        sys.stderr.write("job.py: %s\n" % e)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
