@@ -1,15 +1,26 @@
-"""Tests for onbox/watchdog.py: pure decide() with fake signals and a fake clock, plus collectors."""
+"""Tests for onbox/watchdog.py: pure decide() with fake signals and a fake clock, plus collectors,
+the jobs signal (real job.py jobs) and the spot interruption notice (a fake IMDSv2 on 127.0.0.1)."""
+import contextlib
 import http.server
+import io
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
+import job  # noqa: E402
 import watchdog  # noqa: E402
+
+JOB_PY = os.path.join(os.path.dirname(os.path.abspath(watchdog.__file__)), "job.py")
+# No DMI data: the default metadata address (169.254.169.254) is never asked from a test.
+SAFE = {"dmi_dir": "/nonexistent/gpubox/dmi/id"}
 
 IDLE = {"state": "idle", "reason": "quiet"}
 ACTIVE = {"state": "active", "reason": "busy"}
@@ -18,8 +29,8 @@ CFG = {"idle_seconds": 1800, "unknown_grace_seconds": 600, "action": "shutdown"}
 
 
 def signals(**over):
-    """All three sources idle unless overridden."""
-    s = {"jupyter": IDLE, "ssh": IDLE, "gpu": IDLE}
+    """All four sources idle unless overridden."""
+    s = {"jupyter": IDLE, "ssh": IDLE, "gpu": IDLE, "jobs": IDLE}
     s.update(over)
     return s
 
@@ -43,7 +54,7 @@ class DecideTest(unittest.TestCase):
         self.assertEqual(status["acting"], "idle for 30 min")
 
     def test_any_single_activity_signal_prevents_the_action(self):
-        for name in ("jupyter", "ssh", "gpu"):
+        for name in ("jupyter", "ssh", "gpu", "jobs"):
             with self.subTest(signal=name):
                 t, action, _, status = run_clock(lambda now: signals(**{name: ACTIVE}), 0, 36000)
                 self.assertIsNone(action)
@@ -99,6 +110,20 @@ class DecideTest(unittest.TestCase):
         t, action, _, _ = run_clock(sched, 0, 7200)
         self.assertEqual((t, action), (1920, "shutdown"))
 
+    def test_a_running_job_keeps_the_box_up_for_hours_but_not_past_the_cap(self):
+        running = {"state": "active", "reason": "1 job running: python train.py"}
+        t, action, _, status = run_clock(lambda now: signals(jobs=running), 0, 12 * 3600)
+        self.assertIsNone(action)
+        self.assertEqual(status["why_active"], ["jobs: 1 job running: python train.py"])
+        # ...until the training ends: then the usual idle period.
+        sched = lambda now: signals(jobs=running) if now < 5000 else signals()
+        t, action, _, _ = run_clock(sched, 0, 12 * 3600)
+        self.assertEqual((t, action), (4980 + 1800, "shutdown"))
+        cfg = dict(CFG, cap_seconds=3600)
+        t, action, _, _ = run_clock(lambda now: signals(jobs=running), 0, 7200,
+                                    state={"cap_started": 0}, cfg=cfg)
+        self.assertEqual((t, action), (3600, "shutdown"))
+
     def test_byo_mode_stops_services(self):
         cfg = dict(CFG, action="stop_services", mode="byo")
         _, action, _, status = run_clock(lambda now: signals(), 0, 7200, cfg=cfg)
@@ -120,7 +145,7 @@ class TickTest(unittest.TestCase):
     def test_tick_writes_status_file_and_runs_the_action_command(self):
         with tempfile.TemporaryDirectory() as d:
             marker = os.path.join(d, "shutdown-called")
-            cfg = dict(watchdog.DEFAULTS, idle_seconds=60, status_path=os.path.join(d, "status.json"),
+            cfg = dict(watchdog.DEFAULTS, **SAFE, idle_seconds=60, status_path=os.path.join(d, "status.json"),
                        state_path=os.path.join(d, "state.json"),
                        shutdown_cmd=[sys.executable, "-c", "open(%r, 'w').close()" % marker])
             self.assertIsNone(watchdog.tick(cfg, now=1000, signals=signals()))
@@ -140,7 +165,7 @@ class TickTest(unittest.TestCase):
             boot = os.path.join(d, "boot_id")
             with open(boot, "w") as f:
                 f.write("new-boot\n")
-            cfg = dict(watchdog.DEFAULTS, idle_seconds=60, boot_id_path=boot,
+            cfg = dict(watchdog.DEFAULTS, **SAFE, idle_seconds=60, boot_id_path=boot,
                        state_path=os.path.join(d, "state.json"),
                        shutdown_cmd=[sys.executable, "-c", "raise SystemExit(3)"])
             watchdog.write_json(cfg["state_path"], {"boot_id": "old-boot", "last_active": 0})
@@ -248,6 +273,238 @@ class CollectorTest(unittest.TestCase):
             srv.server_close()
         self.assertEqual(watchdog.collect_jupyter("", tok, 0, sock=sock)["state"], "unknown")
         shutil.rmtree(d)
+
+
+def wait_until(pred, seconds=30):
+    end = time.time() + seconds
+    while not pred():
+        if time.time() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+class JobsTestCase(unittest.TestCase):
+    """A temporary jobs directory with real job.py jobs, killed at the end if still running."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gpubox-watchdog-jobs-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.jobs = os.path.join(self.tmp, "jobs")
+        self.addCleanup(self.kill_jobs)
+
+    def kill_jobs(self):
+        for d in job.job_dirs(self.jobs):
+            pid = job.read_pid(d)
+            if pid and job.supervisor_alive(pid, d):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def start(self, *argv):
+        r = subprocess.run([sys.executable, JOB_PY, "start", "--", *argv], capture_output=True,
+                           text=True, timeout=60, env=dict(os.environ, GPUBOX_JOBS_DIR=self.jobs))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)["id"]
+
+    def state(self, jid):
+        return job.job_info(os.path.join(self.jobs, jid))["state"]
+
+    def log(self, jid):
+        with open(os.path.join(self.jobs, jid, "output.log")) as f:
+            return f.read()
+
+
+class JobsSignalTest(JobsTestCase):
+    def test_absent_without_a_jobs_dir_active_while_a_job_runs_idle_after(self):
+        self.assertEqual(watchdog.collect_jobs(self.jobs)["state"], "absent")
+        go = os.path.join(self.tmp, "GO")
+        jid = self.start("sh", "-c", "while [ ! -e %s ]; do sleep 0.05; done" % go)
+        sig = watchdog.collect_jobs(self.jobs)
+        self.assertEqual(sig["state"], "active")
+        self.assertTrue(sig["reason"].startswith("1 job running: sh -c while"), sig)
+        # The same through collect() and the config's jobs_dir.
+        cfg = dict(watchdog.DEFAULTS, **SAFE, jobs_dir=self.jobs, token_file="")
+        self.assertEqual(watchdog.collect(cfg, time.time())["jobs"]["state"], "active")
+        open(go, "w").close()
+        self.assertTrue(wait_until(lambda: self.state(jid) == "succeeded"))
+        self.assertEqual(watchdog.collect_jobs(self.jobs),
+                         {"state": "idle", "reason": "no job running"})
+
+    def test_reason_names_the_commands(self):
+        class Lib:
+            @staticmethod
+            def running_jobs(d):
+                return [{"id": "a", "argv": ["python", "train.py"]}, {"id": "b", "argv": ["x" * 80]}]
+        os.makedirs(self.jobs)
+        sig = watchdog.collect_jobs(self.jobs, lib=Lib)
+        self.assertEqual(sig, {"state": "active",
+                               "reason": "2 jobs running: python train.py, %s..." % ("x" * 57)})
+
+    def test_a_jobs_dir_that_cannot_be_read_is_unknown(self):
+        class Broken:
+            @staticmethod
+            def running_jobs(d):
+                raise OSError("permission denied")
+        os.makedirs(self.jobs)
+        sig = watchdog.collect_jobs(self.jobs, lib=Broken)
+        self.assertEqual(sig["state"], "unknown")
+        self.assertIn("permission denied", sig["reason"])
+
+
+class FakeImds:
+    """IMDSv2 on 127.0.0.1: PUT /latest/api/token (needs the TTL header), then GET
+    spot/instance-action with that token: 404 until `notice` is set, then 200 with it."""
+
+    def __init__(self):
+        self.notice = None
+        self.requests = []
+        self.token = "tok-" + os.urandom(4).hex()
+        imds = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                imds.requests.append(("PUT", self.path, self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")))
+                if self.path != "/latest/api/token" or not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+                    return self.reply(400, b"")
+                self.reply(200, imds.token.encode())
+
+            def do_GET(self):
+                imds.requests.append(("GET", self.path, self.headers.get("X-aws-ec2-metadata-token")))
+                if self.headers.get("X-aws-ec2-metadata-token") != imds.token:
+                    return self.reply(401, b"")
+                if self.path != "/latest/meta-data/spot/instance-action" or imds.notice is None:
+                    return self.reply(404, b"<html>Not Found</html>")
+                self.reply(200, json.dumps(imds.notice).encode())
+
+            def reply(self, code, body):
+                self.send_response(code)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_port
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+class SpotInterruptionTest(JobsTestCase):
+    def setUp(self):
+        super().setUp()
+        self.imds = FakeImds()
+        self.addCleanup(self.imds.close)
+        self.boot = os.path.join(self.tmp, "boot_id")
+        with open(self.boot, "w") as f:
+            f.write("boot-1\n")
+        self.cfg = dict(watchdog.DEFAULTS, **SAFE, mode="aws", imds_url=self.imds.url,
+                        jobs_dir=self.jobs, boot_id_path=self.boot,
+                        status_path=os.path.join(self.tmp, "status.json"),
+                        state_path=os.path.join(self.tmp, "state.json"),
+                        shutdown_cmd=[sys.executable, "-c", "raise SystemExit(3)"])
+
+    def tick(self, now):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            watchdog.tick(self.cfg, now=now, signals=signals())
+        with open(self.cfg["status_path"]) as f:
+            return json.load(f), err.getvalue()
+
+    def test_no_notice_404_leaves_the_jobs_alone(self):
+        jid = self.start("sleep", "300")
+        status, err = self.tick(1000)
+        self.assertIsNone(status["spot_interruption"])
+        self.assertEqual(err, "")
+        self.assertEqual([r[0] for r in self.imds.requests], ["PUT", "GET"])
+        self.assertEqual(self.imds.requests[0], ("PUT", "/latest/api/token", "21600"))
+        self.assertEqual(self.imds.requests[1],
+                         ("GET", "/latest/meta-data/spot/instance-action", self.imds.token))
+        self.assertEqual(self.state(jid), "running")
+        self.assertFalse(os.path.exists(os.path.join(self.jobs, jid, "interrupt")))
+
+    def test_a_notice_interrupts_running_jobs_once_and_stays_in_the_status_until_a_new_boot(self):
+        jid = self.start("sh", "-c", "trap 'echo got TERM, checkpointing; exit 0' TERM; echo ready; "
+                         "while :; do sleep 0.1; done")
+        self.assertTrue(wait_until(lambda: "ready" in self.log(jid)))
+        self.imds.notice = {"action": "terminate", "time": "2026-12-07T22:10:00Z"}
+        status, err = self.tick(1000)
+        self.assertEqual(status["spot_interruption"], {"action": "terminate", "time": "2026-12-07T22:10:00Z",
+                                                       "seen_at": watchdog.iso(1000)})
+        self.assertIn("spot interruption notice: terminate at 2026-12-07T22:10:00Z", err)
+        self.assertIn(jid, err)
+        self.assertTrue(wait_until(lambda: self.state(jid) == "interrupted"), self.state(jid))
+        log = self.log(jid)
+        self.assertIn("got TERM, checkpointing", log)
+        self.assertIn("spot interruption notice: terminate at 2026-12-07T22:10:00Z", log)
+        with open(os.path.join(self.jobs, jid, "exit.json")) as f:
+            self.assertEqual(json.load(f)["exit_code"], 0)
+        # The next ticks keep the first sighting and log nothing more.
+        status, err = self.tick(1060)
+        self.assertEqual(status["spot_interruption"]["seen_at"], watchdog.iso(1000))
+        self.assertEqual(err, "")
+        self.assertEqual(self.log(jid).count("spot interruption notice"), 1)
+        # Metadata unreachable: the notice already seen stays.
+        self.cfg["imds_url"] = "http://127.0.0.1:9"
+        status, _ = self.tick(1120)
+        self.assertEqual(status["spot_interruption"]["action"], "terminate")
+        # A new boot (a persistent spot box restarted) starts without it.
+        with open(self.boot, "w") as f:
+            f.write("boot-2\n")
+        status, _ = self.tick(5000)
+        self.assertIsNone(status["spot_interruption"])
+
+    def test_a_notice_with_no_job_running_is_still_recorded(self):
+        self.imds.notice = {"action": "stop", "time": "2026-12-07T22:12:00Z"}
+        status, err = self.tick(1000)
+        self.assertEqual(status["spot_interruption"]["action"], "stop")
+        self.assertIn("jobs interrupted: none", err)
+
+    def test_not_asked_outside_aws_mode_nor_when_off(self):
+        self.imds.notice = {"action": "terminate", "time": "2026-12-07T22:10:00Z"}
+        self.cfg["mode"] = "byo"
+        self.assertIsNone(self.tick(1000)[0]["spot_interruption"])
+        self.cfg.update(mode="aws", imds_url="off")
+        self.assertIsNone(self.tick(1060)[0]["spot_interruption"])
+        self.assertEqual(self.imds.requests, [])
+
+    def test_broken_metadata_answers_are_no_notice(self):
+        for notice in ("not json", ["a list"], {"no": "action"}):
+            with self.subTest(notice=notice):
+                self.imds.notice = notice
+                self.assertIsNone(watchdog.fetch_spot_notice(self.imds.url))
+        self.imds.notice = {"action": "hibernate", "time": "t"}
+        self.assertEqual(watchdog.fetch_spot_notice(self.imds.url), {"action": "hibernate", "time": "t"})
+        self.assertIsNone(watchdog.fetch_spot_notice(self.imds.url + "/nothing-here"))
+        self.assertIsNone(watchdog.fetch_spot_notice("http://127.0.0.1:9", timeout=1))
+
+    def test_the_default_address_is_asked_only_on_ec2(self):
+        sys_dir = os.path.join(self.tmp, "sys")
+        dmi = os.path.join(sys_dir, "devices", "virtual", "dmi", "id")
+        os.makedirs(dmi)
+        cfg = dict(watchdog.DEFAULTS, mode="aws", dmi_dir=dmi)
+        self.assertIsNone(watchdog.spot_polling(cfg))
+        with open(os.path.join(dmi, "sys_vendor"), "w") as f:
+            f.write("Amazon EC2\n")
+        self.assertEqual(watchdog.spot_polling(cfg), "http://169.254.169.254")
+        os.unlink(os.path.join(dmi, "sys_vendor"))
+        with open(os.path.join(dmi, "board_asset_tag"), "w") as f:
+            f.write("i-0123456789abcdef0\n")
+        self.assertEqual(watchdog.spot_polling(cfg), "http://169.254.169.254")
+        os.unlink(os.path.join(dmi, "board_asset_tag"))
+        self.assertIsNone(watchdog.spot_polling(cfg))
+        os.makedirs(os.path.join(sys_dir, "hypervisor"))
+        with open(os.path.join(sys_dir, "hypervisor", "uuid"), "w") as f:
+            f.write("EC2E1916-9099-7CAF-FD21-012345678901\n")  # a Xen instance (t2, m4, ...)
+        self.assertEqual(watchdog.spot_polling(cfg), "http://169.254.169.254")
+        self.assertEqual(watchdog.spot_polling(dict(cfg, mode="byo")), None)
+        self.assertEqual(watchdog.spot_polling(dict(cfg, imds_url="http://127.0.0.1:8/")),
+                         "http://127.0.0.1:8")
 
 
 if __name__ == "__main__":
