@@ -27,7 +27,9 @@ usage: bootstrap.sh [options]        (each option also reads the GPUBOX_* variab
   --stop          stop (and disable) gpubox's services, then exit
 Test aids (environment only): GPUBOX_MINUTE_SECONDS (default 60) is the length of the minute that
 --idle and --max-hours count in; GPUBOX_UNKNOWN_GRACE (seconds, default 600) is how long the
-watchdog lets a signal source be unknown before it counts as active.
+watchdog lets a signal source be unknown before it counts as active; GPUBOX_IMDS_URL (default
+http://169.254.169.254, asked only in aws mode on EC2 itself; "off" never) is where the watchdog
+asks for spot interruption notices.
 EOF
 }
 
@@ -37,6 +39,7 @@ MODE="${GPUBOX_MODE:-aws}"; ACTION="${GPUBOX_IDLE_ACTION:-}"; PREFIX="${GPUBOX_P
 RUN_USER="${GPUBOX_USER:-}"; INTERVAL="${GPUBOX_WATCH_INTERVAL:-60}"
 NO_SYSTEMD="${GPUBOX_NO_SYSTEMD:-}"; INSTALL="${GPUBOX_INSTALL_JUPYTER:-}"; STOP=""
 MINUTE_S="${GPUBOX_MINUTE_SECONDS:-60}"; GRACE_S="${GPUBOX_UNKNOWN_GRACE:-600}"
+IMDS_URL="${GPUBOX_IMDS_URL-http://169.254.169.254}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --token-file) TOKEN_FILE_IN="$2"; shift ;;
@@ -133,6 +136,8 @@ case "$ACTION" in shutdown|stop-services) ;; *) die "bad --idle-action $ACTION" 
 [[ "$INTERVAL" =~ ^[0-9]+$ ]] || die "bad --interval $INTERVAL"
 [[ "$MINUTE_S" =~ ^[1-9][0-9]*$ ]] || die "bad GPUBOX_MINUTE_SECONDS $MINUTE_S"
 [[ "$GRACE_S" =~ ^[0-9]+$ ]] || die "bad GPUBOX_UNKNOWN_GRACE $GRACE_S"
+[[ "$IMDS_URL" =~ ^(off|https?://[A-Za-z0-9._:-]+|https?://\[[0-9A-Fa-f:]+\](:[0-9]+)?)?/?$ ]] \
+  || die "bad GPUBOX_IMDS_URL $IMDS_URL (http://HOST[:PORT] or off)"
 if [ "$IDLE" = off ]; then IDLE_S=null; else
   is_num "$IDLE" || die "--idle must be minutes or off"; IDLE_S=$(awk "BEGIN{print int($IDLE*$MINUTE_S)}")
 fi
@@ -178,12 +183,33 @@ print(json.dumps({"ok": ok, "jupyter": jup, "error": err,
 
 # ---- install our files (those present next to this script)
 SRC=$(cd "$(dirname "$0")" 2>/dev/null && pwd)
-for f in bootstrap.sh watchdog.py check.py imdb_model.py imdb.ipynb imdb_sample.tsv.gz; do
+for f in bootstrap.sh watchdog.py job.py check.py imdb_model.py imdb.ipynb imdb_sample.tsv.gz; do
   if [ -n "$SRC" ] && [ -f "$SRC/$f" ] && [ "$SRC/$f" -ef "$PREFIX/bin/$f" ]; then continue; fi
   if [ -n "$SRC" ] && [ -f "$SRC/$f" ] && ! cmp -s "$SRC/$f" "$PREFIX/bin/$f"; then
     cp "$SRC/$f" "$PREFIX/bin/$f.new" && mv "$PREFIX/bin/$f.new" "$PREFIX/bin/$f" && log "installed $f"
   fi
 done
+
+# ---- rsync: gpubox syncs workdirs and pushes/pulls files with it. Installed when missing and
+# we may (root with apt-get); a failure is logged, never fatal to Jupyter.
+if ! command -v rsync >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "rsync is missing: apt-get install rsync"
+    apt_rsync() {
+      DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -q \
+        rsync >>"$LOG" 2>&1
+    }
+    # A fresh image may have no package lists yet: update once, then try again.
+    if apt_rsync || { DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 \
+                        update -q >>"$LOG" 2>&1; apt_rsync; }; then
+      if command -v rsync >/dev/null; then log "rsync installed"; else log "error: apt-get installed rsync but it is not on PATH"; fi
+    else
+      log "error: apt-get install rsync failed (see $LOG): gpubox push, pull and run --workdir need rsync on the box"
+    fi
+  else
+    log "rsync is missing: gpubox push, pull and run --workdir need it (install the rsync package)"
+  fi
+fi
 
 # ---- token: 0600, owned by the Jupyter user, never printed
 TOKEN_FILE="$PREFIX/etc/jupyter_token"
@@ -298,7 +324,8 @@ cat >"$PREFIX/etc/watchdog.json.new" <<EOF
  "jupyter_url": "", "jupyter_sock": "$SOCK", "token_file": $TF_JSON, "ssh_ports": [22],
  "interval_seconds": $INTERVAL, "cap_started_file": "$PREFIX/run/cap_started",
  "status_path": "$PREFIX/run/status.json", "state_path": "$PREFIX/run/watchdog_state.json",
- "shutdown_cmd": ["shutdown", "-h", "now"], "stop_cmd": $(json_list "${ACT_CMD[@]}")}
+ "shutdown_cmd": ["shutdown", "-h", "now"], "stop_cmd": $(json_list "${ACT_CMD[@]}"),
+ "jobs_dir": "$RUN_HOME/.gpubox/jobs", "imds_url": "$IMDS_URL"}
 EOF
 mv "$PREFIX/etc/watchdog.json.new" "$PREFIX/etc/watchdog.json"
 [ -f "$PREFIX/bin/watchdog.py" ] || log "watchdog.py not installed yet: watchdog skipped"
