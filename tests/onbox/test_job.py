@@ -5,6 +5,8 @@ on how fast this (busy) machine is; every wait polls with a deadline.
 """
 import json
 import os
+import select
+import shlex
 import shutil
 import signal
 import subprocess
@@ -214,6 +216,70 @@ class DetachTest(JobTestCase):
         self.assertEqual(self.info(jid)["state"], "running")
         open(self.go, "w").close()
         self.assertEqual(self.wait_state(jid)["state"], "succeeded")
+
+
+SSH_OK = os.access("/usr/sbin/sshd", os.X_OK) and shutil.which("ssh") and shutil.which("ssh-keygen")
+
+
+@unittest.skipUnless(SSH_OK, "needs openssh-server and openssh-client (a loopback sshd)")
+class OverSshTest(JobTestCase):
+    """Through a real ssh session to a loopback sshd, as gpubox drives it."""
+
+    def setUp(self):
+        super().setUp()
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+        from sshd import Sshd
+        self.sshd = Sshd(env={"GPUBOX_JOBS_DIR": self.jobs})
+        self.sshd.start()
+        self.addCleanup(self.sshd.stop)
+
+    def remote(self, *args):
+        return shlex.join([sys.executable, JOB_PY, *args])
+
+    def test_start_over_ssh_returns_at_once_and_the_job_outlives_a_killed_ssh_client(self):
+        script = "echo started; %s; echo finished" % self.wait_go()
+        # `gpubox run` without --detach: start, then follow, in one session with a terminal.
+        cmd = self.remote("start", "--", "sh", "-c", script) + " && exec " + self.remote("logs", "--follow")
+        client = subprocess.Popen(self.sshd.ssh_command(cmd, extra=("-tt",)), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            seen = b""
+            end = time.time() + 60
+            while b"started" not in seen and time.time() < end:
+                ready, _, _ = select.select([client.stdout], [], [], 1)
+                if ready:
+                    chunk = os.read(client.stdout.fileno(), 4096)
+                    if not chunk:
+                        break
+                    seen += chunk
+            self.assertIn(b"started", seen)
+            self.assertIn(b'{"id": "', seen)
+            client.kill()  # the laptop goes away: sshd hangs up the session
+        finally:
+            client.kill()
+            client.wait()
+            client.stdin.close()
+            client.stdout.close()
+        (jid,) = [j["id"] for j in self.list_json()]
+        self.assertEqual(self.info(jid)["state"], "running")
+        time.sleep(0.5)  # give a SIGHUP, had it reached the job, time to act
+        self.assertEqual(self.info(jid)["state"], "running")
+        open(self.go, "w").close()
+        done = self.wait_state(jid)
+        self.assertEqual((done["state"], done["exit_code"]), ("succeeded", 0))
+        self.assertIn("finished", self.log(jid))
+        # --detach: start returns (the channel closes) while the job still runs; logs later.
+        os.unlink(self.go)
+        r = subprocess.run(self.sshd.ssh_command(self.remote("start", "--id", "detached", "--", "sh", "-c",
+                                                             "echo hello; " + self.wait_go() + "; exit 3")),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"id": "detached"})
+        self.assertEqual(self.info("detached")["state"], "running")
+        open(self.go, "w").close()
+        r = subprocess.run(self.sshd.ssh_command(self.remote("logs", "detached", "--follow")),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout), (3, "hello\n"))
 
 
 class LogsTest(JobTestCase):
