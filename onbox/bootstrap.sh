@@ -1,10 +1,9 @@
 #!/bin/bash
-# gpubox bootstrap: Jupyter on a Unix socket (in a 0700 directory of the user it runs as) with a
-# given token, an idle watchdog and a hard cap. It never listens on a TCP port, which any local
-# process could have taken first.
-# Idempotent: run it again with the same settings and nothing restarts. Runs as EC2 user-data
-# (root, systemd) and over ssh (root or not, with or without systemd). Settings come from
-# flags or GPUBOX_* environment variables (see usage). Installs nothing unless --install-jupyter.
+# gpubox bootstrap: Jupyter on a Unix socket in a 0700 directory of its user (never on TCP, where
+# any local process could listen first) with a given token, an idle watchdog and a hard cap.
+# Idempotent. Runs as EC2 user-data (root, systemd) and over ssh (any user, systemd or not).
+# Settings: flags or GPUBOX_* variables (see usage). Installs Jupyter only with
+# --install-jupyter, and rsync when it is missing (as root, with apt-get).
 set -u
 umask 022
 
@@ -25,11 +24,9 @@ usage: bootstrap.sh [options]        (each option also reads the GPUBOX_* variab
   --install-jupyter  when no Jupyter is found, pip install notebook into the framework venv
                   (/opt/pytorch on the PyTorch DLAMI) or a venv at PREFIX/venv (GPUBOX_INSTALL_JUPYTER=1)
   --stop          stop (and disable) gpubox's services, then exit
-Test aids (environment only): GPUBOX_MINUTE_SECONDS (default 60) is the length of the minute that
---idle and --max-hours count in; GPUBOX_UNKNOWN_GRACE (seconds, default 600) is how long the
-watchdog lets a signal source be unknown before it counts as active; GPUBOX_IMDS_URL (default
-http://169.254.169.254, asked only in aws mode on EC2 itself; "off" never) is where the watchdog
-asks for spot interruption notices.
+Test aids (environment only): GPUBOX_MINUTE_SECONDS (default 60), the minute --idle and
+--max-hours count in; GPUBOX_UNKNOWN_GRACE (default 600), the seconds a signal source may be
+unknown before it counts as idle.
 EOF
 }
 
@@ -39,7 +36,6 @@ MODE="${GPUBOX_MODE:-aws}"; ACTION="${GPUBOX_IDLE_ACTION:-}"; PREFIX="${GPUBOX_P
 RUN_USER="${GPUBOX_USER:-}"; INTERVAL="${GPUBOX_WATCH_INTERVAL:-60}"
 NO_SYSTEMD="${GPUBOX_NO_SYSTEMD:-}"; INSTALL="${GPUBOX_INSTALL_JUPYTER:-}"; STOP=""
 MINUTE_S="${GPUBOX_MINUTE_SECONDS:-60}"; GRACE_S="${GPUBOX_UNKNOWN_GRACE:-600}"
-IMDS_URL="${GPUBOX_IMDS_URL-http://169.254.169.254}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --token-file) TOKEN_FILE_IN="$2"; shift ;;
@@ -77,6 +73,7 @@ fi
 mkdir -p "$PREFIX"/bin "$PREFIX"/etc "$PREFIX"/run "$PREFIX"/log || die "cannot create $PREFIX"
 LOG="$PREFIX/log/bootstrap.log"
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$LOG"; echo "gpubox-bootstrap: $*" >&2; }
+apt_q() { DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 -y -q "$@" >>"$LOG" 2>&1; }
 UNITS="gpubox-jupyter.service gpubox-watchdog.timer gpubox-cap.timer"
 # One bootstrap at a time: user-data's first run and the token delivery over ssh may overlap.
 if command -v flock >/dev/null; then
@@ -136,8 +133,6 @@ case "$ACTION" in shutdown|stop-services) ;; *) die "bad --idle-action $ACTION" 
 [[ "$INTERVAL" =~ ^[0-9]+$ ]] || die "bad --interval $INTERVAL"
 [[ "$MINUTE_S" =~ ^[1-9][0-9]*$ ]] || die "bad GPUBOX_MINUTE_SECONDS $MINUTE_S"
 [[ "$GRACE_S" =~ ^[0-9]+$ ]] || die "bad GPUBOX_UNKNOWN_GRACE $GRACE_S"
-[[ "$IMDS_URL" =~ ^(off|https?://[A-Za-z0-9._:-]+|https?://\[[0-9A-Fa-f:]+\](:[0-9]+)?)?/?$ ]] \
-  || die "bad GPUBOX_IMDS_URL $IMDS_URL (http://HOST[:PORT] or off)"
 if [ "$IDLE" = off ]; then IDLE_S=null; else
   is_num "$IDLE" || die "--idle must be minutes or off"; IDLE_S=$(awk "BEGIN{print int($IDLE*$MINUTE_S)}")
 fi
@@ -190,25 +185,10 @@ for f in bootstrap.sh watchdog.py job.py check.py imdb_model.py imdb.ipynb imdb_
   fi
 done
 
-# ---- rsync: gpubox syncs workdirs and pushes/pulls files with it. Installed when missing and
-# we may (root with apt-get); a failure is logged, never fatal to Jupyter.
+# ---- rsync (gpubox syncs files with it): apt-get install it if missing; never fatal
 if ! command -v rsync >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "rsync is missing: apt-get install rsync"
-    apt_rsync() {
-      DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -q \
-        rsync >>"$LOG" 2>&1
-    }
-    # A fresh image may have no package lists yet: update once, then try again.
-    if apt_rsync || { DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 \
-                        update -q >>"$LOG" 2>&1; apt_rsync; }; then
-      if command -v rsync >/dev/null; then log "rsync installed"; else log "error: apt-get installed rsync but it is not on PATH"; fi
-    else
-      log "error: apt-get install rsync failed (see $LOG): gpubox push, pull and run --workdir need rsync on the box"
-    fi
-  else
-    log "rsync is missing: gpubox push, pull and run --workdir need it (install the rsync package)"
-  fi
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && { apt_q install rsync || { apt_q update; apt_q install rsync; }; }
+  command -v rsync >/dev/null && log "installed rsync" || log "error: no rsync (gpubox push, pull, run --workdir need it)"
 fi
 
 # ---- token: 0600, owned by the Jupyter user, never printed
@@ -252,8 +232,7 @@ install_jupyter() {
         # Debian and Ubuntu ship venv's ensurepip separately (python3-venv).
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
           log "python3 -m venv failed: apt-get install python3-venv"
-          DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -q \
-            python3-venv >>"$LOG" 2>&1
+          apt_q install python3-venv
           rm -rf "$target"; "$PY" -m venv "$target" >>"$LOG" 2>&1
         fi
       fi
@@ -325,7 +304,7 @@ cat >"$PREFIX/etc/watchdog.json.new" <<EOF
  "interval_seconds": $INTERVAL, "cap_started_file": "$PREFIX/run/cap_started",
  "status_path": "$PREFIX/run/status.json", "state_path": "$PREFIX/run/watchdog_state.json",
  "shutdown_cmd": ["shutdown", "-h", "now"], "stop_cmd": $(json_list "${ACT_CMD[@]}"),
- "jobs_dir": "$RUN_HOME/.gpubox/jobs", "imds_url": "$IMDS_URL"}
+ "jobs_dir": "$RUN_HOME/.gpubox/jobs"}
 EOF
 mv "$PREFIX/etc/watchdog.json.new" "$PREFIX/etc/watchdog.json"
 [ -f "$PREFIX/bin/watchdog.py" ] || log "watchdog.py not installed yet: watchdog skipped"
@@ -425,7 +404,7 @@ else
   fi
 fi
 
-# ---- did Jupyter start? (bash's /dev/tcp: no python, no curl needed)
+# ---- did Jupyter start?
 jupyter_listening() {
   "$PY" -c 'import socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])' "$SOCK" 2>/dev/null

@@ -18,7 +18,14 @@ descriptor closed), so neither the ssh client going away nor SIGHUP stops it; th
 CMD in its process group, waits, writes exit.json and, with --then stop, runs
 $GPUBOX_JOB_STOP_COMMAND (else `sudo -n shutdown -h now`) whatever the exit status.
 stdout carries results, stderr messages; usage errors exit 2.
-Python 3 standard library only; importable (running_jobs, interrupt_all) by the watchdog.
+
+The watchdog (watchdog.py) imports this file when it lies beside it: collect_jobs() is its "jobs"
+signal (a running job is activity, so a box never idle-stops mid-training) and check_spot() polls
+the instance metadata (IMDSv2 spot/instance-action) in aws mode: a notice is logged once, every
+running job is interrupted (SIGTERM only: two minutes to checkpoint) and the notice is kept in
+status.json until the next boot. (They live here, not in watchdog.py, because watchdog.py travels
+in EC2 user-data, which is limited to 16 KiB.)
+Python 3 standard library only.
 """
 import json
 import os
@@ -29,6 +36,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 JOB_PY = os.path.abspath(__file__)
 ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -664,6 +672,116 @@ def cmd_interrupt_all(args, jobs_dir):
         i += 1
     print(json.dumps(interrupt_all(reason, jobs_dir)))
     return 0
+
+
+# ---- for the watchdog
+
+IMDS_DEFAULT = "http://169.254.169.254"
+DMI_DIR = "/sys/devices/virtual/dmi/id"
+
+
+def collect_jobs(jobs_dir=None):
+    """The watchdog's "jobs" signal: active while a job runs, idle otherwise, absent without a
+    jobs directory, unknown when it cannot be read."""
+    jobs_dir = jobs_dir or default_jobs_dir()
+    if not os.path.isdir(jobs_dir):
+        return {"state": "absent", "reason": "no jobs directory"}
+    try:
+        running = running_jobs(jobs_dir)
+    except Exception as e:
+        return {"state": "unknown", "reason": "jobs: %s" % e}
+    if not running:
+        return {"state": "idle", "reason": "no job running"}
+    cmds = []
+    for j in running[:3]:
+        cmd = " ".join(j.get("argv") or []) or j["id"]
+        cmds.append(cmd if len(cmd) <= 60 else cmd[:57] + "...")
+    return {"state": "active", "reason": "%d job%s running: %s%s" % (
+        len(running), "" if len(running) == 1 else "s", ", ".join(cmds),
+        ", ..." if len(running) > 3 else "")}
+
+
+def first_line(path):
+    try:
+        with open(path) as f:
+            return f.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def running_on_ec2(dmi_dir=DMI_DIR):
+    """True when the DMI data names EC2 (as gpubox's own credential lookup checks): Nitro puts
+    the instance id in board_asset_tag and "Amazon EC2" in sys_vendor; Xen instances have an
+    amazon BIOS version and a UUID that starts with ec2."""
+    if first_line(os.path.join(dmi_dir, "board_asset_tag")).startswith("i-"):
+        return True
+    if first_line(os.path.join(dmi_dir, "sys_vendor")) == "Amazon EC2":
+        return True
+    if "amazon" in first_line(os.path.join(dmi_dir, "bios_version")).lower():
+        return True
+    sys_dir = dmi_dir
+    for _ in range(4):  # /sys/devices/virtual/dmi/id -> /sys
+        sys_dir = os.path.dirname(sys_dir)
+    for p in (os.path.join(dmi_dir, "product_uuid"), os.path.join(sys_dir, "hypervisor", "uuid")):
+        if first_line(p).lower().startswith("ec2"):
+            return True
+    return False
+
+
+def spot_url(cfg, environ=None):
+    """The metadata address to ask for spot notices, or None. Only in aws mode; the environment
+    (GPUBOX_IMDS_URL, AWS_EC2_METADATA_DISABLED=true) wins over the config's imds_url; "" or
+    "off" never asks; the default link-local address is asked only on EC2 itself."""
+    env = os.environ if environ is None else environ
+    if cfg.get("mode") != "aws" or env.get("AWS_EC2_METADATA_DISABLED", "").strip().lower() == "true":
+        return None
+    url = env.get("GPUBOX_IMDS_URL", cfg.get("imds_url", IMDS_DEFAULT)) or ""
+    url = url.rstrip("/")
+    if url in ("", "off"):
+        return None
+    if url == IMDS_DEFAULT and not running_on_ec2(cfg.get("dmi_dir") or DMI_DIR):
+        return None
+    return url
+
+
+def fetch_spot_notice(url, timeout=1.0):
+    """IMDSv2: a session token (PUT), then spot/instance-action with it. {"action", "time"} on a
+    notice; None on 404 (no notice) and on any error."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    try:
+        req = urllib.request.Request(url + "/latest/api/token", method="PUT",
+                                     headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
+        with opener.open(req, timeout=timeout) as resp:
+            token = resp.read(4096).decode().strip()
+        req = urllib.request.Request(url + "/latest/meta-data/spot/instance-action",
+                                     headers={"X-aws-ec2-metadata-token": token})
+        with opener.open(req, timeout=timeout) as resp:
+            notice = json.loads(resp.read(1 << 16))
+    except Exception:  # 404 (HTTPError), refused, timeout, not JSON: no notice
+        return None
+    if not isinstance(notice, dict) or not isinstance(notice.get("action"), str):
+        return None
+    return {"action": notice["action"], "time": str(notice.get("time", ""))}
+
+
+def check_spot(cfg, known, now, fetch=fetch_spot_notice):
+    """One watchdog round's spot check. On a notice not seen before: log it on stderr, interrupt
+    the running jobs. Returns the notice to keep ({"action", "time", "seen_at"}), else known.
+    Never raises: the idle watchdog must go on whatever happens here."""
+    try:
+        url = spot_url(cfg)
+        notice = fetch(url, float(cfg.get("imds_timeout", 1.0))) if url else None
+        if notice is None or (known and (known.get("action"), known.get("time"))
+                              == (notice["action"], notice["time"])):
+            return known
+        reason = "spot interruption notice: %s at %s" % (notice["action"], notice["time"])
+        ids = interrupt_all(reason, cfg.get("jobs_dir") or None)
+        sys.stderr.write("%s gpubox-watchdog: %s; jobs interrupted: %s\n"
+                         % (iso(now), reason, ", ".join(ids) or "none"))
+        return dict(notice, seen_at=iso(now))
+    except Exception as e:
+        sys.stderr.write("%s gpubox-watchdog: spot check failed: %s\n" % (iso(now), e))
+        return known
 
 
 COMMANDS = {"start": cmd_start, "list": cmd_list, "logs": cmd_logs, "cancel": cmd_cancel,

@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""gpubox idle watchdog: stops the box when Jupyter, SSH, the GPU and jobs have all been idle.
+"""gpubox idle watchdog: stops the box when Jupyter, SSH and the GPU have all been idle.
 
-decide() is pure; the collectors below it read the Jupyter API, /proc/net/tcp, nvidia-smi and
-the jobs of job.py (a running job is activity: a box never idle-stops mid-training).
+decide() is pure; the collectors below it read the Jupyter API, /proc/net/tcp and nvidia-smi.
 Each collector returns a Signal dict: {"state": active|idle|unknown|absent, "reason": str,
 "last_activity": epoch seconds or None}.
 
@@ -11,11 +10,7 @@ Unknown rule (fail closed: the watchdog is the cost safety net): a source that e
 running (a short blip neither stops nor extends the box). Once it has been unknown for longer it
 counts as idle: a Jupyter that exited (File > Shut Down) or no longer answers, or a broken
 nvidia-smi, never keeps the box running. The status lists such sources under unknown_as_idle.
-The hard cap always wins.
-Spot interruption (mode aws): each tick asks the instance metadata (IMDSv2) for
-spot/instance-action; on a notice it logs it once, sends SIGTERM to the running jobs (job.py's
-interrupt_all: they have two minutes to checkpoint) and keeps the notice in status.json
-(spot_interruption) until the next boot. Any error there means no notice, never a crash.
+The hard cap always wins. job.py beside this file adds the jobs signal and spot notices.
 Python 3 standard library only.
 """
 import http.client
@@ -28,11 +23,10 @@ import time
 import urllib.request
 
 try:
-    import job as jobs_lib  # job.py, installed next to this file
-except ImportError:  # pragma: no cover (an install without job.py)
-    jobs_lib = None
+    import job
+except ImportError:
+    job = None
 
-IMDS_DEFAULT = "http://169.254.169.254"
 DEFAULTS = {
     "mode": "aws",                # aws | byo (informational)
     "action": "shutdown",         # shutdown | stop_services
@@ -51,10 +45,6 @@ DEFAULTS = {
     "shutdown_cmd": ["shutdown", "-h", "now"],
     "stop_cmd": [],
     "boot_id_path": "/proc/sys/kernel/random/boot_id",
-    "jobs_dir": "",               # "" = job.py's default ($GPUBOX_JOBS_DIR, else ~/.gpubox/jobs)
-    "imds_url": IMDS_DEFAULT,     # "" or "off": never ask; the default only where DMI says EC2
-    "imds_timeout": 1.0,
-    "dmi_dir": "/sys/devices/virtual/dmi/id",
 }
 
 
@@ -243,125 +233,14 @@ def collect_gpu(threshold, run=subprocess.run):
     return {"state": "idle", "reason": "gpu %.0f%% (< %.0f%%)" % (top, threshold)}
 
 
-def default_jobs_dir():
-    """job.py's jobs directory: $GPUBOX_JOBS_DIR, else ~/.gpubox/jobs."""
-    if jobs_lib is not None:
-        return jobs_lib.default_jobs_dir()
-    return os.environ.get("GPUBOX_JOBS_DIR") or os.path.join(os.path.expanduser("~"), ".gpubox", "jobs")
-
-
-def collect_jobs(jobs_dir, lib=None):
-    """A running job is active; no jobs directory is absent; an unreadable one is unknown."""
-    lib = lib or jobs_lib
-    jobs_dir = jobs_dir or default_jobs_dir()
-    if not os.path.isdir(jobs_dir):
-        return {"state": "absent", "reason": "no jobs directory"}
-    if lib is None:
-        return {"state": "unknown", "reason": "job.py is not installed next to the watchdog"}
-    try:
-        running = lib.running_jobs(jobs_dir)
-    except Exception as e:
-        return {"state": "unknown", "reason": "jobs: %s" % e}
-    if not running:
-        return {"state": "idle", "reason": "no job running"}
-    cmds = []
-    for j in running[:3]:
-        cmd = " ".join(j.get("argv") or []) or j.get("id", "?")
-        cmds.append(cmd if len(cmd) <= 60 else cmd[:57] + "...")
-    more = ", ..." if len(running) > 3 else ""
-    return {"state": "active", "reason": "%d job%s running: %s%s" % (
-        len(running), "" if len(running) == 1 else "s", ", ".join(cmds), more)}
-
-
 def collect(cfg, now):
     """Collects all signals."""
     return {"jupyter": collect_jupyter(cfg["jupyter_url"], cfg["token_file"], now,
                                        sock=cfg["jupyter_sock"]),
             "ssh": collect_ssh(cfg["ssh_ports"]),
             "gpu": collect_gpu(cfg["gpu_threshold"]),
-            "jobs": collect_jobs(cfg["jobs_dir"])}
-
-
-def first_line(path):
-    try:
-        with open(path) as f:
-            return f.readline().strip()
-    except OSError:
-        return ""
-
-
-def running_on_ec2(dmi_dir):
-    """True when the DMI data names EC2 (as gpubox's own credential lookup checks): Nitro has
-    the instance id in board_asset_tag and "Amazon EC2" in sys_vendor; Xen instances have an
-    amazon BIOS version and a UUID starting with ec2."""
-    if first_line(os.path.join(dmi_dir, "board_asset_tag")).startswith("i-"):
-        return True
-    if first_line(os.path.join(dmi_dir, "sys_vendor")) == "Amazon EC2":
-        return True
-    if "amazon" in first_line(os.path.join(dmi_dir, "bios_version")).lower():
-        return True
-    sys_dir = dmi_dir
-    for _ in range(4):  # /sys/devices/virtual/dmi/id -> /sys
-        sys_dir = os.path.dirname(sys_dir)
-    for p in (os.path.join(dmi_dir, "product_uuid"), os.path.join(sys_dir, "hypervisor", "uuid")):
-        if first_line(p).lower().startswith("ec2"):
-            return True
-    return False
-
-
-def spot_polling(cfg):
-    """The metadata URL to ask for a spot notice, or None: only in aws mode, never when
-    imds_url is "" or "off", and the default link-local address only on EC2 itself."""
-    url = (cfg.get("imds_url") or "").rstrip("/")
-    if cfg.get("mode") != "aws" or url in ("", "off"):
-        return None
-    if url == IMDS_DEFAULT and not running_on_ec2(cfg.get("dmi_dir") or DEFAULTS["dmi_dir"]):
-        return None
-    return url
-
-
-def fetch_spot_notice(imds_url, timeout=1.0):
-    """IMDSv2: a session token (PUT), then spot/instance-action. Returns {"action", "time"} on a
-    notice, None on 404 (no notice) and on any error."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
-    try:
-        req = urllib.request.Request(imds_url + "/latest/api/token", method="PUT",
-                                     headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
-        with opener.open(req, timeout=timeout) as resp:
-            token = resp.read(4096).decode().strip()
-        req = urllib.request.Request(imds_url + "/latest/meta-data/spot/instance-action",
-                                     headers={"X-aws-ec2-metadata-token": token})
-        with opener.open(req, timeout=timeout) as resp:
-            notice = json.loads(resp.read(1 << 16))
-    except Exception:  # 404 (HTTPError), refused, timeout, bad JSON: no notice
-        return None
-    if not isinstance(notice, dict) or not isinstance(notice.get("action"), str):
-        return None
-    return {"action": notice["action"], "time": str(notice.get("time", ""))}
-
-
-def check_spot(cfg, known, now, fetch=fetch_spot_notice):
-    """Polls for a spot notice; on a new one logs it and interrupts the running jobs. Returns
-    the notice to keep ({"action", "time", "seen_at"}) or the one already known."""
-    url = spot_polling(cfg)
-    if url is None:
-        return known
-    notice = fetch(url, cfg.get("imds_timeout", 1.0))
-    if notice is None:
-        return known
-    if known and (known.get("action"), known.get("time")) == (notice["action"], notice["time"]):
-        return known
-    seen = dict(notice, seen_at=iso(now))
-    reason = "spot interruption notice: %s at %s" % (notice["action"], notice["time"])
-    ids = []
-    try:
-        if jobs_lib is not None:
-            ids = jobs_lib.interrupt_all(reason, cfg.get("jobs_dir") or None)
-    except Exception as e:
-        sys.stderr.write("%s gpubox-watchdog: cannot interrupt the jobs: %s\n" % (iso(now), e))
-    sys.stderr.write("%s gpubox-watchdog: %s; jobs interrupted: %s\n"
-                     % (iso(now), reason, ", ".join(ids) or "none"))
-    return seen
+            "jobs": job.collect_jobs(cfg.get("jobs_dir")) if job else
+            {"state": "absent", "reason": "job.py not installed"}}
 
 
 def load_json(path, default):
@@ -402,17 +281,13 @@ def tick(cfg, now=None, signals=None):
             state["cap_started"] = max(started, boot)
         except (OSError, ValueError):
             pass
-    try:
-        spot = check_spot(cfg, state.get("spot_interruption"), now)
-    except Exception as e:  # never let the notice check stop the idle watchdog
-        sys.stderr.write("%s gpubox-watchdog: spot check failed: %s\n" % (iso(now), e))
-        spot = state.get("spot_interruption")
+    spot = job.check_spot(cfg, state.get("spot_interruption"), now) if job else None
     signals = collect(cfg, now) if signals is None else signals
     action, state, status = decide(signals, state, now, cfg)
     state["boot_id"] = boot_id
     if spot:
         state["spot_interruption"] = spot  # kept until the next boot
-    status["spot_interruption"] = spot or None
+    status["spot_interruption"] = spot
     if cfg["state_path"]:
         write_json(cfg["state_path"], state)
     if cfg["status_path"]:

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
 import job  # noqa: E402
@@ -297,10 +298,11 @@ class JobsTestCase(unittest.TestCase):
         for d in job.job_dirs(self.jobs):
             pid = job.read_pid(d)
             if pid and job.supervisor_alive(pid, d):
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                for kill in (os.killpg, os.kill):  # its group; itself, had it no group of its own
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
 
     def start(self, *argv):
         r = subprocess.run([sys.executable, JOB_PY, "start", "--", *argv], capture_output=True,
@@ -317,40 +319,65 @@ class JobsTestCase(unittest.TestCase):
 
 
 class JobsSignalTest(JobsTestCase):
+    def cfg(self):
+        return dict(watchdog.DEFAULTS, **SAFE, jobs_dir=self.jobs, token_file="")
+
     def test_absent_without_a_jobs_dir_active_while_a_job_runs_idle_after(self):
-        self.assertEqual(watchdog.collect_jobs(self.jobs)["state"], "absent")
+        self.assertEqual(watchdog.collect(self.cfg(), 0)["jobs"]["state"], "absent")
         go = os.path.join(self.tmp, "GO")
         jid = self.start("sh", "-c", "while [ ! -e %s ]; do sleep 0.05; done" % go)
-        sig = watchdog.collect_jobs(self.jobs)
+        sig = watchdog.collect(self.cfg(), 0)["jobs"]
         self.assertEqual(sig["state"], "active")
         self.assertTrue(sig["reason"].startswith("1 job running: sh -c while"), sig)
-        # The same through collect() and the config's jobs_dir.
-        cfg = dict(watchdog.DEFAULTS, **SAFE, jobs_dir=self.jobs, token_file="")
-        self.assertEqual(watchdog.collect(cfg, time.time())["jobs"]["state"], "active")
         open(go, "w").close()
         self.assertTrue(wait_until(lambda: self.state(jid) == "succeeded"))
-        self.assertEqual(watchdog.collect_jobs(self.jobs),
+        self.assertEqual(watchdog.collect(self.cfg(), 0)["jobs"],
                          {"state": "idle", "reason": "no job running"})
 
+    def test_a_running_job_keeps_a_real_tick_from_stopping_the_box(self):
+        jid = self.start("sleep", "300")
+        marker = os.path.join(self.tmp, "shutdown-called")
+        cfg = dict(self.cfg(), idle_seconds=60, status_path=os.path.join(self.tmp, "status.json"),
+                   state_path=os.path.join(self.tmp, "state.json"), ssh_ports=[1],
+                   shutdown_cmd=[sys.executable, "-c", "open(%r, 'w').close()" % marker])
+        with mock.patch.object(watchdog, "collect_gpu", lambda t: IDLE):
+            for now in (1000, 1060, 5000):
+                self.assertIsNone(watchdog.tick(cfg, now=now))
+            with open(cfg["status_path"]) as f:
+                self.assertEqual(json.load(f)["why_active"], ["jobs: 1 job running: sleep 300"])
+            self.assertFalse(os.path.exists(marker))
+            job.cancel(os.path.join(self.jobs, jid), grace=5)
+            with contextlib.redirect_stderr(io.StringIO()):
+                self.assertIsNone(watchdog.tick(cfg, now=5030))  # idle since 5000, the job's end
+                self.assertEqual(watchdog.tick(cfg, now=5060), "shutdown")
+            self.assertTrue(wait_until(lambda: os.path.exists(marker)))
+
     def test_reason_names_the_commands(self):
-        class Lib:
-            @staticmethod
-            def running_jobs(d):
-                return [{"id": "a", "argv": ["python", "train.py"]}, {"id": "b", "argv": ["x" * 80]}]
         os.makedirs(self.jobs)
-        sig = watchdog.collect_jobs(self.jobs, lib=Lib)
+        running = [{"id": "a", "argv": ["python", "train.py"]}, {"id": "b", "argv": ["x" * 80]}]
+        with mock.patch.object(job, "running_jobs", lambda d: running):
+            sig = job.collect_jobs(self.jobs)
         self.assertEqual(sig, {"state": "active",
                                "reason": "2 jobs running: python train.py, %s..." % ("x" * 57)})
 
     def test_a_jobs_dir_that_cannot_be_read_is_unknown(self):
-        class Broken:
-            @staticmethod
-            def running_jobs(d):
-                raise OSError("permission denied")
         os.makedirs(self.jobs)
-        sig = watchdog.collect_jobs(self.jobs, lib=Broken)
+
+        def broken(d):
+            raise OSError("permission denied")
+        with mock.patch.object(job, "running_jobs", broken):
+            sig = job.collect_jobs(self.jobs)
         self.assertEqual(sig["state"], "unknown")
         self.assertIn("permission denied", sig["reason"])
+
+    def test_without_job_py_beside_it_the_watchdog_works_as_before(self):
+        os.makedirs(self.jobs)
+        with mock.patch.object(watchdog, "job", None):
+            self.assertEqual(watchdog.collect(self.cfg(), 0)["jobs"]["state"], "absent")
+            cfg = dict(self.cfg(), status_path=os.path.join(self.tmp, "status.json"))
+            watchdog.tick(cfg, now=1000, signals=signals())
+        with open(cfg["status_path"]) as f:
+            self.assertIsNone(json.load(f)["spot_interruption"])
 
 
 class FakeImds:
@@ -477,34 +504,49 @@ class SpotInterruptionTest(JobsTestCase):
         for notice in ("not json", ["a list"], {"no": "action"}):
             with self.subTest(notice=notice):
                 self.imds.notice = notice
-                self.assertIsNone(watchdog.fetch_spot_notice(self.imds.url))
+                self.assertIsNone(job.fetch_spot_notice(self.imds.url))
         self.imds.notice = {"action": "hibernate", "time": "t"}
-        self.assertEqual(watchdog.fetch_spot_notice(self.imds.url), {"action": "hibernate", "time": "t"})
-        self.assertIsNone(watchdog.fetch_spot_notice(self.imds.url + "/nothing-here"))
-        self.assertIsNone(watchdog.fetch_spot_notice("http://127.0.0.1:9", timeout=1))
+        self.assertEqual(job.fetch_spot_notice(self.imds.url), {"action": "hibernate", "time": "t"})
+        self.assertIsNone(job.fetch_spot_notice(self.imds.url + "/nothing-here"))
+        self.assertIsNone(job.fetch_spot_notice("http://127.0.0.1:9", timeout=1))
+        # A fetch that raises is no notice and no crash either.
+
+        def boom(url, timeout):
+            raise RuntimeError("boom")
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertIsNone(job.check_spot(self.cfg, None, 0, fetch=boom))
+        self.assertIn("spot check failed: boom", err.getvalue())
 
     def test_the_default_address_is_asked_only_on_ec2(self):
         sys_dir = os.path.join(self.tmp, "sys")
         dmi = os.path.join(sys_dir, "devices", "virtual", "dmi", "id")
         os.makedirs(dmi)
         cfg = dict(watchdog.DEFAULTS, mode="aws", dmi_dir=dmi)
-        self.assertIsNone(watchdog.spot_polling(cfg))
+        spot_url = lambda cfg, env={}: job.spot_url(cfg, environ=env)  # noqa: E731
+        self.assertIsNone(spot_url(cfg))
         with open(os.path.join(dmi, "sys_vendor"), "w") as f:
             f.write("Amazon EC2\n")
-        self.assertEqual(watchdog.spot_polling(cfg), "http://169.254.169.254")
+        self.assertEqual(spot_url(cfg), "http://169.254.169.254")
         os.unlink(os.path.join(dmi, "sys_vendor"))
         with open(os.path.join(dmi, "board_asset_tag"), "w") as f:
             f.write("i-0123456789abcdef0\n")
-        self.assertEqual(watchdog.spot_polling(cfg), "http://169.254.169.254")
+        self.assertEqual(spot_url(cfg), "http://169.254.169.254")
         os.unlink(os.path.join(dmi, "board_asset_tag"))
-        self.assertIsNone(watchdog.spot_polling(cfg))
+        self.assertIsNone(spot_url(cfg))
         os.makedirs(os.path.join(sys_dir, "hypervisor"))
         with open(os.path.join(sys_dir, "hypervisor", "uuid"), "w") as f:
             f.write("EC2E1916-9099-7CAF-FD21-012345678901\n")  # a Xen instance (t2, m4, ...)
-        self.assertEqual(watchdog.spot_polling(cfg), "http://169.254.169.254")
-        self.assertEqual(watchdog.spot_polling(dict(cfg, mode="byo")), None)
-        self.assertEqual(watchdog.spot_polling(dict(cfg, imds_url="http://127.0.0.1:8/")),
+        self.assertEqual(spot_url(cfg), "http://169.254.169.254")
+        self.assertEqual(spot_url(dict(cfg, mode="byo")), None)
+        self.assertEqual(spot_url(dict(cfg, imds_url="http://127.0.0.1:8/")),
                          "http://127.0.0.1:8")
+        self.assertIsNone(spot_url(dict(cfg, imds_url="off")))
+        self.assertIsNone(spot_url(dict(cfg, imds_url="")))
+        # The environment wins: GPUBOX_IMDS_URL (a test's fake, or off) and the AWS SDKs' switch.
+        self.assertEqual(spot_url(cfg, {"GPUBOX_IMDS_URL": "http://127.0.0.1:7"}), "http://127.0.0.1:7")
+        self.assertIsNone(spot_url(cfg, {"GPUBOX_IMDS_URL": "off"}))
+        self.assertIsNone(spot_url(cfg, {"AWS_EC2_METADATA_DISABLED": "True"}))
 
 
 if __name__ == "__main__":
