@@ -42,8 +42,8 @@ JOB_PY = os.path.abspath(__file__)
 ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_STOP = "sudo -n shutdown -h now"
-START_TIMEOUT = 10.0   # seconds `start` waits for the supervisor's pid file
-STARTING_GRACE = 10.0  # a job without a pid file this young is still starting, not lost
+START_TIMEOUT = 30.0   # seconds `start` waits for the supervisor's pid file (a busy box is slow)
+STARTING_GRACE = 30.0  # a job without a pid file this young is still starting, not lost
 FOLLOW_POLL = 0.2
 
 
