@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -136,8 +137,9 @@ int wait_for_exit(pid_t pid) {
 // Moves data between us and the child until both of its output pipes close.
 class Pump {
 public:
-  Pump(Pipe& in, Pipe& out, Pipe& err, std::string_view input)
-      : m_in(in), m_out(out), m_err(err), m_input(input) {
+  Pump(Pipe& in, Pipe& out, Pipe& err, std::string_view input,
+       const std::function<void(std::string_view)>& on_err_line)
+      : m_in(in), m_out(out), m_err(err), m_input(input), m_on_err_line(on_err_line) {
     if (m_in.write_end >= 0) {
       fcntl(m_in.write_end, F_SETFL, fcntl(m_in.write_end, F_GETFL) | O_NONBLOCK);
       if (m_input.empty()) {
@@ -164,6 +166,7 @@ public:
       }
       drain(fds[0], m_out, result.stdout_text);
       drain(fds[1], m_err, result.stderr_text);
+      report_err_lines(result.stderr_text, m_err.read_end < 0);
       feed(fds[2]);
     }
     return true;
@@ -180,6 +183,22 @@ private:
       sink.append(buf, static_cast<size_t>(n));
     } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
       pipe.close_read();
+    }
+  }
+
+  // Hand each new complete line of `text` (all of the rest once `closed`) to the callback.
+  void report_err_lines(std::string_view text, bool closed) {
+    if (!m_on_err_line) {
+      return;
+    }
+    for (size_t nl = text.find('\n', m_err_reported); nl != std::string_view::npos;
+         nl = text.find('\n', m_err_reported)) {
+      m_on_err_line(text.substr(m_err_reported, nl - m_err_reported));
+      m_err_reported = nl + 1;
+    }
+    if (closed && m_err_reported < text.size()) {
+      m_on_err_line(text.substr(m_err_reported));
+      m_err_reported = text.size();
     }
   }
 
@@ -200,6 +219,8 @@ private:
   Pipe& m_out;
   Pipe& m_err;
   std::string_view m_input;
+  const std::function<void(std::string_view)>& m_on_err_line;
+  size_t m_err_reported = 0;  // stderr bytes already handed to m_on_err_line
 };
 
 }  // namespace
@@ -238,7 +259,8 @@ Result<ProcessResult> PosixProcessRunner::run(const std::vector<std::string>& ar
   }
   ProcessResult result;
   const std::string no_input;
-  Pump pump(in, out, err, options.stdin_text ? *options.stdin_text : no_input);
+  Pump pump(in, out, err, options.stdin_text ? *options.stdin_text : no_input,
+            options.on_stderr_line);
   if (!pump.run(deadline, result)) {
     kill(pid, SIGKILL);
     wait_for_exit(pid);

@@ -4,8 +4,10 @@
 // a shell, so nothing is ever re-parsed or quoted.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,6 +19,9 @@ struct RunOptions {
   std::optional<std::string> stdin_text;  // written to the child's stdin, then closed
   std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing) ours
   std::optional<std::chrono::milliseconds> timeout;      // the child is killed after this
+  // Called with each line of the child's stderr (without its newline) as it arrives, and with a
+  // last unterminated line when the pipe closes; stderr_text still gets all of it.
+  std::function<void(std::string_view)> on_stderr_line;
 };
 
 struct ProcessResult {

@@ -1,5 +1,12 @@
 #include "core/process.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
@@ -33,6 +40,34 @@ TEST(PosixProcessRunner, ReportsExitCodeAndStderr) {
   EXPECT_EQ(r->exit_code, 3);
   EXPECT_EQ(r->stdout_text, "out\n");
   EXPECT_EQ(r->stderr_text, "err\n");
+}
+
+// The child prints "first", then waits until the callback for that line has created a file: the
+// run finishes only if lines are handed over while the child still runs, not after it exits.
+TEST(PosixProcessRunner, HandsOverStderrLinesWhileTheChildRuns) {
+  std::filesystem::path flag =
+      ::testing::TempDir() + "gpubox-process-flag-" + std::to_string(::getpid());
+  std::filesystem::remove(flag);
+  PosixProcessRunner runner;
+  std::vector<std::string> lines;
+  RunOptions options;
+  options.timeout = 10s;
+  options.on_stderr_line = [&](std::string_view line) {
+    lines.emplace_back(line);
+    if (line == "first") {
+      std::ofstream{flag};
+    }
+  };
+  auto r = runner.run({"/bin/sh", "-c",
+                       "echo first >&2; while [ ! -e \"$0\" ]; do sleep 0.01; done; echo out; "
+                       "printf 'second\\nno newline' >&2",
+                       flag.string()},
+                      options);
+  std::filesystem::remove(flag);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(lines, (std::vector<std::string>{"first", "second", "no newline"}));
+  EXPECT_EQ(r->stderr_text, "first\nsecond\nno newline");
+  EXPECT_EQ(r->stdout_text, "out\n");
 }
 
 TEST(PosixProcessRunner, ReportsDeathBySignalAs128PlusSignal) {

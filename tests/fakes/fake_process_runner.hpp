@@ -1,6 +1,7 @@
 #pragma once
 // A ProcessRunner that never runs anything: each expected command gets a canned result, every
-// call is recorded, and an unexpected command (or an expectation never used) fails the test.
+// call is recorded (a canned stderr goes to the caller's on_stderr_line), and an unexpected command
+// (or an expectation never used) fails the test.
 //
 //   FakeProcessRunner runner;
 //   runner.expect({"ssh", "-o", "BatchMode=yes", "ubuntu@10.0.0.1", "true"}, {0, "", ""});
@@ -9,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -59,6 +61,7 @@ public:
     for (Stub& stub : m_stubs) {
       if ((stub.times < 0 || stub.used < stub.times) && stub.matcher(argv)) {
         ++stub.used;
+        report_stderr_lines(stub.result, options);
         return stub.result;
       }
     }
@@ -80,6 +83,19 @@ public:
   bool verify_on_destroy = true;
 
 private:
+  // Hand a canned stderr to the caller's line callback, as the real runner does while it runs.
+  static void report_stderr_lines(const Result<ProcessResult>& result, const RunOptions& options) {
+    if (!result || !options.on_stderr_line) {
+      return;
+    }
+    std::string_view text = result->stderr_text;
+    while (!text.empty()) {
+      size_t nl = text.find('\n');
+      options.on_stderr_line(text.substr(0, nl));
+      text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    }
+  }
+
   struct Stub {
     Matcher matcher;
     std::string description;
