@@ -29,6 +29,11 @@ GPU_CHECKS = ("gpu.present", "gpu.model", "gpu.count", "gpu.memory", "gpu.driver
 BAD_THROTTLE = {0x8: "hw slowdown", 0x20: "sw thermal", 0x40: "hw thermal", 0x80: "power brake"}
 
 
+def progress(stage):
+    """Says on stderr which stage starts; gpubox check shows it as its progress line."""
+    print("gpubox-progress: " + stage, file=sys.stderr, flush=True)
+
+
 def result(name, status, detail, **data):
     """One check's outcome."""
     return {"name": name, "status": status, "detail": detail, "data": data}
@@ -204,6 +209,7 @@ def framework_checks(where, n_gpus):
             out.append(result("framework." + fw, "SKIP", "not installed"))
             continue
         py = where[fw][0]
+        progress("importing %s and asking it for the GPUs" % fw)
         info = self_run(py, ["--probe", fw], timeout=300)
         if "error" in info:
             out.append(result("framework." + fw, "FAIL", "%s: %s" % (py, info["error"]), python=py))
@@ -225,6 +231,7 @@ def matmul_check(seeing, gpus, min_fraction):
     fw = next((f for f in ("torch", "tensorflow", "jax") if f in seeing), None)
     if fw is None:
         return result("gpu.matmul", "SKIP", "no installed framework sees the GPU")
+    progress("timing a matmul on the GPU (%s)" % fw)
     info = self_run(seeing[fw], ["--matmul", fw], timeout=300)
     if "error" in info:
         return result("gpu.matmul", "FAIL", "%s: %s" % (fw, info["error"]))
@@ -250,6 +257,8 @@ def imdb_check(where, min_accuracy, timeout):
     fd, path = tempfile.mkstemp(prefix="gpubox-imdb-", suffix=".json")
     os.close(fd)
     env = dict(os.environ, GPUBOX_IMDB_RESULT=path, GPUBOX_ONBOX_DIR=HERE, GPUBOX_IMDB_FRAMEWORK=fw)
+    progress("training the IMDB model with %s in a %s (minutes without a GPU)"
+             % (fw, "notebook" if notebook else "script"))
     try:
         if notebook:
             info = self_run(py, ["--run-notebook", os.path.join(HERE, "imdb.ipynb")], timeout, env)
@@ -365,7 +374,9 @@ def main(argv):
         return 0
     expect = {"model": a.expect_gpu_model, "count": a.expect_gpu_count,
               "memory_gib": a.expect_gpu_memory_gib}
+    progress("reading the GPUs (nvidia-smi)")
     checks, gpus = nvidia_checks(expect)
+    progress("looking for PyTorch, TensorFlow and JAX")
     where = find_frameworks(interpreters(a.python))
     fw_checks, seeing = framework_checks(where, len(gpus))
     checks += fw_checks

@@ -32,7 +32,7 @@ Result<ProcessResult> check_box(const CheckCliOptions& opts, box::CheckOptions c
     }
   }
   env.progress().say("running the checks on " + opts.name + " (the IMDB run takes minutes)");
-  return box::run_remote_check(env.runner, bt.target, check);
+  return box::run_remote_check(env.runner, bt.target, check, env.progress());
 }
 
 }  // namespace
@@ -45,7 +45,8 @@ Result<void> run_check(const CheckCliOptions& opts, Env& env) {
   check.json = opts.json;
   check.quick = opts.quick;
   Result<ProcessResult> result =
-      opts.local ? box::run_local_check(env.runner, env.getenv("TMPDIR").value_or("/tmp"), check)
+      opts.local ? box::run_local_check(env.runner, env.getenv("TMPDIR").value_or("/tmp"), check,
+                                        env.progress())
                  : check_box(opts, check, env);
   if (!result) {
     return fail(result.error());

@@ -95,6 +95,34 @@ TEST(CmdCheck, PassesTheReportThroughAndAFailExitsOne) {
             "running the checks on lab (the IMDB run takes minutes)\nwarning from check.py\n");
 }
 
+TEST(CmdCheck, EachStageOfCheckPyIsAProgressLineAndNotPartOfItsStderr) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if(
+      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
+      "upload", {0, "", ""});
+  t->runner.expect_if(
+      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
+      "check.py",
+      {0, "PASS imdb\n",
+       "gpubox-progress: reading the GPUs (nvidia-smi)\nwarning from check.py\n"
+       "gpubox-progress: training the IMDB model\n"});
+  EXPECT_EQ(t->run({"check", "lab"}), 0);
+  EXPECT_EQ(t->out.str(), "PASS imdb\n");
+  EXPECT_EQ(t->err.str(),
+            "running the checks on lab (the IMDB run takes minutes)\n"
+            "reading the GPUs (nvidia-smi)\ntraining the IMDB model\nwarning from check.py\n");
+  t->err.str("");
+  t->runner.expect_if(
+      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
+      "upload", {0, "", ""});
+  t->runner.expect_if(
+      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
+      "check.py", {0, "PASS imdb\n", "gpubox-progress: training the IMDB model\n"});
+  EXPECT_EQ(t->run({"-q", "check", "lab"}), 0);
+  EXPECT_EQ(t->err.str(), "");  // -q: no stages, and never the raw protocol lines
+}
+
 TEST(CmdCheck, ChecksThatDidNotRunAreAnError) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));

@@ -219,6 +219,11 @@ class ByoNotebookTest(unittest.TestCase):
         self.assertGreaterEqual(checks["imdb"]["data"]["accuracy"], 0.75)
         failed = [c for c in doc["checks"] if c["status"] == "FAIL"]
         self.assertEqual(r.returncode, 1 if failed else 0, failed)
+        # Progress (issue 11): each stage was a line on stderr while it ran, over real ssh.
+        stderr = r.stderr.splitlines()
+        self.assertIn("looking for PyTorch, TensorFlow and JAX", stderr)
+        self.assertTrue(any(l.startswith("training the IMDB model") for l in stderr), stderr)
+        self.assertNotIn("gpubox-progress", r.stderr)
 
     def test_4_squatter_on_the_tcp_port_never_saw_the_token(self):
         # After add, notebook (twice, with a browser) and status: nothing gpubox or its watchdog

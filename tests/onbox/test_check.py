@@ -89,6 +89,18 @@ class NvidiaSmiProcessTest(unittest.TestCase):
         self.assertNotIn("FAIL", [c["status"] for c in out["checks"]])
         self.assertEqual(rc, 0)
 
+    def test_each_stage_is_announced_on_stderr_and_stdout_stays_the_report(self):
+        with tempfile.TemporaryDirectory() as empty:
+            e = dict(os.environ, GPUBOX_OFFLINE="1", PATH=empty + ":/bin")
+            p = subprocess.run([sys.executable, os.path.join(ONBOX, "check.py"), "--json",
+                                "--quick", "--python", "/nonexistent"],
+                               capture_output=True, text=True, env=e, timeout=600)
+        stages = [l for l in p.stderr.splitlines() if l.startswith("gpubox-progress: ")]
+        self.assertEqual(stages[:2], ["gpubox-progress: reading the GPUs (nvidia-smi)",
+                                      "gpubox-progress: looking for PyTorch, TensorFlow and JAX"])
+        self.assertNotIn("gpubox-progress", p.stdout)
+        json.loads(p.stdout)  # stdout is still exactly one JSON document
+
     def test_expecting_a_gpu_without_nvidia_smi_fails(self):
         with tempfile.TemporaryDirectory() as empty:
             rc, out = run_check(["--quick", "--expect-gpu-count", "1"], path=empty + ":/bin")

@@ -1,6 +1,8 @@
 #include "box/onbox/check.hpp"
 
 #include <cmath>
+#include <functional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -23,6 +25,35 @@ std::string number(double value) { return fmt::format("{}", value); }
 std::string python_for_shell() {
   return "PY=/opt/pytorch/bin/python3; [ -x \"$PY\" ] || PY=/usr/bin/python3; "
          "[ -x \"$PY\" ] || PY=python3; ";
+}
+
+// Run check.py's `argv` with its stages reported to `progress` as they start, and drop those
+// lines from the result's stderr.
+Result<ProcessResult> run_reporting_stages(
+    const std::function<Result<ProcessResult>(RunOptions)>& run, ProgressSink& progress) {
+  RunOptions options;
+  options.timeout = k_check_timeout;
+  options.on_stderr_line = [&progress](std::string_view line) {
+    if (line.starts_with(k_check_progress_prefix)) {
+      progress.phase(line.substr(k_check_progress_prefix.size()));
+    }
+  };
+  auto result = run(std::move(options));
+  progress.finish();
+  if (result) {
+    std::string rest;
+    std::string_view text = result->stderr_text;
+    while (!text.empty()) {
+      size_t end = text.find('\n');
+      end = end == std::string_view::npos ? text.size() : end + 1;
+      if (!text.starts_with(k_check_progress_prefix)) {
+        rest += text.substr(0, end);
+      }
+      text.remove_prefix(end);
+    }
+    result->stderr_text = std::move(rest);
+  }
+  return result;
 }
 
 }  // namespace
@@ -57,7 +88,7 @@ std::vector<std::string> check_args(const CheckOptions& options) {
 }
 
 Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshTarget& target,
-                                       const CheckOptions& options) {
+                                       const CheckOptions& options, ProgressSink& progress) {
   GPUBOX_TRY(upload_onbox_files(runner, target));
   std::string command =
       python_for_shell() + "exec \"$PY\" ~/" + std::string(k_remote_onbox_dir) + "/check.py";
@@ -65,13 +96,12 @@ Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshT
   if (!args.empty()) {
     command += " " + args;
   }
-  RunOptions run;
-  run.timeout = k_check_timeout;
-  return remote::ssh_run(runner, target, {command}, run);
+  return run_reporting_stages(
+      [&](RunOptions run) { return remote::ssh_run(runner, target, {command}, run); }, progress);
 }
 
 Result<ProcessResult> run_local_check(ProcessRunner& runner, const fs::path& tmp_root,
-                                      const CheckOptions& options) {
+                                      const CheckOptions& options, ProgressSink& progress) {
   fs::path dir = tmp_root / ("gpubox-check-" + hex_encode(random_bytes(6)));
   GPUBOX_TRY(extract_onbox_files(dir));
   std::vector<std::string> argv{"sh", "-c", python_for_shell() + "exec \"$PY\" \"$0\" \"$@\"",
@@ -79,9 +109,8 @@ Result<ProcessResult> run_local_check(ProcessRunner& runner, const fs::path& tmp
   for (std::string& a : check_args(options)) {
     argv.push_back(std::move(a));
   }
-  RunOptions run;
-  run.timeout = k_check_timeout;
-  auto result = runner.run(argv, run);
+  auto result =
+      run_reporting_stages([&](RunOptions run) { return runner.run(argv, run); }, progress);
   std::error_code ec;
   fs::remove_all(dir, ec);
   return result;
