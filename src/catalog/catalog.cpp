@@ -107,7 +107,7 @@ std::string price_footer(const SnapshotInfo& snapshot) {
                                                        : std::string("`gpubox catalog refresh`");
   std::string out = "Prices as of " + date + " (" + source +
                     "). Spot prices change hourly; "
-                    "EBS, data transfer and public IPv4 are not included.";
+                    "EBS and data transfer are not included.";
   if (!snapshot.attribution.empty()) {
     out += " " + snapshot.attribution + ".";
   }

@@ -12,6 +12,7 @@
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
 #include "box/launch/quota.hpp"
+#include "box/money/cost.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "cli/doctor.hpp"
@@ -26,7 +27,10 @@ namespace {
 constexpr size_t k_max_quota_rows = 30;  // each row costs a few AWS calls
 constexpr size_t k_terminal_rows = 20;   // a screenful
 
-std::string money(const std::optional<double>& v) { return v ? fmt::format("{:.4f}", *v) : "-"; }
+// What a box of this offer bills per hour: the instance and its public IPv4 address.
+std::string box_money(const std::optional<double>& instance_usd) {
+  return instance_usd ? fmt::format("{:.4f}", box::hourly_usd(*instance_usd)) : "-";
+}
 
 std::string count_text(double n) { return fmt::format("{:g}", n); }
 
@@ -40,7 +44,9 @@ Result<plan::OfferQuery> make_query(const OffersOptions& opts, const catalog::Ca
   q.min_vcpus = opts.vcpus;
   q.min_memory_gib = opts.memory;
   q.spot = opts.spot;
-  q.max_price_usd = opts.max_price;
+  if (opts.max_price) {  // the user's limit is on what the box bills, public IPv4 included
+    q.max_price_usd = *opts.max_price - box::k_public_ipv4_usd_per_hour;
+  }
   if (!opts.regions.empty() && opts.regions != "all") {
     for (const std::string& r : split(opts.regions, ',')) {
       if (!trim(r).empty()) {
@@ -119,6 +125,7 @@ nlohmann::json offer_json(const plan::Offer& o) {
           {"arch", o.arch},
           {"on_demand_price_per_hour_usd", price(o.on_demand_usd)},
           {"spot_price_per_hour_usd", price(o.spot_usd)},
+          {"public_ipv4_per_hour_usd", box::k_public_ipv4_usd_per_hour},
           {"spot_zone_id", o.spot_zone_id},
           {"launchable", o.launchable}};
 }
@@ -173,8 +180,8 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
                                     count_text(o.gpu_memory_gib),
                                     std::to_string(o.vcpus),
                                     count_text(o.memory_gib),
-                                    money(o.on_demand_usd),
-                                    money(o.spot_usd)};
+                                    box_money(o.on_demand_usd),
+                                    box_money(o.spot_usd)};
     if (opts.check_quota) {
       row.push_back(quota_cell(quotas[k]));
     }
@@ -189,6 +196,9 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
   }
   // Under the table on a terminal; on stderr when piped, so the TSV stays rows only.
   (env.streams.out_is_tty ? env.streams.out : env.streams.err)
+      << fmt::format(
+             "$/h is what a box bills: the instance and its public IPv4 address (${:.3f}/h). ",
+             box::k_public_ipv4_usd_per_hour)
       << catalog::price_footer(cat->snapshot) << "\n";
   return {};
 }
@@ -209,7 +219,8 @@ void add_offers_command(CLI::App& app, Env& env) {
   cmd->add_option("--vcpus", opts->vcpus, "Minimum vCPUs");
   cmd->add_option("--memory", opts->memory, "Minimum RAM in GiB");
   cmd->add_flag("--spot", opts->spot, "Rank by spot price (offers without one are dropped)");
-  cmd->add_option("--max-price", opts->max_price, "Maximum USD per hour of the ranked price");
+  cmd->add_option("--max-price", opts->max_price,
+                  "Maximum USD per hour of the ranked price, public IPv4 included");
   cmd->add_option("--regions", opts->regions, "all (default) or a list: R1,R2");
   cmd->add_option("--limit", opts->limit, "Show at most N offers");
   cmd->add_flag("--all", opts->all, "Show every offer (a terminal shows the best 20)");
