@@ -41,6 +41,7 @@ target_sources(gpubox_tests PRIVATE
   cli/cmd_up_test.cpp
   cli/cmd_catalog_test.cpp
   cli/app_test.cpp
+  cli/env_test.cpp
   cli/cmd_config_test.cpp
   cli/cmd_autostop_test.cpp
   cli/cmd_iam_policy_test.cpp

@@ -77,6 +77,9 @@ Result<BoxStore> BoxStore::migrated(Db db) {
 
 Result<BoxStore> BoxStore::open(const std::filesystem::path& path) {
   GPUBOX_TRY_ASSIGN(db, Db::open(path));
+  // A damaged page deep in the file would otherwise surface as a raw SQL error in the middle
+  // of some later command; found here, the caller can move the store aside and rebuild it.
+  GPUBOX_TRY(db.quick_check());
   return migrated(std::move(db));
 }
 

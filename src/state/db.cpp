@@ -243,6 +243,18 @@ Result<int> Db::user_version() {
   return row ? static_cast<int>(stmt.column_int(0)) : 0;
 }
 
+Result<void> Db::quick_check() {
+  GPUBOX_TRY_ASSIGN(stmt, prepare("PRAGMA quick_check"));
+  GPUBOX_TRY_ASSIGN(row, stmt.step());
+  std::string verdict = row ? stmt.column_text(0) : "no answer";
+  if (verdict != "ok") {
+    Error e = sqlite_error(nullptr, SQLITE_CORRUPT, "PRAGMA quick_check");
+    e.message = "local state: database disk image is malformed (quick_check: " + verdict + ")";
+    return fail(std::move(e));
+  }
+  return {};
+}
+
 Result<void> Db::migrate(std::span<const std::string_view> migrations) {
   const int latest = static_cast<int>(migrations.size());
   while (true) {

@@ -81,6 +81,9 @@ public:
   Result<Statement> prepare(std::string_view sql);
   // Return PRAGMA user_version, the schema version.
   Result<int> user_version();
+  // Run PRAGMA quick_check (every page read, in milliseconds for gpubox's few rows): damage that
+  // opening alone does not see fails here with "database disk image is malformed".
+  Result<void> quick_check();
   // Apply `migrations[v]` for every v from user_version up, each in its own immediate
   // transaction that also bumps user_version; fail when the database is newer than this binary.
   Result<void> migrate(std::span<const std::string_view> migrations);

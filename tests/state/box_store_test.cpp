@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/damaged_store.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/temp_dir.hpp"
 
@@ -159,6 +160,30 @@ TEST(BoxStore, ReopenedFileKeepsBoxes) {
   auto got = store->get_box("alpha");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->instance_type, "g5.xlarge");
+}
+
+// A damaged page that opening alone never reads (the header and schema are intact) is found at
+// open, as the message the CLI moves the store aside for, not as a raw error in a later query.
+TEST(BoxStore, DamageBeyondTheHeaderIsFoundAtOpen) {
+  testing::ScopedTempDir tmp;
+  fs::path path = tmp.path() / "state.db";
+  {
+    auto store = BoxStore::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE(store->insert_box(full_box("alpha", {})));
+  }
+  testing::damage_boxes_table(path);
+  {
+    auto db = Db::open(path);  // the premise: the file still opens and reads its version
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->user_version());
+  }
+  auto store = BoxStore::open(path);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().kind, ErrorKind::state);
+  EXPECT_NE(store.error().message.find("database disk image is malformed"), std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(store.error().retryable);
 }
 
 TEST(BoxStore, OpenInAnUnwritablePlaceIsAStateError) {
