@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -92,7 +93,22 @@ public:
                        reply(status, std::move(body), {}), m_steps});
   }
 
+  // Call `hook` with every request before it is answered (outside the fake's lock): what another
+  // process does while this request is on the wire, e.g. an `up` storing a box meanwhile.
+  void on_request(std::function<void(const aws::HttpRequest&)> hook) {
+    std::lock_guard lock(m_mutex);
+    m_hook = std::move(hook);
+  }
+
   Result<aws::HttpResponse> send(const aws::HttpRequest& request) override {
+    std::function<void(const aws::HttpRequest&)> hook;
+    {
+      std::lock_guard lock(m_mutex);
+      hook = m_hook;
+    }
+    if (hook) {
+      hook(request);
+    }
     std::lock_guard lock(m_mutex);
     m_requests.push_back(request);
     if (m_ordered) {
@@ -263,6 +279,7 @@ private:
   }
 
   mutable std::mutex m_mutex;
+  std::function<void(const aws::HttpRequest&)> m_hook;
   std::deque<Stub> m_stubs;
   std::vector<aws::HttpRequest> m_requests;
   std::vector<std::string> m_problems;

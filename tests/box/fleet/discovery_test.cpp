@@ -197,5 +197,31 @@ TEST_F(DiscoverFixture, QueriesEveryRegionByTagAndRepairsTheStore) {
   }
 }
 
+// `ls` while `up` finishes: the instance was not stored when discovery read the store, and is
+// stored (by the other process) before discovery adopts it. Adopting is an upsert: no "already
+// exists" error, and the cloud's view wins.
+TEST_F(DiscoverFixture, AdoptingABoxAnotherCommandStoredMeanwhileIsAnUpdate) {
+  FakeInstance lab{
+      "i-lab",      "running", "g4dn.xlarge", "192.0.2.9", "us-east-1b", {{"gpubox:box", "lab"}},
+      "gpubox-lab", "sg-lab",  "gpubox-lab",  "vol-lab"};
+  http.add({"", "ec2.us-east-1.amazonaws.com", "DescribeInstances"},
+           aws::HttpResponse{200, {}, testing::describe_instances_xml({lab})});
+  bool stored_meanwhile = false;
+  http.on_request([&](const aws::HttpRequest& r) {
+    if (!stored_meanwhile && r.body.find("Action=DescribeInstances") != std::string::npos) {
+      stored_meanwhile = true;
+      ASSERT_TRUE(store->insert_box(stored("lab", "us-east-1", "i-lab", "")));  // `up` is done
+    }
+  });
+  auto d = discover({*client, *store, clock, nullptr, ""}, {"us-east-1"});
+  ASSERT_TRUE(stored_meanwhile);
+  ASSERT_TRUE(d) << d.error().message;
+  auto boxes = store->list_boxes();
+  ASSERT_TRUE(boxes);
+  ASSERT_EQ(boxes->size(), 1u);
+  EXPECT_EQ((*boxes)[0].instance_id, "i-lab");
+  EXPECT_EQ((*boxes)[0].public_ip, "192.0.2.9");  // the cloud's address, not the empty one
+}
+
 }  // namespace
 }  // namespace gpubox::box
