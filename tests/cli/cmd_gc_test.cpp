@@ -30,7 +30,7 @@ void one_leftover(testing::TestEnv& t) {
   t.http.respond("DescribeKeyPairs", 200, replies::describe_keys_xml({}, {}));
   t.http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
   t.http.respond("DescribeSpotInstanceRequests", 200, replies::describe_spot_xml({}));
-  t.caller_is_the_fixture_user();
+  t.answer_caller();
 }
 
 TEST(CmdGc, WithoutATerminalItListsThenRefusesLikeDown) {

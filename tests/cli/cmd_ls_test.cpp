@@ -13,7 +13,7 @@ namespace replies = gpubox::testing;
 
 TEST(CmdLs, NoBoxesSaysWhereItLookedAndHowToLookEverywhere) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_caller();
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({}));
   ASSERT_EQ(t->run({"ls"}), 0) << t->err.str();
   EXPECT_EQ(t->out.str(), "");
@@ -22,7 +22,7 @@ TEST(CmdLs, NoBoxesSaysWhereItLookedAndHowToLookEverywhere) {
 
 TEST(CmdLs, AnUntrackedTaggedInstanceIsAdoptedAndListed) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_caller();
   replies::FakeInstance i;
   i.id = "i-0abc";
   i.ip = "203.0.113.7";
@@ -42,7 +42,7 @@ TEST(CmdLs, AnUntrackedTaggedInstanceIsAdoptedAndListed) {
 
 TEST(CmdLs, AllRegionsFailingIsAnError) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_caller();
   t->http.respond("DescribeRegions", 403, replies::ec2_error_xml("UnauthorizedOperation"));
   EXPECT_EQ(t->run({"ls", "--all-regions"}), 4);
   EXPECT_NE(t->err.str().find("UnauthorizedOperation"), std::string::npos) << t->err.str();

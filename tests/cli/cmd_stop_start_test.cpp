@@ -44,7 +44,7 @@ replies::FakeInstance inst(std::string state, std::string ip = "") {
 
 TEST(CmdStop, StopsWaitsAndSaysWhatTheDiskStillCosts) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_caller();
   ASSERT_TRUE(t->store().insert_box(lab()));
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({inst("running")}));
   t->http.respond("StopInstances", 200,
@@ -70,7 +70,7 @@ TEST(CmdStop, AnUnknownBoxIsNotFound) {
 
 TEST(CmdStart, StartsInPlaceAndReportsTheNewAddress) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_caller();
   t->vars["GPUBOX_CALLER_IP"] = "198.51.100.1";
   auto b = lab();
   b.state = "stopped";
@@ -97,7 +97,7 @@ TEST(CmdStart, StartsInPlaceAndReportsTheNewAddress) {
 
 TEST(CmdStart, WithoutCapacityItFailsAndNeverRelaunches) {
   auto t = make_test_env();
-  t->caller_is_the_fixture_user();
+  t->answer_caller();
   t->vars["GPUBOX_CALLER_IP"] = "198.51.100.1";
   auto b = lab();
   b.state = "stopped";

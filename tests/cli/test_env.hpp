@@ -55,16 +55,6 @@ struct TestEnv {
     return cli::run(env, std::move(args));
   }
 
-  // Answer GetCallerIdentity as AWS does for tests/fixtures/aws/sts/get_caller_identity.xml's
-  // user: the owner that ls, gc, stop, start and down act for.
-  void caller_is_the_fixture_user() {
-    std::ifstream in(std::string(GPUBOX_SOURCE_DIR) +
-                     "/tests/fixtures/aws/sts/get_caller_identity.xml");
-    std::stringstream text;
-    text << in.rdbuf();
-    http.respond("GetCallerIdentity", 200, text.str());
-  }
-
   // Return the local state database of this env.
   state::BoxStore& store() { return **env.store(); }
 
