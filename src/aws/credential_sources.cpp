@@ -51,7 +51,8 @@ Result<Credentials> parse_process_output(const std::string& out, const std::stri
   return c;
 }
 
-Result<HttpResponse> imds_call(HttpClient& http, HttpRequest request, std::string_view what) {
+Result<HttpResponse> imds_call(HttpClient& http, const HttpRequest& request,
+                               std::string_view what) {
   auto response = http.send(request);
   if (!response) {
     return fail(ErrorKind::auth, "EC2 instance metadata: cannot " + std::string(what) + ": " +

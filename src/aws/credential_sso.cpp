@@ -57,7 +57,7 @@ Result<void> read_sso_session(const ProfileFiles& files, const Profile& p, const
                               SsoConfig& out) {
   std::string header = "sso-session " + ref.value;
   const IniSection* section = files.config ? files.config->find(header) : nullptr;
-  if (section == nullptr) {
+  if (section == nullptr || !files.config) {
     return fail(ErrorKind::invalid_input, "profile " + p.name + " refers to [" + header + "] (" +
                                               ref.where() + "), which " +
                                               files.config_path.string() + " does not have");

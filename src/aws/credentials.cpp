@@ -258,7 +258,7 @@ private:
                       ") but neither source_profile nor credential_source");
     }
     const std::string& name = source->value;
-    if (name != p.name && std::find(chain.begin(), chain.end(), name) != chain.end()) {
+    if (name != p.name && std::ranges::find(chain, name) != chain.end()) {
       std::string loop;
       for (const std::string& link : chain) {
         loop += link + " -> ";
@@ -348,8 +348,8 @@ private:
       return fail(std::move(e));
     }
     std::string typed(trim(*code));
-    bool digits = typed.size() == 6 && std::all_of(typed.begin(), typed.end(),
-                                                   [](char c) { return c >= '0' && c <= '9'; });
+    bool digits = typed.size() == 6 &&
+                  std::ranges::all_of(typed, [](char c) { return c >= '0' && c <= '9'; });
     if (!digits) {
       return fail(ErrorKind::invalid_input, "an MFA code is 6 digits");
     }
@@ -372,7 +372,7 @@ private:
                        duration, via, m_settings.region.empty() ? "us-east-1" : m_settings.region);
   }
 
-  Result<Credentials> call_web_identity(WebIdentityRequest req, const std::string& key) {
+  Result<Credentials> call_web_identity(const WebIdentityRequest& req, const std::string& key) {
     RoleCache cache(m_deps.role_cache_dir, m_deps.clock);
     if (auto cached = cache.load(key)) {
       return std::move(*cached);

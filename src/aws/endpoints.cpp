@@ -93,8 +93,8 @@ Result<std::string> resolve_endpoint(const Service& service, std::string_view re
     return fail(ErrorKind::invalid_input, "unknown AWS region '" + std::string(region) +
                                               "' (expected a name like us-east-1)");
   }
-  if (service.id == k_pricing.id && std::find(k_pricing_regions.begin(), k_pricing_regions.end(),
-                                              region) == k_pricing_regions.end()) {
+  if (service.id == k_pricing.id &&
+      std::ranges::find(k_pricing_regions, region) == k_pricing_regions.end()) {
     return fail(ErrorKind::invalid_input,
                 "the AWS Pricing API exists only in us-east-1, eu-central-1 and ap-south-1 "
                 "(and cn-northwest-1 in China), not in " +

@@ -109,7 +109,10 @@ void set_method(CURL* h, const HttpRequest& request) {
 void fill_headers(const HttpRequest& request, HeaderList& list) {
   for (const auto& [name, value] : request.headers) {
     // libcurl drops "Name:" but sends "Name;" as a header with an empty value.
-    list.add(value.empty() ? name + ";" : name + ": " + value);
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
+    list.add(line);
   }
   // No `Expect: 100-continue`: moto answers it with two interim responses, and it costs a round
   // trip on every POST for nothing. No default Accept either: it is not part of the signature.

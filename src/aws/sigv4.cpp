@@ -77,8 +77,7 @@ std::string squeeze_spaces(std::string_view value) {
 }
 
 bool is_unsigned_header(std::string_view lower_name) {
-  return std::find(k_unsigned_headers.begin(), k_unsigned_headers.end(), lower_name) !=
-         k_unsigned_headers.end();
+  return std::ranges::find(k_unsigned_headers, lower_name) != k_unsigned_headers.end();
 }
 
 // RFC 3986 §5.2.4, plus the removal of empty segments that AWS requires (botocore
@@ -151,7 +150,7 @@ std::string amz_date(TimePoint time) {
   gmtime_r(&t, &tm);
   std::array<char, 32> buf{};
   const size_t n = std::strftime(buf.data(), buf.size(), "%Y%m%dT%H%M%SZ", &tm);
-  return std::string(buf.data(), n);
+  return {buf.data(), n};
 }
 
 std::string canonical_host(std::string_view scheme, std::string_view authority) {
@@ -194,10 +193,15 @@ std::string canonical_query_string(std::string_view query) {
         eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1);
     pairs.emplace_back(uri_encode(percent_decode(key)), uri_encode(percent_decode(value)));
   }
-  std::sort(pairs.begin(), pairs.end());
+  std::ranges::sort(pairs);
   std::string out;
   for (const auto& [key, value] : pairs) {
-    out += (out.empty() ? "" : "&") + key + '=' + value;
+    if (!out.empty()) {
+      out += '&';
+    }
+    out += key;
+    out += '=';
+    out += value;
   }
   return out;
 }
@@ -211,11 +215,10 @@ CanonicalHeaders canonical_headers(const Headers& headers, std::string_view host
       lowered.emplace_back(std::move(lower), squeeze_spaces(value));
     }
   }
-  if (std::none_of(lowered.begin(), lowered.end(), [](auto& h) { return h.first == "host"; })) {
+  if (std::ranges::none_of(lowered, [](const auto& h) { return h.first == "host"; })) {
     lowered.emplace_back("host", std::string(host));
   }
-  std::stable_sort(lowered.begin(), lowered.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::ranges::stable_sort(lowered, {}, &std::pair<std::string, std::string>::first);
   CanonicalHeaders out;
   for (size_t i = 0; i < lowered.size(); ++i) {
     const bool repeat = i > 0 && lowered[i].first == lowered[i - 1].first;

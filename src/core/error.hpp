@@ -61,12 +61,15 @@ inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std:
 }  // namespace gpubox
 
 // Propagate the error of a Result-returning expression; bind its value to `var`.
+// `var` names the declared variable, which parentheses would not compile.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define GPUBOX_TRY_ASSIGN(var, expr)                         \
   auto var##_result_ = (expr);                               \
   if (!var##_result_) {                                      \
     return ::gpubox::fail(std::move(var##_result_.error())); \
   }                                                          \
   auto var = std::move(*var##_result_)
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Propagate the error of a Result-returning expression; its value, if any, is discarded.
 #define GPUBOX_TRY(expr)                                            \
@@ -84,5 +87,5 @@ inline std::unexpected<Error> fail(Error e) { return std::unexpected<Error>(std:
     if (!gpubox_try_result_) {                                      \
       return ::gpubox::fail(std::move(gpubox_try_result_.error())); \
     }                                                               \
-    var = std::move(*gpubox_try_result_);                           \
+    (var) = std::move(*gpubox_try_result_);                         \
   } while (false)

@@ -23,7 +23,7 @@ bool known_key_type(std::string_view type) {
 }
 
 bool is_base64(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+  return !s.empty() && std::ranges::all_of(s, [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
            c == '/' || c == '=';
   });
@@ -106,7 +106,7 @@ std::vector<std::string> parse_console_host_keys(std::string_view console_output
       last_block = current;  // only a block with its END line counts
     } else if (inside) {
       std::string key = key_in_line(line);
-      if (!key.empty() && std::find(current.begin(), current.end(), key) == current.end()) {
+      if (!key.empty() && std::ranges::find(current, key) == current.end()) {
         current.push_back(std::move(key));
       }
     }

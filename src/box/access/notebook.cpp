@@ -2,9 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

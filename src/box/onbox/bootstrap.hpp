@@ -34,7 +34,7 @@ struct BootstrapOptions {
 BootstrapOptions bootstrap_options_for(const state::Box& box, std::string token);
 
 // EC2's limit on user-data, before base64.
-inline constexpr std::size_t k_user_data_limit = 16 * 1024;
+inline constexpr std::size_t k_user_data_limit = std::size_t{16} * 1024;
 
 // Return the EC2 user-data (plain text, not yet base64) that runs the bootstrap at first boot,
 // without any token (an Error when `options` carries one). An Error when it would exceed EC2's
