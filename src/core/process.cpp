@@ -137,9 +137,13 @@ int wait_for_exit(pid_t pid) {
 // Moves data between us and the child until both of its output pipes close.
 class Pump {
 public:
-  Pump(Pipe& in, Pipe& out, Pipe& err, std::string_view input,
-       const std::function<void(std::string_view)>& on_err_line)
-      : m_in(in), m_out(out), m_err(err), m_input(input), m_on_err_line(on_err_line) {
+  Pump(Pipe& in, Pipe& out, Pipe& err, std::string_view input, const RunOptions& options)
+      : m_in(in),
+        m_out(out),
+        m_err(err),
+        m_input(input),
+        m_on_err_line(options.on_stderr_line),
+        m_on_out(options.on_stdout) {
     if (m_in.write_end >= 0) {
       fcntl(m_in.write_end, F_SETFL, fcntl(m_in.write_end, F_GETFL) | O_NONBLOCK);
       if (m_input.empty()) {
@@ -165,6 +169,10 @@ public:
         return true;
       }
       drain(fds[0], m_out, result.stdout_text);
+      if (m_on_out && !result.stdout_text.empty()) {
+        m_on_out(result.stdout_text);
+        result.stdout_text.clear();
+      }
       drain(fds[1], m_err, result.stderr_text);
       report_err_lines(result.stderr_text, m_err.read_end < 0);
       feed(fds[2]);
@@ -220,6 +228,7 @@ private:
   Pipe& m_err;
   std::string_view m_input;
   const std::function<void(std::string_view)>& m_on_err_line;
+  const std::function<void(std::string_view)>& m_on_out;
   size_t m_err_reported = 0;  // stderr bytes already handed to m_on_err_line
 };
 
@@ -259,8 +268,7 @@ Result<ProcessResult> PosixProcessRunner::run(const std::vector<std::string>& ar
   }
   ProcessResult result;
   const std::string no_input;
-  Pump pump(in, out, err, options.stdin_text ? *options.stdin_text : no_input,
-            options.on_stderr_line);
+  Pump pump(in, out, err, options.stdin_text ? *options.stdin_text : no_input, options);
   if (!pump.run(deadline, result)) {
     kill(pid, SIGKILL);
     wait_for_exit(pid);

@@ -22,6 +22,9 @@ struct RunOptions {
   // Called with each line of the child's stderr (without its newline) as it arrives, and with a
   // last unterminated line when the pipe closes; stderr_text still gets all of it.
   std::function<void(std::string_view)> on_stderr_line;
+  // When set, the child's stdout goes here in chunks as it arrives (a live job's output, which
+  // may be long) instead of into stdout_text.
+  std::function<void(std::string_view)> on_stdout;
 };
 
 struct ProcessResult {

@@ -70,6 +70,18 @@ TEST(PosixProcessRunner, HandsOverStderrLinesWhileTheChildRuns) {
   EXPECT_EQ(r->stdout_text, "out\n");
 }
 
+TEST(PosixProcessRunner, StreamsStdoutToTheCallbackInsteadOfKeepingIt) {
+  PosixProcessRunner runner;
+  std::string streamed;
+  RunOptions options;
+  options.on_stdout = [&](std::string_view chunk) { streamed += chunk; };
+  auto r = runner.run({"/bin/sh", "-c", "echo one; sleep 0.1; echo two; echo err >&2"}, options);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(streamed, "one\ntwo\n");
+  EXPECT_EQ(r->stdout_text, "");
+  EXPECT_EQ(r->stderr_text, "err\n");
+}
+
 TEST(PosixProcessRunner, ReportsDeathBySignalAs128PlusSignal) {
   PosixProcessRunner runner;
   auto r = runner.run({"/bin/sh", "-c", "kill -TERM $$"}, {});

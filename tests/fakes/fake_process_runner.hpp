@@ -61,8 +61,9 @@ public:
     for (Stub& stub : m_stubs) {
       if ((stub.times < 0 || stub.used < stub.times) && stub.matcher(argv)) {
         ++stub.used;
-        report_stderr_lines(stub.result, options);
-        return stub.result;
+        Result<ProcessResult> result = stub.result;
+        report_output(result, options);
+        return result;
       }
     }
     ADD_FAILURE() << "FakeProcessRunner: unexpected command: " << describe_command(argv);
@@ -83,8 +84,12 @@ public:
   bool verify_on_destroy = true;
 
 private:
-  // Hand a canned stderr to the caller's line callback, as the real runner does while it runs.
-  static void report_stderr_lines(const Result<ProcessResult>& result, const RunOptions& options) {
+  // Hand a canned stdout and stderr to the caller's callbacks, as the real runner does as it runs.
+  static void report_output(Result<ProcessResult>& result, const RunOptions& options) {
+    if (result && options.on_stdout) {
+      options.on_stdout(result->stdout_text);
+      result->stdout_text.clear();
+    }
     if (!result || !options.on_stderr_line) {
       return;
     }
