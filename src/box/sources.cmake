@@ -35,6 +35,8 @@ target_sources(gpubox_lib PRIVATE
   src/box/fleet/gc.cpp
   src/box/fleet/spot.cpp
   src/box/fleet/autostop.cpp
+  src/box/jobs/jobs.cpp
+  src/box/jobs/sync.cpp
 )
 # The onbox/ scripts, embedded as generated C++ (cmake/embed.cmake).
 include(${PROJECT_SOURCE_DIR}/cmake/embed.cmake)
