@@ -42,6 +42,9 @@ target_sources(gpubox_tests PRIVATE
   cli/cmd_catalog_test.cpp
   cli/app_test.cpp
   cli/env_test.cpp
+  cli/cmd_jobs_test.cpp
+  cli/interrupt_test.cpp
+  box/jobs/jobs_test.cpp
   cli/cmd_config_test.cpp
   cli/cmd_autostop_test.cpp
   cli/cmd_iam_policy_test.cpp

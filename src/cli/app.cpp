@@ -82,6 +82,9 @@ void build_app(CLI::App& app, Env& env) {
   add_ssh_command(app, env);
   add_notebook_command(app, env);
   add_check_command(app, env);
+  add_run_command(app, env);
+  add_jobs_commands(app, env);
+  add_transfer_commands(app, env);
   add_status_command(app, env);
   add_autostop_command(app, env);
   add_stop_command(app, env);

@@ -33,6 +33,9 @@ void add_config_command(CLI::App& app, Env& env);
 void add_autostop_command(CLI::App& app, Env& env);
 void add_iam_policy_command(CLI::App& app, Env& env);
 void add_doctor_command(CLI::App& app, Env& env);
+void add_run_command(CLI::App& app, Env& env);
+void add_jobs_commands(CLI::App& app, Env& env);
+void add_transfer_commands(CLI::App& app, Env& env);
 
 // Set the paragraph `gpubox <cmd> --help` shows above the command's examples; the one-line
 // summary given to add_subcommand stays what `gpubox --help` lists.

@@ -19,12 +19,7 @@ namespace gpubox::cli {
 namespace {
 
 Result<ProcessResult> check_box(const CheckCliOptions& opts, box::CheckOptions check, Env& env) {
-  GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY(find_named_box(env, opts.name));  // adopts a box only the cloud knows
-  GPUBOX_TRY_ASSIGN(bt,
-                    box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
-                                    env.connect_policy()));
+  GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   if (!bt.box.instance_type.empty()) {
     GPUBOX_TRY_ASSIGN(cat, env.catalog());
     if (const catalog::InstanceSpec* spec = cat->find_type(bt.box.instance_type)) {

@@ -82,4 +82,12 @@ Result<state::Box> find_named_box(Env& env, std::string_view name) {
   return box::locate_box_everywhere(deps, name, home, env.progress());
 }
 
+Result<box::BoxTarget> named_box_target(Env& env, std::string_view name) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
+  GPUBOX_TRY(find_named_box(env, name));  // adopts a box only the cloud knows
+  return box::box_target(*store, name, dir, box::LocalFiles{dir, {}}.known_hosts(),
+                         env.connect_policy());
+}
+
 }  // namespace gpubox::cli

@@ -32,6 +32,10 @@ Result<std::string> home_region(Env& env);
 // enabled region; "no box named X" with the nearest names when it is nowhere.
 Result<state::Box> find_named_box(Env& env, std::string_view name);
 
+// Return box `name` (found as find_named_box does) with its ssh target: what every command that
+// works on a box over ssh starts with.
+Result<box::BoxTarget> named_box_target(Env& env, std::string_view name);
+
 // Return a region for calls that any region answers (DescribeRegions, STS): the configured one,
 // else us-east-1.
 Result<std::string> any_region(Env& env);

@@ -31,7 +31,23 @@ extern "C" void on_interrupt(int) {
   ::_exit(130);
 }
 
+std::atomic<bool> g_latched{false};
+
+extern "C" void on_latched_interrupt(int) { g_latched.store(true); }
+
 }  // namespace
+
+InterruptLatch::InterruptLatch() {
+  g_latched.store(false);
+  struct sigaction sa{};
+  sa.sa_handler = on_latched_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);  // no SA_RESTART: a blocking poll returns EINTR
+}
+
+InterruptLatch::~InterruptLatch() { std::signal(SIGINT, SIG_DFL); }
+
+bool InterruptLatch::fired() const { return g_latched.load(); }
 
 void set_interrupt_note(std::string_view note) {
   const int next = g_current.load() == 0 ? 1 : 0;

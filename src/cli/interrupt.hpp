@@ -15,4 +15,16 @@ void set_interrupt_note(std::string_view note);
 // Restore the default handling of SIGINT.
 void clear_interrupt_note();
 
+// While alive, Ctrl-C (SIGINT) does not end gpubox: it only makes fired() true, so a command
+// can ask what to do next (stop a job or leave it running). Children still get the signal from
+// the terminal. Not nestable with set_interrupt_note.
+class InterruptLatch {
+public:
+  InterruptLatch();
+  ~InterruptLatch();
+  InterruptLatch(const InterruptLatch&) = delete;
+  InterruptLatch& operator=(const InterruptLatch&) = delete;
+  bool fired() const;
+};
+
 }  // namespace gpubox::cli

@@ -21,6 +21,9 @@ target_sources(gpubox_lib PRIVATE
   src/cli/cmd_rm.cpp
   src/cli/cmd_notebook.cpp
   src/cli/cmd_check.cpp
+  src/cli/cmd_run.cpp
+  src/cli/cmd_jobs.cpp
+  src/cli/cmd_transfer.cpp
   src/cli/cmd_status.cpp
   src/cli/cmd_config.cpp
   src/cli/user_config.cpp

@@ -1,0 +1,138 @@
+// gpubox jobs NAME | logs NAME [ID] [-f] | cancel NAME ID: the jobs `gpubox run` started.
+
+#include "cli/cmd_jobs.hpp"
+
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "box/jobs/jobs.hpp"
+#include "box/onbox/onbox_files.hpp"
+#include "cli/app.hpp"
+#include "cli/deps.hpp"
+#include "cli/output.hpp"
+
+namespace gpubox::cli {
+
+namespace {
+
+std::string duration_text(std::int64_t seconds) {
+  if (seconds >= 3600) {
+    return fmt::format("{}h{:02}m", seconds / 3600, (seconds % 3600) / 60);
+  }
+  return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
+}
+
+std::string state_text(const box::JobInfo& j) {
+  if (j.state == "failed" && j.exit_code) {
+    return fmt::format("failed ({})", *j.exit_code);
+  }
+  return j.state;
+}
+
+nlohmann::json job_json(const box::JobInfo& j) {
+  return {{"id", j.id},
+          {"command", j.argv},
+          {"cwd", j.cwd},
+          {"state", j.state},
+          {"exit_code", j.exit_code ? nlohmann::json(*j.exit_code) : nlohmann::json(nullptr)},
+          {"started_at", j.started_at},
+          {"finished_at", j.finished_at.empty() ? nlohmann::json(nullptr) : j.finished_at},
+          {"duration_seconds", j.duration_seconds}};
+}
+
+}  // namespace
+
+Result<void> run_jobs(const JobsOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
+  GPUBOX_TRY_ASSIGN(jobs, box::list_jobs(env.runner, bt.target));
+  if (opts.json) {
+    auto list = nlohmann::json::array();
+    for (const auto& j : jobs) {
+      list.push_back(job_json(j));
+    }
+    print_json(env.streams, list);
+    return {};
+  }
+  if (jobs.empty()) {
+    env.streams.err << "no jobs on " << opts.name << ": start one with `gpubox run " << opts.name
+                    << " -- CMD`\n";
+    return {};
+  }
+  Table t({"id", "state", "started", "duration", "command"});
+  t.paint_column(1, env.streams);
+  for (const auto& j : jobs) {
+    t.add_row({j.id, state_text(j), j.started_at, duration_text(j.duration_seconds),
+               box::shell_join(j.argv)});
+  }
+  env.streams.out << t.render(env.streams.out_is_tty);
+  return {};
+}
+
+Result<void> run_logs(const LogsOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
+  GPUBOX_TRY_ASSIGN(code, box::stream_job_output(env.runner, bt.target, opts.id, opts.follow,
+                                                 [&](std::string_view chunk) {
+                                                   env.streams.out << chunk << std::flush;
+                                                 }));
+  if (opts.follow) {
+    env.exit_code = code;  // the job's own exit code, as `gpubox run` gives it
+  } else if (code != 0) {
+    return fail(ErrorKind::remote, fmt::format("reading the log on {} failed (exit {})",
+                                               opts.name, code));
+  }
+  return {};
+}
+
+Result<void> run_cancel(const CancelOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
+  GPUBOX_TRY_ASSIGN(state, box::cancel_job(env.runner, bt.target, opts.id));
+  if (opts.json) {
+    print_json(env.streams, {{"name", opts.name}, {"id", opts.id}, {"state", state}});
+  } else {
+    env.streams.out << fmt::format("job {} on {}: {}\n", opts.id, opts.name, state);
+  }
+  return {};
+}
+
+void add_jobs_commands(CLI::App& app, Env& env) {
+  auto jobs = std::make_shared<JobsOptions>();
+  auto* cmd = app.add_subcommand("jobs", "List the jobs on a box, newest first");
+  set_details(cmd,
+              "Each job `gpubox run` started on the box: its id, state (running, succeeded, "
+              "failed with its exit code, cancelled, interrupted by a spot notice, or lost when "
+              "the box restarted under it), start time, duration and command. Jobs live on the "
+              "box under ~/.gpubox/jobs/ID/ (output.log, exit.json).");
+  cmd->footer("Examples:\n  gpubox jobs lab\n  gpubox jobs lab --json");
+  cmd->add_option("name", jobs->name, "The box")->required();
+  cmd->add_flag("--json", jobs->json, "Print one JSON list");
+  cmd->callback([jobs, &env] { run_guarded(env, [&] { return run_jobs(*jobs, env); }); });
+
+  auto logs = std::make_shared<LogsOptions>();
+  cmd = app.add_subcommand("logs", "Show a job's output (-f: follow it until it ends)");
+  set_details(cmd,
+              "Print the output (stdout and stderr, merged) of job ID on the box, or of its newest "
+              "job. With -f, keep printing as the job writes, and exit with the job's exit code "
+              "when it ends (130 when it was cancelled or interrupted). Ctrl-C stops following; "
+              "the job keeps running.");
+  cmd->footer("Examples:\n  gpubox logs lab\n  gpubox logs lab 20261207-220000-1a2b -f");
+  cmd->add_option("name", logs->name, "The box")->required();
+  cmd->add_option("id", logs->id, "The job (default: the newest)");
+  cmd->add_flag("-f,--follow", logs->follow, "Follow the output until the job ends");
+  cmd->callback([logs, &env] { run_guarded(env, [&] { return run_logs(*logs, env); }); });
+
+  auto cancel = std::make_shared<CancelOptions>();
+  cmd = app.add_subcommand("cancel", "Stop a running job");
+  set_details(cmd,
+              "Send SIGTERM to the job's process group, and SIGKILL after a grace period of 10 "
+              "seconds. Its state becomes `cancelled`; a job that already ended is left as it is.");
+  cmd->footer("Example:\n  gpubox cancel lab 20261207-220000-1a2b");
+  cmd->add_option("name", cancel->name, "The box")->required();
+  cmd->add_option("id", cancel->id, "The job (gpubox jobs NAME lists them)")->required();
+  cmd->add_flag("--json", cancel->json, "Print one JSON object");
+  cmd->callback([cancel, &env] { run_guarded(env, [&] { return run_cancel(*cancel, env); }); });
+}
+
+}  // namespace gpubox::cli

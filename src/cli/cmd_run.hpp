@@ -1,0 +1,27 @@
+#pragma once
+// gpubox run: sync a workdir to a box and run a command there as a job that outlives the ssh
+// connection. The options and the run step, callable from tests/cli.
+
+#include <string>
+#include <vector>
+
+#include "cli/env.hpp"
+#include "core/error.hpp"
+
+namespace gpubox::cli {
+
+struct RunJobOptions {
+  std::string name;
+  std::string workdir;           // local directory synced to the box first; empty: none
+  std::vector<std::string> env;  // K=V
+  bool detach = false;
+  std::string then;  // "", "stop"
+  bool json = false;
+  std::vector<std::string> command;
+};
+
+// Run `gpubox run`: sync, start the job, then print its id (--detach) or follow its output and
+// exit with its exit code.
+Result<void> run_run(const RunJobOptions& opts, Env& env);
+
+}  // namespace gpubox::cli

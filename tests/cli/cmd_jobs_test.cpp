@@ -1,0 +1,213 @@
+// `gpubox run`, `jobs`, `logs`, `cancel`, `push` and `pull`: jobs and files over the managed ssh.
+
+#include <gtest/gtest.h>
+
+#include "cli/cmd_jobs.hpp"
+#include "cli/cmd_run.hpp"
+#include "cli/cmd_transfer.hpp"
+#include "cli/test_env.hpp"
+#include "fakes/temp_dir.hpp"
+
+namespace gpubox::cli {
+namespace {
+
+using testing::make_test_env;
+
+state::Box byo_box() {
+  state::Box b;
+  b.name = "lab";
+  b.kind = state::BoxKind::byo;
+  b.ssh_host = "10.0.0.5";
+  b.ssh_user = "me";
+  b.ssh_port = 22;
+  b.host_key_pinned = true;
+  return b;
+}
+
+bool is_ssh_running(const std::vector<std::string>& a, std::string_view what) {
+  return a.at(0) == "ssh" && a.back().find(what) != std::string::npos;
+}
+
+void expect_upload(gpubox::testing::FakeProcessRunner& runner) {
+  runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "upload",
+                   {0, "", ""});
+}
+
+TEST(CmdRun, ABadEnvPairIsRefusedBeforeAnythingRuns) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  EXPECT_EQ(t->run({"run", "lab", "--env", "1BAD=x", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("--env takes NAME=VALUE"), std::string::npos) << t->err.str();
+  EXPECT_TRUE(t->runner.calls.empty());
+}
+
+TEST(CmdRun, DetachedPrintsTheIdAndEnvValuesTravelOnStdinOnly) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"20261207-220000-ab12\"}\n", ""});
+  EXPECT_EQ(t->run({"run", "lab", "--detach", "--env", "TOKEN=s3cret value", "--", "python",
+                    "train.py", "--lr", "1e-3 x"}),
+            0)
+      << t->err.str();
+  EXPECT_EQ(t->out.str(), "20261207-220000-ab12\n");
+  const auto& start = t->runner.calls.back();
+  EXPECT_NE(start.argv.back().find("job.py start --then none -- python train.py --lr '1e-3 x'"),
+            std::string::npos)
+      << start.argv.back();
+  for (const std::string& arg : start.argv) {
+    EXPECT_EQ(arg.find("s3cret"), std::string::npos) << arg;  // never on a command line
+  }
+  ASSERT_TRUE(start.options.stdin_text.has_value());
+  EXPECT_EQ(*start.options.stdin_text, "TOKEN=s3cret value\n");
+  EXPECT_NE(t->err.str().find("gpubox logs lab 20261207-220000-ab12 -f"), std::string::npos);
+}
+
+TEST(CmdRun, InTheForegroundItFollowsTheOutputAndExitsWithTheJobsCode) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"j1\"}\n", ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
+                      "logs -f", {3, "epoch 1\nepoch 2\n", ""});
+  EXPECT_EQ(t->run({"run", "lab", "--", "python", "train.py"}), 3);
+  EXPECT_EQ(t->out.str(), "epoch 1\nepoch 2\n");
+  EXPECT_NE(t->err.str().find("gpubox: job j1 on lab exited with 3"), std::string::npos)
+      << t->err.str();
+}
+
+TEST(CmdRun, AWorkdirIsSyncedWithItsIgnoreFilesAndTheJobRunsInIt) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  gpubox::testing::ScopedTempDir tmp;
+  const auto proj = tmp.path() / "proj";
+  std::filesystem::create_directories(proj);
+  t->runner.expect_if([](const auto& a) { return a.at(0) == "rsync"; }, "rsync",
+                      {0, "Number of regular files transferred: 2\nTotal bytes sent: 1,234\n", ""});
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"j2\"}\n", ""});
+  ASSERT_EQ(t->run({"run", "lab", "--detach", "--workdir", proj.string(), "--", "make"}), 0)
+      << t->err.str();
+  const auto& rsync = t->runner.calls.at(0).argv;
+  auto has = [&](std::string_view arg) {
+    return std::find(rsync.begin(), rsync.end(), arg) != rsync.end();
+  };
+  EXPECT_TRUE(has("--filter=:- .gitignore"));
+  EXPECT_TRUE(has("--filter=:- .gpuboxignore"));
+  EXPECT_TRUE(has("--exclude=.git/"));
+  EXPECT_TRUE(has("--partial"));
+  EXPECT_EQ(rsync.at(rsync.size() - 2), proj.string() + "/");
+  EXPECT_EQ(rsync.back(), "10.0.0.5:gpubox/work/proj");
+  EXPECT_NE(t->runner.calls.back().argv.back().find("start --cwd gpubox/work/proj --then none"),
+            std::string::npos)
+      << t->runner.calls.back().argv.back();
+  EXPECT_NE(t->err.str().find("2 file(s) changed, 1234 bytes sent"), std::string::npos)
+      << t->err.str();
+}
+
+TEST(CmdRun, ThenStopIsForAwsBoxesOnly) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  EXPECT_EQ(t->run({"run", "lab", "--then", "stop", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("--then stop shuts down AWS boxes"), std::string::npos)
+      << t->err.str();
+  EXPECT_TRUE(t->runner.calls.empty());
+}
+
+TEST(CmdJobs, ListsTheJobsNewestFirstWithTheirStates) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if(
+      [](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
+      {0,
+       R"([{"id":"j2","argv":["python","a b.py"],"cwd":"gpubox/work/p","state":"running",)"
+       R"("exit_code":null,"started_at":"2026-12-07T22:00:00Z","finished_at":null,)"
+       R"("duration_seconds":75},)"
+       R"({"id":"j1","argv":["false"],"cwd":"","state":"failed","exit_code":1,)"
+       R"("started_at":"2026-12-07T21:00:00Z","finished_at":"2026-12-07T21:00:01Z",)"
+       R"("duration_seconds":1}])",
+       ""});
+  ASSERT_EQ(t->run({"jobs", "lab"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(),
+            "j2\trunning\t2026-12-07T22:00:00Z\t1m15s\tpython 'a b.py'\n"
+            "j1\tfailed (1)\t2026-12-07T21:00:00Z\t0m01s\tfalse\n");
+}
+
+TEST(CmdJobs, JsonKeepsTheExitCodeNullWhileRunning) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "list --json"); }, "list",
+                      {0, R"([{"id":"j","argv":["x"],"state":"running","exit_code":null}])", ""});
+  ASSERT_EQ(t->run({"jobs", "lab", "--json"}), 0);
+  auto doc = nlohmann::json::parse(t->out.str());
+  ASSERT_EQ(doc.size(), 1u);
+  EXPECT_TRUE(doc[0]["exit_code"].is_null());
+  EXPECT_EQ(doc[0]["state"], "running");
+}
+
+TEST(CmdLogs, AnUnknownJobIsNotFoundWithAHint) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs nope"); }, "logs",
+                      {1, "", "job.py: no job nope\n"});
+  EXPECT_EQ(t->run({"logs", "lab", "nope"}), 1);
+  EXPECT_NE(t->err.str().find("gpubox: error: no job nope on lab"), std::string::npos)
+      << t->err.str();
+  EXPECT_NE(t->err.str().find("hint: gpubox jobs lab lists the jobs"), std::string::npos);
+}
+
+TEST(CmdLogs, FollowingExitsWithTheJobsCodeEvenWhenItIsOne) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "logs j1 --follow"); }, "logs",
+                      {1, "Traceback: boom\n", ""});
+  EXPECT_EQ(t->run({"logs", "lab", "j1", "-f"}), 1);
+  EXPECT_EQ(t->out.str(), "Traceback: boom\n");
+}
+
+TEST(CmdCancel, SaysTheStateTheJobEndedIn) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py cancel j1"); },
+                      "cancel", {0, R"({"id": "j1", "state": "cancelled"})", ""});
+  ASSERT_EQ(t->run({"cancel", "lab", "j1"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(), "job j1 on lab: cancelled\n");
+}
+
+TEST(CmdTransfer, PushAndPullRunRsyncOverTheManagedSshBothWays) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if([](const auto& a) { return a.at(0) == "rsync"; }, "rsync", {0, "", ""}, 2);
+  ASSERT_EQ(t->run({"push", "lab", "data/", "datasets"}), 0) << t->err.str();
+  ASSERT_EQ(t->run({"pull", "lab", "results"}), 0) << t->err.str();
+  const auto& push = t->runner.calls.at(0).argv;
+  EXPECT_EQ(push.at(push.size() - 2), "data/");
+  EXPECT_EQ(push.back(), "10.0.0.5:datasets");
+  EXPECT_NE(std::find(push.begin(), push.end(), "--mkpath"), push.end());
+  const auto e = std::find(push.begin(), push.end(), "-e");
+  ASSERT_NE(e, push.end());
+  EXPECT_NE((e + 1)->find("UserKnownHostsFile="), std::string::npos) << *(e + 1);
+  EXPECT_NE((e + 1)->find("StrictHostKeyChecking=yes"), std::string::npos) << *(e + 1);
+  EXPECT_EQ((e + 1)->find("10.0.0.5"), std::string::npos) << *(e + 1);  // the host comes last
+  const auto& pull = t->runner.calls.at(1).argv;
+  EXPECT_EQ(pull.at(pull.size() - 2), "10.0.0.5:results");
+  EXPECT_EQ(pull.back(), ".");
+  EXPECT_EQ(std::find(pull.begin(), pull.end(), "--mkpath"), pull.end());
+}
+
+TEST(CmdTransfer, AFailedRsyncNamesItsMessage) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if([](const auto& a) { return a.at(0) == "rsync"; }, "rsync",
+                      {23, "", "rsync: link_stat \"/home/me/nope\" failed: No such file\n"});
+  EXPECT_EQ(t->run({"pull", "lab", "nope"}), 1);
+  EXPECT_NE(t->err.str().find("rsync to lab failed (exit 23): rsync: link_stat"),
+            std::string::npos)
+      << t->err.str();
+}
+
+}  // namespace
+}  // namespace gpubox::cli
