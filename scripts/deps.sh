@@ -20,6 +20,7 @@ GPUBOX_BUILD_PACKAGES=(
 )
 GPUBOX_TEST_PACKAGES=(
   openssh-server openssh-client
+  rsync                        # gpubox run --workdir, push and pull (here and on the loopback box)
   python3-venv python3-pip     # the e2e stack's virtual environment when python3 lacks it
   jupyter-notebook python3-nbconvert python3-nbclient python3-ipykernel python3-numpy python3-torch
   chromium
