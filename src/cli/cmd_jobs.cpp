@@ -80,8 +80,8 @@ Result<void> run_logs(const LogsOptions& opts, Env& env) {
   if (opts.follow) {
     env.exit_code = code;  // the job's own exit code, as `gpubox run` gives it
   } else if (code != 0) {
-    return fail(ErrorKind::remote, fmt::format("reading the log on {} failed (exit {})",
-                                               opts.name, code));
+    return fail(ErrorKind::remote,
+                fmt::format("reading the log on {} failed (exit {})", opts.name, code));
   }
   return {};
 }

@@ -32,17 +32,16 @@ Result<box::JobSpec> job_spec(const RunJobOptions& opts) {
 // Follow job `id` until it ends and exit with its code; on Ctrl-C, ask whether to stop it.
 Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const std::string& id,
                     Env& env) {
-  env.progress().say(fmt::format("job {} on {}: its output follows (Ctrl-C stops following)", id,
-                                 opts.name));
+  env.progress().say(
+      fmt::format("job {} on {}: its output follows (Ctrl-C stops following)", id, opts.name));
   InterruptLatch latch;
-  GPUBOX_TRY_ASSIGN(code, box::stream_job_output(env.runner, bt.target, id, true,
-                                                 [&](std::string_view chunk) {
-                                                   env.streams.out << chunk << std::flush;
-                                                 }));
+  GPUBOX_TRY_ASSIGN(
+      code, box::stream_job_output(env.runner, bt.target, id, true, [&](std::string_view chunk) {
+        env.streams.out << chunk << std::flush;
+      }));
   if (!latch.fired()) {
     if (code != 0) {
-      env.streams.err << fmt::format("gpubox: job {} on {} exited with {}\n", id, opts.name,
-                                     code);
+      env.streams.err << fmt::format("gpubox: job {} on {} exited with {}\n", id, opts.name, code);
     }
     env.exit_code = code;
     return {};

@@ -49,8 +49,8 @@ Result<void> run_pull(const TransferOptions& opts, Env& env) { return transfer(o
 void add_transfer_commands(CLI::App& app, Env& env) {
   auto push = std::make_shared<TransferOptions>();
   auto* cmd = app.add_subcommand("push", "Copy local files to a box (rsync over ssh)");
-  set_details(cmd, std::string("Copy LOCAL to REMOTE on the box (default: the home). ") +
-                       k_rsync_rules);
+  set_details(cmd,
+              std::string("Copy LOCAL to REMOTE on the box (default: the home). ") + k_rsync_rules);
   cmd->footer("Examples:\n  gpubox push lab data/ datasets/imdb\n  gpubox push lab model.pt");
   cmd->add_option("name", push->name, "The box")->required();
   cmd->add_option("local", push->from, "A local file or directory")->required();
@@ -63,8 +63,9 @@ void add_transfer_commands(CLI::App& app, Env& env) {
   set_details(cmd, std::string("Copy REMOTE on the box to LOCAL (default: the current "
                                "directory). ") +
                        k_rsync_rules);
-  cmd->footer("Examples:\n  gpubox pull lab gpubox/work/proj/checkpoints ./\n"
-              "  gpubox pull lab results.csv");
+  cmd->footer(
+      "Examples:\n  gpubox pull lab gpubox/work/proj/checkpoints ./\n"
+      "  gpubox pull lab results.csv");
   cmd->add_option("name", pull->name, "The box")->required();
   cmd->add_option("remote", pull->from, "A file or directory on the box")->required();
   cmd->add_option("local", pull->to, "Where here (default: .)");

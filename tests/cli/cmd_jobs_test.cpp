@@ -1,8 +1,9 @@
 // `gpubox run`, `jobs`, `logs`, `cancel`, `push` and `pull`: jobs and files over the managed ssh.
 
+#include "cli/cmd_jobs.hpp"
+
 #include <gtest/gtest.h>
 
-#include "cli/cmd_jobs.hpp"
 #include "cli/cmd_run.hpp"
 #include "cli/cmd_transfer.hpp"
 #include "cli/test_env.hpp"
@@ -29,8 +30,7 @@ bool is_ssh_running(const std::vector<std::string>& a, std::string_view what) {
 }
 
 void expect_upload(gpubox::testing::FakeProcessRunner& runner) {
-  runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "upload",
-                   {0, "", ""});
+  runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "upload", {0, "", ""});
 }
 
 TEST(CmdRun, ABadEnvPairIsRefusedBeforeAnythingRuns) {
@@ -171,8 +171,8 @@ TEST(CmdLogs, FollowingExitsWithTheJobsCodeEvenWhenItIsOne) {
 TEST(CmdCancel, SaysTheStateTheJobEndedIn) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py cancel j1"); },
-                      "cancel", {0, R"({"id": "j1", "state": "cancelled"})", ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py cancel j1"); }, "cancel",
+                      {0, R"({"id": "j1", "state": "cancelled"})", ""});
   ASSERT_EQ(t->run({"cancel", "lab", "j1"}), 0) << t->err.str();
   EXPECT_EQ(t->out.str(), "job j1 on lab: cancelled\n");
 }
@@ -204,8 +204,7 @@ TEST(CmdTransfer, AFailedRsyncNamesItsMessage) {
   t->runner.expect_if([](const auto& a) { return a.at(0) == "rsync"; }, "rsync",
                       {23, "", "rsync: link_stat \"/home/me/nope\" failed: No such file\n"});
   EXPECT_EQ(t->run({"pull", "lab", "nope"}), 1);
-  EXPECT_NE(t->err.str().find("rsync to lab failed (exit 23): rsync: link_stat"),
-            std::string::npos)
+  EXPECT_NE(t->err.str().find("rsync to lab failed (exit 23): rsync: link_stat"), std::string::npos)
       << t->err.str();
 }
 

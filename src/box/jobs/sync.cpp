@@ -53,14 +53,14 @@ std::string remote_workdir_for(const std::string& local_dir) {
 std::vector<std::string> rsync_argv(const remote::SshTarget& target, const SyncSpec& spec) {
   std::vector<std::string> ssh = remote::ssh_argv(target, {"-o", "BatchMode=yes"}, {});
   ssh.pop_back();  // the host: rsync adds it from host:path
-  std::vector<std::string> argv{"rsync", "--archive", "--compress", "--partial", "--stats",
-                                "-e", shell_join(ssh)};
+  std::vector<std::string> argv{"rsync",   "--archive", "--compress",   "--partial",
+                                "--stats", "-e",        shell_join(ssh)};
   if (spec.to_box) {
     argv.emplace_back("--mkpath");  // the remote directories are made as needed
   }
   if (spec.workdir) {
-    argv.insert(argv.end(), {"--filter=:- .gitignore", "--filter=:- .gpuboxignore",
-                             "--exclude=.git/"});
+    argv.insert(argv.end(),
+                {"--filter=:- .gitignore", "--filter=:- .gpuboxignore", "--exclude=.git/"});
   }
   if (spec.to_box) {
     argv.push_back(spec.local);
@@ -82,10 +82,9 @@ SyncStats parse_rsync_stats(std::string_view text) {
 
 Result<SyncStats> sync_files(ProcessRunner& runner, const remote::SshTarget& target,
                              const SyncSpec& spec, ProgressSink& progress) {
-  progress.phase(spec.to_box ? fmt::format("syncing {} to {}:{}", spec.local, target.name,
-                                           spec.remote)
-                             : fmt::format("syncing {}:{} to {}", target.name, spec.remote,
-                                           spec.local));
+  progress.phase(spec.to_box
+                     ? fmt::format("syncing {} to {}:{}", spec.local, target.name, spec.remote)
+                     : fmt::format("syncing {}:{} to {}", target.name, spec.remote, spec.local));
   RunOptions options;
   options.timeout = k_sync_timeout;
   auto r = runner.run(rsync_argv(target, spec), options);

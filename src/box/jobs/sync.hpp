@@ -15,9 +15,9 @@
 namespace gpubox::box {
 
 struct SyncSpec {
-  std::string local;   // a local file or directory (rsync's trailing-slash rules apply)
-  std::string remote;  // on the box
-  bool to_box = true;  // push (false: pull)
+  std::string local;     // a local file or directory (rsync's trailing-slash rules apply)
+  std::string remote;    // on the box
+  bool to_box = true;    // push (false: pull)
   bool workdir = false;  // a job's workdir: honour .gitignore / .gpuboxignore, skip .git
 };
 
