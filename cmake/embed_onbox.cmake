@@ -3,8 +3,7 @@
 string(REPLACE "," ";" FILES "${FILES}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 # Archive members are named relative to onbox/ (the working directory), so they extract flat.
-# job.py rides along: the watchdog counts running jobs as activity from the first boot on.
-file(ARCHIVE_CREATE OUTPUT "${WORK_DIR}/userdata.tar.gz" PATHS bootstrap.sh watchdog.py job.py
+file(ARCHIVE_CREATE OUTPUT "${WORK_DIR}/userdata.tar.gz" PATHS bootstrap.sh watchdog.py
      FORMAT gnutar COMPRESSION GZip MTIME 0)
 file(ARCHIVE_CREATE OUTPUT "${WORK_DIR}/onbox.tar.gz" PATHS ${FILES}
      FORMAT gnutar COMPRESSION GZip MTIME 0)

@@ -31,8 +31,8 @@ Result<bool> confirm(Env& env, const std::string& question) {
   return ok;
 }
 
-void print_report(Env& env, const std::string& name, const box::DownReport& rep) {
-  auto& out = env.streams.out;
+void print_report(Env& env, const std::string& name, const box::DownReport& rep,
+                  std::ostream& out) {
   if (rep.already_gone) {
     out << fmt::format("{} is already gone; nothing tagged for it is left in {}\n", name,
                        rep.region);
@@ -159,7 +159,7 @@ Result<void> run_down(const DownOptions& opts, Env& env) {
     if (opts.json) {
       doc.push_back(report_json(b.name, *rep));
     } else {
-      print_report(env, b.name, *rep);
+      print_report(env, b.name, *rep, opts.report_on_stderr ? env.streams.err : env.streams.out);
     }
   }
   if (opts.json) {

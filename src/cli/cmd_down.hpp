@@ -14,6 +14,7 @@ struct DownOptions {
   bool all = false;                // every EC2 box gpubox knows
   bool confirmed = false;          // --yes: do not ask
   bool json = false;               // one JSON array of what was removed
+  bool report_on_stderr = false;   // `gpubox run --down`: stdout is the job's output
 };
 
 // Run `gpubox down` with `opts` against `env`: find every box first ("no box named X" before

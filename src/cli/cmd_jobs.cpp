@@ -39,7 +39,8 @@ nlohmann::json job_json(const box::JobInfo& j) {
           {"state", j.state},
           {"exit_code", j.exit_code ? nlohmann::json(*j.exit_code) : nlohmann::json(nullptr)},
           {"started_at", j.started_at},
-          {"finished_at", j.finished_at.empty() ? nlohmann::json(nullptr) : j.finished_at},
+          {"finished_at",
+           j.finished_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(j.finished_at)},
           {"duration_seconds", j.duration_seconds}};
 }
 

@@ -2,6 +2,7 @@
 
 #include "cli/cmd_run.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <ostream>
 
@@ -10,6 +11,7 @@
 #include "box/jobs/jobs.hpp"
 #include "box/jobs/sync.hpp"
 #include "cli/app.hpp"
+#include "cli/cmd_down.hpp"
 #include "cli/deps.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
@@ -27,6 +29,43 @@ Result<box::JobSpec> job_spec(const RunJobOptions& opts) {
   }
   spec.stop_after = opts.then == "stop";
   return spec;
+}
+
+// Refuse the combinations that cannot work, before anything is created.
+Result<void> check_combination(const RunJobOptions& opts) {
+  if (opts.down_after && !opts.launch) {
+    return fail(ErrorKind::invalid_input,
+                "--down removes a box run launched for the job; give --gpu or --type",
+                "to remove an existing box after its job: gpubox run " + opts.name +
+                    " --then stop ..., or `gpubox down " + opts.name + "` afterwards");
+  }
+  if (opts.down_after && opts.detach) {
+    return fail(ErrorKind::invalid_input,
+                "--down waits for the job to remove the box; it cannot be --detach-ed");
+  }
+  if (!opts.outputs.empty() && (opts.workdir.empty() || opts.detach)) {
+    return fail(ErrorKind::invalid_input,
+                "--outputs pulls a directory of the job's workdir back when the job ends; it "
+                "needs --workdir and no --detach");
+  }
+  return {};
+}
+
+// Launch box `opts.name` for the job, as `gpubox up` would (plan, confirmation, quota
+// preflight, /32, caps), waiting until ssh answers.
+Result<void> launch_box(const RunJobOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(existing, store->find_box(opts.name));
+  if (existing) {
+    return fail(ErrorKind::conflict,
+                "a box named " + opts.name + " exists: --gpu and --type launch a new one",
+                "leave them out to run on " + opts.name + ", or pick another name");
+  }
+  UpOptions up = opts.up;
+  up.req.name = opts.name;
+  up.req.wait = "ssh";
+  up.for_a_job = true;
+  return run_up(up, env);
 }
 
 // Follow job `id` until it ends and exit with its code; on Ctrl-C, ask whether to stop it.
@@ -64,12 +103,8 @@ Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const s
 
 }  // namespace
 
-Result<void> run_run(const RunJobOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(spec, job_spec(opts));  // refuse a bad --env before connecting
-  if (spec.command.empty()) {
-    return fail(ErrorKind::invalid_input, "no command to run: give it after --",
-                "gpubox run " + opts.name + " -- python train.py");
-  }
+// Sync, start and follow (or detach) the job on box `opts.name`.
+Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
   GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   if (spec.stop_after && bt.box.kind != state::BoxKind::aws) {
     return fail(ErrorKind::invalid_input,
@@ -89,7 +124,15 @@ Result<void> run_run(const RunJobOptions& opts, Env& env) {
   }
   GPUBOX_TRY_ASSIGN(id, box::start_job(env.runner, bt.target, spec));
   if (!opts.detach) {
-    return follow(opts, bt, id, env);
+    GPUBOX_TRY(follow(opts, bt, id, env));
+    if (!opts.outputs.empty() && env.exit_code != 130) {
+      box::SyncSpec pull;
+      pull.to_box = false;
+      pull.remote = spec.cwd + "/" + opts.outputs + "/";
+      pull.local = (std::filesystem::path(opts.workdir) / opts.outputs).string() + "/";
+      GPUBOX_TRY(box::sync_files(env.runner, bt.target, pull, env.progress()));
+    }
+    return {};
   }
   if (opts.json) {
     print_json(env.streams, {{"name", opts.name}, {"id", id}, {"cwd", spec.cwd}});
@@ -99,6 +142,38 @@ Result<void> run_run(const RunJobOptions& opts, Env& env) {
   env.progress().say(fmt::format("job {} runs on {}: `gpubox logs {} {} -f` follows it", id,
                                  opts.name, opts.name, id));
   return {};
+}
+
+Result<void> run_run(const RunJobOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(spec, job_spec(opts));  // refuse a bad --env before connecting
+  if (spec.command.empty()) {
+    return fail(ErrorKind::invalid_input, "no command to run: give it after --",
+                "gpubox run " + opts.name + " -- python train.py");
+  }
+  GPUBOX_TRY(check_combination(opts));
+  if (opts.launch) {
+    GPUBOX_TRY(launch_box(opts, env));
+  }
+  auto ran = run_job(opts, std::move(spec), env);
+  // A job left running after Ctrl-C keeps its box; otherwise --down removes it whatever happened.
+  if (opts.down_after && !(ran && env.exit_code == 130)) {
+    const int job_exit = env.exit_code;
+    DownOptions down;
+    down.names = {opts.name};
+    down.confirmed = true;  // asked for with --down, before the launch
+    down.report_on_stderr = true;
+    env.exit_code = 0;
+    auto removed = run_down(down, env);
+    if (!removed) {
+      return fail(removed.error());
+    }
+    // The job's exit code, unless the job succeeded and removing its box did not.
+    env.exit_code = job_exit != 0 ? job_exit : env.exit_code;
+  } else if (opts.down_after) {
+    env.streams.err << "gpubox: " << opts.name << " is kept while its job runs: `gpubox down "
+                    << opts.name << "` removes it\n";
+  }
+  return ran;
 }
 
 void add_run_command(CLI::App& app, Env& env) {
@@ -115,9 +190,16 @@ void add_run_command(CLI::App& app, Env& env) {
       "--env values travel on ssh's stdin, never on a command line. On the PyTorch DLAMI, "
       "/opt/pytorch/bin comes first on the job's PATH. --then stop shuts an AWS box down when "
       "the job ends, whatever its exit status (the disk is kept; `gpubox start` brings it back). "
-      "A running job counts as activity: the idle stop never interrupts it.");
+      "A running job counts as activity: the idle stop never interrupts it.\n\n"
+      "From nothing to results in one command: with --gpu or --type, run first launches box NAME "
+      "as `gpubox up` does (the plan and its price, the confirmation, the quota preflight, SSH "
+      "from your address only, the idle stop and caps), waits until ssh answers, runs the job, "
+      "pulls --outputs (a directory relative to the workdir) back into the local workdir, and "
+      "with --down removes the box whatever the job's exit status. A job left running after "
+      "Ctrl-C keeps its box.");
   cmd->footer(
       "Examples:\n  gpubox run lab --workdir . -- python train.py --epochs 3\n"
+      "  gpubox run job1 --gpu T4 --spot --workdir . --outputs out --down -- python train.py\n"
       "  gpubox run lab --detach --env WANDB_MODE=offline -- python train.py\n"
       "  gpubox run lab --workdir . --then stop -- bash train.sh");
   cmd->add_option("name", opts->name, "The box")->required();
@@ -129,7 +211,34 @@ void add_run_command(CLI::App& app, Env& env) {
       ->check(CLI::IsMember({"stop"}));
   cmd->add_flag("--json", opts->json, "With --detach: print one JSON object");
   cmd->add_option("command", opts->command, "The command and its arguments, after --");
-  cmd->callback([opts, &env] { run_guarded(env, [&] { return run_run(*opts, env); }); });
+  auto& up = opts->up;
+  auto* gpu = cmd->add_option("--gpu", up.req.gpu, "Launch a new box with this GPU first (as up)")
+                  ->group("Launch for the job");
+  auto* type = cmd->add_option("--type", up.req.instance_type,
+                               "Launch a new box of this instance type first (as up)")
+                   ->group("Launch for the job");
+  cmd->add_flag("--spot", up.req.spot, "Launch a spot instance")->group("Launch for the job");
+  cmd->add_option("--idle", up.idle, "The new box's idle stop, e.g. 30m, 2h, off")
+      ->default_val("30m")
+      ->group("Launch for the job");
+  cmd->add_option("--max-hours", up.req.max_hours, "The new box's hard cap in hours, or off")
+      ->default_val("off")
+      ->group("Launch for the job");
+  cmd->add_option("--key", up.req.key_path, "OpenSSH public key to import (as up)")
+      ->group("Launch for the job");
+  cmd->add_flag("-y,--yes", up.yes, "Launch without asking (the plan is still shown)")
+      ->group("Launch for the job");
+  cmd->add_option("--outputs", opts->outputs,
+                  "A directory of the workdir to pull back when the job ends")
+      ->group("Launch for the job");
+  cmd->add_flag("--down", opts->down_after,
+                "Remove the launched box when the job ends, whatever its exit status")
+      ->group("Launch for the job");
+  cmd->callback([opts, gpu, type, &env] {
+    opts->launch = gpu->count() > 0 || type->count() > 0;
+    opts->up.gpu_from_flag = gpu->count() > 0;
+    run_guarded(env, [&] { return run_run(*opts, env); });
+  });
 }
 
 }  // namespace gpubox::cli

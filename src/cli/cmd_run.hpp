@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cmd_up.hpp"
 #include "cli/env.hpp"
 #include "core/error.hpp"
 
@@ -18,10 +19,16 @@ struct RunJobOptions {
   std::string then;  // "", "stop"
   bool json = false;
   std::vector<std::string> command;
+  // From nothing to results: launch the box first (--gpu or --type given), pull --outputs back
+  // into the workdir after the job, remove the box at the end (--down).
+  bool launch = false;
+  UpOptions up;  // --gpu, --type, --spot, --idle, --max-hours, --key, --yes
+  std::string outputs;
+  bool down_after = false;
 };
 
-// Run `gpubox run`: sync, start the job, then print its id (--detach) or follow its output and
-// exit with its exit code.
+// Run `gpubox run`: (launch,) sync, start the job, then print its id (--detach) or follow its
+// output and exit with its exit code (then pull the outputs and remove the box).
 Result<void> run_run(const RunJobOptions& opts, Env& env);
 
 }  // namespace gpubox::cli

@@ -231,6 +231,12 @@ Result<void> run_up(UpOptions& opts, Env& env) {
   for (const auto& w : result->warnings) {
     warn(env.streams, w);
   }
+  if (opts.for_a_job) {
+    env.progress().say(fmt::format("{} is up: {} in {}, {}", result->box.name,
+                                   result->box.instance_type, result->box.zone,
+                                   result->box.spot ? "spot" : "on-demand"));
+    return {};
+  }
   // --json never prompts; --yes adds the Include without asking.
   const bool ssh_alias = offer_include(env, data, opts.yes, !opts.json, opts.no_ssh_config);
   render_up_result(env, *result, *catalog, opts.json, ssh_alias);

@@ -22,6 +22,9 @@ struct UpOptions {
   bool gpu_from_flag = false;  // --gpu given, not a default from the environment or config
   bool yes = false;            // answer yes to every question (the plan, the ssh Include)
   bool json = false;
+  // `gpubox run --gpu`: a one-line summary on stderr (stdout is the job's) and ~/.ssh/config
+  // left alone.
+  bool for_a_job = false;
 };
 
 // Run `gpubox up` with `opts` against `env`: one core call, then render.

@@ -12,18 +12,8 @@
 namespace gpubox::cli {
 namespace {
 
+using testing::byo_box;
 using testing::make_test_env;
-
-state::Box byo_box() {
-  state::Box b;
-  b.name = "lab";
-  b.kind = state::BoxKind::byo;
-  b.ssh_host = "10.0.0.5";
-  b.ssh_user = "me";
-  b.ssh_port = 22;
-  b.host_key_pinned = true;
-  return b;
-}
 
 bool is_ssh_running(const std::vector<std::string>& a, std::string_view what) {
   return a.at(0) == "ssh" && a.back().find(what) != std::string::npos;
@@ -115,6 +105,25 @@ TEST(CmdRun, ThenStopIsForAwsBoxesOnly) {
   EXPECT_NE(t->err.str().find("--then stop shuts down AWS boxes"), std::string::npos)
       << t->err.str();
   EXPECT_TRUE(t->runner.calls.empty());
+}
+
+TEST(CmdRun, CombinationsThatCannotWorkAreRefusedBeforeAnythingRuns) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  EXPECT_EQ(t->run({"run", "lab", "--down", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("--down removes a box run launched"), std::string::npos);
+  t->err.str("");
+  EXPECT_EQ(t->run({"run", "lab", "--outputs", "out", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("--outputs pulls a directory"), std::string::npos) << t->err.str();
+  t->err.str("");
+  EXPECT_EQ(t->run({"run", "lab", "--type", "g4dn.xlarge", "--down", "--detach", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("cannot be --detach-ed"), std::string::npos) << t->err.str();
+  t->err.str("");
+  // --type launches a new box: an existing name is a conflict, not a second launch.
+  EXPECT_EQ(t->run({"run", "lab", "--type", "g4dn.xlarge", "--", "true"}), 1);
+  EXPECT_NE(t->err.str().find("a box named lab exists"), std::string::npos) << t->err.str();
+  EXPECT_TRUE(t->runner.calls.empty());
+  EXPECT_TRUE(t->http.requests().empty());
 }
 
 TEST(CmdJobs, ListsTheJobsNewestFirstWithTheirStates) {

@@ -11,6 +11,7 @@
 namespace gpubox::cli {
 namespace {
 
+using testing::byo_box;
 using testing::make_test_env;
 namespace replies = gpubox::testing;
 
@@ -24,17 +25,6 @@ state::Box aws_box() {
   b.public_ip = "54.214.1.2";
   b.ssh_host = "54.214.1.2";
   b.ssh_user = "ubuntu";
-  return b;
-}
-
-state::Box byo_box() {
-  state::Box b;
-  b.name = "lab";
-  b.kind = state::BoxKind::byo;
-  b.ssh_host = "10.0.0.5";
-  b.ssh_user = "me";
-  b.ssh_port = 22;
-  b.host_key_pinned = true;
   return b;
 }
 

@@ -113,6 +113,19 @@ private:
 };
 
 // Return a test Env; `options.tty` makes stdout and stderr terminals.
+// Return a bring-your-own box "lab" at me@10.0.0.5:22 with a pinned host key (nothing to store
+// about AWS): what the commands that work over ssh are tested against.
+inline state::Box byo_box() {
+  state::Box b;
+  b.name = "lab";
+  b.kind = state::BoxKind::byo;
+  b.ssh_host = "10.0.0.5";
+  b.ssh_user = "me";
+  b.ssh_port = 22;
+  b.host_key_pinned = true;
+  return b;
+}
+
 inline std::unique_ptr<TestEnv> make_test_env(TestEnvOptions options = {}) {
   return std::make_unique<TestEnv>(options);
 }

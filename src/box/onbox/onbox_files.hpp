@@ -29,7 +29,7 @@ std::vector<std::string> onbox_file_names();
 // Return the bytes of the embedded file `name`; not_found when it was not embedded.
 Result<std::string_view> onbox_file(std::string_view name);
 
-// Return the tar.gz of bootstrap.sh, watchdog.py and job.py that EC2 user-data carries.
+// Return the tar.gz of bootstrap.sh and watchdog.py that EC2 user-data carries.
 std::string_view userdata_archive();
 
 // Return the tar.gz of every onbox file, as uploaded over ssh.

@@ -1,0 +1,76 @@
+"""From nothing to results in one command (issue 12 §2): `gpubox run NAME --type ... --workdir W
+--outputs out --down -- CMD` launches an AWS box on the moto stand-in (its connections routed to
+a loopback sshd, whose real host key the stand-in's console prints), syncs W, runs the job and
+follows it, pulls W/out back, and removes the box whatever the job's exit status, checked with
+boto3. Nothing leaves 127.0.0.1."""
+#ctest : RUN_SERIAL
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from harness import MotoTestCase  # noqa: E402
+from sshd import Sshd  # noqa: E402
+
+CALLER = "203.0.113.7"
+
+
+@unittest.skipUnless(shutil.which("rsync"), "rsync is not installed (scripts/deps.sh --install)")
+class RunLaunchTest(MotoTestCase):
+    def setUp(self):
+        super().setUp()
+        sshd = Sshd(env={"GPUBOX_NO_SYSTEMD": "1"})
+        self.info = sshd.start()
+        self.addCleanup(sshd.stop)
+        self.set_behaviours(console_host_keys=[self.info.host_public_key])
+        self.box_env = {"GPUBOX_CALLER_IP": CALLER,
+                        "GPUBOX_SSH_CONNECT": f"{self.info.host}:{self.info.port}",
+                        "GPUBOX_SSH_USER": self.info.user}
+        self.work = os.path.join(self.home, "proj")
+        os.makedirs(self.work)
+        with open(os.path.join(self.work, "train.py"), "w") as f:
+            f.write("import os\nos.makedirs('out', exist_ok=True)\n"
+                    "open('out/answer.txt', 'w').write('42\\n')\nprint('trained')\n")
+
+    def instances(self):
+        ec2 = self.boto3_client("ec2")
+        return [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+
+    def run_job(self, name, *command):
+        return self.gpubox("run", name, "--type", "g4dn.xlarge", "--key", self.info.key_path + ".pub",
+                           "--yes", "--workdir", self.work, "--outputs", "out", "--down", "--",
+                           *command, env=self.box_env, timeout=300)
+
+    def test_launch_run_pull_and_down_in_one_command(self):
+        r = self.run_job("job1", "python3", "train.py")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "trained\n")  # stdout is the job's output, nothing else
+        with open(os.path.join(self.work, "out", "answer.txt")) as f:
+            self.assertEqual(f.read(), "42\n")
+        (instance,) = self.instances()
+        self.assertEqual(instance["State"]["Name"], "terminated")
+        self.assertIn("job1 is up: g4dn.xlarge", r.stderr)
+        self.assertIn("job1 is gone", r.stderr)
+        ec2 = self.boto3_client("ec2")
+        groups = ec2.describe_security_groups(
+            Filters=[{"Name": "tag:gpubox:box", "Values": ["job1"]}])["SecurityGroups"]
+        self.assertEqual(groups, [])
+        self.assertNotIn("job1", self.gpubox("ls", "--json").stdout)
+
+    def test_a_failing_job_still_removes_its_box_and_keeps_its_exit_code(self):
+        r = self.run_job("job2", "sh", "-c", "echo boom >&2; exit 7")
+        self.assertEqual(r.returncode, 7, r.stderr)
+        self.assertEqual(r.stdout, "boom\n")  # the job's stderr is part of its output log
+        self.assertEqual([i["State"]["Name"] for i in self.instances()], ["terminated"])
+
+    def test_down_without_a_launch_is_refused_before_anything_is_created(self):
+        r = self.gpubox("run", "lab", "--down", "--", "true", env=self.box_env)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--down removes a box run launched", r.stderr)
+        self.assertEqual(self.requests(action="RunInstances"), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
