@@ -182,7 +182,7 @@ void add_run_command(CLI::App& app, Env& env) {
   set_details(
       cmd,
       "Sync --workdir to the box (rsync over the managed ssh: only what changed travels; "
-      ".gitignore and .gpuboxignore are honoured, .git is skipped) into ~/gpubox/work/<its "
+      ".gitignore and .gpuboxignore are honoured, .git is skipped) into ~/gpubox/workdirs/<its "
       "name>, then run CMD there as a job. The job runs detached from the ssh session, so it "
       "keeps going when the connection or the laptop goes away; its output and exit status are "
       "kept on the box (gpubox jobs, gpubox logs). Without --detach, run follows the output and "
@@ -205,7 +205,8 @@ void add_run_command(CLI::App& app, Env& env) {
   cmd->add_option("name", opts->name, "The box")->required();
   cmd->add_option("--workdir", opts->workdir, "Local directory to sync to the box and run in")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--env", opts->env, "NAME=VALUE for the job's environment (repeatable)");
+  cmd->add_option("--env", opts->env, "NAME=VALUE for the job's environment (repeatable)")
+      ->allow_extra_args(false);  // one pair per --env: `--` still starts the command
   cmd->add_flag("--detach", opts->detach, "Print the job id and return");
   cmd->add_option("--then", opts->then, "stop: shut the box down when the job ends")
       ->check(CLI::IsMember({"stop"}));

@@ -64,7 +64,7 @@ void add_transfer_commands(CLI::App& app, Env& env) {
                                "directory). ") +
                        k_rsync_rules);
   cmd->footer(
-      "Examples:\n  gpubox pull lab gpubox/work/proj/checkpoints ./\n"
+      "Examples:\n  gpubox pull lab gpubox/workdirs/proj/checkpoints ./\n"
       "  gpubox pull lab results.csv");
   cmd->add_option("name", pull->name, "The box")->required();
   cmd->add_option("remote", pull->from, "A file or directory on the box")->required();

@@ -90,8 +90,8 @@ TEST(CmdRun, AWorkdirIsSyncedWithItsIgnoreFilesAndTheJobRunsInIt) {
   EXPECT_TRUE(has("--exclude=.git/"));
   EXPECT_TRUE(has("--partial"));
   EXPECT_EQ(rsync.at(rsync.size() - 2), proj.string() + "/");
-  EXPECT_EQ(rsync.back(), "10.0.0.5:gpubox/work/proj");
-  EXPECT_NE(t->runner.calls.back().argv.back().find("start --cwd gpubox/work/proj --then none"),
+  EXPECT_EQ(rsync.back(), "10.0.0.5:gpubox/workdirs/proj");
+  EXPECT_NE(t->runner.calls.back().argv.back().find("start --cwd gpubox/workdirs/proj --then none"),
             std::string::npos)
       << t->runner.calls.back().argv.back();
   EXPECT_NE(t->err.str().find("2 file(s) changed, 1234 bytes sent"), std::string::npos)
@@ -132,7 +132,7 @@ TEST(CmdJobs, ListsTheJobsNewestFirstWithTheirStates) {
   t->runner.expect_if(
       [](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
       {0,
-       R"([{"id":"j2","argv":["python","a b.py"],"cwd":"gpubox/work/p","state":"running",)"
+       R"([{"id":"j2","argv":["python","a b.py"],"cwd":"gpubox/workdirs/p","state":"running",)"
        R"("exit_code":null,"started_at":"2026-12-07T22:00:00Z","finished_at":null,)"
        R"("duration_seconds":75},)"
        R"({"id":"j1","argv":["false"],"cwd":"","state":"failed","exit_code":1,)"

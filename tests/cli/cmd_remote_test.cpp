@@ -102,15 +102,16 @@ TEST(CmdCheck, EachStageOfCheckPyIsAProgressLineAndNotPartOfItsStderr) {
   EXPECT_EQ(t->err.str(),
             "running the checks on lab (the IMDB run takes minutes)\n"
             "reading the GPUs (nvidia-smi)\ntraining the IMDB model\nwarning from check.py\n");
-  t->err.str("");
-  t->runner.expect_if(
+  auto q = make_test_env();  // a fresh Env: its progress sink is made once, with the flags
+  ASSERT_TRUE(q->store().insert_box(byo_box()));
+  q->runner.expect_if(
       [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
       "upload", {0, "", ""});
-  t->runner.expect_if(
+  q->runner.expect_if(
       [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
       "check.py", {0, "PASS imdb\n", "gpubox-progress: training the IMDB model\n"});
-  EXPECT_EQ(t->run({"-q", "check", "lab"}), 0);
-  EXPECT_EQ(t->err.str(), "");  // -q: no stages, and never the raw protocol lines
+  EXPECT_EQ(q->run({"-q", "check", "lab"}), 0);
+  EXPECT_EQ(q->err.str(), "");  // -q: no stages, and never the raw protocol lines
 }
 
 TEST(CmdCheck, ChecksThatDidNotRunAreAnError) {

@@ -18,17 +18,20 @@ inline void damage_boxes_table(const std::filesystem::path& db_path) {
   {
     auto db = state::Db::open(db_path);
     ASSERT_TRUE(db) << db.error().message;
-    auto root = db->prepare("SELECT rootpage FROM sqlite_master WHERE name = 'boxes'");
-    ASSERT_TRUE(root);
-    auto row = root->step();
-    ASSERT_TRUE(row && *row);
-    root_page = root->column_int(0);
-    auto size = db->prepare("PRAGMA page_size");
-    ASSERT_TRUE(size);
-    auto size_row = size->step();
-    ASSERT_TRUE(size_row && *size_row);
-    page_size = size->column_int(0);
-    ASSERT_TRUE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    {  // statements end their read before the checkpoint
+      auto root = db->prepare("SELECT rootpage FROM sqlite_master WHERE name = 'boxes'");
+      ASSERT_TRUE(root);
+      auto row = root->step();
+      ASSERT_TRUE(row && *row);
+      root_page = root->column_int(0);
+      auto size = db->prepare("PRAGMA page_size");
+      ASSERT_TRUE(size);
+      auto size_row = size->step();
+      ASSERT_TRUE(size_row && *size_row);
+      page_size = size->column_int(0);
+    }
+    auto checkpoint = db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    ASSERT_TRUE(checkpoint) << checkpoint.error().message;
   }  // closing the last connection folds the WAL into the file
   ASSERT_GT(root_page, 1);
   std::fstream file(db_path, std::ios::in | std::ios::out | std::ios::binary);

@@ -47,7 +47,7 @@ std::string remote_workdir_for(const std::string& local_dir) {
   if (name.empty()) {
     name = p.parent_path().filename().string();
   }
-  return "gpubox/work/" + (name.empty() ? std::string("root") : name);
+  return "gpubox/workdirs/" + (name.empty() ? std::string("root") : name);
 }
 
 std::vector<std::string> rsync_argv(const remote::SshTarget& target, const SyncSpec& spec) {

@@ -27,7 +27,7 @@ struct SyncStats {
   std::int64_t bytes_received = 0;
 };
 
-// Where a workdir `local_dir` goes on the box: gpubox/work/<its last component>.
+// Where a workdir `local_dir` goes on the box: gpubox/workdirs/<its last component>.
 std::string remote_workdir_for(const std::string& local_dir);
 
 // Return the rsync argv for `spec` against `target` (ssh with gpubox's known_hosts and key).

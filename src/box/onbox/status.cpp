@@ -166,6 +166,14 @@ std::string summarize_status(const nlohmann::json& status, TimePoint now) {
       updated && until(*updated, now) > k_stale_after) {
     line += " (status " + short_duration(until(*updated, now)) + " old)";
   }
+  // A spot interruption notice (the watchdog's, kept until the next boot) comes first: AWS is
+  // about to take the box, and its jobs were told to checkpoint.
+  if (auto spot = status.find("spot_interruption"); spot != status.end() && spot->is_object()) {
+    std::string action = spot->value("action", std::string("terminate"));
+    std::string when = spot->value("time", std::string());
+    line = "SPOT INTERRUPTION: AWS will " + action + " it" + (when.empty() ? "" : " at " + when) +
+           "; running jobs were interrupted; " + line;
+  }
   return line;
 }
 

@@ -74,8 +74,8 @@ TEST(RsyncStats, ReadsTheFiguresWithThousandsSeparators) {
 }
 
 TEST(RemoteWorkdir, IsNamedAfterTheLocalDirectory) {
-  EXPECT_EQ(remote_workdir_for("/home/me/proj"), "gpubox/work/proj");
-  EXPECT_EQ(remote_workdir_for("/home/me/proj/"), "gpubox/work/proj");
+  EXPECT_EQ(remote_workdir_for("/home/me/proj"), "gpubox/workdirs/proj");
+  EXPECT_EQ(remote_workdir_for("/home/me/proj/"), "gpubox/workdirs/proj");
 }
 
 TEST(RsyncArgv, BracketsAnIpv6HostAndPullsWithoutMkpath) {

@@ -25,6 +25,17 @@ TEST(SummarizeStatus, IdleBoxSaysHowLongAndWhenItStops) {
   EXPECT_EQ(summarize_status(idle_status(), at("2026-01-02T10:00:00Z")), "idle 12m, stops in 18m");
 }
 
+TEST(SummarizeStatus, ASpotInterruptionNoticeComesFirst) {
+  json s = idle_status();
+  s["spot_interruption"] = {
+      {"action", "stop"}, {"time", "2026-01-02T10:02:00Z"}, {"seen_at", "2026-01-02T10:00:00Z"}};
+  EXPECT_EQ(summarize_status(s, at("2026-01-02T10:00:00Z")),
+            "SPOT INTERRUPTION: AWS will stop it at 2026-01-02T10:02:00Z; running jobs were "
+            "interrupted; idle 12m, stops in 18m");
+  s["spot_interruption"] = nullptr;  // no notice: as before
+  EXPECT_EQ(summarize_status(s, at("2026-01-02T10:00:00Z")), "idle 12m, stops in 18m");
+}
+
 TEST(SummarizeStatus, ActiveBoxNamesWhatKeepsItBusy) {
   json s = idle_status();
   s["why_active"] = {"jupyter: 1 kernel(s) busy", "ssh: 2 ssh connection(s)"};
