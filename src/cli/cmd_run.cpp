@@ -130,7 +130,13 @@ Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
       pull.to_box = false;
       pull.remote = spec.cwd + "/" + opts.outputs + "/";
       pull.local = (std::filesystem::path(opts.workdir) / opts.outputs).string() + "/";
-      GPUBOX_TRY(box::sync_files(env.runner, bt.target, pull, env.progress()));
+      auto pulled = box::sync_files(env.runner, bt.target, pull, env.progress());
+      if (!pulled && env.exit_code == 0) {
+        return fail(pulled.error());  // the job succeeded: its results must not be lost quietly
+      }
+      if (!pulled) {  // a failed job may have written none: its own exit code says more
+        warn(env.streams, "no outputs pulled from " + opts.name + ": " + pulled.error().message);
+      }
     }
     return {};
   }

@@ -102,7 +102,7 @@ class JobsTest(unittest.TestCase):
         self.assertIn("hello there", lines)
         for absent in ("ignored.log", "secret", ".git"):
             self.assertNotIn(absent, lines)
-        remote = os.path.join(self.box_home, "gpubox", "work", "proj")
+        remote = os.path.join(self.box_home, "gpubox", "workdirs", "proj")
         self.assertEqual(os.path.realpath(lines[-1]), os.path.realpath(remote))
         self.assertTrue(os.path.exists(os.path.join(remote, "train.py")))
         self.assertFalse(os.path.exists(os.path.join(remote, "secret")))

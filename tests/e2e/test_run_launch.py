@@ -21,7 +21,9 @@ CALLER = "203.0.113.7"
 class RunLaunchTest(MotoTestCase):
     def setUp(self):
         super().setUp()
-        sshd = Sshd(env={"GPUBOX_NO_SYSTEMD": "1"})
+        box_home = os.path.join(self.home, "box")  # the box's HOME: never the real one
+        os.makedirs(box_home)
+        sshd = Sshd(home=box_home, env={"GPUBOX_NO_SYSTEMD": "1"})
         self.info = sshd.start()
         self.addCleanup(sshd.stop)
         self.set_behaviours(console_host_keys=[self.info.host_public_key])
@@ -63,6 +65,7 @@ class RunLaunchTest(MotoTestCase):
         r = self.run_job("job2", "sh", "-c", "echo boom >&2; exit 7")
         self.assertEqual(r.returncode, 7, r.stderr)
         self.assertEqual(r.stdout, "boom\n")  # the job's stderr is part of its output log
+        self.assertIn("no outputs pulled from job2", r.stderr)  # it wrote none: a warning
         self.assertEqual([i["State"]["Name"] for i in self.instances()], ["terminated"])
 
     def test_down_without_a_launch_is_refused_before_anything_is_created(self):

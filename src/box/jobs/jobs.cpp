@@ -76,8 +76,10 @@ Result<std::pair<std::string, std::string>> parse_env_pair(std::string_view text
 }
 
 std::string job_py_command(const std::vector<std::string>& args, bool exports) {
+  // `cd` first: relative paths (the workdir) are under the login home, wherever the session
+  // starts.
   std::string command =
-      "[ -d /opt/pytorch/bin ] && PATH=/opt/pytorch/bin:$PATH; export PATH; "
+      "cd || exit 1; [ -d /opt/pytorch/bin ] && PATH=/opt/pytorch/bin:$PATH; export PATH; "
       "PY=/usr/bin/python3; [ -x \"$PY\" ] || PY=python3; ";
   if (exports) {
     // `export` is a shell builtin: the values never appear in a process's argv.

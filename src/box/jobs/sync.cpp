@@ -53,8 +53,11 @@ std::string remote_workdir_for(const std::string& local_dir) {
 std::vector<std::string> rsync_argv(const remote::SshTarget& target, const SyncSpec& spec) {
   std::vector<std::string> ssh = remote::ssh_argv(target, {"-o", "BatchMode=yes"}, {});
   ssh.pop_back();  // the host: rsync adds it from host:path
-  std::vector<std::string> argv{"rsync",   "--archive", "--compress",   "--partial",
-                                "--stats", "-e",        shell_join(ssh)};
+  // The remote rsync starts in the login home, so relative remote paths are under it wherever
+  // the session would start.
+  std::vector<std::string> argv{
+      "rsync",   "--archive", "--compress",    "--partial",
+      "--stats", "-e",        shell_join(ssh), "--rsync-path=cd && rsync"};
   if (spec.to_box) {
     argv.emplace_back("--mkpath");  // the remote directories are made as needed
   }
