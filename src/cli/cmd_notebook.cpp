@@ -30,12 +30,8 @@ Result<void> stop_tunnel(Env& env, const box::BoxTarget& bt, const std::filesyst
 }  // namespace
 
 Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY(find_named_box(env, opts.name));  // adopts a box only the cloud knows
-  GPUBOX_TRY_ASSIGN(bt,
-                    box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
-                                    env.connect_policy()));
+  GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   if (opts.stop) {
     return stop_tunnel(env, bt, dir);
   }

@@ -115,7 +115,10 @@ Result<void> run_ssh(const SshOptions& opts, Env& env) {
   if (b.kind == state::BoxKind::aws) {
     freshen(env, *store, files, b);
   }
+  // The target first: an address a local stand-in invented is refused before any AWS call.
   GPUBOX_TRY_ASSIGN(target, remote::target_for(b, files.known_hosts(), env.connect_policy()));
+  GPUBOX_TRY(pin_before_connecting(env, *store, dir, b));
+  target.host_key_pinned = target.host_key_pinned || b.host_key_pinned;
   return exec_argv(remote::ssh_argv(target, {}, remote_words(opts.command)));
 }
 

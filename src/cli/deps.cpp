@@ -8,8 +8,11 @@
 #include "box/account.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/launch/host_keys.hpp"
 #include "box/tags.hpp"
 #include "catalog/catalog.hpp"
+#include "cli/output.hpp"
+#include "core/filesystem.hpp"
 #include "remote/ssh.hpp"
 
 namespace gpubox::cli {
@@ -82,12 +85,33 @@ Result<state::Box> find_named_box(Env& env, std::string_view name) {
   return box::locate_box_everywhere(deps, name, home, env.progress());
 }
 
+Result<void> pin_before_connecting(Env& env, state::BoxStore& store,
+                                   const std::filesystem::path& data_dir, state::Box& box) {
+  if (box.kind != state::BoxKind::aws || box.host_key_pinned || box.state != "running") {
+    return {};
+  }
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  auto pinned = box::pin_from_console_once(*ctx->client, env.clock, store, disk_file_system(),
+                                           data_dir / "known_hosts", box, env.progress());
+  if (!pinned || !*pinned) {
+    warn(env.streams, "the host key of " + box.name +
+                          " is not verified (its console has printed no keys" +
+                          (pinned ? std::string() : ": " + pinned.error().message) +
+                          "); the first key it presents is accepted and kept");
+  }
+  return {};
+}
+
 Result<box::BoxTarget> named_box_target(Env& env, std::string_view name) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY(find_named_box(env, name));  // adopts a box only the cloud knows
-  return box::box_target(*store, name, dir, box::LocalFiles{dir, {}}.known_hosts(),
-                         env.connect_policy());
+  // The target first: an address a local stand-in invented is refused before any AWS call.
+  GPUBOX_TRY_ASSIGN(bt, box::box_target(*store, name, dir, box::LocalFiles{dir, {}}.known_hosts(),
+                                        env.connect_policy()));
+  GPUBOX_TRY(pin_before_connecting(env, *store, dir, bt.box));
+  bt.target.host_key_pinned = bt.target.host_key_pinned || bt.box.host_key_pinned;
+  return bt;
 }
 
 }  // namespace gpubox::cli

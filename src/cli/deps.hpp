@@ -1,6 +1,7 @@
 #pragma once
 // Dependency bundles that several commands hand to box/ functions, built from Env in one place.
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,14 @@ Result<std::string> home_region(Env& env);
 // enabled region; "no box named X" with the nearest names when it is nowhere.
 Result<state::Box> find_named_box(Env& env, std::string_view name);
 
-// Return box `name` (found as find_named_box does) with its ssh target: what every command that
-// works on a box over ssh starts with.
+// Before the first connection to a running AWS `box` whose host keys were never pinned, read its
+// console once and pin what it printed (updating `box` and the store); say so when it printed
+// nothing, and the first key will be trusted.
+Result<void> pin_before_connecting(Env& env, state::BoxStore& store,
+                                   const std::filesystem::path& data_dir, state::Box& box);
+
+// Return box `name` (found as find_named_box does, host keys pinned as above) with its ssh target:
+// what every command that works on a box over ssh starts with.
 Result<box::BoxTarget> named_box_target(Env& env, std::string_view name);
 
 // Return a region for calls that any region answers (DescribeRegions, STS): the configured one,

@@ -252,6 +252,33 @@ class HostKeyTest(RealAwsCase):
         self.assertIn("does not match the console", r.stderr)
         self.assertNotIn("ssh is up", r.stderr)
 
+    def test_wait_running_pins_the_console_keys_before_the_first_connection(self):
+        # `up --wait running` reads the console once, before cloud-init printed the keys (they
+        # show from its 2nd read on); the first command that connects reads it again and pins.
+        blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))
+        wrong = "ssh-ed25519 " + base64.b64encode(blob).decode()
+        with Sshd() as info:
+            env = {"GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}", "GPUBOX_SSH_USER": info.user}
+            self.moto.set_behaviours(console_host_keys=[info.host_public_key], console_after_calls=1)
+            r = self.gpubox("up", "lab", "--type", "g4dn.xlarge", "--key", info.key_path + ".pub",
+                            "--wait", "running", "--yes", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("lab ", self.known_hosts() if os.path.exists(
+                os.path.join(self.home, ".gpubox", "known_hosts")) else "")
+            s = self.gpubox("ssh", "lab", "--", "true", env=env)
+            self.assertEqual(s.returncode, 0, s.stderr)
+            self.assertIn("pinned the host keys of lab from its console before connecting", s.stderr)
+            self.assertIn(f"lab {info.host_public_key}\n", self.known_hosts())
+            # A second box whose console shows another key is refused at its first connection.
+            self.moto.set_behaviours(console_host_keys=[wrong], console_after_calls=1)
+            r = self.gpubox("up", "other", "--type", "g4dn.xlarge", "--key",
+                            info.key_path + ".pub", "--wait", "running", "--yes", env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            s = self.gpubox("ssh", "other", "--", "true", env=env)
+            self.assertNotEqual(s.returncode, 0)  # the sshd's key is not the console's
+            self.assertIn(f"other {wrong}\n", self.known_hosts())
+            self.assertNotIn("not verified", s.stderr)
+
     def test_no_keys_in_time_with_yes_is_refused_unless_trust_first_use(self):
         self.moto.set_behaviours(console_keys=False)
         with Sshd() as info:

@@ -70,4 +70,24 @@ bool is_host_key_mismatch(std::string_view ssh_stderr) {
          ssh_stderr.find("Host key verification failed") != std::string_view::npos;
 }
 
+Result<bool> pin_from_console_once(aws::AwsClient& client, Clock& clock, state::BoxStore& store,
+                                   FileSystem& fs, const std::filesystem::path& known_hosts,
+                                   state::Box& box, ProgressSink& progress) {
+  if (box.kind != state::BoxKind::aws || box.host_key_pinned || box.instance_id.empty() ||
+      box.state != "running") {
+    return box.host_key_pinned;
+  }
+  GPUBOX_TRY_ASSIGN(keys, wait_console_host_keys(client, clock, box.region, box.instance_id,
+                                                 std::chrono::seconds(0)));
+  if (keys.empty()) {
+    return false;
+  }
+  GPUBOX_TRY(pin_host_keys(fs, known_hosts, box.name, keys));
+  box.host_key_pinned = true;
+  GPUBOX_TRY(store.update_box(box));
+  progress.say(
+      fmt::format("pinned the host keys of {} from its console before connecting", box.name));
+  return true;
+}
+
 }  // namespace gpubox::box

@@ -8,6 +8,7 @@
 // trust-on-first-use.
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,9 @@
 #include "aws/client.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/filesystem.hpp"
 #include "core/progress.hpp"
+#include "state/box_store.hpp"
 
 namespace gpubox::box {
 
@@ -43,6 +46,14 @@ Result<std::vector<std::string>> wait_console_host_keys(aws::AwsClient& client, 
 // is running and how to go on.
 Result<void> accept_unverified_host(const HostKeyPolicy& policy, std::string_view name,
                                     std::chrono::seconds waited);
+
+// For a running AWS box whose host keys were never pinned (`up --wait running` returned before
+// the console printed them; a box found by its tags): read the console once and, when the key
+// block is there, pin every key and mark `box` pinned in `store`, so this first connection is
+// already checked strictly. Return whether the box is pinned now (false: still unverified).
+Result<bool> pin_from_console_once(aws::AwsClient& client, Clock& clock, state::BoxStore& store,
+                                   FileSystem& fs, const std::filesystem::path& known_hosts,
+                                   state::Box& box, ProgressSink& progress = null_progress());
 
 // Return whether ssh's stderr says the server's host key is not the pinned one.
 bool is_host_key_mismatch(std::string_view ssh_stderr);

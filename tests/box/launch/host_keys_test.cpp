@@ -5,6 +5,7 @@
 #include "box/access/known_hosts.hpp"
 #include "box/up_fixtures.hpp"
 #include "core/crypto.hpp"
+#include "fakes/fake_file_system.hpp"
 #include "fakes/recording_progress.hpp"
 
 namespace gpubox::box {
@@ -98,6 +99,46 @@ TEST(HostKeys, NoKeysIsRefusedUnlessTrustedOrTheUserSaysYes) {
   HostKeyPolicy trusting;
   trusting.trust_first_use = true;
   EXPECT_TRUE(accept_unverified_host(trusting, "lab", std::chrono::seconds(1)));
+}
+
+// The first connection to a box `up --wait running` left unverified: one console read, and the
+// keys it shows are pinned and remembered; without keys nothing is pinned and nothing waits.
+TEST(HostKeys, AnUnpinnedRunningBoxIsPinnedFromOneConsoleRead) {
+  AwsHarness h;
+  auto store = state::BoxStore::open_memory();
+  ASSERT_TRUE(store);
+  state::Box box;
+  box.name = "lab";
+  box.kind = state::BoxKind::aws;
+  box.region = "us-east-1";
+  box.instance_id = "i-1";
+  box.state = "running";
+  ASSERT_TRUE(store->insert_box(box));
+  testing::FakeFileSystem fs;
+  fs.add_dir("/data", 0700);
+
+  h.http.respond("GetConsoleOutput", 200, console_xml("[    0.0] Linux version 6.8\n"));
+  auto none = pin_from_console_once(*h.client, h.clock, *store, fs, "/data/known_hosts", box);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(*none);
+  EXPECT_TRUE(h.clock.sleeps.empty());  // one read, no wait
+  EXPECT_FALSE(store->get_box("lab")->host_key_pinned);
+
+  h.http.respond("GetConsoleOutput", 200, console_xml(k_ubuntu_console));
+  testing::RecordingProgress progress;
+  auto pinned =
+      pin_from_console_once(*h.client, h.clock, *store, fs, "/data/known_hosts", box, progress);
+  ASSERT_TRUE(pinned) << pinned.error().message;
+  EXPECT_TRUE(*pinned);
+  EXPECT_TRUE(box.host_key_pinned);
+  EXPECT_TRUE(store->get_box("lab")->host_key_pinned);
+  EXPECT_EQ(fs.files.at("/data/known_hosts").content,
+            "lab ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY=\n"
+            "lab ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE\n");
+
+  // Pinned now, or not an AWS box: no further console reads.
+  EXPECT_TRUE(*pin_from_console_once(*h.client, h.clock, *store, fs, "/data/known_hosts", box));
+  EXPECT_EQ(h.bodies("GetConsoleOutput").size(), 2u);
 }
 
 TEST(HostKeys, RecognisesSshsMismatchMessages) {
