@@ -11,6 +11,9 @@ inline constexpr std::string_view k_tag_box = "gpubox:box";          // the box 
 inline constexpr std::string_view k_tag_owner = "gpubox:owner";      // caller ARN that created it
 inline constexpr std::string_view k_tag_created = "gpubox:created";  // RFC 3339 UTC
 inline constexpr std::string_view k_tag_name = "Name";               // "gpubox-<name>" for consoles
+// "down" on an instance whose job ran with `--then down`: once the box has stopped itself, gc
+// removes it (the box has no AWS credentials to terminate itself).
+inline constexpr std::string_view k_tag_then = "gpubox:then";
 
 // Return the AWS resource name for box `name` (the Name tag; groups and key pairs add a random
 // suffix to it, see launch.hpp).

@@ -11,6 +11,7 @@
 #include "aws/settings.hpp"
 #include "box/fleet/gc.hpp"
 #include "cli/app.hpp"
+#include "cli/cmd_down.hpp"
 #include "cli/deps.hpp"
 
 namespace gpubox::cli {
@@ -66,8 +67,11 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
     warn(env.streams, fmt::format("could not look in {}: {}", f.region, f.error->message));
     failed_regions.push_back(f.region);
   }
+  // Boxes whose `--then down` job stopped them are removed whole, as `gpubox down` would.
+  std::vector<box::Leftover> listed = plan.leftovers;
+  listed.insert(listed.end(), plan.finished.begin(), plan.finished.end());
   if (!opts.json) {
-    if (plan.leftovers.empty()) {
+    if (listed.empty()) {
       env.streams.out << (failed_regions.empty()
                               ? std::string("nothing to clean up: everything tagged by gpubox "
                                             "belongs to a box\n")
@@ -77,22 +81,35 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
       return {};
     }
     Table t({"region", "kind", "id", "box", "detail"});
-    for (const auto& l : plan.leftovers) {
+    for (const auto& l : listed) {
       t.add_row({l.region, l.kind, l.id, l.box, l.detail});
     }
     env.streams.out << t.render(env.streams.out_is_tty);
   }
   box::GcReport rep;
-  auto remove = plan.leftovers.empty() ? Result<bool>(false)
-                                       : should_remove(opts, env, plan.leftovers.size());
+  auto remove = listed.empty() ? Result<bool>(false) : should_remove(opts, env, listed.size());
   if (!remove && opts.json) {
     print_json(env.streams,
-               {{"leftovers", items_json(plan.leftovers)}, {"removed", nlohmann::json::array()}});
+               {{"leftovers", items_json(listed)}, {"removed", nlohmann::json::array()}});
   }
   GPUBOX_TRY(remove);
-  if (*remove) {
-    rep = box::remove_leftovers(*ctx->client, env.clock, plan.leftovers);
-    for (const auto& l : rep.removed) {
+  if (*remove && !plan.finished.empty()) {
+    DownOptions down;
+    for (const auto& f : plan.finished) {
+      down.names.push_back(f.box);
+    }
+    down.confirmed = true;         // asked above, with the full list
+    down.report_on_stderr = true;  // stdout stays gc's list (or its JSON)
+    GPUBOX_TRY(run_down(down, env));
+    if (env.exit_code == 0) {
+      rep.removed.insert(rep.removed.end(), plan.finished.begin(), plan.finished.end());
+    }
+  }
+  if (*remove && !plan.leftovers.empty()) {
+    box::GcReport removed = box::remove_leftovers(*ctx->client, env.clock, plan.leftovers);
+    rep.removed.insert(rep.removed.end(), removed.removed.begin(), removed.removed.end());
+    rep.failed = std::move(removed.failed);
+    for (const auto& l : removed.removed) {
       env.progress().say(fmt::format("removed {} {} in {}", l.kind, l.id, l.region));
     }
     for (const auto& f : rep.failed) {
@@ -102,7 +119,7 @@ Result<void> run_gc(const GcOptions& opts, Env& env) {
   }
   if (opts.json) {
     print_json(env.streams,
-               {{"leftovers", items_json(plan.leftovers)}, {"removed", items_json(rep.removed)}});
+               {{"leftovers", items_json(listed)}, {"removed", items_json(rep.removed)}});
   }
   if (!rep.failed.empty()) {
     return fail(ErrorKind::remote,
@@ -117,7 +134,9 @@ void add_gc_command(CLI::App& app, Env& env) {
   set_details(
       cmd,
       "Look in every enabled region for instances, security groups, key pairs and volumes "
-      "tagged gpubox:box that belong to no box in the local state, list them, and remove them "
+      "tagged gpubox:box that belong to no box in the local state, and for boxes that stopped "
+      "themselves after a `gpubox run --then down` job, list them, and remove them (the boxes "
+      "as `gpubox down` does) "
       "after confirmation (--yes: without asking; without a terminal it lists them and exits 2, "
       "as `down` does).");
   cmd->footer("Examples:\n  gpubox gc\n  gpubox gc --yes\n  gpubox gc --json");

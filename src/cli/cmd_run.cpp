@@ -27,7 +27,7 @@ Result<box::JobSpec> job_spec(const RunJobOptions& opts) {
     GPUBOX_TRY_ASSIGN(pair, box::parse_env_pair(kv));
     spec.env.push_back(std::move(pair));
   }
-  spec.stop_after = opts.then == "stop";
+  spec.stop_after = opts.then == "stop" || opts.then == "down";
   return spec;
 }
 
@@ -107,9 +107,19 @@ Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const s
 Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
   GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   if (spec.stop_after && bt.box.kind != state::BoxKind::aws) {
-    return fail(ErrorKind::invalid_input,
-                "--then stop shuts down AWS boxes; " + opts.name + " is your own machine",
-                "leave out --then, or `gpubox stop " + opts.name + "` after the job");
+    return fail(
+        ErrorKind::invalid_input,
+        "--then " + opts.then + " shuts down AWS boxes; " + opts.name + " is your own machine",
+        "leave out --then, or `gpubox stop " + opts.name + "` after the job");
+  }
+  if (opts.then == "down") {
+    // The box can only power itself off (it has no AWS credentials); the tag tells gc to finish.
+    GPUBOX_TRY_ASSIGN(ctx, env.aws());
+    GPUBOX_TRY(box::mark_then_down(*ctx->client, bt.box));
+    env.progress().say(
+        fmt::format("when the job ends, {} powers itself off; `gpubox gc` then "
+                    "removes it (or `gpubox down {}`)",
+                    opts.name, opts.name));
   }
   if (!opts.workdir.empty()) {
     box::SyncSpec sync;
@@ -195,7 +205,8 @@ void add_run_command(CLI::App& app, Env& env) {
       "exits with the job's exit code; Ctrl-C asks whether to stop the job or leave it running. "
       "--env values travel on ssh's stdin, never on a command line. On the PyTorch DLAMI, "
       "/opt/pytorch/bin comes first on the job's PATH. --then stop shuts an AWS box down when "
-      "the job ends, whatever its exit status (the disk is kept; `gpubox start` brings it back). "
+      "the job ends, whatever its exit status (the disk is kept; `gpubox start` brings it back); "
+      "--then down also tags it so that `gpubox gc` removes it once it has stopped. "
       "A running job counts as activity: the idle stop never interrupts it.\n\n"
       "From nothing to results in one command: with --gpu or --type, run first launches box NAME "
       "as `gpubox up` does (the plan and its price, the confirmation, the quota preflight, SSH "
@@ -214,8 +225,9 @@ void add_run_command(CLI::App& app, Env& env) {
   cmd->add_option("--env", opts->env, "NAME=VALUE for the job's environment (repeatable)")
       ->allow_extra_args(false);  // one pair per --env: `--` still starts the command
   cmd->add_flag("--detach", opts->detach, "Print the job id and return");
-  cmd->add_option("--then", opts->then, "stop: shut the box down when the job ends")
-      ->check(CLI::IsMember({"stop"}));
+  cmd->add_option("--then", opts->then,
+                  "stop: power the box off when the job ends; down: and let `gpubox gc` remove it")
+      ->check(CLI::IsMember({"stop", "down"}));
   cmd->add_flag("--json", opts->json, "With --detach: print one JSON object");
   cmd->add_option("command", opts->command, "The command and its arguments, after --");
   auto& up = opts->up;

@@ -16,7 +16,7 @@ struct RunJobOptions {
   std::string workdir;           // local directory synced to the box first; empty: none
   std::vector<std::string> env;  // K=V
   bool detach = false;
-  std::string then;  // "", "stop"
+  std::string then;  // "", "stop", "down" (stop, then gc removes it)
   bool json = false;
   std::vector<std::string> command;
   // From nothing to results: launch the box first (--gpu or --type given), pull --outputs back

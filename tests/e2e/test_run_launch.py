@@ -4,6 +4,7 @@ a loopback sshd, whose real host key the stand-in's console prints), syncs W, ru
 follows it, pulls W/out back, and removes the box whatever the job's exit status, checked with
 boto3. Nothing leaves 127.0.0.1."""
 #ctest : RUN_SERIAL
+import json
 import os
 import shutil
 import subprocess
@@ -23,7 +24,14 @@ class RunLaunchTest(MotoTestCase):
         super().setUp()
         box_home = os.path.join(self.home, "box")  # the box's HOME: never the real one
         os.makedirs(box_home)
-        sshd = Sshd(home=box_home, env={"GPUBOX_NO_SYSTEMD": "1"})
+        # `--then` powers the box off: here a marker file, never this machine's shutdown.
+        self.stopped_marker = os.path.join(self.home, "box-powered-off")
+        power_off = os.path.join(self.home, "power-off.sh")  # one word: sshd's SetEnv splits
+        with open(power_off, "w") as f:
+            f.write(f"#!/bin/sh\ntouch '{self.stopped_marker}'\n")
+        os.chmod(power_off, 0o755)
+        sshd = Sshd(home=box_home, env={"GPUBOX_NO_SYSTEMD": "1",
+                                        "GPUBOX_JOB_STOP_COMMAND": power_off})
         self.info = sshd.start()
         self.addCleanup(sshd.stop)
         self.set_behaviours(console_host_keys=[self.info.host_public_key])
@@ -67,6 +75,31 @@ class RunLaunchTest(MotoTestCase):
         self.assertEqual(r.stdout, "boom\n")  # the job's stderr is part of its output log
         self.assertIn("no outputs pulled from job2", r.stderr)  # it wrote none: a warning
         self.assertEqual([i["State"]["Name"] for i in self.instances()], ["terminated"])
+
+    def test_then_down_powers_off_after_the_job_and_gc_removes_the_stopped_box(self):
+        r = self.gpubox("up", "lab", "--type", "g4dn.xlarge", "--key", self.info.key_path + ".pub",
+                        "--wait", "ssh", "--yes", env=self.box_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.gpubox("run", "lab", "--then", "down", "--", "echo", "done", env=self.box_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("done\n"), r.stdout)
+        self.assertIn("--then stop: running", r.stdout)  # job.py's own line in the job's log
+        self.assertIn("`gpubox gc` then removes it", r.stderr)
+        (instance,) = self.instances()
+        self.assertIn({"Key": "gpubox:then", "Value": "down"}, instance["Tags"])
+        self.assertTrue(os.path.exists(self.stopped_marker))  # the box powered itself off
+        # ... which EC2 sees as a stopped instance; gc (not before) finishes the job's `down`.
+        g = self.gpubox("gc", "--yes", env=self.box_env)
+        self.assertEqual(g.returncode, 0, g.stderr)
+        self.assertEqual(self.instances()[0]["State"]["Name"], "running")  # not yet stopped
+        self.boto3_client("ec2").stop_instances(InstanceIds=[instance["InstanceId"]])
+        g = self.gpubox("gc", "--yes", "--json", env=self.box_env)
+        self.assertEqual(g.returncode, 0, g.stderr)
+        removed = json.loads(g.stdout)["removed"]
+        self.assertEqual([(x["kind"], x["box"]) for x in removed], [("box", "lab")])
+        self.assertEqual(self.instances()[0]["State"]["Name"], "terminated")
+        self.assertIn("lab is gone", g.stderr)
+        self.assertNotIn("lab", self.gpubox("ls", "--json").stdout)
 
     def test_down_without_a_launch_is_refused_before_anything_is_created(self):
         r = self.gpubox("run", "lab", "--down", "--", "true", env=self.box_env)

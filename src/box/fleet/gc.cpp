@@ -168,6 +168,27 @@ std::vector<Leftover> select_leftovers(const RegionInventory& inv, const OwnedFn
   return out;
 }
 
+std::vector<Leftover> select_finished(const RegionInventory& inv, const OwnedFn& owned,
+                                      std::string_view owner) {
+  std::vector<Leftover> out;
+  for (const auto& i : inv.instances) {
+    auto then = i.tags.find(std::string(k_tag_then));
+    const std::string name = box_tag(i.tags);
+    if (then == i.tags.end() || then->second != "down" || i.state != "stopped" || name.empty() ||
+        !owned(inv.region, name)) {
+      continue;
+    }
+    if (!owner.empty()) {
+      auto tag = i.tags.find(std::string(k_tag_owner));
+      if (tag == i.tags.end() || !same_owner(tag->second, owner)) {
+        continue;
+      }
+    }
+    out.push_back({inv.region, "box", i.id, name, "stopped after its job (--then down)"});
+  }
+  return out;
+}
+
 Result<OwnedFn> owned_by_store(state::BoxStore& store) {
   GPUBOX_TRY_ASSIGN(boxes, store.list_boxes());
   std::set<std::pair<std::string, std::string>> owned;
@@ -253,6 +274,8 @@ Result<GcPlan> find_leftovers(aws::AwsClient& client, state::BoxStore& store,
     }
     auto items = select_leftovers(inv, owned, owner);
     plan.leftovers.insert(plan.leftovers.end(), items.begin(), items.end());
+    auto finished = select_finished(inv, owned, owner);
+    plan.finished.insert(plan.finished.end(), finished.begin(), finished.end());
   }
   return plan;
 }

@@ -56,8 +56,15 @@ Result<OwnedFn> owned_by_store(state::BoxStore& store);
 // Read everything tagged gpubox:box in `region`.
 RegionInventory inventory_region(aws::AwsClient& client, const std::string& region);
 
+// Return the stopped instances of `inventory` whose job ran with `--then down` (tag
+// gpubox:then=down) and whose box is owned: what `gc` finishes with a full `down` (pure). Only
+// `owner`'s, as select_leftovers.
+std::vector<Leftover> select_finished(const RegionInventory& inventory, const OwnedFn& owned,
+                                      std::string_view owner = {});
+
 struct GcPlan {
   std::vector<Leftover> leftovers;
+  std::vector<Leftover> finished;       // boxes to remove as `down` does (kind "box")
   std::vector<RegionInventory> failed;  // regions that could not be read
 };
 

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/ec2_instances.hpp"
 #include "box/onbox/onbox_files.hpp"
+#include "box/tags.hpp"
 #include "core/strings.hpp"
 
 namespace gpubox::box {
@@ -90,6 +92,14 @@ std::string job_py_command(const std::vector<std::string>& args, bool exports) {
     command += " " + shell_join(args);
   }
   return command;
+}
+
+Result<void> mark_then_down(aws::AwsClient& client, const state::Box& box) {
+  aws::CreateTagsInput in;
+  in.resource_ids = {box.instance_id};
+  in.tags = {{std::string(k_tag_then), "down"}};
+  GPUBOX_TRY(aws::create_tags(client, box.region, in));
+  return {};
 }
 
 Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& target,

@@ -11,9 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "aws/client.hpp"
 #include "core/error.hpp"
 #include "core/process.hpp"
 #include "remote/ssh.hpp"
+#include "state/box_store.hpp"
 
 namespace gpubox::box {
 
@@ -49,6 +51,10 @@ Result<std::pair<std::string, std::string>> parse_env_pair(std::string_view text
 // (/opt/pytorch) first on PATH, so `python` is the DLAMI's; `exports` (ssh's stdin lines
 // "K=V") are read into the environment first.
 std::string job_py_command(const std::vector<std::string>& args, bool exports = false);
+
+// Tag AWS box `box`'s instance gpubox:then=down: when its `--then` job has stopped it, `gpubox
+// gc` removes it as `gpubox down` would.
+Result<void> mark_then_down(aws::AwsClient& client, const state::Box& box);
 
 // Upload gpubox's on-box files, start `spec` and return its job id.
 Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& target,

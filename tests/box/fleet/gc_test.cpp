@@ -55,6 +55,31 @@ TEST(Gc, SelectsOnlyWhatNoOwnedBoxClaims) {
   EXPECT_EQ(items[3].detail, "100 GiB available");
 }
 
+// `run --then down`: the box stopped itself after its job; gc finishes it whole, but only once it
+// has stopped, only the caller's, and only a box the store owns (one it does not own is a
+// leftover instance already).
+TEST(Gc, StoppedThenDownBoxesOfTheCallerAreFinished) {
+  RegionInventory inv = inventory();
+  inv.instances[0].tags["gpubox:then"] = "down";
+  inv.instances[0].tags["gpubox:owner"] = "arn:aws:iam::123456789012:user/me";
+  auto owned = [](std::string_view, std::string_view name) { return name == "kept"; };
+  const std::string me = "arn:aws:iam::123456789012:user/me";
+  EXPECT_TRUE(select_finished(inv, owned, me).empty());  // still running its job
+  inv.instances[0].state = "stopped";
+  auto finished = select_finished(inv, owned, me);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].kind, "box");
+  EXPECT_EQ(finished[0].box, "kept");
+  EXPECT_EQ(finished[0].id, "i-live");
+  EXPECT_TRUE(select_finished(inv, owned, "arn:aws:iam::123456789012:user/other").empty());
+  inv.instances[0].tags["gpubox:then"] = "stop";
+  EXPECT_TRUE(select_finished(inv, owned, me).empty());  // --then stop keeps the box
+  // Owned, so never among the leftovers: gc removes it whole or not at all.
+  for (const auto& l : select_leftovers(inv, owned, me)) {
+    EXPECT_NE(l.id, "i-live");
+  }
+}
+
 TEST(Gc, OwnershipIsPerRegion) {
   auto owned = [](std::string_view region, std::string_view name) {
     return region == "eu-west-1" && name == "kept";
