@@ -415,8 +415,8 @@ private:
     GPUBOX_TRY_ASSIGN(token, read_token_file(*file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
     req.token = std::move(token);
     GPUBOX_TRY_ASSIGN(
-        creds, call_web_identity(std::move(req), cache_key("web-identity", "", *role,
-                                                           session.value_or(""), "", "", *file)));
+        creds, call_web_identity(
+                   req, cache_key("web-identity", "", *role, session.value_or(""), "", "", *file)));
     return OptionalCredentials(std::move(creds));
   }
 
@@ -434,9 +434,8 @@ private:
                       read_token_file(file.value, "web_identity_token_file, " + file.where()));
     req.token = std::move(token);
     return call_web_identity(
-        std::move(req),
-        cache_key("web-identity", p.name, role.value, session != nullptr ? session->value : "", "",
-                  duration ? std::to_string(*duration) : "", file.value));
+        req, cache_key("web-identity", p.name, role.value, session != nullptr ? session->value : "",
+                       "", duration ? std::to_string(*duration) : "", file.value));
   }
 
   Result<Credentials> assume_role(const Profile& p, const ProfileValue& role,

@@ -38,30 +38,30 @@ bool is_local_zone(std::string_view zone_id) {
 }
 
 const InstanceSpec* Catalog::find_type(std::string_view instance_type) const {
-  auto it = std::lower_bound(
-      types.begin(), types.end(), instance_type,
-      [](const InstanceSpec& s, std::string_view t) { return s.instance_type < t; });
+  auto it = std::ranges::lower_bound(
+      types, instance_type, std::ranges::less{},
+      [](const InstanceSpec& s) -> std::string_view { return s.instance_type; });
   return it != types.end() && it->instance_type == instance_type ? &*it : nullptr;
 }
 
 const RegionPrice* Catalog::find_price(std::string_view instance_type,
                                        std::string_view region) const {
   auto key = std::make_pair(instance_type, region);
-  auto it =
-      std::lower_bound(prices.begin(), prices.end(), key, [](const RegionPrice& p, const auto& k) {
-        return std::make_pair(std::string_view(p.instance_type), std::string_view(p.region)) < k;
-      });
+  auto it = std::ranges::lower_bound(prices, key, std::ranges::less{}, [](const RegionPrice& p) {
+    return std::make_pair(std::string_view(p.instance_type), std::string_view(p.region));
+  });
   bool found = it != prices.end() && it->instance_type == instance_type && it->region == region;
   return found ? &*it : nullptr;
 }
 
 std::vector<std::string> Catalog::regions() const {
   std::vector<std::string> out;
+  out.reserve(prices.size());
   for (const RegionPrice& p : prices) {
     out.push_back(p.region);
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::ranges::sort(out);
+  out.erase(std::ranges::unique(out).begin(), out.end());
   return out;
 }
 
@@ -96,7 +96,8 @@ const Catalog& newest(const Catalog& embedded, const std::optional<Catalog>& cac
       cached->snapshot.generated_at >= embedded.snapshot.generated_at) {
     return *cached;
   }
-  return embedded;
+  // Identity is the point (callers compare addresses), and both arguments outlive the call.
+  return embedded;  // NOLINT(bugprone-return-const-ref-from-parameter)
 }
 
 std::string price_footer(const SnapshotInfo& snapshot) {

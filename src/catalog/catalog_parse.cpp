@@ -88,7 +88,7 @@ Result<ColumnMap> map_columns(const std::vector<std::string_view>& header, std::
   ColumnMap map;
   map.fill(k_absent);
   for (size_t i = 0; i < header.size(); ++i) {
-    auto it = std::find(k_columns.begin(), k_columns.end(), trim(header[i]));
+    auto it = std::ranges::find(k_columns, trim(header[i]));
     if (it != k_columns.end()) {
       map[static_cast<size_t>(it - k_columns.begin())] = i;
     }
@@ -287,16 +287,14 @@ Result<void> parse_coverage(Builder& b, std::string_view csv, std::string_view n
 
 // Sort everything and drop spot prices that show no useful spot market (see k_no_spot_ratio).
 void finish(Catalog& catalog) {
-  std::sort(catalog.types.begin(), catalog.types.end(),
-            [](const InstanceSpec& a, const InstanceSpec& b) {
-              return a.instance_type < b.instance_type;
-            });
-  std::sort(catalog.prices.begin(), catalog.prices.end(),
-            [](const RegionPrice& a, const RegionPrice& b) {
-              return std::tie(a.instance_type, a.region) < std::tie(b.instance_type, b.region);
-            });
+  std::ranges::sort(catalog.types, [](const InstanceSpec& a, const InstanceSpec& b) {
+    return a.instance_type < b.instance_type;
+  });
+  std::ranges::sort(catalog.prices, [](const RegionPrice& a, const RegionPrice& b) {
+    return std::tie(a.instance_type, a.region) < std::tie(b.instance_type, b.region);
+  });
   for (RegionPrice& p : catalog.prices) {
-    std::sort(p.zone_ids.begin(), p.zone_ids.end());
+    std::ranges::sort(p.zone_ids);
     if (p.spot_usd && p.on_demand_usd && *p.spot_usd >= k_no_spot_ratio * *p.on_demand_usd) {
       p.spot_usd.reset();
       p.spot_zone_id.clear();

@@ -114,6 +114,7 @@ bool is_neuron(std::string_view name) {
 
 std::vector<std::string> known_gpus() {
   std::vector<std::string> out;
+  out.reserve(k_gpus.size());
   for (const GpuEntry& e : k_gpus) {
     out.emplace_back(e.name);
   }
@@ -132,8 +133,8 @@ std::optional<std::string> suggest_gpu(std::string_view name) {
   const GpuEntry* best_entry = nullptr;
   for (const KeyEntry& k : all_keys()) {
     size_t d = edit_distance(key, k.key);
-    auto mismatch = std::mismatch(key.begin(), key.end(), k.key.begin(), k.key.end());
-    auto prefix = static_cast<size_t>(mismatch.first - key.begin());
+    auto mismatch = std::ranges::mismatch(key, k.key);
+    auto prefix = static_cast<size_t>(mismatch.in1 - key.begin());
     if (d < best || (d == best && best_entry && prefix > best_prefix)) {
       best = d;
       best_prefix = prefix;

@@ -102,15 +102,16 @@ std::string render_catalog_csv(const RefreshData& data, std::string_view generat
       zones.push_back(&z);
     }
   }
-  std::sort(zones.begin(), zones.end(), [](const RefreshedZone* a, const RefreshedZone* b) {
+  std::ranges::sort(zones, [](const RefreshedZone* a, const RefreshedZone* b) {
     return std::tie(a->instance_type, a->region, a->zone_id) <
            std::tie(b->instance_type, b->region, b->zone_id);
   });
-  zones.erase(std::unique(zones.begin(), zones.end(),
-                          [](const RefreshedZone* a, const RefreshedZone* b) {
-                            return std::tie(a->instance_type, a->region, a->zone_id) ==
-                                   std::tie(b->instance_type, b->region, b->zone_id);
-                          }),
+  zones.erase(std::ranges::unique(zones,
+                                  [](const RefreshedZone* a, const RefreshedZone* b) {
+                                    return std::tie(a->instance_type, a->region, a->zone_id) ==
+                                           std::tie(b->instance_type, b->region, b->zone_id);
+                                  })
+                  .begin(),
               zones.end());
   std::string out = fmt::format("# generated_at: {}\n# source: {}\n", generated_at, source);
   out +=
@@ -157,19 +158,19 @@ std::optional<std::string> merge_catalog_csv(std::string_view fresh, std::string
     return std::nullopt;
   }
   const auto columns = split(now.header, ',');
-  const auto at = std::find(columns.begin(), columns.end(), "region");
+  const auto at = std::ranges::find(columns, "region");
   if (at == columns.end()) {
     return std::nullopt;
   }
   const size_t region_col = static_cast<size_t>(at - columns.begin());
   for (const std::string& row : before.rows) {
     const auto cells = split(row, ',');
-    if (cells.size() > region_col && std::find(refreshed_regions.begin(), refreshed_regions.end(),
-                                               cells[region_col]) == refreshed_regions.end()) {
+    if (cells.size() > region_col &&
+        std::ranges::find(refreshed_regions, cells[region_col]) == refreshed_regions.end()) {
       now.rows.push_back(row);
     }
   }
-  std::sort(now.rows.begin(), now.rows.end());
+  std::ranges::sort(now.rows);
   std::string out = now.comments + now.header + "\n";
   for (const std::string& row : now.rows) {
     out += row + "\n";

@@ -174,12 +174,12 @@ int run(Env& env, std::vector<std::string> args) {
   }
   // Decided before parsing: a subcommand's callback (the command itself) runs inside parse().
   // https://no-color.org: NO_COLOR set to anything non-empty turns colour off.
-  const auto end_of_options = std::find(args.begin(), args.end(), "--");
+  const auto end_of_options = std::ranges::find(args, "--");
   env.streams.color = env.streams.out_is_tty &&
                       std::find(args.begin(), end_of_options, "--no-color") == end_of_options &&
                       env_value(env.getenv, "NO_COLOR") == std::nullopt;
   const std::vector<std::string> args_in_order = args;
-  std::reverse(args.begin(), args.end());
+  std::ranges::reverse(args);
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {

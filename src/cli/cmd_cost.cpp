@@ -31,7 +31,7 @@ Result<std::optional<TimePoint>> parse_since(const std::string& text) {
     return fail(ErrorKind::invalid_input,
                 "--since must be a date (2026-01-31) or an RFC 3339 time, not \"" + text + "\"");
   }
-  return std::optional<TimePoint>(*t);
+  return t;
 }
 
 nlohmann::json row_json(const box::CostRow& r) {

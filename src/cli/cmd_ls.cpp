@@ -226,6 +226,7 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   }
   if (!found.regions.empty() && found.failed.size() == found.regions.size()) {
     std::vector<std::string> names;
+    names.reserve(found.failed.size());
     for (const auto& f : found.failed) {
       names.push_back(f.region);
     }

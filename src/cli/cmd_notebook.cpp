@@ -43,7 +43,7 @@ Result<void> run_notebook(const NotebookOptions& opts, Env& env) {
   box::NotebookDeps deps{env.runner, env.http, env.clock, dir, env.progress()};
   GPUBOX_TRY_ASSIGN(session, box::ensure_notebook(deps, {bt.box, bt.target, bt.token, opts.port}));
   // The token URL is the one secret gpubox prints on purpose: on stdout only, never logged.
-  env.streams.out << session.url << std::endl;
+  env.streams.out << session.url << '\n';
   if (opts.open) {
     auto browser = env.getenv("BROWSER").value_or("");
     RunOptions run;

@@ -168,7 +168,7 @@ Result<void> run_offers(const OffersOptions& opts, Env& env) {
   std::vector<std::string> header = {"type",  "region",  "gpu",           "gpus",    "gpu mem GiB",
                                      "vCPUs", "ram GiB", "on-demand $/h", "spot $/h"};
   if (opts.check_quota) {
-    header.push_back("quota fits");
+    header.emplace_back("quota fits");
   }
   Table t(header);
   for (size_t k = 0; k < offers.size(); ++k) {

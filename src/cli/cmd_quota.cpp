@@ -3,6 +3,7 @@
 
 #include "cli/cmd_quota.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <ostream>
 
@@ -176,7 +177,7 @@ Result<void> run_quota_requests(const QuotaRequestsOptions& opts, Env& env) {
       all.emplace_back(region, std::move(h));
     }
   }
-  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+  std::ranges::stable_sort(all, [](const auto& a, const auto& b) {
     return a.second.created.value_or(TimePoint{}) > b.second.created.value_or(TimePoint{});
   });
   if (opts.json) {

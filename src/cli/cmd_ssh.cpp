@@ -81,6 +81,7 @@ std::vector<std::string> remote_words(const std::vector<std::string>& command) {
     return command;
   }
   std::vector<std::string> out;
+  out.reserve(command.size());
   for (const auto& a : command) {
     out.push_back(shell_quote(a));
   }
@@ -89,6 +90,7 @@ std::vector<std::string> remote_words(const std::vector<std::string>& command) {
 
 Result<void> exec_argv(const std::vector<std::string>& argv) {
   std::vector<char*> c_argv;
+  c_argv.reserve(argv.size());
   for (const auto& a : argv) {
     c_argv.push_back(const_cast<char*>(a.c_str()));
   }

@@ -64,7 +64,7 @@ std::string man_page(const CLI::App& cmd, const std::string& full_name,
                      const std::string& version) {
   const std::string page = [&] {
     std::string p = full_name;
-    std::replace(p.begin(), p.end(), ' ', '-');
+    std::ranges::replace(p, ' ', '-');
     return p;
   }();
   std::string out = fmt::format(".TH \"{}\" \"1\" \"\" \"gpubox {}\" \"gpubox manual\"\n",
@@ -196,7 +196,7 @@ std::string zsh_completion(const CLI::App& app) {
     for (const auto* o : visible_options(*cmd)) {
       const std::string value = o->get_expected_max() != 0 ? ":value:" : "";
       for (const auto& w : option_words(*o)) {
-        specs += " '" + w + "[" + zsh_quote(o->get_description()) + "]" + value + "'";
+        specs += fmt::format(" '{}[{}]{}'", w, zsh_quote(o->get_description()), value);
       }
     }
     cases += "    " + cmd->get_name() + ") _arguments" + specs + " '*::arg:_default' ;;\n";
@@ -241,8 +241,8 @@ std::string fish_completion(const CLI::App& app) {
       for (const auto& l : o->get_lnames()) {
         flags += " -l " + l;
       }
-      out += "complete -c gpubox -n " + cond + flags + (o->get_expected_max() != 0 ? " -r" : "") +
-             " -d " + fish_quote(o->get_description()) + "\n";
+      out += fmt::format("complete -c gpubox -n {}{}{} -d {}\n", cond, flags,
+                         o->get_expected_max() != 0 ? " -r" : "", fish_quote(o->get_description()));
     }
   }
   return out;

@@ -18,7 +18,7 @@ extern "C" void on_interrupt(int) {
   const int current = g_current.load();
   if (current >= 0) {
     const char* note = g_notes[current];
-    ssize_t left = static_cast<ssize_t>(std::strlen(note));
+    auto left = static_cast<ssize_t>(std::strlen(note));
     while (left > 0) {
       ssize_t n = ::write(STDERR_FILENO, note, static_cast<size_t>(left));
       if (n <= 0) {

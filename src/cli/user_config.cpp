@@ -137,8 +137,8 @@ Result<ConfigValues> load_config(const std::filesystem::path& path, bool lenient
       if (lenient) {
         continue;  // dropped when the file is saved again
       }
-      return fail(ErrorKind::invalid_input, where + ": unknown key '" + name + "'",
-                  key.error().hint + "; `gpubox config unset " + name + "` removes it");
+      return fail(ErrorKind::invalid_input, fmt::format("{}: unknown key '{}'", where, name),
+                  fmt::format("{}; `gpubox config unset {}` removes it", key.error().hint, name));
     }
     std::string text_value;
     if (auto s = node.value<std::string>(); s && node.is_string()) {
@@ -147,7 +147,8 @@ Result<ConfigValues> load_config(const std::filesystem::path& path, bool lenient
                n && (node.is_integer() || node.is_floating_point())) {
       text_value = fmt::format("{:g}", *n);
     } else {
-      return fail(ErrorKind::invalid_input, where + ": " + name + " must be a string or a number");
+      return fail(ErrorKind::invalid_input,
+                  fmt::format("{}: {} must be a string or a number", where, name));
     }
     auto ok = validate_config_value(**key, text_value);
     if (!ok && lenient) {

@@ -7,7 +7,7 @@
 namespace gpubox {
 namespace {
 
-Error invalid_duration(std::string_view text, std::string_view option, std::string why) {
+Error invalid_duration(std::string_view text, std::string_view option, const std::string& why) {
   Error e;
   e.kind = ErrorKind::invalid_input;
   e.message = "invalid " + std::string(option) + " '" + std::string(text) + "': " + why;

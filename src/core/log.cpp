@@ -1,8 +1,8 @@
 #include "core/log.hpp"
 
-#include <strings.h>
-
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -13,7 +13,10 @@ std::atomic<bool> g_enabled{false};
 std::mutex g_mutex;
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
 }
 }  // namespace
 

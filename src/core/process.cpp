@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <string_view>
@@ -86,13 +86,14 @@ std::vector<std::string> build_environment(const RunOptions& options) {
     }
   }
   for (const auto& [key, value] : options.env) {
-    out.push_back(key + "=" + value);
+    out.push_back(fmt::format("{}={}", key, value));
   }
   return out;
 }
 
 std::vector<char*> to_c_array(std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size());
   for (std::string& s : strings) {
     out.push_back(s.data());
   }

@@ -34,8 +34,7 @@ bool spec_matches(const InstanceSpec& spec, const OfferQuery& q) {
 }
 
 bool price_matches(const RegionPrice& p, const OfferQuery& q) {
-  if (!q.regions.empty() &&
-      std::find(q.regions.begin(), q.regions.end(), p.region) == q.regions.end()) {
+  if (!q.regions.empty() && std::ranges::find(q.regions, p.region) == q.regions.end()) {
     return false;
   }
   std::optional<double> price = q.spot ? p.spot_usd : p.on_demand_usd;
@@ -98,7 +97,7 @@ std::vector<Offer> find_offers(const Catalog& catalog, const OfferQuery& query) 
     }
   }
   bool spot = query.spot;
-  std::sort(out.begin(), out.end(), [spot](const Offer& a, const Offer& b) {
+  std::ranges::sort(out, [spot](const Offer& a, const Offer& b) {
     return std::forward_as_tuple(rank_price(a.price(spot)), a.vcpus, a.instance_type, a.region) <
            std::forward_as_tuple(rank_price(b.price(spot)), b.vcpus, b.instance_type, b.region);
   });
@@ -110,8 +109,8 @@ std::vector<Offer> find_offers(const Catalog& catalog, const OfferQuery& query) 
 
 Result<catalog::GpuSpec> resolve_gpu(const Catalog& catalog, std::string_view text) {
   GPUBOX_TRY_ASSIGN(spec, catalog::parse_gpu_spec(text));
-  bool sold = std::any_of(catalog.types.begin(), catalog.types.end(),
-                          [&](const InstanceSpec& s) { return s.gpu == spec.name; });
+  bool sold =
+      std::ranges::any_of(catalog.types, [&](const InstanceSpec& s) { return s.gpu == spec.name; });
   if (sold) {
     return spec;
   }
@@ -132,8 +131,7 @@ std::optional<Offer> cheapest_type_for(const Catalog& catalog, std::string_view 
   std::optional<Offer> best;
   double best_price = 0;
   for (const InstanceSpec& spec : catalog.types) {
-    bool offered = std::find(offered_types.begin(), offered_types.end(), spec.instance_type) !=
-                   offered_types.end();
+    bool offered = std::ranges::find(offered_types, spec.instance_type) != offered_types.end();
     if (!offered || spec.gpu != name || spec.gpu_count + k_epsilon < count ||
         catalog::unsupported_reason(spec.instance_type)) {
       continue;

@@ -1,5 +1,8 @@
 #include "remote/ssh.hpp"
 
+#include <charconv>
+#include <system_error>
+
 #include "core/strings.hpp"
 #include "remote/stand_in.hpp"
 
@@ -16,12 +19,11 @@ Result<std::pair<std::string, int>> parse_host_port(std::string_view text) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  try {
-    int port = std::stoi(std::string(text.substr(colon + 1)));
-    if (port > 0 && port < 65536) {
-      return std::pair{host, port};
-    }
-  } catch (const std::exception&) {
+  std::string_view digits = text.substr(colon + 1);
+  int port = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec == std::errc() && end == digits.data() + digits.size() && port > 0 && port < 65536) {
+    return std::pair{host, port};
   }
   return fail(ErrorKind::invalid_input,
               "GPUBOX_SSH_CONNECT has an invalid port: '" + std::string(text) + "'");
@@ -94,7 +96,7 @@ std::vector<std::string> ssh_argv(const SshTarget& target,
   argv.insert(argv.end(), extra_options.begin(), extra_options.end());
   argv.push_back(target.host);
   if (!remote_command.empty()) {
-    argv.push_back("--");
+    argv.emplace_back("--");
     argv.insert(argv.end(), remote_command.begin(), remote_command.end());
   }
   return argv;

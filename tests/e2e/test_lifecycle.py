@@ -188,6 +188,9 @@ class LifecycleTest(harness.MotoTestCase):
         self.make_box("alpha")
         self.ls_json()
         with sshd.Sshd() as info:
+            # The box's console prints the key its sshd really has (the stand-in's default keys
+            # are invented, and the first ssh pins what the console shows).
+            self.set_behaviours(console_host_keys=[info.host_public_key])
             self.set_store("alpha", ssh_user=info.user, key_path=info.key_path)
             env = {"GPUBOX_SSH_CONNECT": f"127.0.0.1:{info.port}"}
             r = self.gpubox("ssh", "alpha", "--", "uname", "-a", env=env)

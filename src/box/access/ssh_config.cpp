@@ -23,9 +23,8 @@ constexpr std::string_view k_header =
 
 // A value ssh_config would misread: a quote, or any control character (newline above all).
 bool unsafe_value(std::string_view value) {
-  return std::any_of(value.begin(), value.end(), [](char c) {
-    return c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::ranges::any_of(
+      value, [](char c) { return c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 // Quote `value` when it has spaces; ssh_config splits arguments on whitespace.
@@ -109,8 +108,7 @@ Result<std::string> render_ssh_config(std::span<const SshHost> hosts,
     GPUBOX_TRY(check_host(host, options));
     sorted.push_back(&host);
   }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const SshHost* a, const SshHost* b) { return a->alias < b->alias; });
+  std::ranges::sort(sorted, [](const SshHost* a, const SshHost* b) { return a->alias < b->alias; });
   std::string out(k_header);
   for (const SshHost* host : sorted) {
     render_host(out, *host, options);

@@ -35,7 +35,7 @@ bool is_dns_name(std::string_view host) {
   }
   for (const std::string& label : split(host, '.')) {
     if (label.empty() || label.size() > 63 || !is_alnum(label.front()) || !is_alnum(label.back()) ||
-        !std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; })) {
+        !std::ranges::all_of(label, [](char c) { return is_alnum(c) || c == '-'; })) {
       return false;
     }
   }
@@ -46,8 +46,8 @@ bool is_dns_name(std::string_view host) {
 bool is_user_name(std::string_view user) {
   return !user.empty() && user.size() <= 32 &&
          (std::isalpha(static_cast<unsigned char>(user.front())) || user.front() == '_') &&
-         std::all_of(user.begin(), user.end(),
-                     [](char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; });
+         std::ranges::all_of(
+             user, [](char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 }  // namespace
@@ -142,7 +142,7 @@ Result<std::vector<std::string>> keys_known_for(ProcessRunner& runner, const fs:
       continue;
     }
     std::string key = f[1] + " " + f[2];
-    if (is_host_key_line(key) && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+    if (is_host_key_line(key) && std::ranges::find(keys, key) == keys.end()) {
       keys.push_back(std::move(key));
     }
   }

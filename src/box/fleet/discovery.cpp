@@ -102,8 +102,8 @@ void mark_gone(BoxView& view) {
 void place_unclaimed(std::vector<BoxView>& views, const aws::Instance& inst,
                      const std::string& region, const catalog::Catalog* catalog, TimePoint now) {
   const std::string name = tag_of(inst, k_tag_box);
-  auto same = std::find_if(views.begin(), views.end(),
-                           [&](const BoxView& v) { return v.box.name == name && !v.duplicate; });
+  auto same = std::ranges::find_if(
+      views, [&](const BoxView& v) { return v.box.name == name && !v.duplicate; });
   if (same == views.end()) {
     BoxView v;
     v.box = box_from_instance(inst, region, catalog, now);
@@ -253,7 +253,7 @@ std::vector<BoxView> merge_views(const std::vector<state::Box>& stored,
       }
     }
   }
-  std::stable_sort(views.begin(), views.end(), [](const BoxView& a, const BoxView& b) {
+  std::ranges::stable_sort(views, [](const BoxView& a, const BoxView& b) {
     return std::tie(a.box.name, a.duplicate) < std::tie(b.box.name, b.duplicate);
   });
   return views;
@@ -277,8 +277,8 @@ std::vector<BoxView> foreign_views(const std::vector<RegionInstances>& scans,
       }
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const BoxView& a, const BoxView& b) { return a.box.name < b.box.name; });
+  std::ranges::stable_sort(
+      out, [](const BoxView& a, const BoxView& b) { return a.box.name < b.box.name; });
   return out;
 }
 
@@ -317,8 +317,8 @@ Result<Discovery> discover(const DiscoverDeps& deps, std::vector<std::string> re
       regions.push_back(b.region);
     }
   }
-  std::sort(regions.begin(), regions.end());
-  regions.erase(std::unique(regions.begin(), regions.end()), regions.end());
+  std::ranges::sort(regions);
+  regions.erase(std::ranges::unique(regions).begin(), regions.end());
   Discovery d;
   d.regions = regions;
   auto scans = scan_instances(deps.client, regions);
@@ -402,8 +402,9 @@ std::vector<std::string> nearest_names(std::string_view name,
       scored.emplace_back(d, k);
     }
   }
-  std::sort(scored.begin(), scored.end());
+  std::ranges::sort(scored);
   std::vector<std::string> out;
+  out.reserve(scored.size());
   for (auto& [d, k] : scored) {
     out.push_back(std::move(k));
   }
@@ -422,6 +423,7 @@ Result<state::Box> locate_box(const DiscoverDeps& deps, std::string_view name,
     return *adopted;
   }
   std::vector<std::string> known;
+  known.reserve(found.views.size());
   for (const auto& v : found.views) {
     known.push_back(v.box.name);
   }

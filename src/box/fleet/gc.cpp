@@ -288,6 +288,7 @@ GcReport remove_leftovers(aws::AwsClient& client, Clock& clock,
     by_region[item.region].push_back(item);
   }
   std::vector<std::string> regions;
+  regions.reserve(by_region.size());
   for (const auto& [region, items] : by_region) {
     regions.push_back(region);
   }
@@ -309,6 +310,7 @@ Result<GcPlan> find_leftovers_everywhere(aws::AwsClient& client, state::BoxStore
   GPUBOX_TRY_ASSIGN(plan, find_leftovers(client, store, regions, owner));
   if (!regions.empty() && plan.failed.size() == regions.size()) {
     std::vector<std::string> failed;
+    failed.reserve(plan.failed.size());
     for (const auto& f : plan.failed) {
       failed.push_back(f.region);
     }

@@ -35,7 +35,7 @@ bool owned(const LifecycleDeps& deps, const aws::Tags& tags) {
 }
 
 void add_unique(std::vector<std::string>& list, const std::string& value) {
-  if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end()) {
+  if (!value.empty() && std::ranges::find(list, value) == list.end()) {
     list.push_back(value);
   }
 }
@@ -57,7 +57,7 @@ Result<std::vector<std::string>> live_instances(const LifecycleDeps& deps, std::
       add_unique(ids, i.id);
     }
   }
-  if (!stored_id.empty() && std::find(ids.begin(), ids.end(), stored_id) == ids.end()) {
+  if (!stored_id.empty() && std::ranges::find(ids, stored_id) == ids.end()) {
     aws::DescribeInstancesInput by_id;
     by_id.instance_ids = {stored_id};
     auto one = aws::describe_instances(client, region, by_id);
@@ -66,7 +66,7 @@ Result<std::vector<std::string>> live_instances(const LifecycleDeps& deps, std::
     }
     const auto& live = live_instance_states();
     for (const auto& i : one ? one->instances : std::vector<aws::Instance>{}) {
-      if (std::find(live.begin(), live.end(), i.state) != live.end()) {
+      if (std::ranges::find(live, i.state) != live.end()) {
         GPUBOX_TRY(check_owner(deps, name, i));
         add_unique(ids, i.id);
       }
@@ -111,7 +111,7 @@ Result<void> add_recorded_instances(const LifecycleDeps& deps, std::string_view 
       return fail(page.error());
     }
     for (const auto& i : page->instances) {
-      if (std::find(live.begin(), live.end(), i.state) != live.end()) {
+      if (std::ranges::find(live, i.state) != live.end()) {
         add_unique(ids, i.id);
       }
     }

@@ -12,7 +12,7 @@ namespace {
 
 void add_open(std::vector<aws::SpotRequest>& out, std::vector<aws::SpotRequest>&& found) {
   for (auto& r : found) {
-    bool known = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.id == r.id; });
+    bool known = std::ranges::any_of(out, [&](const auto& o) { return o.id == r.id; });
     if (!known && aws::spot_request_is_open(r.state)) {
       out.push_back(std::move(r));
     }
@@ -54,6 +54,7 @@ Result<std::vector<aws::SpotRequest>> instance_spot_requests(
 Result<std::vector<std::string>> cancel_and_confirm(aws::AwsClient& client, std::string_view region,
                                                     const std::vector<aws::SpotRequest>& requests) {
   std::vector<std::string> ids;
+  ids.reserve(requests.size());
   for (const auto& r : requests) {
     ids.push_back(r.id);
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "aws/ec2_instances.hpp"
@@ -119,7 +120,7 @@ Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& ta
   if (!spec.env.empty()) {
     std::string lines;
     for (const auto& [key, value] : spec.env) {
-      lines += key + "=" + value + "\n";
+      lines += fmt::format("{}={}\n", key, value);
     }
     options.stdin_text = std::move(lines);
   }

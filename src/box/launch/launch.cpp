@@ -110,7 +110,7 @@ Result<std::string> import_key(LaunchDeps& deps, const LaunchSpec& spec,
         spec.name);
     return fail(std::move(e));
   }
-  const std::string key_name = fresh_name(spec);
+  std::string key_name = fresh_name(spec);
   GPUBOX_TRY_ASSIGN(imported, aws::import_key_pair(deps.client, spec.region,
                                                    {key_name, spec.public_key_line, spec.tags}));
   (void)imported;
@@ -237,7 +237,9 @@ Result<std::string> ensure_security_group(LaunchDeps& deps, const LaunchSpec& sp
   in.tags = spec.tags;
   GPUBOX_TRY_ASSIGN(created, aws::create_security_group(deps.client, spec.region, in));
   if (auto rule = authorize_ssh(deps, spec, created.id); !rule) {
-    aws::delete_security_group(deps.client, spec.region, {created.id, ""});
+    if (auto gone = aws::delete_security_group(deps.client, spec.region, {created.id, ""}); !gone) {
+      GPUBOX_LOG("cleanup: {}", gone.error().message);  // gc finds it by its tags
+    }
     return fail(rule.error());
   }
   return created.id;
@@ -540,12 +542,12 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
               GPUBOX_LOG("cleanup: {}", gone.error().message);
             }
           }
-          deps.store.mark_launch_failed(record.client_token, key_name.error().message);
+          (void)deps.store.mark_launch_failed(record.client_token, key_name.error().message);
           return fail(key_name.error());
         }
         out.key_name = *key_name;
         if (!group) {
-          deps.store.mark_launch_failed(record.client_token, group.error().message);
+          (void)deps.store.mark_launch_failed(record.client_token, group.error().message);
           cleanup_launch(deps, spec, "", out.key_name);
           return fail(group.error());
         }
@@ -608,8 +610,9 @@ Result<LaunchResult> launch_instance(LaunchDeps& deps, const LaunchSpec& spec) {
           spec.name + "`";
       return fail(with_context(std::move(err), spec, zone));
     }
-    deps.store.mark_launch_failed(record.client_token,
-                                  err.aws_code.empty() ? err.message : err.aws_code);
+    // Best effort: a record left pending is expired by gc once its ClientToken finds nothing.
+    (void)deps.store.mark_launch_failed(record.client_token,
+                                        err.aws_code.empty() ? err.message : err.aws_code);
     if (is_zone_failure(err)) {
       deps.progress.say(fmt::format("{} in {}: {}, trying the next zone", spec.instance_type, zone,
                                     err.aws_code.empty() ? "no capacity" : err.aws_code));

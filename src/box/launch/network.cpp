@@ -30,8 +30,7 @@ Result<NetworkPlan> default_network(aws::AwsClient& client, std::string_view reg
   defaults.filters = {{"vpc-id", {found.front().id}}, {"default-for-az", {"true"}}};
   GPUBOX_TRY_ASSIGN(subnets, aws::describe_subnets(client, region, defaults));
   for (const auto& zone : zones) {
-    bool has = std::any_of(subnets.begin(), subnets.end(),
-                           [&](const aws::Subnet& s) { return s.zone == zone; });
+    bool has = std::ranges::any_of(subnets, [&](const aws::Subnet& s) { return s.zone == zone; });
     (has ? plan.zones : plan.skipped_zones).push_back(zone);
   }
   if (plan.zones.empty() && !zones.empty()) {
@@ -78,7 +77,7 @@ Result<NetworkPlan> resolve_network(aws::AwsClient& client, std::string_view reg
     if (plan.subnets.contains(zone)) {
       continue;
     }
-    auto it = std::find_if(siblings.begin(), siblings.end(), [&](const aws::Subnet& s) {
+    auto it = std::ranges::find_if(siblings, [&](const aws::Subnet& s) {
       return s.zone == zone && s.map_public_ip_on_launch == chosen.map_public_ip_on_launch;
     });
     if (it != siblings.end()) {

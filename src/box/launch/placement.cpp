@@ -34,10 +34,8 @@ TypeInfo from_aws(const aws::InstanceTypeInfo& info) {
   TypeInfo t;
   t.instance_type = info.type;
   t.vcpus = info.vcpus;
-  t.arch = std::find(info.architectures.begin(), info.architectures.end(), "arm64") !=
-                   info.architectures.end()
-               ? "arm64"
-               : "x86_64";
+  t.arch = std::ranges::find(info.architectures, "arm64") != info.architectures.end() ? "arm64"
+                                                                                      : "x86_64";
   if (!info.gpus.empty()) {
     t.gpu = catalog::normalize_gpu(info.gpus.front().name).value_or(info.gpus.front().name);
     t.gpu_count = info.gpus.front().count;
@@ -115,7 +113,7 @@ std::vector<std::string> search_regions(const catalog::Catalog& catalog,
   for (const plan::Offer& o : plan::find_offers(catalog, q)) {
     bool wanted =
         o.launchable && o.price(spot) && (!instance_type || o.instance_type == *instance_type);
-    if (wanted && std::find(regions.begin(), regions.end(), o.region) == regions.end()) {
+    if (wanted && std::ranges::find(regions, o.region) == regions.end()) {
       regions.push_back(o.region);
       if (limit > 0 && regions.size() >= limit) {
         break;
@@ -126,10 +124,10 @@ std::vector<std::string> search_regions(const catalog::Catalog& catalog,
 }
 
 std::vector<std::string> order_zones(std::vector<std::string> zones, std::string_view preferred) {
-  std::sort(zones.begin(), zones.end());
-  zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+  std::ranges::sort(zones);
+  zones.erase(std::ranges::unique(zones).begin(), zones.end());
   if (!preferred.empty()) {
-    auto it = std::find(zones.begin(), zones.end(), preferred);
+    auto it = std::ranges::find(zones, preferred);
     if (it != zones.end()) {
       std::rotate(zones.begin(), it, it + 1);
     }
@@ -202,7 +200,7 @@ Result<std::optional<Candidate>> candidate_in(const catalog::Catalog& catalog,
   }
   GPUBOX_TRY_ASSIGN(zones, zones_offering(client, region, c.type.instance_type));
   if (!req.zone.empty()) {
-    if (std::find(zones.begin(), zones.end(), req.zone) == zones.end()) {
+    if (std::ranges::find(zones, req.zone) == zones.end()) {
       return fail(ErrorKind::invalid_input,
                   fmt::format("{} is not offered in zone {}", c.type.instance_type, req.zone),
                   zones.empty()

@@ -134,8 +134,8 @@ Result<std::vector<FoundQuota>> lookup_quotas_or_denied(aws::AwsClient& client,
     return fail(page.error());
   }
   auto find = [](const std::vector<aws::ServiceQuota>& list, const std::string& name) {
-    return std::find_if(list.begin(), list.end(),
-                        [&](const auto& q) { return quota_name_matches(q.quota_name, name); });
+    return std::ranges::find_if(
+        list, [&](const auto& q) { return quota_name_matches(q.quota_name, name); });
   };
   std::vector<aws::ServiceQuota> defaults;
   bool defaults_listed = false;
@@ -358,6 +358,7 @@ std::vector<RegionQuota> check_quotas_in_regions(aws::AwsClient& client, const Q
                                                  const std::vector<std::string>& regions,
                                                  std::string_view instance_type, int type_vcpus) {
   std::vector<std::future<Result<RegionQuota>>> pending;
+  pending.reserve(regions.size());
   for (const std::string& region : regions) {
     pending.push_back(std::async(std::launch::async, [&, region] {
       return check_region_quotas(client, deps, region, instance_type, type_vcpus);
@@ -440,7 +441,7 @@ Result<std::vector<aws::QuotaChangeRequest>> quota_request_history(aws::AwsClien
   aws::ListQuotaChangeHistoryInput in;
   in.service_code = "ec2";
   GPUBOX_TRY_ASSIGN(page, aws::list_requested_service_quota_change_history(client, region, in));
-  std::stable_sort(page.requests.begin(), page.requests.end(), [](const auto& a, const auto& b) {
+  std::ranges::stable_sort(page.requests, [](const auto& a, const auto& b) {
     return a.created.value_or(TimePoint{}) > b.created.value_or(TimePoint{});
   });
   return page.requests;
@@ -456,6 +457,7 @@ Result<QuotaType> resolve_quota_type(aws::AwsClient& client, const catalog::Cata
     }
     GPUBOX_TRY_ASSIGN(spec, plan::resolve_gpu(catalog, gpu));
     std::vector<std::string> all_types;
+    all_types.reserve(catalog.types.size());
     for (const auto& t : catalog.types) {
       all_types.push_back(t.instance_type);
     }

@@ -1,5 +1,6 @@
 #include "box/launch/up.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <system_error>
@@ -55,7 +56,7 @@ Result<void> validate_hardware(const UpRequest& req, const catalog::Catalog& cat
   if (!req.instance_type.empty()) {
     GPUBOX_TRY(check_supported_type(req.instance_type));
     bool shape = req.instance_type.find('.') != std::string::npos &&
-                 std::all_of(req.instance_type.begin(), req.instance_type.end(), [](char c) {
+                 std::ranges::all_of(req.instance_type, [](char c) {
                    return std::islower(static_cast<unsigned char>(c)) ||
                           std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-';
                  });
@@ -72,7 +73,7 @@ Result<void> validate_hardware(const UpRequest& req, const catalog::Catalog& cat
     e.kind = ErrorKind::invalid_input;  // a GPU the catalog does not sell is the user's input
     return fail(std::move(e));
   }
-  const catalog::GpuSpec gpu = *resolved;
+  const catalog::GpuSpec& gpu = *resolved;
   if (auto why = catalog::unsupported_gpu_reason(gpu.name)) {
     return fail(invalid("cannot launch " + gpu.name + ": " + why->reason,
                         "use --gpu " + why->replacement + " instead"));

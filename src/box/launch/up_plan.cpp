@@ -62,6 +62,7 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(
     UpDeps& deps, const QuotaDeps& qdeps, const PlacementRequest& req, bool pinned,
     std::vector<std::string>& warnings) {
   std::vector<std::future<Place>> asked;
+  asked.reserve(req.regions.size());
   for (const std::string& region : req.regions) {
     asked.push_back(
         std::async(std::launch::async, [&, region] { return look_at(deps, qdeps, req, region); }));

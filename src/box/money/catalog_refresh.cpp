@@ -28,9 +28,7 @@ catalog::RefreshedType to_type(const aws::InstanceTypeInfo& t) {
   r.vcpus = t.vcpus;
   r.memory_gib = static_cast<double>(t.memory_mib) / 1024.0;
   r.arch =
-      std::find(t.architectures.begin(), t.architectures.end(), "arm64") != t.architectures.end()
-          ? "arm64"
-          : "x86_64";
+      std::ranges::find(t.architectures, "arm64") != t.architectures.end() ? "arm64" : "x86_64";
   for (const aws::GpuDevice& g : t.gpus) {
     r.gpu = g.name;
     r.gpu_count += g.count;
@@ -162,13 +160,14 @@ Result<std::vector<std::string>> resolve_regions(aws::AwsClient& client,
     return out;
   }
   GPUBOX_TRY_ASSIGN(out, aws::enabled_region_names(client, home_region));
-  std::sort(out.begin(), out.end());
+  std::ranges::sort(out);
   return out;
 }
 
 Result<CatalogFetch> fetch_catalog(aws::AwsClient& client, const std::vector<std::string>& regions,
                                    TimePoint now) {
   std::vector<std::future<Result<RegionData>>> pending;
+  pending.reserve(regions.size());
   for (const std::string& region : regions) {
     pending.push_back(std::async(
         std::launch::async, [&client, region, now] { return fetch_region(client, region, now); }));
@@ -207,8 +206,8 @@ Result<CatalogRefresh> refresh_catalog(aws::AwsClient& client, FileSystem& fs,
       // A region that failed to answer keeps its previous rows too.
       std::vector<std::string> refreshed;
       for (const auto& r : regions) {
-        if (std::none_of(fetched.failures.begin(), fetched.failures.end(),
-                         [&r](const RegionFailure& f) { return f.region == r; })) {
+        if (std::ranges::none_of(fetched.failures,
+                                 [&r](const RegionFailure& f) { return f.region == r; })) {
           refreshed.push_back(r);
         }
       }

@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view k_aws_prefix = "/opt/gpubox";
 
 bool valid_token(std::string_view token) {
-  return token.size() >= 16 && std::all_of(token.begin(), token.end(), [](char c) {
+  return token.size() >= 16 && std::ranges::all_of(token, [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
          });
 }

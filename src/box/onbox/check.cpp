@@ -97,20 +97,21 @@ Result<ProcessResult> run_remote_check(ProcessRunner& runner, const remote::SshT
     command += " " + args;
   }
   return run_reporting_stages(
-      [&](RunOptions run) { return remote::ssh_run(runner, target, {command}, run); }, progress);
+      [&](const RunOptions& run) { return remote::ssh_run(runner, target, {command}, run); },
+      progress);
 }
 
 Result<ProcessResult> run_local_check(ProcessRunner& runner, const fs::path& tmp_root,
                                       const CheckOptions& options, ProgressSink& progress) {
   fs::path dir = tmp_root / ("gpubox-check-" + hex_encode(random_bytes(6)));
   GPUBOX_TRY(extract_onbox_files(dir));
-  std::vector<std::string> argv{"sh", "-c", python_for_shell() + "exec \"$PY\" \"$0\" \"$@\"",
+  std::vector<std::string> argv{"sh", "-c", python_for_shell() + R"(exec "$PY" "$0" "$@")",
                                 (dir / "check.py").string()};
   for (std::string& a : check_args(options)) {
     argv.push_back(std::move(a));
   }
   auto result =
-      run_reporting_stages([&](RunOptions run) { return runner.run(argv, run); }, progress);
+      run_reporting_stages([&](const RunOptions& run) { return runner.run(argv, run); }, progress);
   std::error_code ec;
   fs::remove_all(dir, ec);
   return result;

@@ -77,7 +77,7 @@ Result<void> upload_onbox_files(ProcessRunner& runner, const remote::SshTarget& 
 }
 
 std::string shell_quote(std::string_view word) {
-  bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+  bool plain = !word.empty() && std::ranges::all_of(word, [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
   });

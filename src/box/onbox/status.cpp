@@ -118,7 +118,7 @@ std::string jupyter_socket(const RemoteState& state) {
   }
   std::string path = it->get<std::string>();
   const bool forwardable =
-      path.size() > 1 && path.front() == '/' && std::none_of(path.begin(), path.end(), [](char c) {
+      path.size() > 1 && path.front() == '/' && std::ranges::none_of(path, [](char c) {
         return c == ':' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
       });
   return forwardable ? path : std::string();
