@@ -12,7 +12,7 @@ namespace gpubox {
 std::string sha256(std::string_view data) {
   unsigned char out[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-  return std::string(reinterpret_cast<char*>(out), sizeof out);
+  return {reinterpret_cast<char*>(out), sizeof out};
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
@@ -22,7 +22,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+  return {reinterpret_cast<char*>(out), len};
 }
 
 std::string hex_encode(std::string_view bytes) {

@@ -127,8 +127,8 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(),
-            size_t{0});  // NOLINT(modernize-use-ranges): libstdc++ 12 has no ranges::iota
+  // libstdc++ 12 has no std::ranges::iota.
+  std::iota(row.begin(), row.end(), size_t{0});  // NOLINT(modernize-use-ranges)
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diag = row[0];
     row[0] = i;

@@ -170,7 +170,7 @@ std::string Statement::column_text(int column) const {
     return {};
   }
   int size = sqlite3_column_bytes(m_stmt, column);
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  return {reinterpret_cast<const char*>(text), static_cast<size_t>(size)};
 }
 
 bool Statement::column_is_null(int column) const {
