@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from sshd import Sshd  # noqa: E402
+from sshd import Sshd, stop_box_services  # noqa: E402
 
 
 class DelayRelay:
@@ -139,9 +139,7 @@ def main():
               f"{rsync_rtts:.1f} round trips beyond the ssh connection (target: about 1)")
         print(f"re-sync / full copy, no delay: {a0 / f0:.2f}")
     finally:
-        subprocess.run(["bash", os.path.join(box_home, ".gpubox", "onbox", "bootstrap.sh"), "--stop",
-                        "--no-systemd", "--prefix", os.path.join(box_home, ".gpubox")],
-                       env=dict(os.environ, HOME=box_home), capture_output=True)
+        stop_box_services(box_home)
         sshd.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "box/fleet/byo.hpp"
-#include "box/fleet/lifecycle.hpp"
 #include "box/onbox/status.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
@@ -18,8 +17,6 @@
 namespace gpubox::cli {
 
 Result<void> run_status(const StatusOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(store, env.store());
-  GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(found, find_named_box(env, opts.name));
   if (found.kind == state::BoxKind::aws && !found.state.empty() && found.state != "running") {
     // Nothing to ask over ssh: the instance is not running (as last seen by gpubox).
@@ -31,9 +28,7 @@ Result<void> run_status(const StatusOptions& opts, Env& env) {
     }
     return {};
   }
-  GPUBOX_TRY_ASSIGN(bt,
-                    box::box_target(*store, opts.name, dir, box::LocalFiles{dir, {}}.known_hosts(),
-                                    env.connect_policy()));
+  GPUBOX_TRY_ASSIGN(bt, stored_box_target(env, opts.name));
   GPUBOX_TRY_ASSIGN(state, box::fetch_remote_state(env.runner, bt.target));
   TimePoint now = env.clock.now();
   std::string summary =

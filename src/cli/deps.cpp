@@ -103,9 +103,13 @@ Result<void> pin_before_connecting(Env& env, state::BoxStore& store,
 }
 
 Result<box::BoxTarget> named_box_target(Env& env, std::string_view name) {
+  GPUBOX_TRY(find_named_box(env, name));  // adopts a box only the cloud knows
+  return stored_box_target(env, name);
+}
+
+Result<box::BoxTarget> stored_box_target(Env& env, std::string_view name) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
-  GPUBOX_TRY(find_named_box(env, name));  // adopts a box only the cloud knows
   // The target first: an address a local stand-in invented is refused before any AWS call.
   GPUBOX_TRY_ASSIGN(bt, box::box_target(*store, name, dir, box::LocalFiles{dir, {}}.known_hosts(),
                                         env.connect_policy()));

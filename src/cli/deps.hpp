@@ -43,6 +43,10 @@ Result<void> pin_before_connecting(Env& env, state::BoxStore& store,
 // what every command that works on a box over ssh starts with.
 Result<box::BoxTarget> named_box_target(Env& env, std::string_view name);
 
+// Return the ssh target of box `name`, already in the store (found by find_named_box), with its
+// host keys pinned as above.
+Result<box::BoxTarget> stored_box_target(Env& env, std::string_view name);
+
 // Return a region for calls that any region answers (DescribeRegions, STS): the configured one,
 // else us-east-1.
 Result<std::string> any_region(Env& env);

@@ -58,6 +58,16 @@ TEST(CmdSsh, NeverConnectsToAnAddressALocalStandInInvented) {
   EXPECT_TRUE(t->runner.calls.empty());
 }
 
+// Expect the upload of the onbox files, then check.py over ssh answering `result`.
+void expect_check_run(gpubox::testing::FakeProcessRunner& runner, ProcessResult result) {
+  runner.expect_if(
+      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
+      "upload", {0, "", ""});
+  runner.expect_if(
+      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
+      "check.py", std::move(result));
+}
+
 TEST(CmdCheck, NeedsABoxOrLocalButNotBoth) {
   auto t = make_test_env();
   EXPECT_EQ(t->run({"check"}), 2);
@@ -70,12 +80,7 @@ TEST(CmdCheck, NeedsABoxOrLocalButNotBoth) {
 TEST(CmdCheck, PassesTheReportThroughAndAFailExitsOne) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  t->runner.expect_if(
-      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
-      "upload", {0, "", ""});
-  t->runner.expect_if(
-      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
-      "check.py", {1, "FAIL gpu: no NVIDIA GPU\n", "warning from check.py\n"});
+  expect_check_run(t->runner, {1, "FAIL gpu: no NVIDIA GPU\n", "warning from check.py\n"});
   CheckCliOptions opts;
   opts.name = "lab";
   ASSERT_TRUE(run_check(opts, t->env));
@@ -88,15 +93,10 @@ TEST(CmdCheck, PassesTheReportThroughAndAFailExitsOne) {
 TEST(CmdCheck, EachStageOfCheckPyIsAProgressLineAndNotPartOfItsStderr) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  t->runner.expect_if(
-      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
-      "upload", {0, "", ""});
-  t->runner.expect_if(
-      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
-      "check.py",
-      {0, "PASS imdb\n",
-       "gpubox-progress: reading the GPUs (nvidia-smi)\nwarning from check.py\n"
-       "gpubox-progress: training the IMDB model\n"});
+  expect_check_run(t->runner,
+                   {0, "PASS imdb\n",
+                    "gpubox-progress: reading the GPUs (nvidia-smi)\nwarning from check.py\n"
+                    "gpubox-progress: training the IMDB model\n"});
   EXPECT_EQ(t->run({"check", "lab"}), 0);
   EXPECT_EQ(t->out.str(), "PASS imdb\n");
   EXPECT_EQ(t->err.str(),
@@ -104,12 +104,7 @@ TEST(CmdCheck, EachStageOfCheckPyIsAProgressLineAndNotPartOfItsStderr) {
             "reading the GPUs (nvidia-smi)\ntraining the IMDB model\nwarning from check.py\n");
   auto q = make_test_env();  // a fresh Env: its progress sink is made once, with the flags
   ASSERT_TRUE(q->store().insert_box(byo_box()));
-  q->runner.expect_if(
-      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("tar ") != std::string::npos; },
-      "upload", {0, "", ""});
-  q->runner.expect_if(
-      [](const auto& a) { return a.at(0) == "ssh" && a.back().find("check") != std::string::npos; },
-      "check.py", {0, "PASS imdb\n", "gpubox-progress: training the IMDB model\n"});
+  expect_check_run(q->runner, {0, "PASS imdb\n", "gpubox-progress: training the IMDB model\n"});
   EXPECT_EQ(q->run({"-q", "check", "lab"}), 0);
   EXPECT_EQ(q->err.str(), "");  // -q: no stages, and never the raw protocol lines
 }

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from sshd import Sshd
+from sshd import Sshd, stop_box_services
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 
@@ -37,9 +37,7 @@ class AutostopTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.gpubox("rm", "rig", timeout=120)
-        subprocess.run(["bash", os.path.join(cls.box_home, ".gpubox", "onbox", "bootstrap.sh"),
-                        "--stop", "--no-systemd", "--prefix", os.path.join(cls.box_home, ".gpubox")],
-                       env=dict(os.environ, HOME=cls.box_home), capture_output=True)
+        stop_box_services(cls.box_home)
         cls.sshd.stop()
         if os.environ.get("GPUBOX_KEEP_TMP") != "1":
             shutil.rmtree(cls.tmp, ignore_errors=True)

@@ -16,7 +16,7 @@ import time
 import unittest
 
 from localnet import wait_for
-from sshd import Sshd
+from sshd import Sshd, stop_box_services
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
@@ -47,9 +47,7 @@ class JobsTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.gpubox("rm", "lab", timeout=120)
-        subprocess.run(["bash", os.path.join(cls.box_home, ".gpubox", "onbox", "bootstrap.sh"),
-                        "--stop", "--no-systemd", "--prefix", os.path.join(cls.box_home, ".gpubox")],
-                       env=dict(os.environ, HOME=cls.box_home), capture_output=True)
+        stop_box_services(cls.box_home)
         cls.sshd.stop()
         if os.environ.get("GPUBOX_KEEP_TMP") != "1":
             shutil.rmtree(cls.tmp, ignore_errors=True)

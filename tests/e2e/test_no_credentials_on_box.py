@@ -9,7 +9,6 @@ import base64
 import io
 import json
 import os
-import subprocess
 import sys
 import tarfile
 import unittest
@@ -17,7 +16,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import MotoTestCase  # noqa: E402
 from localnet import free_port  # noqa: E402
-from sshd import Sshd  # noqa: E402
+from sshd import Sshd, stop_box_services  # noqa: E402
 
 CALLER = "203.0.113.7"
 CANARY = {"AWS_ACCESS_KEY_ID": "AKIAGPUBOXCANARY0001",
@@ -37,10 +36,7 @@ class NoCredentialsOnTheBoxTest(MotoTestCase):
         info = sshd.start()
         self.addCleanup(sshd.stop)
         self.moto.set_behaviours(console_host_keys=[info.host_public_key])  # the box's console
-        prefix = os.path.join(info.home, ".gpubox")
-        self.addCleanup(subprocess.run, ["bash", os.path.join(prefix, "bin", "bootstrap.sh"),
-                                         "--stop", "--no-systemd", "--prefix", prefix],
-                        env=dict(os.environ, HOME=info.home), capture_output=True)
+        self.addCleanup(stop_box_services, info.home, os.path.join("bin", "bootstrap.sh"))
         env = dict(CANARY, GPUBOX_CALLER_IP=CALLER, GPUBOX_SSH_CONNECT=f"{info.host}:{info.port}",
                    GPUBOX_SSH_USER=info.user)
         # An AWS box: user-data, then ssh until it answers, then a command and the status.

@@ -17,7 +17,7 @@ import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from localnet import http_get as get, listening, unix_http_get, wait_for
-from sshd import Sshd
+from sshd import Sshd, stop_box_services
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 CHROMIUM = "/usr/bin/chromium"
@@ -92,9 +92,7 @@ class ByoNotebookTest(unittest.TestCase):
         cls.gpubox("notebook", "lab", "--stop", timeout=60)
         cls.gpubox("rm", "lab", timeout=120)
         # Stop whatever the bootstrap started (its pid files name exactly our processes).
-        subprocess.run(["bash", os.path.join(cls.box_home, ".gpubox", "onbox", "bootstrap.sh"),
-                        "--stop", "--no-systemd", "--prefix", os.path.join(cls.box_home, ".gpubox")],
-                       env=dict(os.environ, HOME=cls.box_home), capture_output=True)
+        stop_box_services(cls.box_home)
         cls.sshd.stop()
         cls.squatter.shutdown()
         cls.squatter.server_close()

@@ -47,6 +47,15 @@ tee "$n.stdin" | bash -c "$SSH_ORIGINAL_COMMAND"
 """
 
 
+def stop_box_services(box_home, script=os.path.join("onbox", "bootstrap.sh")):
+    """Stops what gpubox's bootstrap started on a loopback box whose HOME is `box_home` (its pid
+    files name exactly those processes): Jupyter, the watchdog, the cap. `script` is where the
+    bootstrap lies under the box's ~/.gpubox (onbox/ when uploaded over ssh, bin/ when installed)."""
+    prefix = os.path.join(box_home, ".gpubox")
+    subprocess.run(["bash", os.path.join(prefix, script), "--stop", "--no-systemd", "--prefix", prefix],
+                   env=dict(os.environ, HOME=box_home), capture_output=True)
+
+
 def _keygen(path, comment):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path],
                    check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)

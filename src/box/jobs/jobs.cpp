@@ -18,15 +18,22 @@ constexpr std::chrono::minutes k_job_call_timeout{2};
 
 std::string job_py_path() { return "~/" + std::string(k_remote_onbox_dir) + "/job.py"; }
 
-// Run job.py with `args` on the box; a failure to reach it is an Error, job.py's own exit code
-// is in the result.
+// Return the shell step that does `otherwise` and ends the command when job.py was never
+// uploaded (no job ever ran on this box).
+std::string unless_job_py(std::string_view otherwise) {
+  return "[ -f " + job_py_path() + " ] || { " + std::string(otherwise) + "; }; ";
+}
+
+// Run job.py with `args` on the box after the shell step `prelude`, within k_job_call_timeout;
+// stdin_text in `options` is read as "K=V" exports. A failure to reach the box is an Error,
+// job.py's own exit code is in the result.
 Result<ProcessResult> call_job_py(ProcessRunner& runner, const remote::SshTarget& target,
-                                  const std::vector<std::string>& args, RunOptions options = {}) {
-  if (!options.timeout) {
-    options.timeout = k_job_call_timeout;
-  }
-  return remote::ssh_run(runner, target, {job_py_command(args, options.stdin_text.has_value())},
-                         options);
+                                  const std::vector<std::string>& args,
+                                  std::string_view prelude = {}, RunOptions options = {}) {
+  options.timeout = k_job_call_timeout;
+  return remote::ssh_run(
+      runner, target, {std::string(prelude) + job_py_command(args, options.stdin_text.has_value())},
+      options);
 }
 
 Error job_py_failed(const remote::SshTarget& target, std::string_view what,
@@ -124,7 +131,6 @@ Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& ta
     }
     options.stdin_text = std::move(lines);
   }
-  options.timeout = k_job_call_timeout;
   // EC2 user-data has no room for job.py, so the root watchdog (which imports it from its own
   // directory, each tick) gets it here: then a running job counts as activity, and a spot
   // notice interrupts jobs. Best effort: without sudo the job still runs.
@@ -132,9 +138,7 @@ Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& ta
                                    " /opt/gpubox/bin/job.py; then sudo -n install -m 0755 " +
                                    job_py_path() +
                                    " /opt/gpubox/bin/job.py 2>/dev/null || true; fi; ";
-  GPUBOX_TRY_ASSIGN(
-      r, remote::ssh_run(runner, target, {for_watchdog + job_py_command(args, !spec.env.empty())},
-                         options));
+  GPUBOX_TRY_ASSIGN(r, call_job_py(runner, target, args, for_watchdog, std::move(options)));
   if (r.exit_code != 0) {
     return fail(job_py_failed(target, "starting the job", r));
   }
@@ -181,11 +185,8 @@ Result<std::vector<JobInfo>> parse_job_list(std::string_view json) {
 
 Result<std::vector<JobInfo>> list_jobs(ProcessRunner& runner, const remote::SshTarget& target) {
   // A box that never ran a job has no job.py yet: that is an empty list, not an error.
-  std::string command = "[ -f " + job_py_path() + " ] || { echo '[]'; exit 0; }; " +
-                        job_py_command({"list", "--json"});
-  RunOptions options;
-  options.timeout = k_job_call_timeout;
-  GPUBOX_TRY_ASSIGN(r, remote::ssh_run(runner, target, {command}, options));
+  GPUBOX_TRY_ASSIGN(
+      r, call_job_py(runner, target, {"list", "--json"}, unless_job_py("echo '[]'; exit 0")));
   if (r.exit_code != 0) {
     return fail(job_py_failed(target, "listing the jobs", r));
   }
@@ -211,8 +212,8 @@ Result<int> stream_job_output(ProcessRunner& runner, const remote::SshTarget& ta
   if (!follow) {
     options.timeout = k_job_call_timeout;
   }
-  std::string command = "[ -f " + job_py_path() + " ] || { echo 'no job: none ran here' >&2; " +
-                        "exit 1; }; " + job_py_command(args);
+  std::string command =
+      unless_job_py("echo 'no job: none ran here' >&2; exit 1") + job_py_command(args);
   GPUBOX_TRY_ASSIGN(r, remote::ssh_run(runner, target, {command}, options));
   // job.py says "job.py: no job ..." (exit 1) before any output; a job's own exit 1 comes
   // after its log.
