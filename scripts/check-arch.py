@@ -10,7 +10,8 @@ and its root (box/names.hpp, box/tags.hpp). Each may include only what ARCHITECT
   catalog  -> core                    plan   -> catalog, core
   aws      -> core                    state  -> core          remote -> state, core
   box rooms, one way: fleet -> launch -> access -> onbox -> (box root); money is a leaf that
-            fleet, launch and cli use; jobs -> access, onbox; every room may use aws, catalog,
+            fleet, launch and cli use; jobs -> access, onbox; volumes -> onbox, money, used by
+            fleet, launch and cli; every room may use aws, catalog,
             plan, remote, state, core
   cli      -> everything              main.cpp -> cli
 Python 3 standard library only.
@@ -32,11 +33,13 @@ ALLOWED = {
     "box": LOWER,
     "box/onbox": BOX,
     "box/access": BOX | {"box/onbox"},
-    "box/launch": BOX | {"box/onbox", "box/access", "box/money"},
-    "box/fleet": BOX | {"box/onbox", "box/access", "box/launch", "box/money"},
+    "box/volumes": BOX | {"box/onbox", "box/money"},
+    "box/launch": BOX | {"box/onbox", "box/access", "box/money", "box/volumes"},
+    "box/fleet": BOX | {"box/onbox", "box/access", "box/launch", "box/money", "box/volumes"},
     "box/money": BOX,
     "box/jobs": BOX | {"box/onbox", "box/access"},
-    "cli": BOX | {"box/onbox", "box/access", "box/launch", "box/fleet", "box/money", "box/jobs"},
+    "cli": BOX | {"box/onbox", "box/access", "box/launch", "box/fleet", "box/money", "box/jobs",
+                  "box/volumes"},
     "main.cpp": {"cli"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -34,6 +34,7 @@ target_sources(gpubox_tests PRIVATE
   cli/cmd_version_test.cpp
   cli/cmd_cost_test.cpp
   cli/cmd_ls_test.cpp
+  cli/cmd_volumes_test.cpp
   cli/cmd_stop_start_test.cpp
   cli/cmd_byo_test.cpp
   cli/cmd_remote_test.cpp
@@ -74,6 +75,7 @@ target_sources(gpubox_tests PRIVATE
   box/fleet/discovery_test.cpp
   box/fleet/lifecycle_test.cpp
   box/fleet/gc_test.cpp
+  box/volumes/volumes_test.cpp
   box/launch/quota_test.cpp
   box/money/cost_test.cpp
   box/money/catalog_refresh_test.cpp

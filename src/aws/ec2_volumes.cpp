@@ -1,4 +1,6 @@
-// Tags, volumes and console output (declared in ec2_instances.hpp).
+// Tags, volumes and console output (declared in ec2_instances.hpp and ec2_volumes.hpp).
+#include "aws/ec2_volumes.hpp"
+
 #include "aws/ec2_instances.hpp"
 #include "aws/paging.hpp"
 #include "aws/service.hpp"
@@ -85,6 +87,51 @@ Result<bool> delete_volume(AwsClient& client, std::string_view region,
   GPUBOX_TRY_ASSIGN(xml,
                     client.query(k_ec2, region, "DeleteVolume", build_delete_volume(volume_id)));
   return parse_delete_volume(xml);
+}
+
+QueryParams build_create_volume(const CreateVolumeInput& in) {
+  QueryParams p;
+  add_text(p, "AvailabilityZone", in.zone);
+  add_int(p, "Size", in.size_gib);
+  add_text(p, "VolumeType", in.volume_type);
+  add_bool(p, "Encrypted", in.encrypted);
+  add_text(p, "ClientToken", in.client_token);
+  add_tag_spec(p, 1, "volume", in.tags);
+  return p;
+}
+
+Result<Volume> parse_create_volume(std::string_view xml) {
+  pugi::xml_document doc;
+  GPUBOX_TRY_ASSIGN(root, load_xml(doc, xml, "CreateVolumeResponse"));
+  Volume v = parse_volume(root);
+  if (v.id.empty()) {
+    return fail(ErrorKind::remote, "CreateVolume answered without a volume id");
+  }
+  return v;
+}
+
+Result<Volume> create_volume(AwsClient& client, std::string_view region,
+                             const CreateVolumeInput& in) {
+  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "CreateVolume", build_create_volume(in)));
+  return parse_create_volume(xml);
+}
+
+QueryParams build_attach_volume(const AttachVolumeInput& in) {
+  return QueryParams{
+      {"Device", in.device}, {"InstanceId", in.instance_id}, {"VolumeId", in.volume_id}};
+}
+
+Result<VolumeAttachment> parse_attach_volume(std::string_view xml) {
+  pugi::xml_document doc;
+  GPUBOX_TRY_ASSIGN(root, load_xml(doc, xml, "AttachVolumeResponse"));
+  return VolumeAttachment{text_at(root, "instanceId"), text_at(root, "device"),
+                          text_at(root, "status")};
+}
+
+Result<VolumeAttachment> attach_volume(AwsClient& client, std::string_view region,
+                                       const AttachVolumeInput& in) {
+  GPUBOX_TRY_ASSIGN(xml, client.query(k_ec2, region, "AttachVolume", build_attach_volume(in)));
+  return parse_attach_volume(xml);
 }
 
 QueryParams build_get_console_output(const ConsoleOutputInput& in) {

@@ -32,6 +32,9 @@ constexpr auto k_operations = std::to_array<Operation>({
     {&k_ec2, "RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", any, "Launch"},
     {&k_ec2, "CreateKeyPair", "ec2:CreateKeyPair", any, "Launch"},
     {&k_ec2, "ImportKeyPair", "ec2:ImportKeyPair", any, "Launch"},
+    // `up --volume`: a named EBS volume that outlives the box, attached to it.
+    {&k_ec2, "CreateVolume", "ec2:CreateVolume", any, "Launch"},
+    {&k_ec2, "AttachVolume", "ec2:AttachVolume", any, "Launch"},
     {&k_ec2, "DeleteSecurityGroup", "ec2:DeleteSecurityGroup", any, "Remove"},
     {&k_ec2, "DeleteKeyPair", "ec2:DeleteKeyPair", any, "Remove"},
     {&k_ec2, "DeleteVolume", "ec2:DeleteVolume", any, "Remove"},

@@ -37,6 +37,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/fleet/autostop.cpp
   src/box/jobs/jobs.cpp
   src/box/jobs/sync.cpp
+  src/box/volumes/volumes.cpp
 )
 # The onbox/ scripts, embedded as generated C++ (cmake/embed.cmake).
 include(${PROJECT_SOURCE_DIR}/cmake/embed.cmake)

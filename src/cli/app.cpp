@@ -85,6 +85,7 @@ void build_app(CLI::App& app, Env& env) {
   add_run_command(app, env);
   add_jobs_commands(app, env);
   add_transfer_commands(app, env);
+  add_volumes_command(app, env);
   add_status_command(app, env);
   add_autostop_command(app, env);
   add_stop_command(app, env);

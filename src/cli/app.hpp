@@ -14,6 +14,7 @@ void add_whoami_command(CLI::App& app, Env& env);
 void add_regions_command(CLI::App& app, Env& env);
 void add_version_command(CLI::App& app, Env& env);
 void add_ls_command(CLI::App& app, Env& env);
+void add_volumes_command(CLI::App& app, Env& env);
 void add_ssh_command(CLI::App& app, Env& env);
 void add_stop_command(CLI::App& app, Env& env);
 void add_start_command(CLI::App& app, Env& env);

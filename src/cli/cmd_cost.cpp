@@ -13,8 +13,10 @@
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
 #include "box/money/cost_report.hpp"
+#include "box/volumes/volumes.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
+#include "cli/deps.hpp"
 #include "core/iso8601.hpp"
 #include "state/box_store.hpp"
 
@@ -47,6 +49,22 @@ nlohmann::json row_json(const box::CostRow& r) {
           {"estimated", r.cost.estimated}};
 }
 
+// The caller's named volumes in `region`: what they bill per month whether or not a box uses
+// them. A failed lookup is a warning: the ledger's costs stand on their own.
+std::vector<box::VolumeRow> named_volumes(Env& env, aws::AwsClient& client,
+                                          const std::string& region) {
+  auto owner = caller_owner(client, region);
+  if (!owner) {
+    warn(env.streams, "volumes were not looked up: " + owner.error().message);
+    return {};
+  }
+  auto listing = box::list_volumes(client, {region}, *owner);
+  for (const auto& [where, error] : listing.failed) {
+    warn(env.streams, fmt::format("could not list volumes in {}: {}", where, error.message));
+  }
+  return std::move(listing.rows);
+}
+
 }  // namespace
 
 Result<void> run_cost(const CostOptions& opts, Env& env) {
@@ -71,13 +89,32 @@ Result<void> run_cost(const CostOptions& opts, Env& env) {
   }
   const auto& rows = report.rows;
   const double total = report.total_usd;
+  std::vector<box::VolumeRow> volumes;
+  if (deps.client != nullptr && !query.home_region.empty() && opts.name.empty()) {
+    volumes = named_volumes(env, *deps.client, query.home_region);
+  }
+  double volumes_monthly = 0;
+  for (const auto& v : volumes) {
+    volumes_monthly += v.usd_per_month;
+  }
   if (opts.json) {
     auto list = nlohmann::json::array();
     for (const auto& r : rows) {
       list.push_back(row_json(r));
     }
+    auto vols = nlohmann::json::array();
+    for (const auto& v : volumes) {
+      vols.push_back({{"name", v.name},
+                      {"volume_id", v.volume.id},
+                      {"region", v.region},
+                      {"size_gib", v.volume.size_gib},
+                      {"box", v.box.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.box)},
+                      {"usd_per_month", v.usd_per_month}});
+    }
     print_json(env.streams, {{"boxes", list},
                              {"total_usd", total},
+                             {"volumes", vols},
+                             {"volumes_usd_per_month", volumes_monthly},
                              {"since", opts.since.empty() ? nullptr : nlohmann::json(opts.since)},
                              {"now", format_iso8601(env.clock.now())}});
     return {};
@@ -93,6 +130,16 @@ Result<void> run_cost(const CostOptions& opts, Env& env) {
   }
   t.add_row({"total", "", "", "", "", "", "", "", fmt::format("{:.2f}", total), ""});
   env.streams.out << t.render(env.streams.out_is_tty);
+  if (!volumes.empty()) {
+    // Named volumes bill per month whether or not a box uses them.
+    Table v({"volume", "size", "zone", "box", "$/month"});
+    for (const auto& r : volumes) {
+      v.add_row({r.name, fmt::format("{} GiB", r.volume.size_gib), r.volume.zone,
+                 r.box.empty() ? "-" : r.box, fmt::format("{:.2f}", r.usd_per_month)});
+    }
+    v.add_row({"total", "", "", "", fmt::format("{:.2f}", volumes_monthly)});
+    env.streams.out << '\n' << v.render(env.streams.out_is_tty);
+  }
   return {};
 }
 
@@ -102,7 +149,8 @@ void add_cost_command(CLI::App& app, Env& env) {
   cmd->footer(
       "Running hours bill at the $/h recorded when the box started; disks bill at the "
       "EBS gp3 rate for every hour a box exists. Boxes found in AWS but not in the local "
-      "ledger are marked estimated.\nExamples:\n  gpubox cost\n  gpubox cost mybox "
+      "ledger are marked estimated. Named volumes (`up --volume`) follow in a second table with "
+      "their $/month.\nExamples:\n  gpubox cost\n  gpubox cost mybox "
       "--since 2026-01-01 --json");
   cmd->add_option("name", opts->name, "Only this box");
   cmd->add_option("--since", opts->since, "Only count time after DATE (YYYY-MM-DD or RFC 3339)");

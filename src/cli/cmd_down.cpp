@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "box/fleet/lifecycle.hpp"
+#include "box/volumes/volumes.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
 #include "core/strings.hpp"
@@ -49,13 +50,34 @@ void print_report(Env& env, const std::string& name, const box::DownReport& rep,
   line("deleted security group", rep.security_groups);
   line("deleted key pair", rep.key_pairs);
   line("deleted volume", rep.volumes);
+  for (const auto& v : rep.named_volumes_deleted) {
+    out << fmt::format("  deleted named volume: {} ({}, {} GiB)\n", box::volume_name_of(v.tags),
+                       v.id, v.size_gib);
+  }
   if (rep.key_file_removed) {
     out << "  removed the saved private key\n";
+  }
+  for (const auto& v : rep.named_volumes_kept) {
+    out << fmt::format(
+        "  kept volume {} ({}, {} GiB in {}, ${:.2f}/month): `gpubox volumes rm {}` deletes it\n",
+        box::volume_name_of(v.tags), v.id, v.size_gib, v.zone,
+        box::volume_usd_per_month(v.size_gib, rep.region), box::volume_name_of(v.tags));
   }
   if (!rep.kept_volumes.empty()) {
     warn(env.streams, fmt::format("volumes still attached, not deleted: {} (`gpubox gc` later)",
                                   fmt::join(rep.kept_volumes, ", ")));
   }
+}
+
+nlohmann::json named_json(const std::vector<aws::Volume>& volumes) {
+  auto out = nlohmann::json::array();
+  for (const auto& v : volumes) {
+    out.push_back({{"name", box::volume_name_of(v.tags)},
+                   {"volume_id", v.id},
+                   {"size_gib", v.size_gib},
+                   {"zone", v.zone}});
+  }
+  return out;
 }
 
 nlohmann::json report_json(const std::string& name, const box::DownReport& rep) {
@@ -68,6 +90,8 @@ nlohmann::json report_json(const std::string& name, const box::DownReport& rep) 
           {"key_pairs", rep.key_pairs},
           {"volumes", rep.volumes},
           {"kept_volumes", rep.kept_volumes},
+          {"named_volumes_kept", named_json(rep.named_volumes_kept)},
+          {"named_volumes_deleted", named_json(rep.named_volumes_deleted)},
           {"key_file_removed", rep.key_file_removed}};
 }
 
@@ -100,12 +124,15 @@ Result<std::vector<state::Box>> boxes_to_remove(const DownOptions& opts, Env& en
 }
 
 // The question `down` asks: the full list, so the answer is about exactly these boxes.
-std::string question_for(const std::vector<state::Box>& boxes) {
+std::string question_for(const std::vector<state::Box>& boxes, bool delete_volumes) {
   std::string list;
   for (const auto& b : boxes) {
     list += b.kind == state::BoxKind::byo
                 ? fmt::format("\n  {} (your machine {})", b.name, b.ssh_host)
                 : fmt::format("\n  {} ({} in {})", b.name, b.instance_id, b.region);
+  }
+  if (delete_volumes) {
+    list += "\n  and the named volumes attached (--delete-volumes): their data is lost";
   }
   if (boxes.size() == 1) {
     return "This terminates the box and deletes its disk, security group and key:" + list +
@@ -132,7 +159,7 @@ Result<void> run_down(const DownOptions& opts, Env& env) {
     return {};
   }
   if (!opts.confirmed) {
-    GPUBOX_TRY_ASSIGN(ok, confirm(env, question_for(boxes)));
+    GPUBOX_TRY_ASSIGN(ok, confirm(env, question_for(boxes, opts.delete_volumes)));
     if (!ok) {
       return fail(ErrorKind::invalid_input, "not confirmed; nothing was deleted",
                   "pass --yes to delete without asking");
@@ -148,6 +175,7 @@ Result<void> run_down(const DownOptions& opts, Env& env) {
     options.confirmed = true;
     options.region = b.region;
     options.files = box::LocalFiles{dir, env.connect_policy()};
+    options.delete_volumes = opts.delete_volumes;
     auto rep = box::down_box(deps, options);
     if (!rep) {
       // Keep going: one box that fails must not leave the others billing.
@@ -176,7 +204,8 @@ void add_down_command(CLI::App& app, Env& env) {
   auto* cmd = app.add_subcommand("down", "Terminate boxes and delete everything they used");
   set_details(cmd,
               "Terminate the instance, wait, then delete its security group, key pair (and saved "
-              "private key) and any leftover volume, so nothing keeps billing. Safe to repeat. "
+              "private key) and any leftover volume, so nothing keeps billing. Named volumes "
+              "(`up --volume`) are kept unless --delete-volumes. Safe to repeat. "
               "A name no region knows is an error. Without a terminal it never asks: pass --yes.");
   cmd->footer(
       "Examples:\n  gpubox down mybox\n  gpubox down a b c --yes   # no question asked\n"
@@ -184,6 +213,8 @@ void add_down_command(CLI::App& app, Env& env) {
   cmd->add_option("names", opts->names, "The boxes");
   cmd->add_flag("--all", opts->all, "Every EC2 box gpubox knows");
   cmd->add_flag("-y,--yes", opts->confirmed, "Do not ask for confirmation");
+  cmd->add_flag("--delete-volumes", opts->delete_volumes,
+                "Also delete the named volumes (`up --volume`) attached to the boxes");
   cmd->add_flag("--json", opts->json, "Print one JSON array of what was removed to stdout");
   cmd->callback([opts, &env] { run_guarded(env, [&] { return run_down(*opts, env); }); });
 }

@@ -15,6 +15,7 @@ struct DownOptions {
   bool confirmed = false;          // --yes: do not ask
   bool json = false;               // one JSON array of what was removed
   bool report_on_stderr = false;   // `gpubox run --down`: stdout is the job's output
+  bool delete_volumes = false;     // also delete the named volumes (`up --volume`) attached
 };
 
 // Run `gpubox down` with `opts` against `env`: find every box first ("no box named X" before

@@ -3,6 +3,7 @@
 
 #include "cli/cmd_ls.hpp"
 
+#include <algorithm>
 #include <future>
 #include <memory>
 #include <ostream>
@@ -19,6 +20,7 @@
 #include "box/onbox/autostop.hpp"
 #include "box/onbox/status.hpp"
 #include "box/tags.hpp"
+#include "box/volumes/volumes.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/app.hpp"
 #include "cli/deps.hpp"
@@ -36,8 +38,9 @@ struct Row {
   box::BoxCost cost;
   std::optional<long long> uptime_s;
   double disk_usd_per_month = 0;
-  std::string activity;  // the watchdog's view, with --status
-  bool foreign = false;  // another owner's box (--all-owners): shown, never touched
+  std::string activity;                  // the watchdog's view, with --status
+  bool foreign = false;                  // another owner's box (--all-owners): shown, never touched
+  std::optional<box::VolumeRow> volume;  // the named volume attached to it
 };
 
 std::string format_duration(long long s) {
@@ -129,6 +132,11 @@ nlohmann::json row_json(const Row& row) {
        b.idle_minutes > 0 ? nlohmann::json(b.idle_minutes) : nlohmann::json(nullptr)},
       {"max_hours", b.max_hours > 0 ? nlohmann::json(b.max_hours) : nlohmann::json(nullptr)}};
   j["uptime_seconds"] = row.uptime_s ? nlohmann::json(*row.uptime_s) : nlohmann::json(nullptr);
+  j["volume"] = row.volume ? nlohmann::json{{"name", row.volume->name},
+                                            {"volume_id", row.volume->volume.id},
+                                            {"size_gib", row.volume->volume.size_gib},
+                                            {"usd_per_month", row.volume->usd_per_month}}
+                           : nlohmann::json(nullptr);
   j["created_at"] = format_iso8601(b.created_at);
   return j;
 }
@@ -181,6 +189,35 @@ Result<void> fill_activity(std::vector<Row>& rows, Env& env) {
     rows[i].activity = views[i].get();
   }
   return {};
+}
+
+std::string volume_cell(const Row& row) {
+  if (!row.volume) {
+    return "-";
+  }
+  return fmt::format("{} {} GiB ${:.2f}/mo", row.volume->name, row.volume->volume.size_gib,
+                     row.volume->usd_per_month);
+}
+
+// Put each named volume on the row of the box it is attached to; say what the others cost.
+void attach_volumes(std::vector<Row>& rows, const box::VolumeListing& listing, Env& env) {
+  for (const auto& [region, error] : listing.failed) {
+    warn(env.streams, fmt::format("could not list volumes in {}: {}", region, error.message));
+  }
+  for (const auto& v : listing.rows) {
+    auto row = std::ranges::find_if(rows, [&](const Row& r) {
+      return !r.foreign && !v.instance_id.empty() && r.view->box.instance_id == v.instance_id;
+    });
+    if (row != rows.end()) {
+      row->volume = v;
+    } else {
+      env.progress().say(fmt::format(
+          "volume {} ({} GiB in {}{}) costs ${:.2f}/month (`gpubox "
+          "volumes`)",
+          v.name, v.volume.size_gib, v.volume.zone,
+          v.instance_id.empty() ? ", no box" : ", on " + v.instance_id, v.usd_per_month));
+    }
+  }
 }
 
 }  // namespace
@@ -255,6 +292,10 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
       rows.push_back(std::move(row));
     }
   }
+  if (owner && !found.regions.empty()) {
+    attach_volumes(rows, box::list_volumes(*ctx->client, found.regions, *owner), env);
+  }
+  const bool volumes = std::ranges::any_of(rows, [](const Row& r) { return r.volume.has_value(); });
   if (opts.status) {
     GPUBOX_TRY(fill_activity(rows, env));
   }
@@ -282,6 +323,9 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   }
   std::vector<std::string> header{"name",    "state",  "type", "gpu",    "zone",
                                   "address", "uptime", "$/h",  "cost $", "autostop"};
+  if (volumes) {
+    header.emplace_back("volume");
+  }
   if (opts.status) {
     header.emplace_back("activity");
   }
@@ -292,6 +336,9 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   t.paint_column(1, env.streams);  // the state
   for (const auto& r : rows) {
     auto cells = row_cells(r);
+    if (volumes) {
+      cells.push_back(volume_cell(r));
+    }
     if (opts.status) {
       cells.push_back(r.activity);
     }
@@ -312,7 +359,8 @@ void add_ls_command(CLI::App& app, Env& env) {
       "List every box gpubox created for you, found in the cloud by its tags (local state is "
       "only a cache and is repaired from what is found). Boxes tagged with another owner are "
       "never adopted; --all-owners shows them read-only. Stopped boxes show the disk still "
-      "billed.");
+      "billed; a named volume (`up --volume`) shows in a volume column with its $/month, and "
+      "one no box uses is named on stderr with its cost.");
   cmd->footer(
       "Examples:\n  gpubox ls\n  gpubox ls --all-regions\n  gpubox ls --status   # adds what each "
       "box's idle watchdog sees, e.g. \"idle 12m, stops in 18m\"\n"

@@ -245,6 +245,9 @@ void add_run_command(CLI::App& app, Env& env) {
       ->group("Launch for the job");
   cmd->add_option("--key", up.req.key_path, "OpenSSH public key to import (as up)")
       ->group("Launch for the job");
+  cmd->add_option("--volume", up.req.volume,
+                  "A named volume at /data (as up, e.g. data:200); --down keeps it")
+      ->group("Launch for the job");
   cmd->add_flag("-y,--yes", up.yes, "Launch without asking (the plan is still shown)")
       ->group("Launch for the job");
   cmd->add_option("--outputs", opts->outputs,
@@ -255,6 +258,13 @@ void add_run_command(CLI::App& app, Env& env) {
       ->group("Launch for the job");
   cmd->callback([opts, gpu, type, &env] {
     opts->launch = gpu->count() > 0 || type->count() > 0;
+    if (!opts->launch && !opts->up.req.volume.empty()) {
+      run_guarded(env, []() -> Result<void> {
+        return fail(ErrorKind::invalid_input, "--volume attaches a volume to a box run launches",
+                    "add --gpu or --type, or `gpubox up NAME --volume ...` first");
+      });
+      return;
+    }
     opts->up.gpu_from_flag = gpu->count() > 0;
     run_guarded(env, [&] { return run_run(*opts, env); });
   });

@@ -174,9 +174,14 @@ Result<void> run_up(UpOptions& opts, Env& env) {
       return answer && *answer;
     };
   }
-  // Who is launching (the owner tag) is asked beside the planning, not after it.
+  // Who is launching (the owner tag) is asked beside the planning, not after it; first when a
+  // named volume is looked up (only the caller's own volume of that name counts).
   std::future<Result<std::string>> caller;
-  if (!opts.dry_run) {
+  if (in.volume) {
+    GPUBOX_TRY_ASSIGN(arn, box::caller_arn(*ctx->client, in.placement.regions.front()));
+    deps.owner = box::owner_from_arn(arn);
+    caller = std::async(std::launch::deferred, [arn] { return Result<std::string>(arn); });
+  } else if (!opts.dry_run) {
     caller = std::async(std::launch::async, [&] {
       return box::caller_arn(*ctx->client, in.placement.regions.front());
     });
@@ -250,7 +255,8 @@ void add_up_command(CLI::App& app, Env& env) {
       "Examples:\n  gpubox up --gpu T4\n  gpubox --region us-west-2 up lab --type g5.xlarge "
       "--spot\n"
       "  gpubox up lab --gpu A10G --dry-run --json\n"
-      "  gpubox --region eu-west-1 up lab --gpu T4 --subnet subnet-0abc  # no default VPC\n\n"
+      "  gpubox --region eu-west-1 up lab --gpu T4 --subnet subnet-0abc  # no default VPC\n"
+      "  gpubox up lab --gpu T4 --volume data:200  # /data survives `gpubox down lab`\n\n"
       "On a terminal up shows the plan ($/h, disk $/month, auto-stop) and asks [Y/n]; --yes "
       "launches without asking. --gpu stays in the configured region (--region, AWS_REGION, "
       "`gpubox config set region`); without one, or with --any-region, it searches them all.\n"
@@ -269,6 +275,9 @@ void add_up_command(CLI::App& app, Env& env) {
                   "VPC");
   cmd->add_flag("--spot", r.spot, "Use a spot instance (cheaper; may be interrupted)");
   cmd->add_option("--disk", r.disk_gb, "Root disk size in GB (gp3, encrypted)")->default_val(100);
+  cmd->add_option("--volume", r.volume,
+                  "A named EBS volume mounted at /data that outlives the box, e.g. data:200 "
+                  "(GiB; created once, reused after; the box launches in its zone)");
   cmd->add_option("--framework", r.framework, "pytorch, tensorflow or base (Deep Learning AMI)")
       ->default_val("pytorch");
   cmd->add_option("--image", r.image, "Use this AMI instead of the newest Deep Learning AMI");

@@ -5,6 +5,7 @@ target_sources(gpubox_lib PRIVATE
   src/cli/up_render.cpp
   src/cli/cmd_regions.cpp
   src/cli/cmd_ls.cpp
+  src/cli/cmd_volumes.cpp
   src/cli/cmd_ssh.cpp
   src/cli/cmd_stop.cpp
   src/cli/cmd_start.cpp

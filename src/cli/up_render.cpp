@@ -59,13 +59,59 @@ std::string autostop_line(const std::string& name, int idle_minutes, double max_
          " --idle 1h|off --max-hours 8|off)";
 }
 
+std::string volume_text(const box::VolumePlan& v) {
+  if (v.exists) {
+    return fmt::format(
+        "{} ({}, {} GiB in {}: the box launches there), ${:.2f}/month, at {}; "
+        "kept by `down`",
+        v.name, v.volume_id, v.size_gib, v.zone, v.usd_per_month, box::k_volume_mount_point);
+  }
+  return fmt::format(
+      "{}: new, {} GiB gp3, encrypted, in the box's zone, ${:.2f}/month, at {}; "
+      "kept by `down`",
+      v.name, v.size_gib, v.usd_per_month, box::k_volume_mount_point);
+}
+
+nlohmann::json volume_plan_json(const std::optional<box::VolumePlan>& v) {
+  if (!v) {
+    return nullptr;
+  }
+  return {{"name", v->name},
+          {"exists", v->exists},
+          {"volume_id", v->exists ? nlohmann::json(v->volume_id) : nlohmann::json(nullptr)},
+          {"size_gib", v->size_gib},
+          {"zone", v->exists ? nlohmann::json(v->zone) : nlohmann::json(nullptr)},
+          {"usd_per_month", v->usd_per_month},
+          {"mount_point", std::string(box::k_volume_mount_point)}};
+}
+
+nlohmann::json volume_result_json(const box::UpResult& r) {
+  if (!r.volume || !r.plan.volume) {
+    return nullptr;
+  }
+  return {{"name", r.plan.volume->name},
+          {"volume_id", r.volume->id},
+          {"size_gib", r.volume->size_gib},
+          {"zone", r.volume->zone},
+          {"usd_per_month", r.plan.volume->usd_per_month},
+          {"mount_point", r.mount ? nlohmann::json(r.mount->mount_point) : nlohmann::json(nullptr)},
+          {"formatted", r.mount ? nlohmann::json(r.mount->formatted) : nlohmann::json(nullptr)}};
+}
+
 }  // namespace
 
 std::string plan_summary(const box::UpPlan& plan, const catalog::Catalog& catalog) {
-  return fmt::format("{}: {} ({}) in {} at {} (catalog {}), image {}", plan.name,
+  std::string volume;
+  if (plan.volume) {
+    volume = plan.volume->exists ? fmt::format(", volume {} ({} in {})", plan.volume->name,
+                                               plan.volume->volume_id, plan.volume->zone)
+                                 : fmt::format(", new volume {} ({} GiB)", plan.volume->name,
+                                               plan.volume->size_gib);
+  }
+  return fmt::format("{}: {} ({}) in {} at {} (catalog {}), image {}{}", plan.name,
                      plan.where.type.instance_type, box::gpu_summary(plan.where.type),
                      plan.where.region, price_text(plan), catalog.snapshot.generated_at,
-                     plan.image.ami_id);
+                     plan.image.ami_id, volume);
 }
 
 nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalog) {
@@ -104,6 +150,7 @@ nlohmann::json plan_json(const box::UpPlan& plan, const catalog::Catalog& catalo
       {"key_pair",
        {{"name", box::resource_name(plan.name) + "-<random>"}, {"source", plan.key_source}}},
       {"fallbacks", fallbacks},
+      {"volume", volume_plan_json(plan.volume)},
   };
   if (plan.quota) {
     doc["quota"] = {{"code", plan.quota->quota_code},
@@ -134,6 +181,9 @@ std::string plan_text(const box::UpPlan& plan, const catalog::Catalog& catalog,
   out += fmt::format(
       "  disk      {} GB gp3, encrypted, deleted with the box: ${:.2f}/month while it exists\n",
       plan.disk_gb, plan.disk_gb * box::ebs_gp3_usd_per_gib_month(plan.where.region));
+  if (plan.volume) {
+    out += fmt::format("  volume    {}\n", volume_text(*plan.volume));
+  }
   out +=
       fmt::format("  autostop  {}\n", autostop_line(plan.name, plan.idle_minutes, plan.max_hours));
   out += fmt::format("  firewall  a new security group {}-<random>: tcp/22 from {} only\n",
@@ -187,6 +237,7 @@ void render_up_result(Env& env, const box::UpResult& result, const catalog::Cata
                              {"failed_zones", result.failed_zones},
                              {"wait_reached", wait_name(result.reached)},
                              {"ssh_checks_skipped", result.ssh_skipped},
+                             {"volume", volume_result_json(result)},
                              {"commands",
                               {{"connect", ssh_alias ? "ssh " + b.name : "gpubox ssh " + b.name},
                                {"notebook", "gpubox notebook " + b.name},
@@ -204,6 +255,14 @@ void render_up_result(Env& env, const box::UpResult& result, const catalog::Cata
   out << fmt::format("  firewall  {}: tcp/22 from {}\n", b.security_group_id, b.allow_from);
   out << fmt::format("  key       {}{}\n", b.key_name,
                      b.key_path.empty() ? "" : " (" + b.key_path + ")");
+  if (result.volume && result.plan.volume) {
+    out << fmt::format("  volume    {} {} {} GiB in {}{}\n", result.plan.volume->name,
+                       result.volume->id, result.volume->size_gib, result.volume->zone,
+                       result.mount
+                           ? fmt::format(", at {}{}", result.mount->mount_point,
+                                         result.mount->formatted ? " (new filesystem)" : "")
+                           : ", attached, not mounted");
+  }
   out << fmt::format("  autostop  {}\n", autostop_line(b.name, b.idle_minutes, b.max_hours));
   if (ssh_alias) {
     out << fmt::format("Connect:  ssh {}   (or: gpubox ssh {})\n", b.name, b.name);

@@ -16,6 +16,7 @@
 #include "aws/ec2_instances.hpp"
 #include "aws/ec2_network.hpp"
 #include "aws/ec2_spot.hpp"
+#include "aws/ec2_volumes.hpp"
 #include "aws/ec2_vpc.hpp"
 #include "aws/pricing.hpp"
 #include "aws/service_quotas.hpp"
@@ -140,6 +141,9 @@ std::vector<nlohmann::json> ec2_instance_requests() {
       query_request("ec2", "DescribeVolumes",
                     build_describe_volumes({{"vol-1"}, k_filters, 10, "tok"})),
       query_request("ec2", "DeleteVolume", build_delete_volume("vol-1")),
+      query_request("ec2", "CreateVolume",
+                    build_create_volume({"us-east-1b", 200, "gp3", true, "tok", k_tags})),
+      query_request("ec2", "AttachVolume", build_attach_volume({"vol-1", "i-1", "/dev/sdf"})),
       query_request("ec2", "GetConsoleOutput", build_get_console_output({"i-1", true})),
       query_request("ec2", "DescribeSpotInstanceRequests",
                     build_describe_spot_requests({{"sir-1"}, k_filters, "tok"})),
@@ -192,8 +196,8 @@ std::vector<nlohmann::json> all_requests() {
 size_t declared_builders() {
   size_t count = 0;
   const std::regex decl(R"(^(QueryParams|nlohmann::json) build_[a-z_]+\()");
-  for (const char* header : {"ec2_catalog", "ec2_network", "ec2_instances", "ec2_spot", "ec2_vpc",
-                             "sts", "ssm", "service_quotas", "pricing"}) {
+  for (const char* header : {"ec2_catalog", "ec2_network", "ec2_instances", "ec2_volumes",
+                             "ec2_spot", "ec2_vpc", "sts", "ssm", "service_quotas", "pricing"}) {
     std::ifstream in(std::string(GPUBOX_SOURCE_DIR) + "/src/aws/" + header + ".hpp");
     for (std::string line; std::getline(in, line);) {
       count += std::regex_search(line, decl) ? 1 : 0;

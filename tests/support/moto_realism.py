@@ -35,6 +35,18 @@ reset restores DEFAULTS):
                                VPCIdNotSpecified).
   no_default_subnet_zones list Zones of the default VPC without a default
                                subnet (RunInstances there: MissingInput).
+  volume_transitions     int   EBS volumes take time: a volume gpubox creates
+                               is "creating" (in the CreateVolume reply and
+                               this many DescribeVolumes after it) before
+                               "available", and a new attachment "attaching"
+                               for this many DescribeVolumes before
+                               "attached". Always on: AttachVolume of a
+                               volume in another zone than the instance
+                               answers InvalidVolume.ZoneMismatch, of a volume
+                               that is attached (or still creating)
+                               VolumeInUse / IncorrectState, to an instance
+                               neither running nor stopped IncorrectState
+                               (moto attaches anything anywhere).
 """
 import base64
 import copy
@@ -59,13 +71,34 @@ DEFAULTS = {
     "console_host_keys": None,
     "default_vpc": True,
     "no_default_subnet_zones": [],
+    "volume_transitions": 1,
 }
 
 NOT_FOUND = {
     "group": ("InvalidGroup.NotFound", "The security group '{}' does not exist"),
     "key": ("InvalidKeyPair.NotFound", "The key pair '{}' does not exist"),
     "instance": ("InvalidInstanceID.NotFound", "The instance ID '{}' does not exist"),
+    "volume": ("InvalidVolume.NotFound", "The volume '{}' does not exist."),
 }
+
+# Volumes still "creating": id -> DescribeVolumes answers left (read by the patched
+# Volume.status); attachments still "attaching": volume id -> answers left.
+CREATING = {}
+ATTACHING = {}
+
+
+def patch_volume_status():
+    """Make moto's Volume.status say "creating" while the volume is in CREATING, once."""
+    from moto.ec2.models.elastic_block_store import Volume
+    if getattr(Volume, "_gpubox_patched", False):
+        return
+    plain = Volume.status
+
+    def status(self):
+        return "creating" if self.id in CREATING else plain.fget(self)
+
+    Volume.status = property(status)
+    Volume._gpubox_patched = True
 
 
 def ec2_xml(op, inner):
@@ -160,6 +193,7 @@ class Realism:
     def __init__(self, app):
         self.app = app
         self.lock = threading.RLock()
+        patch_volume_status()
         self.clear()
 
     def clear(self):
@@ -169,6 +203,8 @@ class Realism:
             self.spot = {}          # sir id -> request dict
             self.console = {}       # instance id -> {"calls": n, "keys": [...]}
             self.prepared = set()   # (account, region) whose VPCs were adjusted
+            CREATING.clear()
+            ATTACHING.clear()
 
     def set(self, data):
         with self.lock:
@@ -270,6 +306,10 @@ class Realism:
             refs.append(("instance", p["InstanceId"]))
         if a == "CreateTags":
             refs += [("instance", i) for i in indexed(p, "ResourceId") if i.startswith("i-")]
+        if a == "DescribeVolumes":
+            refs += [("volume", v) for v in indexed(p, "VolumeId")]
+        if a == "AttachVolume" and p.get("VolumeId"):
+            refs.append(("volume", p["VolumeId"]))
         return refs
 
     def before(self, req):
@@ -281,6 +321,10 @@ class Realism:
                 reply.headers.append(("x-gpubox-realism", "not-visible-yet"))  # never reached moto
                 return reply
         p, a = req.params, req.action
+        if a == "AttachVolume":
+            refused = self.attach_refused(req)
+            if refused is not None:
+                return refused
         if a == "CreateSecurityGroup" and not p.get("VpcId") and self.default_vpc(req) is None:
             return error_reply(req, 400, "VPCIdNotSpecified", "No default VPC for this user")
         if a == "RunInstances" and not p.get("SubnetId") and not p.get("NetworkInterface.1.SubnetId"):
@@ -294,6 +338,57 @@ class Realism:
                                    f"No default subnet for availability zone: '{zone}'.")
         return None
 
+    def attach_refused(self, req):
+        """AWS's refusals of AttachVolume that moto does not make."""
+        be = self.backend(req.account, req.region)
+        vid, iid = req.params.get("VolumeId", ""), req.params.get("InstanceId", "")
+        vol = be.volumes.get(vid)
+        try:
+            inst = be.get_instance(iid)
+        except Exception:  # noqa: BLE001 - moto's own NotFound answers below
+            inst = None
+        if vol is None or inst is None:
+            return None
+        if vid in CREATING:
+            return error_reply(req, 400, "IncorrectState", f"vol '{vid}' is in 'creating' state.")
+        if vol.attachment is not None:
+            return error_reply(req, 400, "VolumeInUse", f"{vid} is already attached to an instance")
+        zone = getattr(inst.placement, "zone", inst.placement)
+        if vol.zone is not None and vol.zone.name != zone:
+            return error_reply(req, 400, "InvalidVolume.ZoneMismatch",
+                               f"The volume '{vid}' is not in the same availability zone as instance '{iid}'")
+        if inst.state not in ("running", "stopped"):
+            return error_reply(req, 400, "IncorrectState", f"Instance '{iid}' is not 'running'.")
+        return None
+
+    def volume_times(self, req, reply):
+        """Start and advance the creating / attaching phases (volume_transitions)."""
+        n = int(self.settings["volume_transitions"] or 0)
+        text = reply.body.decode("utf-8", "replace")
+        if req.action == "CreateVolume" and n > 0 and is_gpubox(req):
+            vid = re.search(r"<volumeId>(vol-[0-9a-f]+)</volumeId>", text)
+            if vid:
+                CREATING[vid.group(1)] = n
+                text = text.replace("<status>available</status>", "<status>creating</status>", 1)
+                return Reply(reply.status, reply.headers, text.encode())
+        if req.action == "AttachVolume" and n > 0:
+            vol = self.backend(req.account, req.region).volumes.get(req.params.get("VolumeId", ""))
+            if vol is not None and vol.attachment is not None:
+                vol.attachment.status = "attaching"
+                ATTACHING[vol.id] = n
+        if req.action == "DescribeVolumes":
+            be = self.backend(req.account, req.region)
+            for vid in set(re.findall(r"<volumeId>(vol-[0-9a-f]+)</volumeId>", text)):
+                for table in (CREATING, ATTACHING):
+                    if vid in table:
+                        table[vid] -= 1
+                        if table[vid] <= 0:
+                            del table[vid]
+                            vol = be.volumes.get(vid)
+                            if table is ATTACHING and vol is not None and vol.attachment is not None:
+                                vol.attachment.status = "attached"
+        return reply
+
     def remember_created(self, req, reply):
         n = int(self.settings["consistency_notfound"] or 0)
         if n <= 0 or not is_gpubox(req):
@@ -306,6 +401,8 @@ class Realism:
             new.append(("key", req.params["KeyName"]))
         if req.action == "RunInstances":
             new += [("instance", i) for i in re.findall(r"<instanceId>(i-[0-9a-f]+)</instanceId>", text)]
+        if req.action == "CreateVolume":
+            new += [("volume", v) for v in re.findall(r"<volumeId>(vol-[0-9a-f]+)</volumeId>", text)[:1]]
         for ref in new:
             self.lag.setdefault(ref, n)  # a replayed RunInstances reply does not lag again
 
@@ -325,6 +422,8 @@ class Realism:
             if req.action == "RunInstances":
                 self.nic_groups(req, reply)
             self.remember_created(req, reply)
+            if req.action in ("CreateVolume", "AttachVolume", "DescribeVolumes"):
+                reply = self.volume_times(req, reply)
             if req.action == "RunInstances" and req.params.get("InstanceMarketOptions.MarketType") == "spot":
                 reply = self.spot_launched(environ, req, reply)
             if req.action == "TerminateInstances":

@@ -13,6 +13,7 @@
 #include "box/fleet/spot.hpp"
 #include "box/launch/launch_lock.hpp"
 #include "box/tags.hpp"
+#include "box/volumes/volumes.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -139,6 +140,9 @@ std::vector<Leftover> select_leftovers(const RegionInventory& inv, const OwnedFn
     const std::string name = box_tag(tags);
     if (!tags.contains(std::string(k_tag_box)) || owned(inv.region, name)) {
       return;
+    }
+    if (kind == "volume" && tags.contains(std::string(k_tag_volume))) {
+      return;  // a named volume outlives its box: only `gpubox volumes rm` deletes it
     }
     if (!owner.empty()) {
       auto tag = tags.find(std::string(k_tag_owner));

@@ -110,6 +110,7 @@ struct DownOptions {
   LocalFiles files;
   WaitPolicy wait;
   RetryPolicy retry;
+  bool delete_volumes = false;  // --delete-volumes: also the named volumes attached to the box
 };
 
 struct DownReport {
@@ -121,7 +122,9 @@ struct DownReport {
   std::vector<std::string> security_groups;
   std::vector<std::string> key_pairs;
   std::vector<std::string> volumes;
-  std::vector<std::string> kept_volumes;  // still attached to something; not deleted
+  std::vector<std::string> kept_volumes;           // still attached to something; not deleted
+  std::vector<aws::Volume> named_volumes_kept;     // its named volumes (`up --volume`), kept
+  std::vector<aws::Volume> named_volumes_deleted;  // ... deleted, with --delete-volumes
   bool key_file_removed = false;
   int security_group_retries = 0;
 };
@@ -129,8 +132,8 @@ struct DownReport {
 // Cancel `options.name`'s spot requests (a persistent one would relaunch it) and confirm none is
 // open, terminate it, wait, delete its security group, key pair (and saved private key
 // inside the data directory) and leftover tagged volumes, forget it locally and re-render the SSH
-// config. Refuses unless `options.confirmed`. Safe to repeat: a box already gone succeeds with
-// `already_gone`.
+// config. Its named volumes are kept unless `options.delete_volumes`. Refuses unless
+// `options.confirmed`. Safe to repeat: a box already gone succeeds with `already_gone`.
 Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& options);
 
 }  // namespace gpubox::box

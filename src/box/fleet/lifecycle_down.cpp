@@ -17,6 +17,7 @@
 #include "box/launch/launch.hpp"
 #include "box/onbox/bootstrap.hpp"
 #include "box/tags.hpp"
+#include "box/volumes/volumes.hpp"
 
 namespace gpubox::box {
 namespace {
@@ -41,9 +42,17 @@ void add_unique(std::vector<std::string>& list, const std::string& value) {
 }
 
 // Return the live instances tagged for `name`, plus the store's instance when it is live.
+// Add the named volume `inst` uses (its gpubox:volume tag, set by `up --volume`) to `volumes`.
+void add_volume_of(const aws::Instance& inst, std::vector<std::string>& volumes) {
+  auto it = inst.tags.find(std::string(k_tag_volume));
+  if (it != inst.tags.end()) {
+    add_unique(volumes, it->second);
+  }
+}
+
 Result<std::vector<std::string>> live_instances(const LifecycleDeps& deps, std::string_view region,
-                                                std::string_view name,
-                                                const std::string& stored_id) {
+                                                std::string_view name, const std::string& stored_id,
+                                                std::vector<std::string>& volumes) {
   aws::AwsClient& client = deps.client;
   aws::DescribeInstancesInput in;
   in.filters = {box_tag(name), {"instance-state-name", live_instance_states()}};
@@ -55,6 +64,7 @@ Result<std::vector<std::string>> live_instances(const LifecycleDeps& deps, std::
     }
     if (owned(deps, i.tags)) {
       add_unique(ids, i.id);
+      add_volume_of(i, volumes);
     }
   }
   if (!stored_id.empty() && std::ranges::find(ids, stored_id) == ids.end()) {
@@ -69,6 +79,7 @@ Result<std::vector<std::string>> live_instances(const LifecycleDeps& deps, std::
       if (std::ranges::find(live, i.state) != live.end()) {
         GPUBOX_TRY(check_owner(deps, name, i));
         add_unique(ids, i.id);
+        add_volume_of(i, volumes);
       }
     }
   }
@@ -233,13 +244,27 @@ Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& option
   });
   auto keys_found = std::async(std::launch::async,
                                [&] { return tagged_keys(deps, rep.region, name, box.key_name); });
-  auto live = live_instances(deps, rep.region, name, box.instance_id);
+  std::vector<std::string> volume_names;
+  auto live = live_instances(deps, rep.region, name, box.instance_id, volume_names);
   auto groups = groups_found.get();
   auto keys = keys_found.get();
   GPUBOX_TRY_ASSIGN(ids, std::move(live));
   GPUBOX_TRY(groups);
   GPUBOX_TRY(keys);
   GPUBOX_TRY(add_recorded_instances(deps, rep.region, name, ids));
+  // The named volumes the box used (its gpubox:volume tag): kept, or deleted once detached when
+  // asked, but only one attached to this box or to nothing (never one another box uses now).
+  std::vector<aws::Volume> named;
+  for (const auto& volume_name : volume_names) {
+    GPUBOX_TRY_ASSIGN(found, find_volume(deps.client, rep.region, volume_name, deps.owner));
+    const bool ours =
+        found && std::ranges::all_of(found->attachments, [&](const aws::VolumeAttachment& a) {
+          return std::ranges::find(ids, a.instance_id) != ids.end();
+        });
+    if (ours) {
+      named.push_back(std::move(*found));
+    }
+  }
   // Cancel first: terminating the instance of a persistent request makes EC2 launch another.
   GPUBOX_TRY_ASSIGN(spot, open_spot_requests(deps.client, rep.region, name, ids));
   if (!spot.empty()) {
@@ -290,6 +315,19 @@ Result<DownReport> down_box(const LifecycleDeps& deps, const DownOptions& option
   GPUBOX_TRY(volumes_done);
   rep.volumes = volumes.volumes;
   rep.kept_volumes = volumes.kept_volumes;
+  for (auto& v : named) {
+    if (!options.delete_volumes) {
+      rep.named_volumes_kept.push_back(std::move(v));
+      continue;
+    }
+    deps.progress.say(fmt::format("deleting volume {} ({})", volume_name_of(v.tags), v.id));
+    GPUBOX_TRY(delete_named_volume(VolumeDeps{deps.client,
+                                              deps.clock,
+                                              deps.progress,
+                                              {options.wait.poll, options.wait.state_timeout}},
+                                   rep.region, v));
+    rep.named_volumes_deleted.push_back(std::move(v));
+  }
   rep.key_file_removed = remove_key_file(options.files, box.key_path);
   if (!options.files.data_dir.empty() && remove_local_secrets(options.files, name)) {
     rep.key_file_removed = true;  // also when the box was rediscovered, not stored

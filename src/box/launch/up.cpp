@@ -185,6 +185,14 @@ Result<UpInput> validate_up(const UpRequest& req, const catalog::Catalog& catalo
   in.subnet = req.subnet;
   GPUBOX_TRY(validate_key(req, home, in));
   in.ssh_user = req.ssh_user;
+  if (!req.volume.empty()) {
+    GPUBOX_TRY_ASSIGN(volume, parse_volume_flag(req.volume));
+    if (in.wait == WaitLevel::none || in.wait == WaitLevel::running) {
+      return fail(invalid("--volume is mounted over ssh once the box answers",
+                          "use --wait ssh or --wait ready with --volume"));
+    }
+    in.volume = std::move(volume);
+  }
   in.region_pinned = req.region_pinned;
   in.placement.instance_type = in.instance_type;
   in.placement.gpu = in.gpu;

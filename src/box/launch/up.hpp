@@ -17,6 +17,7 @@
 #include "box/launch/wait.hpp"
 #include "box/names.hpp"
 #include "box/onbox/autostop.hpp"
+#include "box/volumes/volumes.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -50,6 +51,7 @@ struct UpRequest {
   double budget_usd = 0;
   std::string wait = "ready";
   std::string ssh_user;  // GPUBOX_SSH_USER / --ssh-user: overrides the image's user
+  std::string volume;    // --volume NAME[:GiB]: a named volume mounted at /data
 };
 
 // A validated request: every value checked, nothing asked of AWS yet.
@@ -72,6 +74,18 @@ struct UpInput {
   double budget_usd = 0;
   WaitLevel wait = WaitLevel::ready;
   std::string ssh_user;
+  std::optional<VolumeRequest> volume;
+};
+
+// The named volume of a plan: an existing one decides the region and zone.
+struct VolumePlan {
+  std::string name;
+  long long size_gib = 0;  // the existing volume's size, else the size asked
+  bool exists = false;
+  std::string volume_id;  // when it exists
+  std::string zone;       // when it exists: the only zone the box may launch in
+  std::string region;
+  double usd_per_month = 0;
 };
 
 // Where the launch goes and what it costs.
@@ -89,6 +103,7 @@ struct UpPlan {
   std::optional<QuotaCheck> quota;
   std::vector<Candidate> fallbacks;   // further regions, in order, when capacity fails
   std::vector<std::string> warnings;  // e.g. the quota could not be read: EC2 decides
+  std::optional<VolumePlan> volume;
 };
 
 struct UpDeps {
@@ -106,6 +121,8 @@ struct UpDeps {
   FileSystem& files = disk_file_system();  // keys, tokens, known_hosts, the SSH config
   // Set what to tell the person if they interrupt now (what exists, what it costs, what to run).
   std::function<void(const std::string& note)> interrupt_note = {};
+  // The caller (owner_from_arn) when known before planning: whose named volume plan_up looks up.
+  std::string owner = {};
 };
 
 // What `up` did.
@@ -117,6 +134,8 @@ struct UpResult {
   WaitLevel reached = WaitLevel::none;
   bool ssh_skipped = false;  // ssh checks skipped: the address is invented by a local stand-in
   std::vector<std::string> warnings;
+  std::optional<aws::Volume> volume;  // the named volume, attached
+  std::optional<MountResult> mount;   // where it was mounted (not when the ssh checks were skipped)
 };
 
 // Read an OpenSSH public key file; return its single "type base64 [comment]" line. ECDSA and

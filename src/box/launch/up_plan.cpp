@@ -123,6 +123,76 @@ Result<std::vector<std::pair<Candidate, QuotaCheck>>> viable_places(
   return out;
 }
 
+// Look for the named volume of `in` where the box may go. An existing one pins the region and
+// zone of `req` (the box must launch where the volume lives); one attached to another box, or
+// in a zone --zone excludes, is refused before anything is created.
+Result<std::optional<VolumePlan>> plan_volume(UpDeps& deps, const UpInput& in,
+                                              PlacementRequest& req, bool& pinned) {
+  if (!in.volume) {
+    return std::optional<VolumePlan>{};
+  }
+  const VolumeRequest& want = *in.volume;
+  VolumeListing listing = list_volumes(deps.client, req.regions, deps.owner);
+  if (!listing.failed.empty()) {
+    Error e = listing.failed.front().second;
+    e.message = "could not look for volume " + want.name + " in " + listing.failed.front().first +
+                ": " + e.message;
+    return fail(std::move(e));
+  }
+  std::vector<VolumeRow> found;
+  for (auto& row : listing.rows) {
+    if (row.name == want.name) {
+      found.push_back(std::move(row));
+    }
+  }
+  VolumePlan plan;
+  plan.name = want.name;
+  if (found.empty()) {
+    if (!want.size_gib) {
+      return fail(ErrorKind::not_found,
+                  fmt::format("no volume named {} in {}", want.name, fmt::join(req.regions, ", ")),
+                  fmt::format("give its size to create it: --volume {}:200 (GiB)", want.name));
+    }
+    plan.size_gib = *want.size_gib;
+    return std::optional<VolumePlan>{plan};  // created in the zone the box launches in
+  }
+  if (found.size() > 1) {
+    std::vector<std::string> where;
+    for (const auto& r : found) {
+      where.push_back(r.volume.id + " in " + r.volume.zone);
+    }
+    return fail(
+        ErrorKind::conflict,
+        fmt::format("{} volumes are named {}: {}", found.size(), want.name, fmt::join(where, ", ")),
+        "pass --region to pick one, or delete one with `gpubox volumes rm VOLUME-ID`");
+  }
+  const VolumeRow& row = found.front();
+  GPUBOX_TRY_ASSIGN(stored, deps.store.find_box(in.name));
+  if (!row.instance_id.empty() && !(stored && stored->instance_id == row.instance_id)) {
+    return fail(
+        ErrorKind::conflict,
+        fmt::format("volume {} is attached to {} ({})", want.name,
+                    row.box.empty() ? "another instance" : "box " + row.box, row.instance_id),
+        row.box.empty() ? "a volume is used by one box at a time"
+                        : fmt::format("`gpubox down {}` keeps the volume and frees it", row.box));
+  }
+  if (!req.zone.empty() && req.zone != row.volume.zone) {
+    return fail(ErrorKind::invalid_input,
+                fmt::format("volume {} lives in {}, but --zone asks for {}", want.name,
+                            row.volume.zone, req.zone),
+                "leave out --zone: a box with the volume launches in its zone");
+  }
+  plan.exists = true;
+  plan.size_gib = row.volume.size_gib;
+  plan.volume_id = row.volume.id;
+  plan.zone = row.volume.zone;
+  plan.region = row.region;
+  req.regions = {row.region};
+  req.zone = row.volume.zone;
+  pinned = true;
+  return std::optional<VolumePlan>{plan};
+}
+
 Result<ImageChoice> choose_image(UpDeps& deps, const UpInput& in, const std::string& region,
                                  const std::string& arch) {
   if (!in.image.empty()) {
@@ -156,6 +226,11 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
     req.instance_type = open->instance_type;
     pinned = true;
   }
+  GPUBOX_TRY_ASSIGN(volume, plan_volume(deps, in, req, pinned));
+  if (volume && volume->exists) {
+    deps.progress.say(fmt::format("volume {} ({}, {} GiB) lives in {}: the box launches there",
+                                  volume->name, volume->volume_id, volume->size_gib, volume->zone));
+  }
   if (req.regions.size() > 1) {
     deps.progress.say(fmt::format("looking for {} in {}",
                                   req.gpu ? req.gpu->name : *req.instance_type,
@@ -172,7 +247,14 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
           });
     }
   }
-  GPUBOX_TRY_ASSIGN(places, viable_places(deps, deps.quota, req, pinned, plan.warnings));
+  auto viable = viable_places(deps, deps.quota, req, pinned, plan.warnings);
+  if (!viable && volume && volume->exists) {
+    Error e = viable.error();
+    e.message += fmt::format(" (volume {} lives in {}, so the box must launch there)", volume->name,
+                             volume->zone);
+    return fail(std::move(e));
+  }
+  GPUBOX_TRY_ASSIGN(places, std::move(viable));
   plan.where = places.front().first;
   plan.quota = places.front().second;
   if (open && !open->zone.empty()) {
@@ -197,6 +279,16 @@ Result<UpPlan> plan_up(UpDeps& deps, const UpInput& in, const std::string& calle
   GPUBOX_TRY_ASSIGN(chosen, std::move(*image));
   plan.image = std::move(chosen);
   GPUBOX_TRY(check_disk_fits_image(in.disk_gb, plan.image));
+  if (volume) {
+    volume->region = region;
+    volume->usd_per_month = volume_usd_per_month(volume->size_gib, region);
+    if (volume->exists && in.volume->size_gib && *in.volume->size_gib != volume->size_gib) {
+      plan.warnings.push_back(fmt::format(
+          "volume {} exists with {} GiB; using it as it is (gpubox never resizes a volume)",
+          volume->name, volume->size_gib));
+    }
+    plan.volume = std::move(volume);
+  }
   return plan;
 }
 

@@ -177,7 +177,39 @@ Result<void> pin_from_console(UpDeps& deps, state::Box& box, bool wait) {
   return {};
 }
 
-Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult& out) {
+// Attach the plan's named volume to the new box: the one found while planning (looked up again:
+// an interrupted earlier `up` may have made it), else a new one in the box's zone.
+Result<aws::Volume> attach_volume_for(UpDeps& deps, const VolumePlan& plan, const state::Box& box,
+                                      const std::string& owner) {
+  VolumeDeps vd{deps.client, deps.clock, deps.progress,
+                VolumeWait{deps.wait.poll, deps.wait.state_timeout}};
+  GPUBOX_TRY_ASSIGN(found, find_volume(deps.client, box.region, plan.name, owner));
+  if (!found) {
+    GPUBOX_TRY_SET(found,
+                   create_named_volume(vd, box.region, box.zone, plan.name, plan.size_gib, owner));
+  }
+  auto attached = attach_named_volume(vd, box.region, *found, box.instance_id);
+  if (!attached) {
+    Error e = attached.error();
+    e.message = fmt::format("{} is running without its volume: {}", box.name, e.message);
+    if (e.hint.empty()) {
+      e.hint = fmt::format(
+          "run `gpubox up {}` again later, or `gpubox down {}` (the volume "
+          "is kept)",
+          box.name, box.name);
+    }
+    return fail(std::move(e));
+  }
+  // The box names its volume, so `down --delete-volumes` knows it after the attachment is gone.
+  aws::CreateTagsInput tag;
+  tag.resource_ids = {box.instance_id};
+  tag.tags = {{std::string(k_tag_volume), plan.name}};
+  GPUBOX_TRY(aws::create_tags(deps.client, box.region, tag));
+  return attached;
+}
+
+Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult& out,
+                      const std::string& owner) {
   GPUBOX_TRY_ASSIGN(inst, wait_running(deps.client, deps.clock, box.region, box.instance_id,
                                        deps.wait, deps.progress));
   box.state = inst.state;
@@ -189,6 +221,10 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
                         !(deps.connect.endpoint_is_local && !deps.connect.connect_override);
   GPUBOX_TRY(pin_from_console(deps, box, connects));
   GPUBOX_TRY(record(deps, box));
+  if (out.plan.volume) {
+    GPUBOX_TRY_ASSIGN(volume, attach_volume_for(deps, *out.plan.volume, box, owner));
+    out.volume = std::move(volume);
+  }
   if (in.wait == WaitLevel::running) {
     return {};
   }
@@ -196,6 +232,10 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
     deps.progress.say("skipping the SSH checks: AWS is a local stand-in and " + box.public_ip +
                       " is an invented address (set GPUBOX_SSH_CONNECT to use a local sshd)");
     out.ssh_skipped = true;
+    if (out.volume) {
+      out.warnings.push_back(fmt::format("volume {} is attached to {} but not mounted (no ssh)",
+                                         out.plan.volume->name, box.name));
+    }
     return {};
   }
   GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.data_dir / "known_hosts", deps.connect));
@@ -203,6 +243,21 @@ Result<void> wait_for(UpDeps& deps, const UpInput& in, state::Box& box, UpResult
   GPUBOX_TRY(wait_ssh(deps.runner, deps.clock, target, deps.wait, deps.progress));
   out.reached = WaitLevel::ssh;
   deps.progress.say("ssh is up on " + box.name);
+  if (out.volume) {
+    const std::string& name = out.plan.volume->name;
+    deps.progress.phase(fmt::format("mounting volume {} at {}", name, k_volume_mount_point),
+                        deps.wait.ssh_timeout);
+    auto mounted = mount_volume(deps.runner, target, out.volume->id, name, box.ssh_user);
+    if (!mounted) {
+      Error e = mounted.error();
+      e.message = fmt::format("{} is running, but {}", box.name, e.message);
+      return fail(std::move(e));
+    }
+    deps.progress.say(fmt::format("volume {} mounted at {}{}", name, mounted->mount_point,
+                                  mounted->formatted ? " (it was blank: new ext4 filesystem)"
+                                                     : " (its filesystem as it was)"));
+    out.mount = std::move(*mounted);
+  }
   if (in.wait == WaitLevel::ssh) {
     return {};
   }
@@ -312,7 +367,7 @@ Result<UpResult> run_up(UpDeps& deps, const UpInput& in, UpPlan plan, const std:
   out.plan = std::move(plan);
   Result<void> waited;
   if (in.wait != WaitLevel::none) {
-    waited = wait_for(deps, in, out.box, out);
+    waited = wait_for(deps, in, out.box, out, owner);
   }
   if (auto cfg =
           refresh_ssh_config(deps.store, LocalFiles{deps.data_dir, deps.connect, &deps.files});

@@ -55,6 +55,21 @@ TEST(Gc, SelectsOnlyWhatNoOwnedBoxClaims) {
   EXPECT_EQ(items[3].detail, "100 GiB available");
 }
 
+// A named volume (`up --volume`) outlives every box: gc never selects it, even one that somehow
+// carries a box tag nobody owns; an instance that used a named volume is still a leftover.
+TEST(Gc, NeverSelectsANamedVolume) {
+  RegionInventory inv = inventory();
+  inv.volumes[1].tags["gpubox:volume"] = "data";
+  inv.instances[1].tags["gpubox:volume"] = "data";
+  auto owned = [](std::string_view, std::string_view name) { return name == "kept"; };
+  std::vector<std::string> ids;
+  for (const auto& l : select_leftovers(inv, owned)) {
+    ids.push_back(l.kind + ":" + l.id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"instance:i-lost", "security-group:sg-old",
+                                           "key-pair:gpubox-old"}));
+}
+
 // `run --then down`: the box stopped itself after its job; gc finishes it whole, but only once it
 // has stopped, only the caller's, and only a box the store owns (one it does not own is a
 // leftover instance already).
