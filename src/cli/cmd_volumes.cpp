@@ -101,9 +101,8 @@ Result<void> run_volumes(const VolumesOptions& opts, Env& env) {
 }
 
 Result<void> run_volumes_rm(const VolumesRmOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(ctx, env.aws());
   GPUBOX_TRY_ASSIGN(region, home_region(env));
-  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, region));
+  // Asked before any AWS call: a refusal changes nothing and costs nothing.
   if (!opts.yes) {
     auto ok = env.prompter.confirm(
         fmt::format("This deletes volume {} in {} and every file on it.\nDelete it?", opts.name,
@@ -120,6 +119,8 @@ Result<void> run_volumes_rm(const VolumesRmOptions& opts, Env& env) {
                   "pass --yes to delete without asking");
     }
   }
+  GPUBOX_TRY_ASSIGN(ctx, env.aws());
+  GPUBOX_TRY_ASSIGN(owner, caller_owner(*ctx->client, region));
   box::VolumeDeps deps{*ctx->client, env.clock, env.progress()};
   GPUBOX_TRY_ASSIGN(gone, box::remove_volume(deps, region, opts.name, owner));
   const std::string name = box::volume_name_of(gone.tags);

@@ -32,6 +32,7 @@ TEST(App, QuietSilencesProgressButNotResults) {
   replies::FakeInstance i{"i-0abc", "running"};
   i.tags = {{"gpubox:box", "lab"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}};
   t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
+  t->http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
   ASSERT_EQ(t->run({"-q", "ls"}), 0) << t->err.str();
   EXPECT_EQ(t->err.str(), "");  // no "found lab in us-east-1 ..." line
   EXPECT_NE(t->out.str().find("lab"), std::string::npos);
@@ -44,6 +45,7 @@ TEST(App, StatesAreColouredOnATerminalOnlyAndNoColorTurnsItOff) {
     replies::FakeInstance i{"i-0abc", "running"};
     i.tags = {{"gpubox:box", "lab"}, {"gpubox:owner", "arn:aws:sts::123456789012:user/moto"}};
     t->http.respond("DescribeInstances", 200, replies::describe_instances_xml({i}));
+    t->http.respond("DescribeVolumes", 200, replies::describe_volumes_xml({}, {}));
     if (no_color) {
       t->vars["NO_COLOR"] = "1";
     }

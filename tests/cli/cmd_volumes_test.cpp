@@ -20,12 +20,12 @@ std::string volumes_xml(const std::string& attached_to) {
                  "</instanceId><device>/dev/sdf</device><status>attached</status></item>"
                  "</attachmentSet>";
   }
-  return std::string("<DescribeVolumesResponse><volumeSet><item><volumeId>vol-1</volumeId>"
-                     "<size>200</size><volumeType>gp3</volumeType><status>") +
+  return std::string(
+             "<DescribeVolumesResponse><volumeSet><item><volumeId>vol-1</volumeId>"
+             "<size>200</size><volumeType>gp3</volumeType><status>") +
          (attached_to.empty() ? "available" : "in-use") +
          "</status><availabilityZone>us-east-1c</availabilityZone><encrypted>true</encrypted>" +
-         attachment +
-         replies::tag_set({{"gpubox:volume", "data"}, {"gpubox:owner", k_owner}}) +
+         attachment + replies::tag_set({{"gpubox:volume", "data"}, {"gpubox:owner", k_owner}}) +
          "</item></volumeSet></DescribeVolumesResponse>";
 }
 

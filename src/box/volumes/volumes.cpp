@@ -91,7 +91,10 @@ Result<VolumeRequest> parse_volume_flag(std::string_view text) {
   req.name = std::string(text.substr(0, colon));
   if (auto ok = validate_name(req.name); !ok) {
     Error e = ok.error();
-    e.message = "invalid volume name '" + req.name + "': " + e.message;
+    constexpr std::string_view k_box = "invalid box name";
+    if (e.message.starts_with(k_box)) {
+      e.message.replace(0, k_box.size(), "invalid volume name");
+    }
     e.hint = "--volume NAME:GiB, e.g. --volume data:200";
     return fail(std::move(e));
   }

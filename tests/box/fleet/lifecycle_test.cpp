@@ -170,6 +170,85 @@ TEST_F(LifecycleFixture, DownTerminatesWaitsAndDeletesEverythingTaggedForTheBox)
   EXPECT_EQ(config->find("Host a"), std::string::npos);
 }
 
+// A box made with `up --volume data` is tagged gpubox:volume=data: `down` keeps that volume
+// (and says so), and deletes it only with `delete_volumes`, after the instance is gone.
+struct NamedVolumeDown : LifecycleFixture {
+  static aws::HttpResponse ok(std::string body) {
+    aws::HttpResponse r;
+    r.status = 200;
+    r.body = std::move(body);
+    return r;
+  }
+  void queue(bool attached_elsewhere = false) {
+    ASSERT_TRUE(store->insert_box(box_a()));
+    FakeInstance i = inst("running", "203.0.113.5");
+    i.tags["gpubox:volume"] = "data";
+    reply("DescribeInstances", testing::describe_instances_xml({i}));
+    reply("DescribeSecurityGroups", testing::describe_groups_xml({}));
+    reply("DescribeKeyPairs", testing::describe_keys_xml({}, {}));
+    reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
+    reply("DescribeSpotInstanceRequests", testing::describe_spot_xml({}));
+    const std::string named =
+        std::string(
+            "<DescribeVolumesResponse><volumeSet><item><volumeId>vol-data</volumeId>"
+            "<size>200</size><volumeType>gp3</volumeType><status>in-use</status>"
+            "<availabilityZone>us-east-1a</availabilityZone><attachmentSet><item>"
+            "<instanceId>") +
+        (attached_elsewhere ? "i-other" : "i-1") +
+        "</instanceId><status>attached</status></item></attachmentSet>" +
+        testing::tag_set({{"gpubox:volume", "data"}}) +
+        "</item></volumeSet></DescribeVolumesResponse>";
+    http.add({"", "", "DescribeVolumes", {{"Filter.1.Name", "tag:gpubox:volume"}}}, ok(named));
+    reply("TerminateInstances",
+          testing::state_change_xml("TerminateInstances", "i-1", "shutting-down"));
+    reply("DescribeInstances", testing::describe_instances_xml({inst("terminated")}));
+    http.add({"", "", "DescribeVolumes", {{"Filter.1.Name", "tag:gpubox:box"}}},
+             ok(testing::describe_volumes_xml({}, {})));
+    reply("DeleteSecurityGroup", testing::return_xml("DeleteSecurityGroup"));
+  }
+};
+
+TEST_F(NamedVolumeDown, KeepsTheBoxsNamedVolume) {
+  queue();
+  auto rep = down_box(deps(), down_options());
+  ASSERT_TRUE(rep) << rep.error().message;
+  ASSERT_EQ(rep->named_volumes_kept.size(), 1u);
+  EXPECT_EQ(rep->named_volumes_kept[0].id, "vol-data");
+  EXPECT_TRUE(rep->named_volumes_deleted.empty());
+  EXPECT_TRUE(bodies("DeleteVolume").empty());
+}
+
+TEST_F(NamedVolumeDown, DeletesItWhenAskedOnceTheInstanceIsGone) {
+  queue();
+  reply("DescribeVolumes", testing::describe_volumes_xml({{"vol-data", 200, "available"}},
+                                                         {{"gpubox:volume", "data"}}));
+  reply("DeleteVolume", testing::return_xml("DeleteVolume"));
+  DownOptions o = down_options();
+  o.delete_volumes = true;
+  auto rep = down_box(deps(), o);
+  ASSERT_TRUE(rep) << rep.error().message;
+  ASSERT_EQ(rep->named_volumes_deleted.size(), 1u);
+  EXPECT_EQ(bodies("DeleteVolume").size(), 1u);
+  std::vector<std::string> calls;
+  for (const auto& r : http.requests()) {
+    calls.push_back(testing::FakeHttpClient::call_of(r));
+  }
+  auto terminate = std::ranges::find(calls, "TerminateInstances");
+  auto deleted = std::ranges::find(calls, "DeleteVolume");
+  EXPECT_LT(terminate - calls.begin(), deleted - calls.begin());
+}
+
+TEST_F(NamedVolumeDown, NeverDeletesOneAnotherBoxUsesNow) {
+  queue(true);
+  DownOptions o = down_options();
+  o.delete_volumes = true;
+  auto rep = down_box(deps(), o);
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->named_volumes_deleted.empty());
+  EXPECT_TRUE(rep->named_volumes_kept.empty());
+  EXPECT_TRUE(bodies("DeleteVolume").empty());
+}
+
 TEST_F(LifecycleFixture, DownWaitsUntilTheInstanceIsTerminatedBeforeDeletingTheGroup) {
   ASSERT_TRUE(store->insert_box(box_a()));
   const testing::HttpParams tagged{{"Filter.1.Name", "tag:gpubox:box"}, {"Filter.1.Value.1", "a"}};

@@ -136,8 +136,8 @@ TEST_F(VolumesFixture, CreatesAnEncryptedGp3VolumeAndWaitsUntilAvailable) {
                {"VolumeType", "gp3"},
                {"Encrypted", "true"},
                {"TagSpecification.1.ResourceType", "volume"},
-               {"TagSpecification.1.Tag.3.Key", "gpubox:volume"},
-               {"TagSpecification.1.Tag.3.Value", "data"}},
+               {"TagSpecification.1.Tag.4.Key", "gpubox:volume"},
+               {"TagSpecification.1.Tag.4.Value", "data"}},
               200, "<CreateVolumeResponse>" + volume_item(creating) + "</CreateVolumeResponse>");
   // Right after CreateVolume, EC2 may not show it yet; then it is creating, then available.
   http.expect("DescribeVolumes", {{"VolumeId.1", "vol-1"}}, 400,
