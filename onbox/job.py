@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """gpubox jobs on the box: commands that outlive the ssh session that started them.
 
-    job.py start [--id ID] [--cwd DIR] [--env K=V]... [--then none|stop] -- CMD [ARGS...]
+    job.py start [--id ID] [--cwd DIR] [--env K=V|K]... [--then none|stop] [--max-attempts N]
+                 -- CMD [ARGS...]
     job.py list [--json]
     job.py logs [ID] [--follow]
     job.py cancel ID [--grace SECONDS]
     job.py interrupt-all [--reason TEXT]
+    job.py rerun-interrupted
 
 Jobs live in $GPUBOX_JOBS_DIR, else ~/.gpubox/jobs (0700), one directory per job:
-    ID/job.json     {"id", "argv", "cwd", "env_keys" (names only, never values), "then", "started_at"}
-    ID/output.log   the job's stdout and stderr, merged, appended as it runs
+    ID/job.json     {"id", "argv", "cwd", "env_keys" (names only, never values), "then", "started_at",
+                     "attempt", "max_attempts", "boot_id", "attempts" (the earlier ones), ...}
+    ID/output.log   the job's stdout and stderr, merged, appended as it runs (every attempt's)
+    ID/env          only with --max-attempts > 1 and --env: the values, for a re-run (0600)
     ID/pid          the supervisor's pid, which is also the job's process-group id
     ID/exit.json    {"state": succeeded|failed|cancelled|interrupted, "exit_code", "finished_at"}
     ID/cancel, ID/interrupt   markers written before the job is signalled
@@ -23,12 +27,15 @@ The watchdog (watchdog.py) imports this file when it lies beside it: collect_job
 signal (a running job is activity, so a box never idle-stops mid-training) and check_spot() polls
 the instance metadata (IMDSv2 spot/instance-action) in aws mode: a notice is logged once, every
 running job is interrupted (SIGTERM only: two minutes to checkpoint) and the notice is kept in
-status.json until the next boot. (They live here, not in watchdog.py, because watchdog.py travels
-in EC2 user-data, which is limited to 16 KiB.)
+status.json until the next boot. A job started with --max-attempts N > 1 and interrupted is
+started again (rerun_interrupted()) by the first watchdog round of a later boot, at most once per
+boot and N attempts in all. (They live here, not in watchdog.py, because watchdog.py travels in
+EC2 user-data, which is limited to 16 KiB.)
 Python 3 standard library only.
 """
 import json
 import os
+import pwd
 import re
 import secrets
 import shlex
@@ -45,6 +52,11 @@ DEFAULT_STOP = "sudo -n shutdown -h now"
 START_TIMEOUT = 30.0   # seconds `start` waits for the supervisor's pid file (a busy box is slow)
 STARTING_GRACE = 30.0  # a job without a pid file this young is still starting, not lost
 FOLLOW_POLL = 0.2
+MAX_ATTEMPTS = 10      # the most --max-attempts allows
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
+# The first attempt's values of these (never --env ones) are kept for a re-run, whose supervisor
+# the watchdog starts at boot with a clean environment.
+RERUN_ENV = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH")
 
 
 class UsageError(Exception):
@@ -70,6 +82,21 @@ def parse_iso(text):
 def default_jobs_dir():
     """$GPUBOX_JOBS_DIR, else ~/.gpubox/jobs."""
     return os.environ.get("GPUBOX_JOBS_DIR") or os.path.join(os.path.expanduser("~"), ".gpubox", "jobs")
+
+
+def boot_id(path=None):
+    """This boot's id: $GPUBOX_BOOT_ID_FILE's content (a test aid), else `path`'s, else the
+    kernel's; "" when it cannot be read."""
+    try:
+        with open(os.environ.get("GPUBOX_BOOT_ID_FILE") or path or BOOT_ID) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def as_int(value, default):
+    """value when it is an int (not a bool), else default."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def valid_id(job_id):
@@ -192,9 +219,14 @@ def job_info(job_dir, now=None):
     if not isinstance(spec, dict):
         return None
     started = parse_iso(spec.get("started_at"))
+    attempt = max(1, as_int(spec.get("attempt"), 1))
     info = {"id": spec.get("id", os.path.basename(job_dir)), "argv": spec.get("argv", []),
             "cwd": spec.get("cwd"), "state": None, "exit_code": None,
-            "started_at": spec.get("started_at"), "finished_at": None, "duration_seconds": None}
+            "started_at": spec.get("started_at"), "finished_at": None, "duration_seconds": None,
+            "attempt": attempt, "max_attempts": max(attempt, as_int(spec.get("max_attempts"), 1)),
+            "rerun_pending": False}
+    # The duration is the current attempt's: a re-run starts after the box was down.
+    started = parse_iso(spec.get("attempt_started_at")) or started
     done = read_json(os.path.join(job_dir, "exit.json"))
     end = None
     if isinstance(done, dict):
@@ -210,11 +242,20 @@ def job_info(job_dir, now=None):
         elif pid is None and now - _mtime(os.path.join(job_dir, "job.json"), 0) < STARTING_GRACE:
             info["state"] = "running"  # `start` is still waiting for its supervisor
             end = now
+        elif os.path.exists(os.path.join(job_dir, "interrupt")):
+            # Signalled on a spot notice, and the box went down before the job had ended.
+            info["state"] = "interrupted"
+            marker = read_json(os.path.join(job_dir, "interrupt"))
+            end = parse_iso(marker.get("at")) if isinstance(marker, dict) else None
+            end = end or _mtime(os.path.join(job_dir, "output.log"), None)
+            info["finished_at"] = iso(end)
         else:
             info["state"] = "lost"  # e.g. the box rebooted: the last output is the last sign of life
             end = _mtime(os.path.join(job_dir, "output.log"), None)
     if started is not None and end is not None:
         info["duration_seconds"] = max(0, int(end - started))
+    info["rerun_pending"] = (info["state"] == "interrupted" and attempt < info["max_attempts"]
+                             and not os.path.exists(os.path.join(job_dir, "cancel")))
     info["_sort"] = (spec.get("started_at") or "", _mtime(os.path.join(job_dir, "job.json"), 0))
     return info
 
@@ -256,9 +297,12 @@ def ensure_jobs_dir(jobs_dir):
     os.chmod(jobs_dir, 0o700)
 
 
-def create_job(jobs_dir, job_id, argv, cwd, env_keys, then, now=None):
+def create_job(jobs_dir, job_id, argv, cwd, env_keys, then, now=None, max_attempts=1,
+               env_values=None):
     """Creates ID/ with job.json and an empty output.log; returns the directory. With job_id
-    None a fresh id is drawn. Raises FileExistsError when a given id is taken."""
+    None a fresh id is drawn. Raises FileExistsError when a given id is taken. With
+    max_attempts > 1 a re-run needs what the first attempt had: the --env values `env_values`
+    go to ID/env (0600), a few plain variables (RERUN_ENV) into job.json."""
     now = time.time() if now is None else now
     ensure_jobs_dir(jobs_dir)
     for _ in range(100):
@@ -273,7 +317,14 @@ def create_job(jobs_dir, job_id, argv, cwd, env_keys, then, now=None):
     else:
         raise FileExistsError("no free job id")
     spec = {"id": jid, "argv": argv, "cwd": cwd, "env_keys": env_keys, "then": then,
-            "started_at": iso(now)}
+            "started_at": iso(now), "attempt": 1, "max_attempts": max_attempts, "boot_id": boot_id()}
+    if then == "stop":  # a re-run powers off the same way
+        spec["stop_command"] = os.environ.get("GPUBOX_JOB_STOP_COMMAND") or DEFAULT_STOP
+    if max_attempts > 1:
+        spec["rerun_env"] = {k: os.environ[k] for k in RERUN_ENV
+                             if k in os.environ and k not in env_keys}
+        if env_values:
+            write_atomic(os.path.join(d, "env"), json.dumps(env_values) + "\n", 0o600)
     write_atomic(os.path.join(d, "job.json"), json.dumps(spec, indent=1) + "\n")
     os.close(os.open(os.path.join(d, "output.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     return d
@@ -335,12 +386,20 @@ def final_state(job_dir, code):
 
 
 def finish(job_dir, code, then):
-    """Writes exit.json, then runs the stop command when then == "stop"."""
+    """Writes exit.json, then runs the stop command when then == "stop". An interrupted job with
+    attempts left is not over: no stop command, and its ID/env stays for the re-run."""
     state = final_state(job_dir, code)
+    spec = read_json(os.path.join(job_dir, "job.json")) or {}
+    attempt, most = as_int(spec.get("attempt"), 1), as_int(spec.get("max_attempts"), 1)
     cmd = None
-    if then == "stop":
-        cmd = os.environ.get("GPUBOX_JOB_STOP_COMMAND") or DEFAULT_STOP
-        append_log(job_dir, "--then stop: running %s" % cmd)  # before exit.json: `logs -f` shows it
+    if state == "interrupted" and attempt < most:
+        append_log(job_dir, "it runs again when the box next starts (attempt %d of %d)"
+                   % (attempt + 1, most))
+    else:
+        drop_env(job_dir)
+        if then == "stop":
+            cmd = spec.get("stop_command") or os.environ.get("GPUBOX_JOB_STOP_COMMAND") or DEFAULT_STOP
+            append_log(job_dir, "--then stop: running %s" % cmd)  # before exit.json: `logs -f` shows it
     write_atomic(os.path.join(job_dir, "exit.json"),
                  json.dumps({"state": state, "exit_code": code, "finished_at": iso(time.time())}) + "\n")
     if cmd is not None:
@@ -350,6 +409,14 @@ def finish(job_dir, code, then):
                 append_log(job_dir, "--then stop: %s failed (exit %d)" % (cmd, rc))
         except (OSError, ValueError, subprocess.SubprocessError) as e:
             append_log(job_dir, "--then stop: %s failed: %s" % (cmd, e))
+
+
+def drop_env(job_dir):
+    """Removes the stored --env values: no re-run will need them."""
+    try:
+        os.unlink(os.path.join(job_dir, "env"))
+    except OSError:
+        pass
 
 
 def supervise(job_dir):
@@ -387,7 +454,7 @@ def supervise(job_dir):
 
 
 def cmd_start(args, jobs_dir):
-    job_id, cwd, envs, then, argv = None, None, [], "none", None
+    job_id, cwd, envs, then, argv, attempts = None, None, [], "none", None, "1"
     i = 0
     while i < len(args):
         a = args[i]
@@ -395,7 +462,7 @@ def cmd_start(args, jobs_dir):
             argv = args[i + 1:]
             break
         name, eq, val = a.partition("=")
-        if name in ("--id", "--cwd", "--env", "--then"):
+        if name in ("--id", "--cwd", "--env", "--then", "--max-attempts"):
             if not eq:
                 if i + 1 >= len(args):
                     raise UsageError("%s needs a value" % name)
@@ -407,6 +474,8 @@ def cmd_start(args, jobs_dir):
                 cwd = val
             elif name == "--env":
                 envs.append(val)
+            elif name == "--max-attempts":
+                attempts = val
             else:
                 then = val
         elif a.startswith("-"):
@@ -421,20 +490,28 @@ def cmd_start(args, jobs_dir):
         raise UsageError("bad job id %r: use 1 to 64 of A-Z a-z 0-9 . _ -" % job_id)
     if then not in ("none", "stop"):
         raise UsageError("--then must be none or stop, not %r" % then)
+    if not attempts.isdigit() or not 1 <= int(attempts) <= MAX_ATTEMPTS:
+        raise UsageError("--max-attempts must be 1 to %d, not %r" % (MAX_ATTEMPTS, attempts))
     cwd = os.path.abspath(cwd or os.getcwd())
     if not os.path.isdir(cwd):
         raise UsageError("--cwd %s is not a directory" % cwd)
     env = dict(os.environ)
-    keys = []
+    keys, values = [], {}
     for pair in envs:
         k, eq, v = pair.partition("=")
-        if not eq or not ENV_KEY_RE.fullmatch(k):
-            raise UsageError("--env needs NAME=VALUE with NAME of letters, digits and _ (got %r)" % k)
-        env[k] = v
+        if not ENV_KEY_RE.fullmatch(k):
+            raise UsageError("--env needs NAME=VALUE, or NAME (its value from our environment), "
+                             "with NAME of letters, digits and _ (got %r)" % k)
+        if not eq:  # gpubox exports the values from ssh's stdin and names them here
+            if k not in os.environ:
+                raise UsageError("--env %s: %s is not set" % (k, k))
+            v = os.environ[k]
+        env[k] = values[k] = v
         if k not in keys:
             keys.append(k)
     try:
-        job_dir = create_job(jobs_dir, job_id, argv, cwd, keys, then)
+        job_dir = create_job(jobs_dir, job_id, argv, cwd, keys, then,
+                             max_attempts=int(attempts), env_values=values)
     except FileExistsError:
         sys.stderr.write("job.py: a job %s exists already\n" % job_id)
         return 1
@@ -476,7 +553,10 @@ def cmd_list(args, jobs_dir):
         return 0
     rows = [("ID", "STATE", "EXIT", "STARTED", "DURATION", "COMMAND")]
     for j in jobs:
-        rows.append((j["id"], j["state"], "-" if j["exit_code"] is None else str(j["exit_code"]),
+        state = j["state"] + (" (attempt %d)" % j["attempt"] if j["attempt"] > 1 else "")
+        if j["rerun_pending"]:
+            state += " (runs again at restart)"
+        rows.append((j["id"], state, "-" if j["exit_code"] is None else str(j["exit_code"]),
                      j["started_at"] or "-", fmt_duration(j["duration_seconds"]), shlex.join(j["argv"])))
     widths = [max(len(r[c]) for r in rows) for c in range(5)]
     for r in rows:
@@ -551,6 +631,14 @@ def cancel(job_dir, grace=10.0):
     the group (all but the supervisor, which writes exit.json) after grace seconds. Returns the
     job's state afterwards."""
     info = job_info(job_dir)
+    if info["rerun_pending"]:  # interrupted and waiting for the box's restart: it runs no more
+        write_atomic(os.path.join(job_dir, "cancel"), json.dumps({"at": iso(time.time())}) + "\n")
+        drop_env(job_dir)
+        append_log(job_dir, "cancelled: it does not run again")
+        write_atomic(os.path.join(job_dir, "exit.json"),
+                     json.dumps({"state": "cancelled", "exit_code": info["exit_code"],
+                                 "finished_at": info["finished_at"]}) + "\n")
+        return "cancelled"
     if info["state"] != "running":
         return info["state"]
     write_atomic(os.path.join(job_dir, "cancel"), json.dumps({"at": iso(time.time())}) + "\n")
@@ -599,6 +687,7 @@ def interrupt_all(reason="", jobs_dir=None):
         if os.path.exists(marker) or os.path.exists(os.path.join(d, "cancel")):
             continue
         write_atomic(marker, json.dumps({"at": iso(time.time()), "reason": reason}) + "\n")
+        give_to_owner(marker, d)
         append_log(d, "interrupted%s" % (": " + reason if reason else ""))
         pgid = read_pid(d)
         if pgid is not None:
@@ -608,6 +697,139 @@ def interrupt_all(reason="", jobs_dir=None):
                 sys.stderr.write("job.py: cannot signal %s: %s\n" % (j["id"], e))
         ids.append(j["id"])
     return ids
+
+
+def give_to_owner(path, job_dir):
+    """As root (the watchdog on an AWS box), makes a file we wrote in a user's job directory
+    theirs, so that their job.py can read it."""
+    if os.geteuid() == 0:
+        try:
+            st = os.stat(job_dir)
+            os.chown(path, st.st_uid, st.st_gid)
+        except OSError:
+            pass
+
+
+# ---- re-runs after an interruption
+
+def rerun_interrupted(jobs_dir=None, boot=None):
+    """Starts again every job that was interrupted in an earlier boot and has attempts left (and
+    was not cancelled since); the new attempt records this boot, so a job runs again at most once
+    per boot. `boot`: this boot's id (default boot_id()); unknown (""), nothing is started. As
+    root (the watchdog on an AWS box) it acts as the owner of jobs_dir: the jobs are theirs.
+    Returns the ids started."""
+    jobs_dir = jobs_dir or default_jobs_dir()
+    boot = boot_id() if boot is None else boot
+    try:
+        owner = os.stat(jobs_dir).st_uid
+    except OSError:
+        return []
+    if not boot:
+        return []
+    if os.geteuid() == 0 and owner != 0:
+        return as_user(owner, lambda: rerun_all(jobs_dir, boot))
+    return rerun_all(jobs_dir, boot)
+
+
+def rerun_all(jobs_dir, boot):
+    import fcntl
+    started = []
+    fd = os.open(os.path.join(jobs_dir, ".rerun.lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # one re-runner at a time: each job starts once
+        for info in list_jobs(jobs_dir):
+            job_dir = os.path.join(jobs_dir, info["id"])
+            spec = read_json(os.path.join(job_dir, "job.json"))
+            if info["rerun_pending"] and isinstance(spec, dict) and spec.get("boot_id") != boot:
+                rerun(job_dir, spec, info, boot)
+                started.append(info["id"])
+    finally:
+        os.close(fd)
+    return started
+
+
+def rerun(job_dir, spec, info, boot, now=None):
+    """Starts the job's next attempt: the last one goes into job.json's "attempts", its markers
+    go, a separating line goes into output.log, and a supervisor runs the same command in the
+    same directory with the environment rerun_environment() gives."""
+    now = time.time() if now is None else now
+    marker = read_json(os.path.join(job_dir, "interrupt"))
+    attempt = info["attempt"]
+    spec["attempts"] = list(spec.get("attempts") or []) + [{
+        "attempt": attempt, "state": info["state"], "exit_code": info["exit_code"],
+        "started_at": spec.get("attempt_started_at") or spec.get("started_at"),
+        "finished_at": info["finished_at"],
+        "reason": marker.get("reason") if isinstance(marker, dict) else None}]
+    spec.update(attempt=attempt + 1, attempt_started_at=iso(now), boot_id=boot)
+    write_atomic(os.path.join(job_dir, "job.json"), json.dumps(spec, indent=1) + "\n")
+    for name in ("exit.json", "interrupt", "pid"):
+        try:
+            os.unlink(os.path.join(job_dir, name))
+        except FileNotFoundError:
+            pass
+    append_log(job_dir, "---- attempt %d of %d, %s: the box restarted after an interruption; "
+               "running %s again ----" % (attempt + 1, info["max_attempts"], iso(now),
+                                          shlex.join(spec.get("argv") or [])))
+    spawn_supervisor(job_dir, rerun_environment(job_dir, spec))
+
+
+def rerun_environment(job_dir, spec):
+    """A re-run's environment: who we are (USER, LOGNAME, SHELL), the first attempt's RERUN_ENV
+    variables (HOME, PATH, ...) and its --env values (ID/env); nothing else of the watchdog's."""
+    pw = pwd.getpwuid(os.getuid())
+    env = {"HOME": pw.pw_dir, "USER": pw.pw_name, "LOGNAME": pw.pw_name,
+           "SHELL": pw.pw_shell or "/bin/sh", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    for source in (spec.get("rerun_env"), read_json(os.path.join(job_dir, "env"))):
+        if isinstance(source, dict):
+            env.update({k: v for k, v in source.items()
+                        if isinstance(v, str) and ENV_KEY_RE.fullmatch(k)})
+    return env
+
+
+def as_user(uid, fn):
+    """Runs fn() in a child process that has dropped root for user `uid` (groups, gid, uid,
+    HOME); returns its result (a JSON value), or [] when it failed (said on stderr)."""
+    pw = pwd.getpwuid(uid)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(r)
+            os.initgroups(pw.pw_name, pw.pw_gid)
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+            os.environ.update(HOME=pw.pw_dir, USER=pw.pw_name, LOGNAME=pw.pw_name)
+            os.write(w, json.dumps(fn()).encode())
+            code = 0
+        except BaseException as e:  # noqa: B902  (never return into the caller's code)
+            try:
+                sys.stderr.write("job.py: as %s: %s\n" % (pw.pw_name, e))
+                sys.stderr.flush()
+            except BaseException:  # noqa: B902
+                pass
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(r, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks) or b"[]")
+    except ValueError:
+        return []
+
+
+def cmd_rerun_interrupted(args, jobs_dir):
+    if args:
+        raise UsageError("usage: job.py rerun-interrupted")
+    print(json.dumps(rerun_interrupted(jobs_dir)))
+    return 0
 
 
 def cmd_cancel(args, jobs_dir):
@@ -639,8 +861,9 @@ def cmd_cancel(args, jobs_dir):
     if job_dir is None:
         sys.stderr.write("job.py: no job %s\n" % job_id)
         return 1
-    before = job_info(job_dir)["state"]
-    if before != "running":
+    info = job_info(job_dir)
+    before = info["state"]
+    if before != "running" and not info["rerun_pending"]:
         sys.stderr.write("job.py: job %s has already ended (%s); nothing to cancel\n" % (job_id, before))
         print(json.dumps({"id": job_id, "state": before}))
         return 0
@@ -765,9 +988,18 @@ def fetch_spot_notice(url, timeout=1.0):
 
 
 def check_spot(cfg, known, now, fetch=fetch_spot_notice):
-    """One watchdog round's spot check. On a notice not seen before: log it on stderr, interrupt
-    the running jobs. Returns the notice to keep ({"action", "time", "seen_at"}), else known.
-    Never raises: the idle watchdog must go on whatever happens here."""
+    """One watchdog round's spot duties. First, jobs interrupted in an earlier boot with attempts
+    left run again (rerun_interrupted; any mode). Then, in aws mode, on a notice not seen before:
+    log it on stderr, interrupt the running jobs. Returns the notice to keep ({"action", "time",
+    "seen_at"}), else known. Never raises: the idle watchdog must go on whatever happens here."""
+    try:
+        ids = rerun_interrupted(cfg.get("jobs_dir") or None, boot_id(cfg.get("boot_id_path")))
+        if ids:
+            sys.stderr.write("%s gpubox-watchdog: the box restarted: interrupted jobs run again: "
+                             "%s\n" % (iso(now), ", ".join(ids)))
+    except Exception as e:
+        sys.stderr.write("%s gpubox-watchdog: re-running interrupted jobs failed: %s\n"
+                         % (iso(now), e))
     try:
         url = spot_url(cfg)
         notice = fetch(url, float(cfg.get("imds_timeout", 1.0))) if url else None
@@ -785,7 +1017,7 @@ def check_spot(cfg, known, now, fetch=fetch_spot_notice):
 
 
 COMMANDS = {"start": cmd_start, "list": cmd_list, "logs": cmd_logs, "cancel": cmd_cancel,
-            "interrupt-all": cmd_interrupt_all}
+            "interrupt-all": cmd_interrupt_all, "rerun-interrupted": cmd_rerun_interrupted}
 
 
 def main(argv):

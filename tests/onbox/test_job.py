@@ -17,6 +17,7 @@ import unittest
 
 ONBOX = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
 JOB_PY = os.path.join(ONBOX, "job.py")
+SYSTEM_PY = "/usr/bin/python3"  # what runs the watchdog on a box; any user may run it
 sys.path.insert(0, ONBOX)
 import job  # noqa: E402
 
@@ -449,6 +450,193 @@ class ThenStopTest(JobTestCase):
         self.wait_log(jid, "no-such-stop-command-gpubox failed")
 
 
+class RerunTest(JobTestCase):
+    """--max-attempts N: an interrupted job runs again at a later boot (rerun-interrupted, what
+    the watchdog's rounds do), once per boot, N attempts in all. Boots are told apart by the id
+    in GPUBOX_BOOT_ID_FILE (the kernel's boot_id on a box)."""
+
+    TRAP = "trap 'echo checkpoint; exit 0' TERM; echo ready; while :; do sleep 0.1; done"
+
+    def setUp(self):
+        super().setUp()
+        self.boot_file = os.path.join(self.tmp, "boot_id")
+        self.env["GPUBOX_BOOT_ID_FILE"] = self.boot_file
+        self.boot("boot-1")
+
+    def boot(self, boot_id):
+        with open(self.boot_file, "w") as f:
+            f.write(boot_id + "\n")
+
+    def rerun(self, env=None):
+        r = self.run_job("rerun-interrupted", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def interrupt(self, jid, ready_count=1):
+        self.assertTrue(wait_until(lambda: self.lines(jid, "ready") >= ready_count), self.log(jid))
+        r = self.run_job("interrupt-all", "--reason", "spot interruption notice: stop at T")
+        self.assertEqual(json.loads(r.stdout), [jid])
+        return self.wait_state(jid)
+
+    def lines(self, jid, line):
+        """How many lines of the job's log are exactly `line` (the job's own, not gpubox's)."""
+        return self.log(jid).splitlines().count(line)
+
+    def spec(self, jid):
+        with open(os.path.join(self.jobs, jid, "job.json")) as f:
+            return json.load(f)
+
+    def test_an_interrupted_job_runs_again_once_per_later_boot_up_to_its_attempts(self):
+        work = os.path.join(self.tmp, "work")
+        os.mkdir(work)
+        env = dict(self.env, FROM_SESSION="passed through")
+        jid = self.start("--max-attempts", "3", "--cwd", work, "--env", "SECRET=s3cr3t value",
+                         "--env", "FROM_SESSION", "--", "sh", "-c",
+                         'echo "in $(pwd): $SECRET, $FROM_SESSION, home $HOME"; ' + self.TRAP,
+                         env=env)
+        spec = self.spec(jid)
+        self.assertEqual((spec["attempt"], spec["max_attempts"], spec["boot_id"]), (1, 3, "boot-1"))
+        self.assertEqual(spec["env_keys"], ["SECRET", "FROM_SESSION"])
+        self.assertNotIn("s3cr3t", json.dumps(spec))  # values only in ID/env, 0600
+        env_file = os.path.join(self.jobs, jid, "env")
+        self.assertEqual(os.stat(env_file).st_mode & 0o777, 0o600)
+        self.assertEqual(json.loads(read(env_file)),
+                         {"SECRET": "s3cr3t value", "FROM_SESSION": "passed through"})
+        done = self.interrupt(jid)
+        self.assertEqual((done["state"], done["rerun_pending"], done["attempt"]), ("interrupted", True, 1))
+        self.assertIn("runs again when the box next starts (attempt 2 of 3)", self.log(jid))
+        # The same boot (the box is about to stop): nothing runs again.
+        self.assertEqual(self.rerun(), [])
+        self.boot("boot-2")
+        # The watchdog's environment is not the job's: a clean one must do.
+        clean = {"PATH": "/usr/bin:/bin", "GPUBOX_JOBS_DIR": self.jobs,
+                 "GPUBOX_BOOT_ID_FILE": self.boot_file}
+        self.assertEqual(self.rerun(env=clean), [jid])
+        self.assertEqual(self.rerun(env=clean), [])  # once per boot
+        info = self.info(jid)
+        self.assertEqual((info["state"], info["attempt"], info["max_attempts"]), ("running", 2, 3))
+        self.assertTrue(wait_until(lambda: self.log(jid).count("s3cr3t value") == 2), self.log(jid))
+        log = self.log(jid)
+        self.assertIn("[gpubox job] ---- attempt 2 of 3", log)
+        first, second = log.split("---- attempt 2 of 3")
+        self.assertIn("checkpoint", first)
+        self.assertIn("in %s: s3cr3t value, passed through, home %s" % (work, os.environ["HOME"]),
+                      second)
+        spec = self.spec(jid)
+        self.assertEqual(spec["boot_id"], "boot-2")
+        self.assertEqual([(a["attempt"], a["state"], a["reason"]) for a in spec["attempts"]],
+                         [(1, "interrupted", "spot interruption notice: stop at T")])
+        # Attempt 2 interrupted: not again in boot-2; attempt 3 in boot-3, the last.
+        self.interrupt(jid, ready_count=2)
+        self.assertEqual(self.rerun(), [])
+        self.boot("boot-3")
+        self.assertEqual(self.rerun(), [jid])
+        done = self.interrupt(jid, ready_count=3)
+        self.assertEqual((done["state"], done["attempt"], done["rerun_pending"]), ("interrupted", 3, False))
+        self.assertFalse(os.path.exists(env_file))  # no re-run will need the values
+        self.boot("boot-4")
+        self.assertEqual(self.rerun(), [])
+        self.assertEqual(self.lines(jid, "ready"), 3)
+        self.assertEqual([a["attempt"] for a in self.spec(jid)["attempts"]], [1, 2])
+        listing = self.run_job("list").stdout
+        self.assertIn("interrupted (attempt 3)", listing)
+        # `logs` gives every attempt's output.
+        out = self.run_job("logs", jid).stdout
+        self.assertEqual(out.count("s3cr3t value"), 3)
+        self.assertIn("---- attempt 3 of 3", out)
+
+    def test_ended_cancelled_and_single_attempt_jobs_never_run_again(self):
+        ok = self.start("--max-attempts", "3", "--env", "K=v", "--", "true")
+        self.assertEqual(self.wait_state(ok)["state"], "succeeded")
+        self.assertFalse(os.path.exists(os.path.join(self.jobs, ok, "env")))
+        once = self.start("--", "sh", "-c", self.TRAP)
+        self.assertFalse(self.interrupt(once)["rerun_pending"])
+        waiting = self.start("--max-attempts", "2", "--env", "K=v", "--", "sh", "-c", self.TRAP)
+        self.interrupt(waiting)
+        self.assertTrue(self.info(waiting)["rerun_pending"])
+        self.assertIn("(runs again at restart)", self.run_job("list").stdout)
+        # `cancel` on a job waiting for its re-run: it stays down.
+        r = self.run_job("cancel", waiting)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"id": waiting, "state": "cancelled"})
+        self.assertFalse(os.path.exists(os.path.join(self.jobs, waiting, "env")))
+        self.boot("boot-2")
+        self.assertEqual(self.rerun(), [])
+        self.assertEqual(self.info(waiting)["state"], "cancelled")
+        self.assertEqual(self.info(once)["state"], "interrupted")
+
+    def test_a_box_that_went_down_before_the_job_ended_still_reruns_it(self):
+        # The job ignores TERM and the box powers off: no exit.json, no supervisor.
+        jid = self.start("--max-attempts", "2", "--", "sh", "-c", "trap '' TERM; echo ready; sleep 300")
+        self.wait_log(jid, "ready")
+        self.run_job("interrupt-all", "--reason", "spot interruption notice: terminate at T")
+        pid = job.read_pid(os.path.join(self.jobs, jid))
+        os.killpg(pid, signal.SIGKILL)
+        self.assertTrue(wait_until(lambda: self.info(jid)["state"] != "running"))
+        info = self.info(jid)
+        self.assertEqual((info["state"], info["rerun_pending"]), ("interrupted", True))
+        self.assertIsNotNone(info["finished_at"])
+        self.assertFalse(os.path.exists(os.path.join(self.jobs, jid, "exit.json")))
+        self.boot("boot-2")
+        self.assertEqual(self.rerun(), [jid])
+        self.assertTrue(wait_until(lambda: self.lines(jid, "ready") == 2))
+        self.assertEqual(self.info(jid)["state"], "running")
+
+    def test_then_stop_runs_only_after_the_last_attempt_with_the_first_ones_command(self):
+        marker = os.path.join(self.tmp, "stopped")
+        env = dict(self.env, GPUBOX_JOB_STOP_COMMAND="touch '%s'" % marker)
+        go = "while [ ! -e '%s' ]; do sleep 0.05; done" % self.go
+        jid = self.start("--max-attempts", "2", "--then", "stop", "--", "sh", "-c",
+                         "trap 'exit 0' TERM; echo ready; " + go + " & wait $!", env=env)
+        self.interrupt(jid)
+        time.sleep(0.3)
+        self.assertFalse(os.path.exists(marker))  # not over: the box stops anyway
+        self.boot("boot-2")
+        self.assertEqual(self.rerun(env={"PATH": "/usr/bin:/bin", "GPUBOX_JOBS_DIR": self.jobs,
+                                         "GPUBOX_BOOT_ID_FILE": self.boot_file}), [jid])
+        self.assertTrue(wait_until(lambda: self.lines(jid, "ready") == 2))
+        open(self.go, "w").close()
+        self.assertEqual(self.wait_state(jid)["state"], "succeeded")
+        self.assertTrue(wait_until(lambda: os.path.exists(marker)), self.log(jid))
+
+    def test_an_unknown_boot_never_reruns(self):
+        jid = self.start("--max-attempts", "2", "--", "sh", "-c", self.TRAP)
+        self.interrupt(jid)
+        os.unlink(self.boot_file)
+        self.assertEqual(self.rerun(), [])
+
+    @unittest.skipUnless(os.geteuid() == 0 and os.access(SYSTEM_PY, os.X_OK),
+                         "dropping root for the jobs' owner needs root and /usr/bin/python3")
+    def test_as_root_a_rerun_runs_as_the_owner_of_the_jobs(self):
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+        os.chmod(self.tmp, 0o755)
+        os.chmod(self.boot_file, 0o644)
+        os.makedirs(self.jobs, 0o700)
+        os.chown(self.jobs, nobody.pw_uid, nobody.pw_gid)
+        work = os.path.join(self.tmp, "work")
+        os.mkdir(work)
+        os.chown(work, nobody.pw_uid, nobody.pw_gid)
+        as_nobody = dict(self.env, HOME=work)
+        r = subprocess.run([SYSTEM_PY, JOB_PY, "start", "--max-attempts", "2", "--cwd", work,
+                            "--env", "K=v", "--", "sh", "-c", "echo uid=$(id -u); " + self.TRAP],
+                           env=as_nobody, capture_output=True, text=True, timeout=60,
+                           user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        jid = json.loads(r.stdout)["id"]
+        self.interrupt(jid)  # as root, as the watchdog does it
+        self.boot("boot-2")
+        r = subprocess.run([SYSTEM_PY, JOB_PY, "rerun-interrupted"], env=self.env,
+                           capture_output=True, text=True, timeout=60)  # as root
+        self.assertEqual(json.loads(r.stdout), [jid], r.stderr)
+        self.assertTrue(wait_until(lambda: self.lines(jid, "uid=%d" % nobody.pw_uid) + self.lines(jid, "uid=0") == 2))
+        self.assertEqual(self.lines(jid, "uid=%d" % nobody.pw_uid), 2, self.log(jid))
+        d = os.path.join(self.jobs, jid)
+        for name in os.listdir(d):
+            self.assertEqual(os.stat(os.path.join(d, name)).st_uid, nobody.pw_uid, name)
+        self.assertEqual(os.stat(os.path.join(self.jobs, ".rerun.lock")).st_uid, nobody.pw_uid)
+
+
 class UsageTest(JobTestCase):
     def test_bad_arguments_exit_2_and_create_nothing(self):
         for args in (["start", "--id", "../x", "--", "true"], ["start", "--id", "a b", "--", "true"],
@@ -458,6 +646,9 @@ class UsageTest(JobTestCase):
                      ["start", "--env", "1X=2", "--", "true"], ["start", "--env", "NOVALUE", "--", "true"],
                      ["start", "--cwd", os.path.join(self.tmp, "missing"), "--", "true"],
                      ["start", "--then", "down", "--", "true"], ["start", "--bogus", "--", "true"],
+                     ["start", "--max-attempts", "0", "--", "true"],
+                     ["start", "--max-attempts", "11", "--", "true"],
+                     ["start", "--max-attempts", "x", "--", "true"], ["rerun-interrupted", "x"],
                      ["list", "--bogus"], ["cancel"], ["cancel", "x", "--grace", "soon"],
                      ["logs", "a", "b"], ["interrupt-all", "--bogus"], ["frobnicate"], []):
             with self.subTest(args=args):

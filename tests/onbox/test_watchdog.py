@@ -486,6 +486,36 @@ class SpotInterruptionTest(JobsTestCase):
         status, _ = self.tick(5000)
         self.assertIsNone(status["spot_interruption"])
 
+    def test_after_a_restart_the_first_round_reruns_a_job_started_to_retry(self):
+        # A persistent spot box: the notice (stop), the box stops, AWS starts it again later.
+        r = subprocess.run([sys.executable, JOB_PY, "start", "--max-attempts", "3", "--", "sh", "-c",
+                            "trap 'echo saved; exit 0' TERM; echo ready; while :; do sleep 0.1; done"],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, GPUBOX_JOBS_DIR=self.jobs, GPUBOX_BOOT_ID_FILE=self.boot))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        jid = json.loads(r.stdout)["id"]
+        plain = self.start("sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done")
+        for j in (jid, plain):
+            self.assertTrue(wait_until(lambda: "ready" in self.log(j)))
+        self.imds.notice = {"action": "stop", "time": "2026-12-07T22:10:00Z"}
+        self.tick(1000)
+        self.assertTrue(wait_until(lambda: self.state(jid) == self.state(plain) == "interrupted"))
+        _, err = self.tick(1060)  # the same boot: the box is going down, nothing runs again
+        self.assertNotIn("run again", err)
+        self.assertEqual(self.state(jid), "interrupted")
+        with open(self.boot, "w") as f:
+            f.write("boot-2\n")
+        self.imds.notice = None  # a restarted instance has no notice
+        status, err = self.tick(5000)
+        self.assertIsNone(status["spot_interruption"])
+        self.assertIn("the box restarted: interrupted jobs run again: %s" % jid, err)
+        self.assertEqual(self.state(jid), "running")
+        self.assertEqual(self.state(plain), "interrupted")  # started without --max-attempts
+        self.assertTrue(wait_until(lambda: self.log(jid).splitlines().count("ready") == 2))
+        _, err = self.tick(5060)
+        self.assertNotIn("run again", err)
+        self.assertEqual(job.job_info(os.path.join(self.jobs, jid))["attempt"], 2)
+
     def test_a_notice_with_no_job_running_is_still_recorded(self):
         self.imds.notice = {"action": "stop", "time": "2026-12-07T22:12:00Z"}
         status, err = self.tick(1000)
