@@ -2,7 +2,8 @@
 # which writes <build>/generated/box/onbox_embedded.cpp with every file as a byte array, plus two
 # gzip'd tarballs made at build time: userdata.tar.gz (bootstrap.sh + watchdog.py, for EC2
 # user-data) and onbox.tar.gz (all files, uploaded over ssh). It reruns when a file changes.
-set(GPUBOX_ONBOX_FILES bootstrap.sh watchdog.py job.py volume.sh check.py imdb_model.py imdb.ipynb imdb_sample.tsv.gz)
+set(GPUBOX_ONBOX_FILES bootstrap.sh watchdog.py job.py volume.sh autostart.sh check.py imdb_model.py
+    imdb.ipynb imdb_sample.tsv.gz)
 
 # Add the generated onbox_embedded.cpp to `target`.
 function(gpubox_embed_onbox target)

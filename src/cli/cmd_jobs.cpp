@@ -26,10 +26,17 @@ std::string duration_text(std::int64_t seconds) {
 }
 
 std::string state_text(const box::JobInfo& j) {
+  std::string text = j.state;
   if (j.state == "failed" && j.exit_code) {
-    return fmt::format("failed ({})", *j.exit_code);
+    text = fmt::format("failed ({})", *j.exit_code);
   }
-  return j.state;
+  if (j.attempt > 1) {
+    text += fmt::format(" (attempt {})", j.attempt);
+  }
+  if (j.rerun_pending) {
+    text += " (runs again at restart)";
+  }
+  return text;
 }
 
 nlohmann::json job_json(const box::JobInfo& j) {
@@ -41,7 +48,10 @@ nlohmann::json job_json(const box::JobInfo& j) {
           {"started_at", j.started_at},
           {"finished_at",
            j.finished_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(j.finished_at)},
-          {"duration_seconds", j.duration_seconds}};
+          {"duration_seconds", j.duration_seconds},
+          {"attempts", j.attempt},
+          {"max_attempts", j.max_attempts},
+          {"rerun_pending", j.rerun_pending}};
 }
 
 }  // namespace
@@ -104,8 +114,11 @@ void add_jobs_commands(CLI::App& app, Env& env) {
   set_details(cmd,
               "Each job `gpubox run` started on the box: its id, state (running, succeeded, "
               "failed with its exit code, cancelled, interrupted by a spot notice, or lost when "
-              "the box restarted under it), start time, duration and command. Jobs live on the "
-              "box under ~/.gpubox/jobs/ID/ (output.log, exit.json).");
+              "the box restarted under it), start time, duration (of the current attempt) and "
+              "command. A job started with --retry-on-interruption shows its attempt from the "
+              "second on (running (attempt 2)), and `runs again at restart` while it waits for "
+              "its box to come back; --json has attempts, max_attempts and rerun_pending. Jobs "
+              "live on the box under ~/.gpubox/jobs/ID/ (output.log, exit.json).");
   cmd->footer("Examples:\n  gpubox jobs lab\n  gpubox jobs lab --json");
   cmd->add_option("name", jobs->name, "The box")->required();
   cmd->add_flag("--json", jobs->json, "Print one JSON list");
@@ -117,7 +130,8 @@ void add_jobs_commands(CLI::App& app, Env& env) {
               "Print the output (stdout and stderr, merged) of job ID on the box, or of its newest "
               "job. With -f, keep printing as the job writes, and exit with the job's exit code "
               "when it ends (130 when it was cancelled or interrupted). Ctrl-C stops following; "
-              "the job keeps running.");
+              "the job keeps running. A job run again after an interruption keeps one log: each "
+              "attempt's output follows a line `[gpubox job] ---- attempt N of M ...`.");
   cmd->footer("Examples:\n  gpubox logs lab\n  gpubox logs lab 20261207-220000-1a2b -f");
   cmd->add_option("name", logs->name, "The box")->required();
   cmd->add_option("id", logs->id, "The job (default: the newest)");
@@ -128,7 +142,9 @@ void add_jobs_commands(CLI::App& app, Env& env) {
   cmd = app.add_subcommand("cancel", "Stop a running job");
   set_details(cmd,
               "Send SIGTERM to the job's process group, and SIGKILL after a grace period of 10 "
-              "seconds. Its state becomes `cancelled`; a job that already ended is left as it is.");
+              "seconds. Its state becomes `cancelled`; a job that already ended is left as it is, "
+              "except one that waits to run again after an interruption "
+              "(--retry-on-interruption): it becomes `cancelled` and never runs again.");
   cmd->footer("Example:\n  gpubox cancel lab 20261207-220000-1a2b");
   cmd->add_option("name", cancel->name, "The box")->required();
   cmd->add_option("id", cancel->id, "The job (gpubox jobs NAME lists them)")->required();

@@ -1,9 +1,11 @@
-// gpubox run NAME [--workdir DIR] [--env K=V]... [--detach] [--then stop] -- CMD [ARGS...]
+// gpubox run NAME [--workdir DIR] [--env K=V]... [--detach] [--then stop]
+//            [--retry-on-interruption] -- CMD [ARGS...]
 
 #include "cli/cmd_run.hpp"
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -28,6 +30,7 @@ Result<box::JobSpec> job_spec(const RunJobOptions& opts) {
     spec.env.push_back(std::move(pair));
   }
   spec.stop_after = opts.then == "stop" || opts.then == "down";
+  spec.max_attempts = opts.retry ? box::k_retry_attempts : 1;
   return spec;
 }
 
@@ -42,6 +45,16 @@ Result<void> check_combination(const RunJobOptions& opts) {
   if (opts.down_after && opts.detach) {
     return fail(ErrorKind::invalid_input,
                 "--down waits for the job to remove the box; it cannot be --detach-ed");
+  }
+  if (opts.retry && (opts.then == "down" || opts.down_after)) {
+    // An interruption stops the box, which is what `gc` (--then down) and --down wait for to
+    // remove it: the re-run would never come.
+    return fail(ErrorKind::invalid_input,
+                std::string("--retry-on-interruption waits for the box to come back; ") +
+                    (opts.down_after ? "--down" : "--then down") +
+                    " would remove it once it has stopped",
+                "use --then stop (the box powers off after the last attempt), then `gpubox down " +
+                    opts.name + "`");
   }
   if (!opts.outputs.empty() && (opts.workdir.empty() || opts.detach)) {
     return fail(ErrorKind::invalid_input,
@@ -68,17 +81,51 @@ Result<void> launch_box(const RunJobOptions& opts, Env& env) {
   return run_up(up, env);
 }
 
+// With --retry-on-interruption, when following job `id` ended with `code` (130: cancelled or
+// interrupted; 255: ssh lost the box, which a spot stop does) or `lost` the box: say whether and
+// when the job runs again, and how to follow it.
+void explain_retry(const RunJobOptions& opts, const box::BoxTarget& bt, const std::string& id,
+                   int code, bool lost, Env& env) {
+  if (!opts.retry || (!lost && code != box::k_job_stopped_exit && code != 255)) {
+    return;
+  }
+  const std::string follow_it = fmt::format("`gpubox logs {} {} -f` follows it", opts.name, id);
+  std::optional<box::JobInfo> job;
+  if (!lost) {
+    if (auto found = box::find_job(env.runner, bt.target, id)) {
+      job = std::move(*found);
+    }
+  }
+  if (job && job->rerun_pending) {
+    env.streams.err << fmt::format(
+        "gpubox: job {} on {} was interrupted; it runs again when {} restarts (attempt {} of "
+        "{}): {}\n",
+        id, opts.name, opts.name, job->attempt + 1, job->max_attempts, follow_it);
+  } else if (!job) {
+    env.streams.err << fmt::format(
+        "gpubox: {} no longer answers; if a spot interruption stopped it, job {} runs again "
+        "when it restarts: `gpubox ls` shows when, and {}\n",
+        opts.name, id, follow_it);
+  }
+}
+
 // Follow job `id` until it ends and exit with its code; on Ctrl-C, ask whether to stop it.
 Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const std::string& id,
                     Env& env) {
   env.progress().say(
       fmt::format("job {} on {}: its output follows (Ctrl-C stops following)", id, opts.name));
   InterruptLatch latch;
-  GPUBOX_TRY_ASSIGN(
-      code, box::stream_job_output(env.runner, bt.target, id, true, [&](std::string_view chunk) {
+  auto streamed =
+      box::stream_job_output(env.runner, bt.target, id, true, [&](std::string_view chunk) {
         env.streams.out << chunk << std::flush;
-      }));
+      });
+  if (!streamed) {
+    explain_retry(opts, bt, id, 0, true, env);
+    return fail(streamed.error());
+  }
+  const int code = *streamed;
   if (!latch.fired()) {
+    explain_retry(opts, bt, id, code, false, env);
     if (code != 0) {
       env.streams.err << fmt::format("gpubox: job {} on {} exited with {}\n", id, opts.name, code);
     }
@@ -131,6 +178,12 @@ Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
     sync.workdir = true;
     GPUBOX_TRY(box::sync_files(env.runner, bt.target, sync, env.progress()));
     spec.cwd = sync.remote;
+  }
+  if (opts.retry && !(bt.box.kind == state::BoxKind::aws && bt.box.spot)) {
+    env.progress().say(fmt::format(
+        "note: {} is not a spot box: no spot notice interrupts its jobs, so "
+        "--retry-on-interruption changes nothing there",
+        opts.name));
   }
   GPUBOX_TRY_ASSIGN(id, box::start_job(env.runner, bt.target, spec));
   if (!opts.detach) {
@@ -208,6 +261,15 @@ void add_run_command(CLI::App& app, Env& env) {
       "the job ends, whatever its exit status (the disk is kept; `gpubox start` brings it back); "
       "--then down also tags it so that `gpubox gc` removes it once it has stopped. "
       "A running job counts as activity: the idle stop never interrupts it.\n\n"
+      "Spot boxes: two minutes before AWS interrupts a spot box, its watchdog sends SIGTERM to "
+      "the running jobs (time to checkpoint) and marks them interrupted. With "
+      "--retry-on-interruption, when the box comes back (gpubox's spot boxes are persistent and "
+      "stop on interruption; AWS starts them again when it has capacity), its watchdog runs an "
+      "interrupted job again at its first round after the boot: the same command, directory and "
+      "--env values, at most once per boot and 3 attempts in all; one log keeps every "
+      "attempt's output. The --env values are then kept on the box until the job is over "
+      "(~/.gpubox/jobs/ID/env, mode 0600). In the foreground, run says so when the job is "
+      "interrupted and exits with 130; `gpubox logs NAME ID -f` follows the re-run.\n\n"
       "From nothing to results in one command: with --gpu or --type, run first launches box NAME "
       "as `gpubox up` does (the plan and its price, the confirmation, the quota preflight, SSH "
       "from your address only, the idle stop and caps), waits until ssh answers, runs the job, "
@@ -218,7 +280,8 @@ void add_run_command(CLI::App& app, Env& env) {
       "Examples:\n  gpubox run lab --workdir . -- python train.py --epochs 3\n"
       "  gpubox run job1 --gpu T4 --spot --workdir . --outputs out --down -- python train.py\n"
       "  gpubox run lab --detach --env WANDB_MODE=offline -- python train.py\n"
-      "  gpubox run lab --workdir . --then stop -- bash train.sh");
+      "  gpubox run lab --workdir . --then stop -- bash train.sh\n"
+      "  gpubox run spotbox --workdir . --retry-on-interruption -- python train.py --resume");
   cmd->add_option("name", opts->name, "The box")->required();
   cmd->add_option("--workdir", opts->workdir, "Local directory to sync to the box and run in")
       ->check(CLI::ExistingDirectory);
@@ -229,6 +292,9 @@ void add_run_command(CLI::App& app, Env& env) {
                   "stop: power the box off when the job ends; down: and let `gpubox gc` remove it")
       ->check(CLI::IsMember({"stop", "down"}));
   cmd->add_flag("--json", opts->json, "With --detach: print one JSON object");
+  cmd->add_flag("--retry-on-interruption", opts->retry,
+                "Run the job again when its spot box restarts after an interruption (up to 3 "
+                "attempts)");
   cmd->add_option("command", opts->command, "The command and its arguments, after --");
   auto& up = opts->up;
   auto* gpu = cmd->add_option("--gpu", up.req.gpu, "Launch a new box with this GPU first (as up)")

@@ -18,6 +18,7 @@ struct RunJobOptions {
   bool detach = false;
   std::string then;  // "", "stop", "down" (stop, then gc removes it)
   bool json = false;
+  bool retry = false;  // --retry-on-interruption: run again when the box restarts
   std::vector<std::string> command;
   // From nothing to results: launch the box first (--gpu or --type given), pull --outputs back
   // into the workdir after the job, remove the box at the end (--down).

@@ -43,7 +43,9 @@ TEST(CmdRun, DetachedPrintsTheIdAndEnvValuesTravelOnStdinOnly) {
       << t->err.str();
   EXPECT_EQ(t->out.str(), "20261207-220000-ab12\n");
   const auto& start = t->runner.calls.back();
-  EXPECT_NE(start.argv.back().find("job.py start --then none -- python train.py --lr '1e-3 x'"),
+  // The name goes on the command line (job.py records it); the value only on stdin.
+  EXPECT_NE(start.argv.back().find(
+                "job.py start --env TOKEN --then none -- python train.py --lr '1e-3 x'"),
             std::string::npos)
       << start.argv.back();
   for (const std::string& arg : start.argv) {
@@ -66,6 +68,87 @@ TEST(CmdRun, InTheForegroundItFollowsTheOutputAndExitsWithTheJobsCode) {
   EXPECT_EQ(t->out.str(), "epoch 1\nepoch 2\n");
   EXPECT_NE(t->err.str().find("gpubox: job j1 on lab exited with 3"), std::string::npos)
       << t->err.str();
+}
+
+TEST(CmdRun, RetryOnInterruptionAsksJobPyForThreeAttemptsAndNotesABoxThatIsNoSpotBox) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"j1\"}\n", ""});
+  ASSERT_EQ(t->run({"run", "lab", "--detach", "--retry-on-interruption", "--env", "K=v", "--",
+                    "python", "train.py"}),
+            0)
+      << t->err.str();
+  EXPECT_NE(t->runner.calls.back().argv.back().find(
+                "job.py start --env K --max-attempts 3 --then none -- python train.py"),
+            std::string::npos)
+      << t->runner.calls.back().argv.back();
+  EXPECT_NE(t->err.str().find("note: lab is not a spot box"), std::string::npos) << t->err.str();
+}
+
+TEST(CmdRun, WithoutRetryTheJobHasOneAttempt) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"j1\"}\n", ""});
+  ASSERT_EQ(t->run({"run", "lab", "--detach", "--", "true"}), 0) << t->err.str();
+  EXPECT_EQ(t->runner.calls.back().argv.back().find("--max-attempts"), std::string::npos);
+  EXPECT_EQ(t->err.str().find("spot box"), std::string::npos) << t->err.str();
+}
+
+TEST(CmdRun, AnInterruptedJobFollowedInTheForegroundSaysItRunsAgainAtRestart) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"j1\"}\n", ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
+                      "logs -f",
+                      {130,
+                       "epoch 1\n[gpubox job] interrupted: spot interruption notice: stop at T\n",
+                       ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); },
+                      "list",
+                      {0,
+                       R"([{"id":"j1","argv":["x"],"state":"interrupted","exit_code":0,)"
+                       R"("attempt":1,"max_attempts":3,"rerun_pending":true}])",
+                       ""});
+  EXPECT_EQ(t->run({"run", "lab", "--retry-on-interruption", "--", "python", "train.py"}), 130);
+  EXPECT_NE(t->err.str().find("gpubox: job j1 on lab was interrupted; it runs again when lab "
+                              "restarts (attempt 2 of 3): `gpubox logs lab j1 -f` follows it"),
+            std::string::npos)
+      << t->err.str();
+}
+
+TEST(CmdRun, ABoxThatStopsUnderAFollowedJobGetsTheRetryHint) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  expect_upload(t->runner);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                      {0, "{\"id\": \"j1\"}\n", ""});
+  // ssh says 255 when the connection drops, as it does when AWS stops the instance.
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
+                      "logs -f", {255, "epoch 1\n", "Connection to 10.0.0.5 closed.\n"});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); },
+                      "list", {255, "", "ssh: connect to host 10.0.0.5 port 22: timed out\n"});
+  EXPECT_EQ(t->run({"run", "lab", "--retry-on-interruption", "--", "python", "train.py"}), 255);
+  EXPECT_NE(t->err.str().find("lab no longer answers; if a spot interruption stopped it, job j1 "
+                              "runs again when it restarts"),
+            std::string::npos)
+      << t->err.str();
+  // Without the flag, nothing is promised.
+  auto plain = make_test_env();
+  ASSERT_TRUE(plain->store().insert_box(byo_box()));
+  expect_upload(plain->runner);
+  plain->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); },
+                          "start", {0, "{\"id\": \"j1\"}\n", ""});
+  plain->runner.expect_if(
+      [](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); }, "logs -f",
+      {130, "", ""});
+  EXPECT_EQ(plain->run({"run", "lab", "--", "true"}), 130);
+  EXPECT_EQ(plain->err.str().find("runs again"), std::string::npos) << plain->err.str();
 }
 
 TEST(CmdRun, AWorkdirIsSyncedWithItsIgnoreFilesAndTheJobRunsInIt) {
@@ -119,6 +202,18 @@ TEST(CmdRun, CombinationsThatCannotWorkAreRefusedBeforeAnythingRuns) {
   EXPECT_EQ(t->run({"run", "lab", "--type", "g4dn.xlarge", "--down", "--detach", "--", "true"}), 2);
   EXPECT_NE(t->err.str().find("cannot be --detach-ed"), std::string::npos) << t->err.str();
   t->err.str("");
+  // An interruption stops the box, and stopped is when --then down and --down remove it.
+  EXPECT_EQ(t->run({"run", "lab", "--retry-on-interruption", "--then", "down", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("--then down would remove it once it has stopped"),
+            std::string::npos)
+      << t->err.str();
+  t->err.str("");
+  EXPECT_EQ(t->run({"run", "lab", "--type", "g4dn.xlarge", "--down", "--retry-on-interruption",
+                    "--", "true"}),
+            2);
+  EXPECT_NE(t->err.str().find("--down would remove it once it has stopped"), std::string::npos)
+      << t->err.str();
+  t->err.str("");
   // --type launches a new box: an existing name is a conflict, not a second launch.
   EXPECT_EQ(t->run({"run", "lab", "--type", "g4dn.xlarge", "--", "true"}), 1);
   EXPECT_NE(t->err.str().find("a box named lab exists"), std::string::npos) << t->err.str();
@@ -154,7 +249,37 @@ TEST(CmdJobs, JsonKeepsTheExitCodeNullWhileRunning) {
   auto doc = nlohmann::json::parse(t->out.str());
   ASSERT_EQ(doc.size(), 1u);
   EXPECT_TRUE(doc[0]["exit_code"].is_null());
+  EXPECT_EQ(doc[0]["attempts"], 1);  // an older job.py says nothing of attempts: one
+  EXPECT_EQ(doc[0]["max_attempts"], 1);
   EXPECT_EQ(doc[0]["state"], "running");
+}
+
+TEST(CmdJobs, ShowsTheAttemptAndAPendingReRun) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  t->runner.expect_if(
+      [](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
+      {0,
+       R"([{"id":"j2","argv":["x"],"state":"running","exit_code":null,)"
+       R"("started_at":"2026-12-07T22:00:00Z","duration_seconds":5,)"
+       R"("attempt":2,"max_attempts":3,"rerun_pending":false},)"
+       R"({"id":"j1","argv":["y"],"state":"interrupted","exit_code":0,)"
+       R"("started_at":"2026-12-07T21:00:00Z","duration_seconds":60,)"
+       R"("attempt":1,"max_attempts":3,"rerun_pending":true}])",
+       ""},
+      2);
+  ASSERT_EQ(t->run({"jobs", "lab"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(),
+            "j2\trunning (attempt 2)\t2026-12-07T22:00:00Z\t0m05s\tx\n"
+            "j1\tinterrupted (runs again at restart)\t2026-12-07T21:00:00Z\t1m00s\ty\n");
+  t->out.str("");
+  ASSERT_EQ(t->run({"jobs", "lab", "--json"}), 0) << t->err.str();
+  auto doc = nlohmann::json::parse(t->out.str());
+  EXPECT_EQ(doc[0]["attempts"], 2);
+  EXPECT_EQ(doc[0]["max_attempts"], 3);
+  EXPECT_EQ(doc[0]["rerun_pending"], false);
+  EXPECT_EQ(doc[1]["attempts"], 1);
+  EXPECT_EQ(doc[1]["rerun_pending"], true);
 }
 
 TEST(CmdLogs, AnUnknownJobIsNotFoundWithAHint) {

@@ -212,7 +212,10 @@ Result<void> stop_byo(ProcessRunner& runner, const remote::SshTarget& target) {
   // The uploaded copy first, then the installed one (~ expands in assignments).
   std::string command = "B=~/" + std::string(k_remote_onbox_dir) +
                         "/bootstrap.sh; [ -f \"$B\" ] || B=~/.gpubox/bin/bootstrap.sh; "
-                        "[ -f \"$B\" ] || exit 0; bash \"$B\" --stop";
+                        "[ -f \"$B\" ] || exit 0; bash \"$B\" --stop; rc=$?; "
+                        // ...and no @reboot line starts them again (`gpubox start` rewrites it).
+                        "A=~/.gpubox/bin/autostart.sh; [ ! -f \"$A\" ] || bash \"$A\" remove; "
+                        "exit $rc";
   GPUBOX_TRY_ASSIGN(result, remote::ssh_run(runner, target, {command}, options));
   if (result.exit_code != 0) {
     return fail(ErrorKind::remote, fmt::format("stopping gpubox's services on {} failed: {}",

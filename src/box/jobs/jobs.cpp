@@ -121,6 +121,12 @@ Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& ta
   if (!spec.cwd.empty()) {
     args.insert(args.end(), {"--cwd", spec.cwd});
   }
+  for (const auto& [key, value] : spec.env) {
+    args.insert(args.end(), {"--env", key});  // the name only: job.py takes the exported value
+  }
+  if (spec.max_attempts > 1) {
+    args.insert(args.end(), {"--max-attempts", std::to_string(spec.max_attempts)});
+  }
   args.insert(args.end(), {"--then", spec.stop_after ? "stop" : "none", "--"});
   args.insert(args.end(), spec.command.begin(), spec.command.end());
   RunOptions options;
@@ -178,6 +184,15 @@ Result<std::vector<JobInfo>> parse_job_list(std::string_view json) {
     if (auto d = j.find("duration_seconds"); d != j.end() && d->is_number()) {
       info.duration_seconds = d->get<std::int64_t>();
     }
+    if (auto a = j.find("attempt"); a != j.end() && a->is_number_integer()) {
+      info.attempt = a->get<int>();
+    }
+    if (auto m = j.find("max_attempts"); m != j.end() && m->is_number_integer()) {
+      info.max_attempts = m->get<int>();
+    }
+    if (auto p = j.find("rerun_pending"); p != j.end() && p->is_boolean()) {
+      info.rerun_pending = p->get<bool>();
+    }
     jobs.push_back(std::move(info));
   }
   return jobs;
@@ -191,6 +206,18 @@ Result<std::vector<JobInfo>> list_jobs(ProcessRunner& runner, const remote::SshT
     return fail(job_py_failed(target, "listing the jobs", r));
   }
   return parse_job_list(r.stdout_text);
+}
+
+Result<JobInfo> find_job(ProcessRunner& runner, const remote::SshTarget& target,
+                         std::string_view id) {
+  GPUBOX_TRY_ASSIGN(jobs, list_jobs(runner, target));
+  for (JobInfo& j : jobs) {
+    if (j.id == id) {
+      return std::move(j);
+    }
+  }
+  return fail(ErrorKind::not_found, "no job " + std::string(id) + " on " + target.name,
+              "gpubox jobs " + target.name + " lists the jobs");
 }
 
 Result<int> stream_job_output(ProcessRunner& runner, const remote::SshTarget& target,

@@ -25,7 +25,14 @@ struct JobSpec {
   // Set in the job's environment. The values travel on ssh's stdin, never on a command line.
   std::vector<std::pair<std::string, std::string>> env;
   bool stop_after = false;  // shut the box down when the job ends, whatever its exit status
+  // More than 1: a job interrupted by a spot notice runs again when the box next starts, until
+  // this many attempts. The --env values are then kept on the box (~/.gpubox/jobs/ID/env, 0600)
+  // for the re-run.
+  int max_attempts = 1;
 };
+
+// The attempts `gpubox run --retry-on-interruption` allows a job.
+inline constexpr int k_retry_attempts = 3;
 
 struct JobInfo {
   std::string id;
@@ -35,7 +42,10 @@ struct JobInfo {
   std::optional<int> exit_code;
   std::string started_at;
   std::string finished_at;
-  std::int64_t duration_seconds = 0;
+  std::int64_t duration_seconds = 0;  // of the current attempt
+  int attempt = 1;                    // the current attempt, from 1
+  int max_attempts = 1;
+  bool rerun_pending = false;  // interrupted, and runs again when the box next starts
 };
 
 // What `gpubox logs -f` exits with when the job was cancelled or interrupted (job.py's code).
@@ -65,6 +75,10 @@ Result<std::vector<JobInfo>> parse_job_list(std::string_view json);
 
 // Return the jobs on the box, newest first (none when job.py was never uploaded).
 Result<std::vector<JobInfo>> list_jobs(ProcessRunner& runner, const remote::SshTarget& target);
+
+// Return job `id` on the box; not_found when there is none.
+Result<JobInfo> find_job(ProcessRunner& runner, const remote::SshTarget& target,
+                         std::string_view id);
 
 // Send job `id`'s output (empty id: the newest job) to `out` as it arrives; with `follow`, until
 // the job ends. Return job.py's exit code: the job's own with `follow` (k_job_stopped_exit when

@@ -194,7 +194,13 @@ std::string bootstrap_remote_command(const BootstrapOptions& options, bool use_s
   std::string command = "umask 077 && cat >" + token_in + " && umask 022 && " + shell_join(argv) +
                         " " + dir + "/bootstrap.sh --token-file " + token_in;
   std::string args = shell_join(bootstrap_args(options));
-  return command + " " + args + "; rc=$?; rm -f " + token_in + "; exit $rc";
+  std::string autostart;
+  if (options.byo) {
+    // Without systemd (the usual non-root login), the services run under nohup: a crontab
+    // @reboot line brings them back after a reboot, with these settings. Best effort.
+    autostart = "; [ $rc = 0 ] && { bash " + dir + "/autostart.sh install " + args + " || true; }";
+  }
+  return command + " " + args + "; rc=$?; rm -f " + token_in + autostart + "; exit $rc";
 }
 
 Result<void> run_bootstrap(ProcessRunner& runner, const remote::SshTarget& target,

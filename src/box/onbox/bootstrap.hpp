@@ -66,6 +66,8 @@ Result<void> deliver_token(ProcessRunner& runner, const remote::SshTarget& targe
 
 // Return the remote shell command that runs the uploaded bootstrap with `options` over ssh; it
 // reads the token from stdin. `use_sudo` runs it as root (aws boxes, where systemd is wanted).
+// On a byo box it then runs onbox/autostart.sh: where the services run without systemd, a
+// crontab @reboot line starts them again after a reboot (systemd's units are enabled for boot).
 std::string bootstrap_remote_command(const BootstrapOptions& options, bool use_sudo);
 
 // Upload the onbox files to `target` and run the bootstrap there (as root via sudo when

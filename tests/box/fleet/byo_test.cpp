@@ -110,8 +110,12 @@ TEST(AddByoBox, RefusesADuplicateName) {
 
 TEST(StopByo, RunsTheBootstrapsStopOverSsh) {
   testing::FakeProcessRunner runner;
-  runner.expect_if([](const auto& a) { return a.back().ends_with("bash \"$B\" --stop"); }, "stop",
-                   {0, "", ""});
+  runner.expect_if(
+      [](const auto& a) {
+        return a.back().find("bash \"$B\" --stop; rc=$?;") != std::string::npos &&
+               a.back().ends_with("bash \"$A\" remove; exit $rc");
+      },
+      "stop", {0, "", ""});
   remote::SshTarget target{"lab", "me", "10.0.0.5", 22, "", "/kh", true};
   EXPECT_TRUE(stop_byo(runner, target));
 }

@@ -227,7 +227,8 @@ TEST(RunBootstrap, UploadsTheArchiveThenSendsTheTokenOnStdinOnly) {
   EXPECT_EQ(runner.calls[1].argv.back(),
             "umask 077 && cat >~/.gpubox/onbox/jupyter_token.in && umask 022 && bash "
             "~/.gpubox/onbox/bootstrap.sh --token-file ~/.gpubox/onbox/jupyter_token.in --mode byo "
-            "--idle 30; rc=$?; rm -f ~/.gpubox/onbox/jupyter_token.in; exit $rc");
+            "--idle 30; rc=$?; rm -f ~/.gpubox/onbox/jupyter_token.in; [ $rc = 0 ] && { bash "
+            "~/.gpubox/onbox/autostart.sh install --mode byo --idle 30 || true; }; exit $rc");
 }
 
 TEST(RunBootstrap, ReportsTheBootstrapsErrorAndUsesSudoForAwsBoxes) {
