@@ -40,6 +40,7 @@ read_crontab() {
     return 1
   fi
   CURRENT=$(printf '%s\n' "$out" | grep -vF "$TAG")
+  return 0  # (grep -v selecting nothing, when ours was the only line, is no error)
 }
 no_crontab() {
   if ! command -v "${CRONTAB%% *}" >/dev/null; then

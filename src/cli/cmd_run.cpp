@@ -115,10 +115,9 @@ Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const s
   env.progress().say(
       fmt::format("job {} on {}: its output follows (Ctrl-C stops following)", id, opts.name));
   InterruptLatch latch;
-  auto streamed =
-      box::stream_job_output(env.runner, bt.target, id, true, [&](std::string_view chunk) {
-        env.streams.out << chunk << std::flush;
-      });
+  auto streamed = box::stream_job_output(
+      env.runner, bt.target, id, true,
+      [&](std::string_view chunk) { env.streams.out << chunk << std::flush; });
   if (!streamed) {
     explain_retry(opts, bt, id, 0, true, env);
     return fail(streamed.error());
@@ -180,10 +179,10 @@ Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
     spec.cwd = sync.remote;
   }
   if (opts.retry && !(bt.box.kind == state::BoxKind::aws && bt.box.spot)) {
-    env.progress().say(fmt::format(
-        "note: {} is not a spot box: no spot notice interrupts its jobs, so "
-        "--retry-on-interruption changes nothing there",
-        opts.name));
+    env.progress().say(
+        fmt::format("note: {} is not a spot box: no spot notice interrupts its jobs, so "
+                    "--retry-on-interruption changes nothing there",
+                    opts.name));
   }
   GPUBOX_TRY_ASSIGN(id, box::start_job(env.runner, bt.target, spec));
   if (!opts.detach) {

@@ -104,13 +104,10 @@ TEST(CmdRun, AnInterruptedJobFollowedInTheForegroundSaysItRunsAgainAtRestart) {
   expect_upload(t->runner);
   t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
                       {0, "{\"id\": \"j1\"}\n", ""});
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
-                      "logs -f",
-                      {130,
-                       "epoch 1\n[gpubox job] interrupted: spot interruption notice: stop at T\n",
-                       ""});
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); },
-                      "list",
+  t->runner.expect_if(
+      [](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); }, "logs -f",
+      {130, "epoch 1\n[gpubox job] interrupted: spot interruption notice: stop at T\n", ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
                       {0,
                        R"([{"id":"j1","argv":["x"],"state":"interrupted","exit_code":0,)"
                        R"("attempt":1,"max_attempts":3,"rerun_pending":true}])",
@@ -131,8 +128,8 @@ TEST(CmdRun, ABoxThatStopsUnderAFollowedJobGetsTheRetryHint) {
   // ssh says 255 when the connection drops, as it does when AWS stops the instance.
   t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
                       "logs -f", {255, "epoch 1\n", "Connection to 10.0.0.5 closed.\n"});
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); },
-                      "list", {255, "", "ssh: connect to host 10.0.0.5 port 22: timed out\n"});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
+                      {255, "", "ssh: connect to host 10.0.0.5 port 22: timed out\n"});
   EXPECT_EQ(t->run({"run", "lab", "--retry-on-interruption", "--", "python", "train.py"}), 255);
   EXPECT_NE(t->err.str().find("lab no longer answers; if a spot interruption stopped it, job j1 "
                               "runs again when it restarts"),
@@ -142,8 +139,8 @@ TEST(CmdRun, ABoxThatStopsUnderAFollowedJobGetsTheRetryHint) {
   auto plain = make_test_env();
   ASSERT_TRUE(plain->store().insert_box(byo_box()));
   expect_upload(plain->runner);
-  plain->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); },
-                          "start", {0, "{\"id\": \"j1\"}\n", ""});
+  plain->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                          {0, "{\"id\": \"j1\"}\n", ""});
   plain->runner.expect_if(
       [](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); }, "logs -f",
       {130, "", ""});
@@ -204,8 +201,7 @@ TEST(CmdRun, CombinationsThatCannotWorkAreRefusedBeforeAnythingRuns) {
   t->err.str("");
   // An interruption stops the box, and stopped is when --then down and --down remove it.
   EXPECT_EQ(t->run({"run", "lab", "--retry-on-interruption", "--then", "down", "--", "true"}), 2);
-  EXPECT_NE(t->err.str().find("--then down would remove it once it has stopped"),
-            std::string::npos)
+  EXPECT_NE(t->err.str().find("--then down would remove it once it has stopped"), std::string::npos)
       << t->err.str();
   t->err.str("");
   EXPECT_EQ(t->run({"run", "lab", "--type", "g4dn.xlarge", "--down", "--retry-on-interruption",
@@ -257,17 +253,16 @@ TEST(CmdJobs, JsonKeepsTheExitCodeNullWhileRunning) {
 TEST(CmdJobs, ShowsTheAttemptAndAPendingReRun) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  t->runner.expect_if(
-      [](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
-      {0,
-       R"([{"id":"j2","argv":["x"],"state":"running","exit_code":null,)"
-       R"("started_at":"2026-12-07T22:00:00Z","duration_seconds":5,)"
-       R"("attempt":2,"max_attempts":3,"rerun_pending":false},)"
-       R"({"id":"j1","argv":["y"],"state":"interrupted","exit_code":0,)"
-       R"("started_at":"2026-12-07T21:00:00Z","duration_seconds":60,)"
-       R"("attempt":1,"max_attempts":3,"rerun_pending":true}])",
-       ""},
-      2);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py list --json"); }, "list",
+                      {0,
+                       R"([{"id":"j2","argv":["x"],"state":"running","exit_code":null,)"
+                       R"("started_at":"2026-12-07T22:00:00Z","duration_seconds":5,)"
+                       R"("attempt":2,"max_attempts":3,"rerun_pending":false},)"
+                       R"({"id":"j1","argv":["y"],"state":"interrupted","exit_code":0,)"
+                       R"("started_at":"2026-12-07T21:00:00Z","duration_seconds":60,)"
+                       R"("attempt":1,"max_attempts":3,"rerun_pending":true}])",
+                       ""},
+                      2);
   ASSERT_EQ(t->run({"jobs", "lab"}), 0) << t->err.str();
   EXPECT_EQ(t->out.str(),
             "j2\trunning (attempt 2)\t2026-12-07T22:00:00Z\t0m05s\tx\n"

@@ -224,6 +224,19 @@ class NohupRebootTest(unittest.TestCase):
         self.assertEqual(read(self.table), "0 3 * * * /usr/local/bin/backup.sh\n")
         self.assertFalse(os.path.exists(os.path.join(self.prefix, "etc", "autostart.args")))
 
+    def test_a_crontab_with_only_our_line_is_rewritten_and_emptied(self):
+        self.bootstrap_as_gpubox_add_does()
+        os.unlink(self.table)
+        r = self.sh("autostart.sh", "install", "--mode", "byo")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.reboot_line()
+        r = self.sh("autostart.sh", "install", "--mode", "byo", "--idle", "5")  # only ours now
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(read(self.table).splitlines()), 1)
+        r = self.sh("autostart.sh", "remove")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(self.table))  # crontab -r
+
     def test_without_pid_files_install_removes_the_line(self):
         # The systemd path leaves no pid files under ~/.gpubox/run: its units start at boot.
         with open(self.table, "a") as f:

@@ -8,7 +8,9 @@ user key and authorized_keys in a temp dir; it allows only the current user
 (root in CI: by key only), no passwords, no PAM. Stops exactly its own PID.
 Every session gets its own HOME (`info.home`, a temp dir, unless `home=` names
 one), so what runs "on the box" never reads or writes the real home; `env=`
-adds variables to the box's environment. With `record=True` every command is
+adds variables to the box's environment. GPUBOX_CRONTAB is a fake crontab command
+unless `env` names one, so a bootstrap's @reboot line (onbox/autostart.sh) never
+reaches this machine's crontab; `crontab_lines()` reads what it holds. With `record=True` every command is
 logged before it runs (`commands()`: the command line, its environment and its
 stdin), and the box accepts any variable the client sends (AcceptEnv *).
 After start(), `known_hosts` is a file with the host key for [host]:port and
@@ -36,6 +38,17 @@ class SshdInfo(NamedTuple):
     host_public_key: str
     home: str  # the HOME of every session on this "box"
 
+
+# A crontab command that keeps the table in crontab.txt beside itself: -l, -r, - (stdin).
+FAKE_CRONTAB = """#!/bin/sh
+f="$(dirname "$0")/crontab.txt"
+case "$1" in
+  -l) [ -f "$f" ] && exec cat "$f"; echo "no crontab for $(id -un)" >&2; exit 1 ;;
+  -r) rm -f "$f" ;;
+  -) cat >"$f" ;;
+  *) echo "fake crontab: $*" >&2; exit 2 ;;
+esac
+"""
 
 # ForceCommand of a recording sshd: keep the command, its environment and its stdin, then run it.
 RECORD_SH = """#!/bin/bash
@@ -127,6 +140,13 @@ Subsystem sftp internal-sftp
             with open(script, "w") as f:
                 f.write(RECORD_SH)
             os.chmod(script, 0o755)
+        if "GPUBOX_CRONTAB" not in self.env:
+            fake = os.path.join(self.tmpdir, "cron", "crontab")
+            os.makedirs(os.path.dirname(fake))
+            with open(fake, "w") as f:
+                f.write(FAKE_CRONTAB)
+            os.chmod(fake, 0o755)
+            self.env["GPUBOX_CRONTAB"] = fake
         _keygen(os.path.join(self.tmpdir, "host_ed25519"), "gpubox-test-host")
         key_path = os.path.join(self.tmpdir, "id_ed25519")
         _keygen(key_path, "gpubox-test-user")
@@ -174,6 +194,15 @@ Subsystem sftp internal-sftp
                                 for k, v in env.items()},
                         "stdin": read("stdin")})
         return out
+
+    def crontab_lines(self):
+        """The lines of the fake crontab of the box's user."""
+        path = os.path.join(os.path.dirname(self.env["GPUBOX_CRONTAB"]), "crontab.txt")
+        try:
+            with open(path) as f:
+                return f.read().splitlines()
+        except OSError:
+            return []
 
     def _wait_listening(self, port):
         deadline = time.monotonic() + self.start_timeout
