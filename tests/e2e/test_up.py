@@ -172,6 +172,27 @@ class UpTest(MotoTestCase):
         listing = json.loads(self.gpubox("ls", "--json").stdout)
         self.assertEqual([(b["name"], b["spot"]) for b in listing], [("lab", True)])
 
+    def test_a_spot_box_aws_stops_and_starts_again_is_seen_running_again(self):
+        # An interruption of gpubox's persistent spot request stops the instance and disables
+        # the request; with capacity back, EC2 starts the same instance again. No gpubox command
+        # runs in between: `ls` follows what AWS did.
+        r = self.up("lab", "--type", "g4dn.xlarge", "--spot", "--wait", "running", "--yes", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        iid = json.loads(r.stdout)["instance_id"]
+        self.moto.spot_interruption(iid, "stop")
+        (box,) = json.loads(self.gpubox("ls", "--json").stdout)
+        self.assertEqual((box["state"], box["spot_request_state"]), ("stopped", "disabled"))
+        self.assertIn("stopped (spot request disabled)", self.gpubox("ls").stdout)
+        self.moto.spot_interruption(iid, "restart")
+        (box,) = json.loads(self.gpubox("ls", "--json").stdout)
+        self.assertEqual(box["state"], "running")
+        self.assertNotIn("spot_request_state", box)
+        (inst,) = self.instances()
+        self.assertEqual((inst["InstanceId"], inst["State"]["Name"]), (iid, "running"))
+        (req,) = self.ec2.describe_spot_instance_requests()["SpotInstanceRequests"]
+        self.assertEqual((req["State"], req["Status"]["Code"], req["InstanceId"]),
+                         ("active", "fulfilled", iid))
+
     def test_spot_quota_of_zero_is_refused_with_the_spot_request_hint(self):
         # The on-demand G quota stays open: only the spot one (L-3819A6DF) can refuse this.
         self.moto.set_quota("us-east-1", "L-3819A6DF", 0)

@@ -33,6 +33,7 @@ On top of plain moto:
       GET             /gpubox-test/client-tokens
       GET/POST        /gpubox-test/behaviours  AWS behaviours moto hides (moto_realism.py)
       POST            /gpubox-test/console     {"instance_id", "host_keys"} for one instance
+      POST            /gpubox-test/spot-interruption {"instance_id", "phase": "stop"|"restart"}
       /gpubox-test/regions, /gpubox-test/quota-behaviour, /gpubox-test/quota-defaults
                       disabled opt-in regions and Service Quotas realism (moto_account.py)
     POST /moto-api/reset also clears all of the above (not the config).
@@ -324,6 +325,8 @@ class App:
             return json_reply(self.realism.dump())
         if path == "/gpubox-test/console" and method == "POST":
             return json_reply(self.realism.set_console(data or {}))
+        if path == "/gpubox-test/spot-interruption" and method == "POST":
+            return json_reply(*self.realism.spot_interruption(data or {}))
         return json_reply({"error": f"unknown test endpoint {method} {path}"}, 404)
 
     # ---- AWS requests -----------------------------------------------------

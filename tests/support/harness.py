@@ -178,6 +178,12 @@ class MotoServer:
         return self.call("POST", "/gpubox-test/console",
                          {"instance_id": instance_id, "host_keys": list(host_keys)})
 
+    def spot_interruption(self, instance_id, phase):
+        """EC2 stops ("stop") or, capacity back, starts again ("restart") the instance of a
+        persistent spot request that stops on interruption."""
+        return self.call("POST", "/gpubox-test/spot-interruption",
+                         {"instance_id": instance_id, "phase": phase})
+
     # ---- a real account's answers (moto_account.py) -------------------------------
     def set_quota_behaviour(self, **kw):
         """unapplied={region: "all"|[codes]}, access_denied=True|[ops], max_open_requests=n."""

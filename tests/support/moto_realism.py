@@ -20,6 +20,15 @@ reset restores DEFAULTS):
                                cancelled reopens it and launches a replacement
                                at once, as EC2 does. Cancelling never
                                terminates the instance.
+                               POST /gpubox-test/spot-interruption
+                               {"instance_id", "phase": "stop"|"restart"}:
+                               what EC2 does to the instance of a persistent
+                               request that stops on interruption: "stop"
+                               stops it and disables the request
+                               (instance-stopped-no-capacity); "restart",
+                               once capacity is back, starts the same
+                               instance again and makes the request active
+                               (fulfilled). Only for such requests.
   console_after_calls    int   GetConsoleOutput answers boot noise only for
                                this many calls per instance, then adds the
                                Ubuntu cloud-init block ("ec2:" fingerprint
@@ -494,6 +503,24 @@ class Realism:
         fake = Req()
         fake.account, fake.region, fake.params = r["account"], r["region"], r["params"]
         self.spot_launched(env, fake, reply, request=r)
+
+    def spot_interruption(self, data):
+        """A spot interruption of a persistent request that stops (see the module's docstring)."""
+        with self.lock:
+            iid, phase = data.get("instance_id", ""), data.get("phase")
+            r = next((x for x in self.spot.values() if x.get("instance_id") == iid), None)
+            if r is None or r["type"] != "persistent" or r["behavior"] != "stop":
+                return {"error": f"{iid} is no instance of a persistent spot request that stops"}, 400
+            be = self.backend(r["account"], r["region"])
+            if phase == "stop" and r["state"] == "active":
+                be.stop_instances([iid])
+                r.update(state="disabled", status="instance-stopped-no-capacity")
+            elif phase == "restart" and r["state"] == "disabled":
+                be.start_instances([iid])
+                r.update(state="active", status="fulfilled")
+            else:
+                return {"error": f"cannot {phase} the request in state {r['state']}"}, 400
+            return {"request": r["id"], "state": r["state"], "status": r["status"]}, 200
 
     def spot_matches(self, r, req):
         ids = indexed(req.params, "SpotInstanceRequestId")
