@@ -18,9 +18,9 @@ std::string source_file(const std::string& name) {
 }
 
 TEST(OnboxFiles, EmbedsEveryFileTheBoxNeedsByteForByte) {
-  std::vector<std::string> expected{"bootstrap.sh", "watchdog.py", "job.py", "volume.sh",
-                                    "autostart.sh", "check.py",    "imdb_model.py",
-                                    "imdb.ipynb",   "imdb_sample.tsv.gz"};
+  std::vector<std::string> expected{"bootstrap.sh",  "watchdog.py",  "job.py",
+                                    "volume.sh",     "autostart.sh", "check.py",
+                                    "imdb_model.py", "imdb.ipynb",   "imdb_sample.tsv.gz"};
   EXPECT_EQ(onbox_file_names(), expected);
   for (const std::string& name : expected) {
     auto bytes = onbox_file(name);
