@@ -53,6 +53,7 @@ START_TIMEOUT = 30.0   # seconds `start` waits for the supervisor's pid file (a 
 STARTING_GRACE = 30.0  # a job without a pid file this young is still starting, not lost
 FOLLOW_POLL = 0.2
 MAX_ATTEMPTS = 10      # the most --max-attempts allows
+RERUN_WAIT = 300.0     # seconds `logs --follow` waits after a restart for the watchdog's re-run
 BOOT_ID = "/proc/sys/kernel/random/boot_id"
 # The first attempt's values of these (never --env ones) are kept for a re-run, whose supervisor
 # the watchdog starts at boot with a clean environment.
@@ -595,10 +596,19 @@ def cmd_logs(args, jobs_dir):
         return 1
     out = sys.stdout.buffer
     pos = 0
+    waiting_since = None
     try:
         while True:
             info = job_info(job_dir) if follow else None
             ended = follow and info is not None and info["state"] != "running"
+            if ended and info["rerun_pending"] and rerun_due(job_dir):
+                # The box restarted; the watchdog's first round runs the job again: follow that.
+                if waiting_since is None:
+                    waiting_since = time.time()
+                    sys.stderr.write("job.py: job %s runs again once the watchdog's first round "
+                                     "after the restart comes (attempt %d of %d)\n"
+                                     % (job_id, info["attempt"] + 1, info["max_attempts"]))
+                ended = time.time() - waiting_since > RERUN_WAIT
             try:
                 with open(os.path.join(job_dir, "output.log"), "rb") as f:
                     f.seek(pos)
@@ -771,6 +781,13 @@ def rerun(job_dir, spec, info, boot, now=None):
                "running %s again ----" % (attempt + 1, info["max_attempts"], iso(now),
                                           shlex.join(spec.get("argv") or [])))
     spawn_supervisor(job_dir, rerun_environment(job_dir, spec))
+
+
+def rerun_due(job_dir):
+    """True when the job's last attempt began in another boot than this one (known)."""
+    spec = read_json(os.path.join(job_dir, "job.json"))
+    boot = boot_id()
+    return bool(boot) and isinstance(spec, dict) and spec.get("boot_id") != boot
 
 
 def rerun_environment(job_dir, spec):

@@ -131,7 +131,8 @@ void add_jobs_commands(CLI::App& app, Env& env) {
               "job. With -f, keep printing as the job writes, and exit with the job's exit code "
               "when it ends (130 when it was cancelled or interrupted). Ctrl-C stops following; "
               "the job keeps running. A job run again after an interruption keeps one log: each "
-              "attempt's output follows a line `[gpubox job] ---- attempt N of M ...`.");
+              "attempt's output follows a line `[gpubox job] ---- attempt N of M ...`; once its "
+              "box has restarted, -f waits for the re-run (up to 5 minutes) and follows it.");
   cmd->footer("Examples:\n  gpubox logs lab\n  gpubox logs lab 20261207-220000-1a2b -f");
   cmd->add_option("name", logs->name, "The box")->required();
   cmd->add_option("id", logs->id, "The job (default: the newest)");

@@ -599,6 +599,28 @@ class RerunTest(JobTestCase):
         self.assertEqual(self.wait_state(jid)["state"], "succeeded")
         self.assertTrue(wait_until(lambda: os.path.exists(marker)), self.log(jid))
 
+    def test_following_a_job_that_waits_for_its_rerun_follows_the_rerun(self):
+        script = ("echo ready; trap 'exit 0' TERM; while [ ! -e '%s' ]; do sleep 0.05; done; "
+                  "echo done" % self.go)
+        jid = self.start("--max-attempts", "2", "--", "sh", "-c", script)
+        self.interrupt(jid)
+        # In the boot it was interrupted in, the box is going down: `logs -f` ends (130).
+        self.assertEqual(self.run_job("logs", jid, "-f").returncode, 130)
+        self.boot("boot-2")
+        follow = subprocess.Popen([sys.executable, JOB_PY, "logs", jid, "-f"], env=self.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: follow.poll() is None and follow.kill())
+        time.sleep(1)
+        self.assertIsNone(follow.poll(), "logs -f ended before the re-run")
+        self.assertEqual(self.rerun(), [jid])
+        self.assertTrue(wait_until(lambda: self.lines(jid, "ready") == 2))
+        open(self.go, "w").close()
+        out, err = follow.communicate(timeout=60)
+        self.assertEqual(follow.returncode, 0, err)
+        self.assertEqual([l for l in out.splitlines() if l in ("ready", "done")],
+                         ["ready", "ready", "done"])  # both attempts, in one follow
+        self.assertIn("runs again once the watchdog's first round", err)
+
     def test_an_unknown_boot_never_reruns(self):
         jid = self.start("--max-attempts", "2", "--", "sh", "-c", self.TRAP)
         self.interrupt(jid)
