@@ -737,6 +737,10 @@ def rerun_interrupted(jobs_dir=None, boot=None):
     if not boot:
         return []
     if os.geteuid() == 0 and owner != 0:
+        # Reading is what collect_jobs() does as root each round anyway; only a round with a job
+        # to start forks a child that drops root.
+        if not any(j["rerun_pending"] for j in list_jobs(jobs_dir)):
+            return []
         return as_user(owner, lambda: rerun_all(jobs_dir, boot))
     return rerun_all(jobs_dir, boot)
 
