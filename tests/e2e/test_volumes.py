@@ -141,6 +141,11 @@ class VolumesTest(MotoTestCase):
                                           "volume_id": vol["VolumeId"], "size_gib": 20,
                                           "zone": "us-east-1c", "usd_per_month": 1.6,
                                           "mount_point": "/data"})
+        r = self.up("lab2", "--volume", "data", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"  volume    data ({vol['VolumeId']}, 20 GiB in us-east-1c: the box launches "
+                      "there), $1.60/month, at /data; kept by `down`\n", r.stdout)
+        self.assertIn("(zones in order: us-east-1c)", r.stdout)
         r = self.up("lab2", "--volume", "data")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("lives in us-east-1c: the box launches there", r.stderr)
@@ -157,6 +162,27 @@ class VolumesTest(MotoTestCase):
         g = self.gpubox("gc", "--yes", env=self.box_env)
         self.assertEqual(g.returncode, 0, g.stderr)
         self.assertEqual([v["VolumeId"] for v in self.volumes()], [vol["VolumeId"]])
+
+    def test_failover_stays_in_the_volumes_zone(self):
+        r = self.up("lab", "--zone", "us-east-1b", "--volume", "data:20")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.gpubox("down", "lab", "--yes", env=self.box_env).returncode, 0)
+        before = len(self.requests(action="RunInstances"))
+        self.add_faults([{"action": "RunInstances", "code": "InsufficientInstanceCapacity",
+                          "status": 500, "remaining": 20}])
+        r = self.up("lab2", "--volume", "data")
+        self.assertNotEqual(r.returncode, 0)
+        launches = self.requests(action="RunInstances")[before:]
+        self.assertGreater(len(launches), 0)
+        subnets = {s["SubnetId"]: s["AvailabilityZone"]
+                   for s in self.ec2.describe_subnets()["Subnets"]}
+        zones = {p.get("Placement.AvailabilityZone") or
+                 subnets.get(p.get("SubnetId") or p.get("NetworkInterface.1.SubnetId"))
+                 for p in (x["params"] for x in launches)}
+        self.assertEqual(zones, {"us-east-1b"})  # never another zone, nor another region
+        self.assertEqual({x["region"] for x in launches}, {"us-east-1"})
+        (vol,) = self.volumes()
+        self.assertEqual(vol["State"], "available")
 
     def test_down_with_delete_volumes_deletes_it(self):
         r = self.up("lab", "--volume", "data:10")
