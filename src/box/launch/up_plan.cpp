@@ -158,6 +158,7 @@ Result<std::optional<VolumePlan>> plan_volume(UpDeps& deps, const UpInput& in,
   }
   if (found.size() > 1) {
     std::vector<std::string> where;
+    where.reserve(found.size());
     for (const auto& r : found) {
       where.push_back(r.volume.id + " in " + r.volume.zone);
     }
