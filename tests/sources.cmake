@@ -35,6 +35,7 @@ target_sources(gpubox_tests PRIVATE
   cli/cmd_cost_test.cpp
   cli/cmd_ls_test.cpp
   cli/cmd_volumes_test.cpp
+  cli/up_render_test.cpp
   cli/cmd_stop_start_test.cpp
   cli/cmd_byo_test.cpp
   cli/cmd_remote_test.cpp

@@ -57,6 +57,13 @@ TEST(UpValidation, BadInputIsRejectedBeforeAnyCall) {
       {"max-hours 0", [](UpRequest& r) { r.max_hours = "0"; }},
       {"max-hours word", [](UpRequest& r) { r.max_hours = "lots"; }},
       {"framework", [](UpRequest& r) { r.framework = "jax"; }},
+      {"volume name", [](UpRequest& r) { r.volume = "my_data:10"; }},
+      {"volume size", [](UpRequest& r) { r.volume = "data:0"; }},
+      {"volume without ssh",
+       [](UpRequest& r) {
+         r.volume = "data:10";
+         r.wait = "running";
+       }},
   };
   for (auto& [what, change] : cases) {
     UpRequest r = request();
@@ -65,6 +72,25 @@ TEST(UpValidation, BadInputIsRejectedBeforeAnyCall) {
     ASSERT_FALSE(got) << what;
     EXPECT_EQ(got.error().kind, ErrorKind::invalid_input) << what << ": " << got.error().message;
   }
+}
+
+TEST(UpValidation, AVolumeIsANameAndAnOptionalSize) {
+  testing::ScopedTempDir home;
+  UpRequest r = request();
+  r.volume = "data:200";
+  auto in = validate(r, home.path());
+  ASSERT_TRUE(in) << in.error().message;
+  ASSERT_TRUE(in->volume.has_value());
+  EXPECT_EQ(in->volume->name, "data");
+  EXPECT_EQ(in->volume->size_gib, 200);
+  r.volume = "data";
+  in = validate(r, home.path());
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_FALSE(in->volume->size_gib.has_value());
+  r.volume.clear();
+  in = validate(r, home.path());
+  ASSERT_TRUE(in);
+  EXPECT_FALSE(in->volume.has_value());
 }
 
 TEST(UpValidation, DefaultKeyIsEd25519ThenRsaAndEcdsaIsPassedOver) {
