@@ -47,6 +47,7 @@ target_sources(gpubox_tests PRIVATE
   cli/cmd_jobs_test.cpp
   cli/interrupt_test.cpp
   box/jobs/jobs_test.cpp
+  box/jobs/cluster_run_test.cpp
   cli/cmd_config_test.cpp
   cli/cmd_autostop_test.cpp
   cli/cmd_iam_policy_test.cpp
@@ -62,6 +63,7 @@ target_sources(gpubox_tests PRIVATE
   state/box_store_test.cpp
   state/launch_ledger_test.cpp
   box/names_test.cpp
+  box/cluster_test.cpp
   box/tags_test.cpp
   box/launch/image_test.cpp
   box/launch/placement_test.cpp

@@ -20,6 +20,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/access/caller_ip.cpp
   src/box/access/known_hosts.cpp
   src/box/names.cpp
+  src/box/cluster.cpp
   src/box/tags.cpp
   src/box/account.cpp
   src/box/access/ssh_config.cpp
@@ -38,6 +39,7 @@ target_sources(gpubox_lib PRIVATE
   src/box/jobs/jobs.cpp
   src/box/jobs/sync.cpp
   src/box/volumes/volumes.cpp
+  src/box/jobs/cluster_run.cpp
 )
 # The onbox/ scripts, embedded as generated C++ (cmake/embed.cmake).
 include(${PROJECT_SOURCE_DIR}/cmake/embed.cmake)

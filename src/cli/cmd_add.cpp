@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "box/cluster.hpp"
 #include "box/fleet/byo.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/onbox/autostop.hpp"
@@ -14,6 +15,36 @@
 #include "cli/deps.hpp"
 
 namespace gpubox::cli {
+
+namespace {
+
+// Several machines: one cluster NAME, node K being the K-th URL.
+Result<void> add_cluster(const AddOptions& opts, const box::AddByoRequest& request,
+                         const box::ByoDeps& deps, Env& env) {
+  GPUBOX_TRY_ASSIGN(nodes, box::add_byo_cluster(deps, request, opts.urls));
+  if (opts.json) {
+    auto list = nlohmann::json::array();
+    for (const auto& b : nodes) {
+      list.push_back({{"name", b.name},
+                      {"node", b.node_index},
+                      {"ssh", fmt::format("{}@{}:{}", b.ssh_user, b.ssh_host, b.ssh_port)},
+                      {"address", b.private_ip}});
+    }
+    print_json(env.streams, {{"name", opts.name}, {"kind", "byo"}, {"nodes", list}});
+    return {};
+  }
+  env.streams.out << fmt::format("added cluster {} ({} nodes):\n", opts.name, nodes.size());
+  for (const auto& b : nodes) {
+    env.streams.out << fmt::format("  {}  {}@{}:{}\n", box::display_name(b), b.ssh_user, b.ssh_host,
+                                   b.ssh_port);
+  }
+  env.streams.out << fmt::format(
+      "next: gpubox run {} --nodes all --workdir . -- python train.py   |   gpubox ssh {}:1\n",
+      opts.name, opts.name);
+  return {};
+}
+
+}  // namespace
 
 Result<void> run_add(const AddOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(idle_minutes, box::parse_idle_minutes(opts.idle));
@@ -24,7 +55,13 @@ Result<void> run_add(const AddOptions& opts, Env& env) {
          "--jupyter-port is ignored: Jupyter listens on a Unix socket on the machine, never on a "
          "TCP port another process could hold first");
   }
-  box::AddByoRequest request{opts.name, opts.url, opts.key, idle_minutes, max_hours};
+  if (opts.urls.empty()) {
+    return fail(ErrorKind::invalid_input, "which machine? give its ssh://user@host[:port]");
+  }
+  box::AddByoRequest request{opts.name, opts.urls.front(), opts.key, idle_minutes, max_hours};
+  if (opts.urls.size() > 1) {
+    return add_cluster(opts, request, deps, env);
+  }
   GPUBOX_TRY_ASSIGN(b, box::add_byo_box(deps, request));
   std::string where = fmt::format("{}@{}:{}", b.ssh_user, b.ssh_host, b.ssh_port);
   if (opts.json) {
@@ -51,13 +88,19 @@ void add_add_command(CLI::App& app, Env& env) {
       "a Unix socket in a directory only your user may enter, with a token kept here (0600), an "
       "idle watchdog. `ssh`, `notebook`, `check` "
       "and `status` then work on it. `stop` stops gpubox's services, never the machine, unless "
-      "--idle asks for an idle shutdown.");
+      "--idle asks for an idle shutdown.\n\n"
+      "Several URLs make one cluster NAME whose node K is the K-th machine (`gpubox ssh NAME:K`, "
+      "`gpubox run NAME --nodes all`); all are added or none. The address the other nodes reach "
+      "a node at (MASTER_ADDR for node 0) is its URL's host.");
   cmd->footer(
       "Examples:\n  gpubox add lab ssh://me@lab.example.org\n"
       "  gpubox add ws ssh://me@10.0.0.5:2222 --key ~/.ssh/id_ed25519\n"
-      "  gpubox add rig ssh://root@rig --idle 1h   # shut it down after an idle hour");
+      "  gpubox add rig ssh://root@rig --idle 1h   # shut it down after an idle hour\n"
+      "  gpubox add duo ssh://me@10.0.0.5 ssh://me@10.0.0.6   # a two-node cluster");
   cmd->add_option("name", opts->name, "A name for the machine")->required();
-  cmd->add_option("url", opts->url, "ssh://user@host[:port]")->required();
+  cmd->add_option("urls", opts->urls,
+                  "ssh://user@host[:port]; several make one cluster, node K being the K-th")
+      ->required();
   cmd->add_option("--key", opts->key, "Private key file (default: ssh's keys and agent)");
   cmd->add_option("--idle", opts->idle,
                   "Shut the machine down after this long idle: 30m, 2h or off (needs root there)")

@@ -12,7 +12,7 @@ namespace gpubox::cli {
 
 struct AddOptions {
   std::string name;
-  std::string url;
+  std::vector<std::string> urls;  // one machine, or a cluster's nodes in rank order
   std::string key;
   std::string idle = "off";       // a duration (30m, 2h) or off
   std::string max_hours = "off";  // hours (8, 1.5), a duration (90m) or off

@@ -116,9 +116,12 @@ Result<std::vector<state::Box>> boxes_to_remove(const DownOptions& opts, Env& en
     return fail(ErrorKind::invalid_input, "which box? give its name, or --all",
                 "`gpubox ls` lists your boxes; `gpubox down --help` for usage");
   }
-  for (const auto& name : opts.names) {
-    GPUBOX_TRY_ASSIGN(found, find_named_box(env, name));
-    out.push_back(std::move(found));
+  for (const auto& ref : opts.names) {
+    GPUBOX_TRY_ASSIGN(names, member_names(env, ref));  // every node of a cluster
+    for (const auto& name : names) {
+      GPUBOX_TRY_ASSIGN(found, find_named_box(env, name));
+      out.push_back(std::move(found));
+    }
   }
   return out;
 }

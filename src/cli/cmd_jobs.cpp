@@ -6,8 +6,10 @@
 #include <ostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "box/jobs/cluster_run.hpp"
 #include "box/jobs/jobs.hpp"
 #include "box/onbox/onbox_files.hpp"
 #include "cli/app.hpp"
@@ -54,9 +56,105 @@ nlohmann::json job_json(const box::JobInfo& j) {
           {"rerun_pending", j.rerun_pending}};
 }
 
+// Every node's jobs, merged by id (a cluster job has one id on all its nodes).
+Result<std::vector<box::ClusterJob>> cluster_jobs(Env& env, const std::vector<box::JobNode>& nodes) {
+  std::vector<std::pair<int, std::vector<box::JobInfo>>> per_node(nodes.size());
+  GPUBOX_TRY(box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
+    GPUBOX_TRY_ASSIGN(jobs, box::list_jobs(env.runner, node.target));
+    per_node[static_cast<size_t>(&node - nodes.data())] = {node.rank, std::move(jobs)};
+    return {};
+  }));
+  return box::merge_node_jobs(per_node);
+}
+
+Result<void> print_cluster_jobs(const JobsOptions& opts, const std::vector<box::JobNode>& nodes,
+                                Env& env) {
+  GPUBOX_TRY_ASSIGN(jobs, cluster_jobs(env, nodes));
+  if (opts.json) {
+    auto list = nlohmann::json::array();
+    for (const auto& c : jobs) {
+      auto j = job_json(c.job);
+      auto per_node = nlohmann::json::array();
+      for (const auto& n : c.nodes) {
+        per_node.push_back(
+            {{"node", n.rank},
+             {"state", n.state},
+             {"exit_code", n.exit_code ? nlohmann::json(*n.exit_code) : nlohmann::json(nullptr)}});
+      }
+      j["nodes"] = std::move(per_node);
+      list.push_back(std::move(j));
+    }
+    print_json(env.streams, list);
+    return {};
+  }
+  if (jobs.empty()) {
+    env.streams.err << "no jobs on " << opts.name << ": start one with `gpubox run " << opts.name
+                    << " --nodes all -- CMD`\n";
+    return {};
+  }
+  Table t({"id", "state", "nodes", "started", "duration", "command"});
+  t.paint_column(1, env.streams);
+  for (const auto& c : jobs) {
+    std::vector<std::string> states;
+    for (const auto& n : c.nodes) {
+      box::JobInfo on_node;
+      on_node.state = n.state;
+      on_node.exit_code = n.exit_code;
+      states.push_back(fmt::format("{}:{}", n.rank, state_text(on_node)));
+    }
+    t.add_row({c.job.id, state_text(c.job), fmt::format("{}", fmt::join(states, " ")),
+               c.job.started_at, duration_text(c.job.duration_seconds),
+               box::shell_join(c.job.argv)});
+  }
+  env.streams.out << t.render(env.streams.out_is_tty);
+  return {};
+}
+
+// `logs` on a cluster: every node's output of job `id` (the newest job when empty), each line
+// prefixed with its node; followed on all nodes at once with -f.
+Result<void> cluster_logs(const LogsOptions& opts, const std::vector<box::JobNode>& nodes,
+                          Env& env) {
+  std::string id = opts.id;
+  if (id.empty()) {
+    GPUBOX_TRY_ASSIGN(jobs, cluster_jobs(env, nodes));
+    if (jobs.empty()) {
+      return fail(ErrorKind::not_found, "no jobs on " + opts.name,
+                  "start one with `gpubox run " + opts.name + " --nodes all -- CMD`");
+    }
+    id = jobs.front().job.id;
+  }
+  auto print = [&](std::string_view text) { env.streams.out << text << std::flush; };
+  if (opts.follow) {
+    GPUBOX_TRY_ASSIGN(outcome, box::follow_cluster_job(
+                                   env.runner, nodes, id, print,
+                                   [](int, int) { return false; },  // only watching
+                                   [] { return false; }));
+    env.exit_code = outcome.exit_code;
+    return {};
+  }
+  for (const auto& node : nodes) {  // one node after the other, in rank order
+    box::PrefixedLines lines(fmt::format("[{}] ", node.rank));
+    GPUBOX_TRY_ASSIGN(code, box::stream_job_output(env.runner, node.target, id, false,
+                                                   [&](std::string_view chunk) {
+                                                     print(lines.feed(chunk));
+                                                   }));
+    print(lines.finish());
+    if (code != 0) {
+      return fail(ErrorKind::remote,
+                  fmt::format("reading the log on node {} of {} failed (exit {})", node.rank,
+                              opts.name, code));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> run_jobs(const JobsOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(cluster, cluster_nodes(env, opts.name));
+  if (cluster) {
+    return print_cluster_jobs(opts, cluster->nodes, env);
+  }
   GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   GPUBOX_TRY_ASSIGN(jobs, box::list_jobs(env.runner, bt.target));
   if (opts.json) {
@@ -83,6 +181,10 @@ Result<void> run_jobs(const JobsOptions& opts, Env& env) {
 }
 
 Result<void> run_logs(const LogsOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(cluster, cluster_nodes(env, opts.name));
+  if (cluster) {
+    return cluster_logs(opts, cluster->nodes, env);
+  }
   GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   GPUBOX_TRY_ASSIGN(code, box::stream_job_output(env.runner, bt.target, opts.id, opts.follow,
                                                  [&](std::string_view chunk) {
@@ -98,6 +200,19 @@ Result<void> run_logs(const LogsOptions& opts, Env& env) {
 }
 
 Result<void> run_cancel(const CancelOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(cluster, cluster_nodes(env, opts.name));
+  if (cluster) {
+    GPUBOX_TRY_ASSIGN(states, box::cancel_cluster_job(env.runner, cluster->nodes, opts.id));
+    if (opts.json) {
+      print_json(env.streams, {{"name", opts.name}, {"id", opts.id}, {"nodes", states}});
+      return {};
+    }
+    for (size_t k = 0; k < states.size(); ++k) {
+      env.streams.out << fmt::format("job {} on {}:{}: {}\n", opts.id, opts.name,
+                                     cluster->nodes[k].rank, states[k]);
+    }
+    return {};
+  }
   GPUBOX_TRY_ASSIGN(bt, named_box_target(env, opts.name));
   GPUBOX_TRY_ASSIGN(state, box::cancel_job(env.runner, bt.target, opts.id));
   if (opts.json) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <memory>
 #include <ostream>
 
@@ -14,6 +15,7 @@
 #include "aws/client.hpp"
 #include "aws/settings.hpp"
 #include "aws/xml.hpp"
+#include "box/cluster.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/money/cost.hpp"
@@ -103,6 +105,9 @@ nlohmann::json row_json(const Row& row) {
   const box::BoxView& v = *row.view;
   const state::Box& b = v.box;
   nlohmann::json j{{"name", b.name},
+                   {"cluster", b.cluster.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.cluster)},
+                   {"node", b.cluster.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.node_index)},
+                   {"private_ip", b.private_ip},
                    {"state", b.state},
                    {"kind", state::to_string(b.kind)},
                    {"instance_id", b.instance_id},
@@ -151,7 +156,7 @@ std::vector<std::string> row_cells(const Row& row) {
     state += " (spot request " + row.view->spot_request_state + ")";
   }
   std::string cost = fmt::format("{}{:.2f}", row.cost.estimated ? "~$" : "$", row.cost.total_usd);
-  return {b.name,
+  return {box::display_name(b),
           state,
           b.instance_type.empty() ? "-" : b.instance_type,
           b.gpu_summary.empty() ? "-" : b.gpu_summary,
@@ -161,6 +166,62 @@ std::vector<std::string> row_cells(const Row& row) {
           price_cell(row),
           cost,
           box::describe_autostop(b.idle_minutes, b.max_hours)};
+}
+
+// One row for a whole cluster (`nodes`, by rank): "NAME (N nodes)", the state they share (else
+// each state's count), node 0's type, zone, address and uptime, and the sums of price and cost.
+std::vector<std::string> cluster_cells(const std::vector<const Row*>& nodes) {
+  std::vector<std::string> cells = row_cells(*nodes.front());
+  const state::Box& first = nodes.front()->view->box;
+  cells[0] = fmt::format("{} ({} nodes)", first.cluster, nodes.size());
+  std::map<std::string, int> states;
+  double per_hour = 0;
+  double cost = 0;
+  bool estimated = false;
+  for (const Row* r : nodes) {
+    states[r->view->box.state.empty() ? "unknown" : r->view->box.state] += 1;
+    per_hour += r->view->box.price_per_hour_usd > 0 ? hourly_price(r->view->box) : 0;
+    cost += r->cost.total_usd;
+    estimated = estimated || r->cost.estimated;
+  }
+  if (states.size() > 1) {
+    std::vector<std::string> parts;
+    for (const auto& [state, count] : states) {
+      parts.push_back(fmt::format("{} {}", count, state));
+    }
+    cells[1] = fmt::format("mixed: {}", fmt::join(parts, ", "));
+  }
+  if (!first.gpu_summary.empty()) {
+    cells[3] = fmt::format("{} x ({})", nodes.size(), first.gpu_summary);
+  }
+  if (per_hour > 0 && (first.state == "running" || first.state == "pending")) {
+    cells[7] = fmt::format("{:.3f}", per_hour);
+  }
+  cells[8] = fmt::format("{}{:.2f}", estimated ? "~$" : "$", cost);
+  return cells;
+}
+
+// Group `rows` for the table: each cluster's nodes together in one entry (unless `per_node`),
+// in the order its first node was listed; every other box alone.
+std::vector<std::vector<const Row*>> group_rows(const std::vector<Row>& rows, bool per_node) {
+  std::vector<std::vector<const Row*>> groups;
+  std::map<std::string, size_t> cluster_at;
+  for (const Row& r : rows) {
+    const std::string& cluster = r.view->box.cluster;
+    if (per_node || cluster.empty() || r.foreign) {
+      groups.push_back({&r});
+      continue;
+    }
+    auto [it, fresh] = cluster_at.try_emplace(cluster, groups.size());
+    if (fresh) {
+      groups.emplace_back();
+    }
+    groups[it->second].push_back(&r);
+  }
+  for (auto& g : groups) {
+    std::ranges::sort(g, {}, [](const Row* r) { return r->view->box.node_index; });
+  }
+  return groups;
 }
 
 // Read the watchdog view of every running box over ssh, in parallel (one ssh per box).
@@ -334,8 +395,10 @@ Result<void> run_ls(const LsOptions& opts, Env& env) {
   }
   Table t(header);
   t.paint_column(1, env.streams);  // the state
-  for (const auto& r : rows) {
-    auto cells = row_cells(r);
+  for (const auto& group : group_rows(rows, opts.nodes)) {
+    const Row& r = *group.front();
+    const bool whole_cluster = !opts.nodes && !r.foreign && !r.view->box.cluster.empty();
+    auto cells = whole_cluster ? cluster_cells(group) : row_cells(r);
     if (volumes) {
       cells.push_back(volume_cell(r));
     }
@@ -367,7 +430,8 @@ void add_ls_command(CLI::App& app, Env& env) {
       "  gpubox ls --json | jq -r '.[].name'");
   cmd->add_flag("--all-regions", opts->all_regions,
                 "Look in every enabled region, not just the known ones and the default");
-  cmd->add_flag("--json", opts->json, "Print a JSON array to stdout");
+  cmd->add_flag("--json", opts->json, "Print a JSON array to stdout (one object per node)");
+  cmd->add_flag("--nodes", opts->nodes, "List each node of a cluster on its own line");
   cmd->add_flag("--all-owners", opts->all_owners,
                 "Also list boxes other people in this account own (read-only, with an owner "
                 "column); gpubox never stops or deletes them");

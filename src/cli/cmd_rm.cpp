@@ -14,7 +14,9 @@
 
 namespace gpubox::cli {
 
-Result<void> run_rm(const RmOptions& opts, Env& env) {
+namespace {
+
+Result<void> rm_one(const RmOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(deps, byo_deps(env));
   GPUBOX_TRY_ASSIGN(found, deps.store.get_box(opts.name));
   if (found.kind == state::BoxKind::byo && !opts.keep_services) {
@@ -31,6 +33,18 @@ Result<void> run_rm(const RmOptions& opts, Env& env) {
     return {};
   }
   env.streams.out << "forgot " << opts.name << "\n";
+  return {};
+}
+
+}  // namespace
+
+Result<void> run_rm(const RmOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));  // every node of a cluster
+  for (const std::string& name : names) {
+    RmOptions one = opts;
+    one.name = name;
+    GPUBOX_TRY(rm_one(one, env));
+  }
   return {};
 }
 

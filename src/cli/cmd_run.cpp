@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "box/jobs/cluster_run.hpp"
 #include "box/jobs/jobs.hpp"
 #include "box/jobs/sync.hpp"
 #include "cli/app.hpp"
@@ -55,6 +56,16 @@ Result<void> check_combination(const RunJobOptions& opts) {
                     " would remove it once it has stopped",
                 "use --then stop (the box powers off after the last attempt), then `gpubox down " +
                     opts.name + "`");
+  }
+  if (opts.torchrun && opts.nodes != "all") {
+    return fail(ErrorKind::invalid_input, "--torchrun starts one job across a cluster's nodes",
+                "gpubox run " + opts.name + " --nodes all --torchrun -- train.py");
+  }
+  if (!opts.nodes.empty() && opts.launch) {
+    return fail(ErrorKind::invalid_input,
+                "--nodes all runs on an existing cluster; --gpu and --type launch one box",
+                "launch the cluster first: gpubox up " + opts.name +
+                    " --nodes N ..., then gpubox run " + opts.name + " --nodes all -- CMD");
   }
   if (!opts.outputs.empty() && (opts.workdir.empty() || opts.detach)) {
     return fail(ErrorKind::invalid_input,
@@ -147,6 +158,121 @@ Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const s
   return {};
 }
 
+// The job on every node of cluster `opts.name` at once: the workdir synced to each, one job id,
+// each node's rendezvous environment, the outputs merged with rank prefixes.
+Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
+  GPUBOX_TRY_ASSIGN(cluster, cluster_nodes(env, opts.name));
+  if (!cluster) {
+    return fail(ErrorKind::invalid_input, opts.name + " is not a cluster: --nodes all runs a job on every node of one",
+                "make one with `gpubox up NAME --nodes N` or `gpubox add NAME ssh://a ssh://b`; "
+                "leave out --nodes for one box");
+  }
+  const auto& boxes = cluster->boxes;
+  const auto& nodes = cluster->nodes;
+  for (const auto& b : boxes) {
+    if (spec.stop_after && b.kind != state::BoxKind::aws) {
+      return fail(ErrorKind::invalid_input,
+                  "--then " + opts.then + " shuts down AWS boxes; " + opts.name +
+                      " is made of your own machines",
+                  "leave out --then, or `gpubox stop " + opts.name + "` after the job");
+    }
+  }
+  if (opts.then == "down") {
+    GPUBOX_TRY_ASSIGN(ctx, env.aws());
+    for (const auto& b : boxes) {
+      GPUBOX_TRY(box::mark_then_down(*ctx->client, b));
+    }
+  }
+  box::ClusterLayout layout;
+  for (const auto& b : boxes) {
+    layout.addresses.push_back(b.private_ip.empty() ? b.ssh_host : b.private_ip);
+  }
+  GPUBOX_TRY_ASSIGN(probe, box::probe_node(env.runner, nodes.front().target));
+  layout.master_port = probe.free_port;
+  layout.gpus_per_node = probe.gpus;
+  if (!opts.workdir.empty()) {
+    box::SyncSpec sync;
+    sync.local = opts.workdir.ends_with('/') ? opts.workdir : opts.workdir + "/";
+    sync.remote = box::remote_workdir_for(opts.workdir);
+    sync.workdir = true;
+    env.progress().say(fmt::format("syncing {} to the {} nodes of {}", opts.workdir,
+                                   nodes.size(), opts.name));
+    GPUBOX_TRY(box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
+      GPUBOX_TRY(box::sync_files(env.runner, node.target, sync, null_progress()));
+      return {};
+    }));
+    spec.cwd = sync.remote;
+  }
+  spec.id = box::new_job_id(env.clock.now());
+  const std::vector<std::string> command = spec.command;
+  auto started = box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
+    box::JobSpec mine = spec;
+    auto rendezvous = box::node_env(layout, node.rank, !opts.torchrun);
+    mine.env.insert(mine.env.end(), rendezvous.begin(), rendezvous.end());
+    if (opts.torchrun) {
+      mine.command = box::torchrun_argv(layout, node.rank, command);
+    }
+    GPUBOX_TRY(box::start_job(env.runner, node.target, mine));
+    return {};
+  });
+  if (!started) {  // never leave part of a distributed job running
+    (void)box::cancel_cluster_job(env.runner, nodes, spec.id);
+    return fail(started.error());
+  }
+  if (opts.detach) {
+    if (opts.json) {
+      print_json(env.streams, {{"name", opts.name},
+                               {"id", spec.id},
+                               {"cwd", spec.cwd},
+                               {"nodes", nodes.size()},
+                               {"master_addr", layout.addresses.front()},
+                               {"master_port", layout.master_port}});
+    } else {
+      env.streams.out << spec.id << "\n";
+    }
+    env.progress().say(fmt::format("job {} runs on the {} nodes of {}: `gpubox logs {} {} -f` "
+                                   "follows it",
+                                   spec.id, nodes.size(), opts.name, opts.name, spec.id));
+    return {};
+  }
+  env.progress().say(fmt::format(
+      "job {} on the {} nodes of {} (MASTER_ADDR {}, port {}): its output follows, each line "
+      "prefixed with its node; Ctrl-C stops it on every node",
+      spec.id, nodes.size(), opts.name, layout.addresses.front(), layout.master_port));
+  InterruptLatch latch;
+  GPUBOX_TRY_ASSIGN(
+      outcome,
+      box::follow_cluster_job(
+          env.runner, nodes, spec.id,
+          [&](std::string_view text) { env.streams.out << text << std::flush; },
+          [&](int rank, int code) {
+            env.streams.err << fmt::format(
+                "gpubox: job {} failed on node {} of {} (exit {}); stopping it on the other "
+                "nodes\n",
+                spec.id, rank, opts.name, code);
+            return true;
+          },
+          [&] { return latch.fired(); }));
+  if (latch.fired()) {
+    env.exit_code = 130;
+    env.streams.err << fmt::format("\nstopping job {} on every node of {}\n", spec.id, opts.name);
+    GPUBOX_TRY(box::cancel_cluster_job(env.runner, nodes, spec.id));
+    return {};
+  }
+  env.exit_code = outcome.exit_code;
+  if (!opts.outputs.empty() && outcome.exit_code != 130) {
+    box::SyncSpec pull;  // node 0 writes the results, by the usual convention
+    pull.to_box = false;
+    pull.remote = spec.cwd + "/" + opts.outputs + "/";
+    pull.local = (std::filesystem::path(opts.workdir) / opts.outputs).string() + "/";
+    auto pulled = box::sync_files(env.runner, nodes.front().target, pull, env.progress());
+    if (!pulled && outcome.exit_code == 0) {
+      return fail(pulled.error());
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 // Sync, start and follow (or detach) the job on box `opts.name`.
@@ -219,6 +345,9 @@ Result<void> run_run(const RunJobOptions& opts, Env& env) {
                 "gpubox run " + opts.name + " -- python train.py");
   }
   GPUBOX_TRY(check_combination(opts));
+  if (!opts.nodes.empty()) {
+    return run_cluster_job(opts, std::move(spec), env);
+  }
   if (opts.launch) {
     GPUBOX_TRY(launch_box(opts, env));
   }
@@ -274,13 +403,24 @@ void add_run_command(CLI::App& app, Env& env) {
       "from your address only, the idle stop and caps), waits until ssh answers, runs the job, "
       "pulls --outputs (a directory relative to the workdir) back into the local workdir, and "
       "with --down removes the box whatever the job's exit status. A job left running after "
-      "Ctrl-C keeps its box.");
+      "Ctrl-C keeps its box.\n\n"
+      "On a cluster (`gpubox up NAME --nodes N`, `gpubox add NAME ssh://a ssh://b`), --nodes all "
+      "syncs the workdir to every node and starts CMD on all of them at once under one job id, "
+      "with MASTER_ADDR (node 0's private address), MASTER_PORT (free on node 0), NODE_RANK, "
+      "WORLD_SIZE and RANK (one process per node), GPUBOX_NODE_IPS, GPUBOX_NUM_NODES and "
+      "GPUBOX_GPUS_PER_NODE: what torch.distributed's env:// rendezvous reads. --torchrun runs "
+      "the script under torchrun instead (one process per GPU; torchrun sets RANK and "
+      "WORLD_SIZE). Each output line is prefixed with its node's rank; the exit code is the "
+      "first failing node's, and that failure stops the job on the other nodes; Ctrl-C stops it "
+      "on every node. --outputs are pulled from node 0. `gpubox ssh NAME:K` reaches node K.");
   cmd->footer(
       "Examples:\n  gpubox run lab --workdir . -- python train.py --epochs 3\n"
       "  gpubox run job1 --gpu T4 --spot --workdir . --outputs out --down -- python train.py\n"
       "  gpubox run lab --detach --env WANDB_MODE=offline -- python train.py\n"
       "  gpubox run lab --workdir . --then stop -- bash train.sh\n"
-      "  gpubox run spotbox --workdir . --retry-on-interruption -- python train.py --resume");
+      "  gpubox run spotbox --workdir . --retry-on-interruption -- python train.py --resume\n"
+      "  gpubox run duo --nodes all --workdir . -- python train.py   # every node of a cluster\n"
+      "  gpubox run duo --nodes all --torchrun --workdir . -- train.py --epochs 3");
   cmd->add_option("name", opts->name, "The box")->required();
   cmd->add_option("--workdir", opts->workdir, "Local directory to sync to the box and run in")
       ->check(CLI::ExistingDirectory);
@@ -294,6 +434,15 @@ void add_run_command(CLI::App& app, Env& env) {
   cmd->add_flag("--retry-on-interruption", opts->retry,
                 "Run the job again when its spot box restarts after an interruption (up to 3 "
                 "attempts)");
+  cmd->add_option("--nodes", opts->nodes,
+                  "all: start the job on every node of cluster NAME at once (MASTER_ADDR, "
+                  "MASTER_PORT, WORLD_SIZE, RANK, NODE_RANK set)")
+      ->check(CLI::IsMember({"all"}))
+      ->group("Clusters");
+  cmd->add_flag("--torchrun", opts->torchrun,
+                "With --nodes all: run CMD (a script) under torchrun --nnodes N --nproc_per_node "
+                "GPUS --node_rank K (static rendezvous)")
+      ->group("Clusters");
   cmd->add_option("command", opts->command, "The command and its arguments, after --");
   auto& up = opts->up;
   auto* gpu = cmd->add_option("--gpu", up.req.gpu, "Launch a new box with this GPU first (as up)")

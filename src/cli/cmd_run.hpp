@@ -19,6 +19,8 @@ struct RunJobOptions {
   std::string then;  // "", "stop", "down" (stop, then gc removes it)
   bool json = false;
   bool retry = false;  // --retry-on-interruption: run again when the box restarts
+  std::string nodes;      // "all": one job on every node of cluster NAME
+  bool torchrun = false;  // with --nodes all: wrap the command in torchrun (static rendezvous)
   std::vector<std::string> command;
   // From nothing to results: launch the box first (--gpu or --type given), pull --outputs back
   // into the workdir after the job, remove the box at the end (--down).

@@ -31,9 +31,7 @@ Result<void> start_byo_box(const StartOptions& opts, Env& env) {
   return {};
 }
 
-}  // namespace
-
-Result<void> run_start(const StartOptions& opts, Env& env) {
+Result<void> start_one(const StartOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(found, find_named_box(env, opts.name));
   if (found.kind == state::BoxKind::byo) {
     return start_byo_box(opts, env);
@@ -70,6 +68,18 @@ Result<void> run_start(const StartOptions& opts, Env& env) {
   }
   if (rep.rule_updated) {
     env.progress().say(fmt::format("its security group now admits {}", b.allow_from));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> run_start(const StartOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));  // every node of a cluster
+  for (const std::string& name : names) {
+    StartOptions one = opts;
+    one.name = name;
+    GPUBOX_TRY(start_one(one, env));
   }
   return {};
 }

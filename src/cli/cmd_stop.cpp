@@ -33,9 +33,7 @@ Result<void> stop_byo_box(const state::Box& b, Env& env, const std::filesystem::
   return {};
 }
 
-}  // namespace
-
-Result<void> run_stop(const StopOptions& opts, Env& env) {
+Result<void> stop_one(const StopOptions& opts, Env& env) {
   GPUBOX_TRY_ASSIGN(store, env.store());
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   GPUBOX_TRY_ASSIGN(found, find_named_box(env, opts.name));
@@ -66,6 +64,18 @@ Result<void> run_stop(const StopOptions& opts, Env& env) {
         rep.disk_gib, rep.disk_usd_per_month, opts.name);
   } else {
     env.streams.out << fmt::format("its disk is still billed until `gpubox down {}`\n", opts.name);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> run_stop(const StopOptions& opts, Env& env) {
+  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));  // every node of a cluster
+  for (const std::string& name : names) {
+    StopOptions one = opts;
+    one.name = name;
+    GPUBOX_TRY(stop_one(one, env));
   }
   return {};
 }

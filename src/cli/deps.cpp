@@ -6,6 +6,7 @@
 #include "aws/service.hpp"
 #include "aws/settings.hpp"
 #include "box/account.hpp"
+#include "box/cluster.hpp"
 #include "box/fleet/discovery.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "box/launch/host_keys.hpp"
@@ -60,8 +61,9 @@ Result<std::string> any_region(Env& env) {
   return ctx->settings->region.empty() ? std::string("us-east-1") : ctx->settings->region;
 }
 
-Result<state::Box> find_named_box(Env& env, std::string_view name) {
+Result<state::Box> find_named_box(Env& env, std::string_view ref) {
   GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(name, box::ssh_box_name(*store, ref));  // a cluster's node 0, or NAME:K
   GPUBOX_TRY_ASSIGN(stored, store->find_box(name));
   if (stored) {
     return *stored;  // no AWS context (credentials) needed for a box the store knows
@@ -85,6 +87,44 @@ Result<state::Box> find_named_box(Env& env, std::string_view name) {
   return box::locate_box_everywhere(deps, name, home, env.progress());
 }
 
+Result<std::vector<std::string>> member_names(Env& env, std::string_view ref) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  auto parsed = box::parse_box_ref(ref);
+  if (parsed && parsed->rank) {
+    return std::vector<std::string>{box::node_name(parsed->name, *parsed->rank)};
+  }
+  GPUBOX_TRY_ASSIGN(boxes, box::resolve_boxes(*store, ref));
+  std::vector<std::string> names;
+  names.reserve(boxes.size());
+  for (const auto& b : boxes) {
+    names.push_back(b.name);
+  }
+  if (names.empty()) {
+    names.emplace_back(ref);
+  }
+  return names;
+}
+
+Result<std::optional<ClusterNodes>> cluster_nodes(Env& env, std::string_view ref) {
+  GPUBOX_TRY_ASSIGN(store, env.store());
+  auto parsed = box::parse_box_ref(ref);
+  if (!parsed || parsed->rank) {
+    return std::optional<ClusterNodes>{};
+  }
+  GPUBOX_TRY_ASSIGN(single, store->find_box(parsed->name));
+  GPUBOX_TRY_ASSIGN(members, store->list_members(parsed->name));
+  if (single || members.empty()) {
+    return std::optional<ClusterNodes>{};
+  }
+  ClusterNodes out;
+  for (const auto& m : members) {
+    GPUBOX_TRY_ASSIGN(bt, stored_box_target(env, m.name));
+    out.nodes.push_back({m.node_index, std::move(bt.target)});
+    out.boxes.push_back(std::move(bt.box));
+  }
+  return out;
+}
+
 Result<void> pin_before_connecting(Env& env, state::BoxStore& store,
                                    const std::filesystem::path& data_dir, state::Box& box) {
   if (box.kind != state::BoxKind::aws || box.host_key_pinned || box.state != "running") {
@@ -102,13 +142,14 @@ Result<void> pin_before_connecting(Env& env, state::BoxStore& store,
   return {};
 }
 
-Result<box::BoxTarget> named_box_target(Env& env, std::string_view name) {
-  GPUBOX_TRY(find_named_box(env, name));  // adopts a box only the cloud knows
-  return stored_box_target(env, name);
+Result<box::BoxTarget> named_box_target(Env& env, std::string_view ref) {
+  GPUBOX_TRY_ASSIGN(found, find_named_box(env, ref));  // adopts a box only the cloud knows
+  return stored_box_target(env, found.name);
 }
 
-Result<box::BoxTarget> stored_box_target(Env& env, std::string_view name) {
+Result<box::BoxTarget> stored_box_target(Env& env, std::string_view ref) {
   GPUBOX_TRY_ASSIGN(store, env.store());
+  GPUBOX_TRY_ASSIGN(name, box::ssh_box_name(*store, ref));
   GPUBOX_TRY_ASSIGN(dir, env.data_dir());
   // The target first: an address a local stand-in invented is refused before any AWS call.
   GPUBOX_TRY_ASSIGN(bt, box::box_target(*store, name, dir, box::LocalFiles{dir, {}}.known_hosts(),

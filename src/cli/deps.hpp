@@ -2,10 +2,13 @@
 // Dependency bundles that several commands hand to box/ functions, built from Env in one place.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "box/fleet/byo.hpp"
+#include "box/jobs/cluster_run.hpp"
 #include "box/fleet/lifecycle.hpp"
 #include "cli/env.hpp"
 #include "core/error.hpp"
@@ -33,6 +36,10 @@ Result<std::string> home_region(Env& env);
 // enabled region; "no box named X" with the nearest names when it is nowhere.
 Result<state::Box> find_named_box(Env& env, std::string_view name);
 
+// Return the stored names `ref` stands for: the nodes of cluster `ref` by rank, the node NAME:K,
+// else `ref` itself (the caller's lookup then finds it or says it is unknown).
+Result<std::vector<std::string>> member_names(Env& env, std::string_view ref);
+
 // Before the first connection to a running AWS `box` whose host keys were never pinned, read its
 // console once and pin what it printed (updating `box` and the store); say so when it printed
 // nothing, and the first key will be trusted.
@@ -46,6 +53,15 @@ Result<box::BoxTarget> named_box_target(Env& env, std::string_view name);
 // Return the ssh target of box `name`, already in the store (found by find_named_box), with its
 // host keys pinned as above.
 Result<box::BoxTarget> stored_box_target(Env& env, std::string_view name);
+
+// When `ref` names a whole cluster (NAME, not NAME:K), return its nodes by rank with their ssh
+// targets (host keys pinned first, as stored_box_target does); else nothing, and the caller
+// works on one box.
+struct ClusterNodes {
+  std::vector<state::Box> boxes;
+  std::vector<box::JobNode> nodes;
+};
+Result<std::optional<ClusterNodes>> cluster_nodes(Env& env, std::string_view ref);
 
 // Return a region for calls that any region answers (DescribeRegions, STS): the configured one,
 // else us-east-1.

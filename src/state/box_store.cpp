@@ -11,7 +11,7 @@ constexpr std::string_view k_box_columns =
     "name, kind, region, zone, instance_id, instance_type, gpu_summary, state, public_ip, "
     "ssh_user, ssh_host, ssh_port, key_path, key_name, security_group_id, allow_from, ami_id, "
     "price_per_hour_usd, spot, disk_gb, created_at_ms, idle_minutes, max_hours, budget_usd, "
-    "jupyter_token_path, host_key_pinned";
+    "jupyter_token_path, host_key_pinned, cluster, node_index, private_ip";
 
 // Bind every column of `box` in k_box_columns order, starting at parameter 1.
 void bind_box(Statement& stmt, const Box& box) {
@@ -23,6 +23,7 @@ void bind_box(Statement& stmt, const Box& box) {
   stmt.bind(18, box.price_per_hour_usd).bind(19, box.spot).bind(20, box.disk_gb);
   stmt.bind(21, to_unix_ms(box.created_at)).bind(22, box.idle_minutes).bind(23, box.max_hours);
   stmt.bind(24, box.budget_usd).bind(25, box.jupyter_token_path).bind(26, box.host_key_pinned);
+  stmt.bind(27, box.cluster).bind(28, box.node_index).bind(29, box.private_ip);
 }
 
 Box read_box(const Statement& s) {
@@ -53,6 +54,9 @@ Box read_box(const Statement& s) {
   b.budget_usd = s.column_double(23);
   b.jupyter_token_path = s.column_text(24);
   b.host_key_pinned = s.column_int(25) != 0;
+  b.cluster = s.column_text(26);
+  b.node_index = static_cast<int>(s.column_int(27));
+  b.private_ip = s.column_text(28);
   return b;
 }
 
@@ -101,7 +105,7 @@ Result<void> BoxStore::insert_box(const Box& box) {
   GPUBOX_TRY_ASSIGN(stmt, m_db.prepare("INSERT INTO boxes (" + std::string(k_box_columns) +
                                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
                                        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-                                       "?23, ?24, ?25, ?26)"));
+                                       "?23, ?24, ?25, ?26, ?27, ?28, ?29)"));
   bind_box(stmt, box);
   GPUBOX_TRY(stmt.run());
   return tx.commit();
@@ -115,8 +119,8 @@ Result<void> BoxStore::update_box(const Box& box) {
                          "key_name = ?14, security_group_id = ?15, allow_from = ?16, "
                          "ami_id = ?17, price_per_hour_usd = ?18, spot = ?19, disk_gb = ?20, "
                          "created_at_ms = ?21, idle_minutes = ?22, max_hours = ?23, "
-                         "budget_usd = ?24, jupyter_token_path = ?25, host_key_pinned = ?26 "
-                         "WHERE name = ?1"));
+                         "budget_usd = ?24, jupyter_token_path = ?25, host_key_pinned = ?26, "
+                         "cluster = ?27, node_index = ?28, private_ip = ?29 WHERE name = ?1"));
   bind_box(stmt, box);
   GPUBOX_TRY(stmt.run());
   if (m_db.changes() == 0) {
@@ -142,6 +146,21 @@ Result<Box> BoxStore::get_box(std::string_view name) {
     return fail(box_not_found(name));
   }
   return std::move(*box);
+}
+
+Result<std::vector<Box>> BoxStore::list_members(std::string_view cluster) {
+  GPUBOX_TRY_ASSIGN(stmt, m_db.prepare("SELECT " + std::string(k_box_columns) +
+                                       " FROM boxes WHERE cluster = ?1 AND cluster != '' "
+                                       "ORDER BY node_index"));
+  stmt.bind(1, cluster);
+  std::vector<Box> boxes;
+  while (true) {
+    GPUBOX_TRY_ASSIGN(row, stmt.step());
+    if (!row) {
+      return boxes;
+    }
+    boxes.push_back(read_box(stmt));
+  }
 }
 
 Result<std::vector<Box>> BoxStore::list_boxes() {

@@ -50,6 +50,11 @@ struct Box {
   double budget_usd = 0;  // spend limit; 0 = none
   std::string jupyter_token_path;
   bool host_key_pinned = false;
+  // A node of a multi-node cluster: the cluster's name and this node's rank (0 for node 0, whose
+  // address other nodes use as MASTER_ADDR). Empty for a single box.
+  std::string cluster;
+  int node_index = 0;
+  std::string private_ip;  // the address other nodes of its cluster reach it at
 };
 
 enum class LaunchStatus { pending, launched, failed, ended };
@@ -105,6 +110,8 @@ public:
   Result<std::optional<Box>> find_box(std::string_view name);
   // Return the box called `name`, or an Error of kind not_found.
   Result<Box> get_box(std::string_view name);
+  // Return the nodes of cluster `cluster`, ordered by rank; empty when there is no such cluster.
+  Result<std::vector<Box>> list_members(std::string_view cluster);
   // Return all boxes ordered by name.
   Result<std::vector<Box>> list_boxes();
   // Delete the box called `name` and end its open launch records, so a later launch of the same

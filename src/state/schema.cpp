@@ -70,7 +70,16 @@ constexpr std::string_view k_v2 = R"sql(
 ALTER TABLE launch_records ADD COLUMN params TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<std::string_view, 2> k_migrations = {k_v1, k_v2};
+// v3: multi-node clusters (issue 13): each node is a box named CLUSTER.RANK with its cluster,
+// its rank and the private address the other nodes reach it at.
+constexpr std::string_view k_v3 = R"sql(
+ALTER TABLE boxes ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
+ALTER TABLE boxes ADD COLUMN node_index INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE boxes ADD COLUMN private_ip TEXT NOT NULL DEFAULT '';
+CREATE INDEX boxes_cluster ON boxes(cluster, node_index);
+)sql";
+
+constexpr std::array<std::string_view, 3> k_migrations = {k_v1, k_v2, k_v3};
 
 }  // namespace
 

@@ -43,13 +43,43 @@ TEST(CmdAdd, JsonDescribesTheMachine) {
   expect_add(*t);
   AddOptions opts;
   opts.name = "lab";
-  opts.url = "ssh://me@10.0.0.5";
+  opts.urls = {"ssh://me@10.0.0.5"};
   opts.json = true;
   ASSERT_TRUE(run_add(opts, t->env));
   auto doc = nlohmann::json::parse(t->out.str());
   EXPECT_EQ(doc["name"], "lab");
   EXPECT_EQ(doc["kind"], "byo");
   EXPECT_EQ(doc["ssh"], "me@10.0.0.5:22");
+}
+
+TEST(CmdAdd, SeveralUrlsMakeOneClusterWhoseNodesFollowTheirOrder) {
+  auto t = make_test_env();
+  t->runner.expect_if([](const auto& a) { return a.at(0) == "ssh"; }, "upload and bootstrap",
+                      {0, "", ""}, 4);
+  ASSERT_EQ(t->run({"add", "duo", "ssh://me@10.0.0.5", "ssh://me@10.0.0.6:2222"}), 0)
+      << t->err.str();
+  EXPECT_NE(t->out.str().find("added cluster duo (2 nodes):\n  duo:0  me@10.0.0.5:22\n"
+                              "  duo:1  me@10.0.0.6:2222\n"),
+            std::string::npos)
+      << t->out.str();
+  auto nodes = t->store().list_members("duo").value();
+  ASSERT_EQ(nodes.size(), 2U);
+  EXPECT_EQ(nodes[1].ssh_host, "10.0.0.6");
+  EXPECT_FALSE(t->store().find_box("duo").value());  // the cluster is its nodes
+}
+
+TEST(CmdRm, ForgetsEveryNodeOfACluster) {
+  auto t = make_test_env();
+  for (int k = 0; k < 2; ++k) {
+    state::Box b = testing::byo_box();
+    b.name = "duo." + std::to_string(k);
+    b.cluster = "duo";
+    b.node_index = k;
+    ASSERT_TRUE(t->store().insert_box(b));
+  }
+  ASSERT_EQ(t->run({"rm", "duo", "--keep-services"}), 0) << t->err.str();
+  EXPECT_EQ(t->out.str(), "forgot duo.0\nforgot duo.1\n");
+  EXPECT_TRUE(t->store().list_boxes().value().empty());
 }
 
 TEST(CmdAdd, ABadUrlIsInvalidInputAndNothingIsStored) {

@@ -217,6 +217,120 @@ TEST(CmdRun, CombinationsThatCannotWorkAreRefusedBeforeAnythingRuns) {
   EXPECT_TRUE(t->http.requests().empty());
 }
 
+// A byo cluster "duo" of `n` nodes at 10.0.0.10, 10.0.0.11, ...
+void add_cluster(gpubox::cli::testing::TestEnv& t, int n) {
+  for (int k = 0; k < n; ++k) {
+    state::Box b = byo_box();
+    b.name = "duo." + std::to_string(k);
+    b.cluster = "duo";
+    b.node_index = k;
+    b.ssh_host = "10.0.0." + std::to_string(10 + k);
+    b.private_ip = b.ssh_host;
+    ASSERT_TRUE(t.store().insert_box(b));
+  }
+}
+
+bool on_host(const std::vector<std::string>& a, const std::string& host) {
+  return std::ranges::find(a, host) != a.end();
+}
+
+TEST(CmdRun, OnEveryNodeOneIdAndEachNodesRendezvousEnvironmentOnStdin) {
+  auto t = make_test_env();
+  add_cluster(*t, 2);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "socket.socket()"); },
+                      "probe node 0", {0, "port=29876 gpus=0\n", ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "uploads",
+                      {0, "", ""}, 2);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "starts",
+                      {0, "{\"id\": \"20261208-010203-abcd\"}\n", ""}, 2);
+  ASSERT_EQ(t->run({"run", "duo", "--nodes", "all", "--detach", "--env", "K=v", "--", "python",
+                    "train.py"}),
+            0)
+      << t->err.str();
+  std::vector<std::string> ids;
+  for (const auto& call : t->runner.calls) {
+    if (!is_ssh_running(call.argv, "job.py start")) {
+      continue;
+    }
+    const std::string& cmd = call.argv.back();
+    auto at = cmd.find("--id ");
+    ASSERT_NE(at, std::string::npos) << cmd;
+    ids.push_back(cmd.substr(at + 5, 20));
+    const int rank = on_host(call.argv, "10.0.0.11") ? 1 : 0;
+    ASSERT_TRUE(call.options.stdin_text.has_value());
+    const std::string& env = *call.options.stdin_text;
+    for (const std::string& line :
+         {std::string("K=v\n"), std::string("MASTER_ADDR=10.0.0.10\n"),
+          std::string("MASTER_PORT=29876\n"), "NODE_RANK=" + std::to_string(rank) + "\n",
+          "RANK=" + std::to_string(rank) + "\n", std::string("WORLD_SIZE=2\n"),
+          std::string("GPUBOX_NODE_IPS=10.0.0.10,10.0.0.11\n")}) {
+      EXPECT_NE(env.find(line), std::string::npos) << line << " not in\n" << env;
+    }
+  }
+  ASSERT_EQ(ids.size(), 2U);
+  EXPECT_EQ(ids[0], ids[1]);  // one job id on every node
+  EXPECT_EQ(t->out.str(), ids[0] + "\n");
+}
+
+TEST(CmdRun, TorchrunWrapsTheScriptForStaticRendezvous) {
+  auto t = make_test_env();
+  add_cluster(*t, 2);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "socket.socket()"); },
+                      "probe node 0", {0, "port=29500 gpus=4\n", ""});
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "uploads",
+                      {0, "", ""}, 2);
+  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "starts",
+                      {0, "{\"id\": \"x\"}\n", ""}, 2);
+  ASSERT_EQ(t->run({"run", "duo", "--nodes", "all", "--torchrun", "--detach", "--", "python",
+                    "train.py"}),
+            0)
+      << t->err.str();
+  bool saw_rank1 = false;
+  for (const auto& call : t->runner.calls) {
+    if (is_ssh_running(call.argv, "job.py start") && on_host(call.argv, "10.0.0.11")) {
+      saw_rank1 = true;
+      EXPECT_NE(call.argv.back().find("-- torchrun --nnodes 2 --nproc_per_node 4 --node_rank 1 "
+                                      "--master_addr 10.0.0.10 --master_port 29500 train.py"),
+                std::string::npos)
+          << call.argv.back();
+      EXPECT_EQ(call.options.stdin_text->find("WORLD_SIZE="), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(saw_rank1);
+}
+
+TEST(CmdRun, NodesAllNeedsAClusterAndTorchrunNeedsNodesAll) {
+  auto t = make_test_env();
+  ASSERT_TRUE(t->store().insert_box(byo_box()));
+  EXPECT_EQ(t->run({"run", "lab", "--nodes", "all", "--", "true"}), 2);
+  EXPECT_NE(t->err.str().find("lab is not a cluster"), std::string::npos) << t->err.str();
+  EXPECT_EQ(t->run({"run", "lab", "--torchrun", "--", "train.py"}), 2);
+  EXPECT_NE(t->err.str().find("--torchrun starts one job across"), std::string::npos);
+  EXPECT_TRUE(t->runner.calls.empty());
+}
+
+TEST(CmdJobs, OnAClusterOneRowPerJobWithEachNodesState) {
+  auto t = make_test_env();
+  add_cluster(*t, 2);
+  t->runner.expect_if(
+      [](const auto& a) { return is_ssh_running(a, "job.py list") && on_host(a, "10.0.0.10"); },
+      "node 0",
+      {0, R"([{"id": "j1", "argv": ["sh"], "cwd": "", "state": "cancelled", "exit_code": 130,
+              "started_at": "s", "finished_at": "f2", "duration_seconds": 4}])", ""});
+  t->runner.expect_if(
+      [](const auto& a) { return is_ssh_running(a, "job.py list") && on_host(a, "10.0.0.11"); },
+      "node 1",
+      {0, R"([{"id": "j1", "argv": ["sh"], "cwd": "", "state": "failed", "exit_code": 5,
+              "started_at": "s", "finished_at": "f1", "duration_seconds": 3}])", ""});
+  ASSERT_EQ(t->run({"jobs", "duo", "--json"}), 0) << t->err.str();
+  auto doc = nlohmann::json::parse(t->out.str());
+  ASSERT_EQ(doc.size(), 1U);
+  EXPECT_EQ(doc[0]["state"], "failed");
+  EXPECT_EQ(doc[0]["exit_code"], 5);
+  EXPECT_EQ(doc[0]["nodes"][0]["state"], "cancelled");
+  EXPECT_EQ(doc[0]["nodes"][1]["node"], 1);
+}
+
 TEST(CmdJobs, ListsTheJobsNewestFirstWithTheirStates) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));

@@ -9,6 +9,7 @@
 //   "x"});
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,8 +56,10 @@ public:
         times);
   }
 
+  // Safe to call from several threads at once (a cluster job reaches its nodes in parallel).
   Result<ProcessResult> run(const std::vector<std::string>& argv,
                             const RunOptions& options) override {
+    const std::scoped_lock hold(m_lock);
     calls.push_back(Call{argv, options});
     for (Stub& stub : m_stubs) {
       if ((stub.times < 0 || stub.used < stub.times) && stub.matcher(argv)) {
@@ -115,6 +118,7 @@ private:
   }
 
   std::vector<Stub> m_stubs;
+  std::mutex m_lock;
 };
 
 }  // namespace gpubox::testing

@@ -46,6 +46,9 @@ Box full_box(std::string name, TimePoint created) {
   b.budget_usd = 25;
   b.jupyter_token_path = "/data/tokens/k";
   b.host_key_pinned = true;
+  b.cluster = "train";
+  b.node_index = 3;
+  b.private_ip = "172.31.5.9";
   return b;
 }
 
@@ -76,6 +79,9 @@ void expect_same(const Box& a, const Box& b) {
   EXPECT_DOUBLE_EQ(a.budget_usd, b.budget_usd);
   EXPECT_EQ(a.jupyter_token_path, b.jupyter_token_path);
   EXPECT_EQ(a.host_key_pinned, b.host_key_pinned);
+  EXPECT_EQ(a.cluster, b.cluster);
+  EXPECT_EQ(a.node_index, b.node_index);
+  EXPECT_EQ(a.private_ip, b.private_ip);
 }
 
 TEST(BoxStore, InsertedBoxRoundTripsEveryField) {
@@ -87,6 +93,26 @@ TEST(BoxStore, InsertedBoxRoundTripsEveryField) {
   auto got = store.get_box("alpha");
   ASSERT_TRUE(got) << got.error().message;
   expect_same(*got, box);
+}
+
+TEST(BoxStore, AClustersMembersListByRankAndOnlyThem) {
+  BoxStore store = memory_store();
+  for (int rank : {2, 0, 1}) {
+    Box b = full_box("train." + std::to_string(rank), TimePoint{});
+    b.node_index = rank;
+    ASSERT_TRUE(store.insert_box(b));
+  }
+  Box other = full_box("lab", TimePoint{});
+  other.cluster = "";
+  ASSERT_TRUE(store.insert_box(other));
+  auto members = store.list_members("train");
+  ASSERT_TRUE(members) << members.error().message;
+  ASSERT_EQ(members->size(), 3U);
+  for (int rank = 0; rank < 3; ++rank) {
+    EXPECT_EQ((*members)[static_cast<size_t>(rank)].node_index, rank);
+  }
+  EXPECT_TRUE(store.list_members("lab").value().empty());
+  EXPECT_TRUE(store.list_members("").value().empty());  // single boxes are no cluster
 }
 
 TEST(BoxStore, ByoBoxKeepsItsKind) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "box/cluster.hpp"
 #include "box/names.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
@@ -116,7 +117,7 @@ std::vector<std::string> parse_console_host_keys(std::string_view console_output
 
 Result<void> pin_host_keys(FileSystem& files, const fs::path& known_hosts, std::string_view name,
                            std::span<const std::string> key_lines) {
-  GPUBOX_TRY(validate_name(name));
+  GPUBOX_TRY(validate_box_name(name));
   if (key_lines.empty()) {
     return fail(ErrorKind::invalid_input, "no host keys to pin for '" + std::string(name) + "'");
   }

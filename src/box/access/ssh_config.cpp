@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "box/cluster.hpp"
 #include "box/names.hpp"
 #include "core/paths.hpp"
 #include "core/strings.hpp"
@@ -36,7 +37,7 @@ std::string config_arg(std::string_view value) {
 }
 
 Result<void> check_host(const SshHost& host, const SshRenderOptions& options) {
-  GPUBOX_TRY(validate_name(host.alias));
+  GPUBOX_TRY(validate_box_name(host.alias));
   auto has_space = [](std::string_view v) { return v.find_first_of(" \t") != v.npos; };
   // A key path may contain spaces (it is quoted); an address or user name may not.
   if (unsafe_value(host.host_name) || unsafe_value(host.user) || unsafe_value(host.identity_file) ||
@@ -139,7 +140,7 @@ Result<void> refresh_ssh_config(state::BoxStore& store, const LocalFiles& files)
       h.port = target->port;
     }
     // Stopped boxes have no address, and names adopted from foreign tags may not be valid aliases.
-    if (!h.host_name.empty() && validate_name(h.alias)) {
+    if (!h.host_name.empty() && validate_box_name(h.alias)) {
       hosts.push_back(std::move(h));
     }
   }

@@ -7,6 +7,7 @@
 
 #include "box/access/known_hosts.hpp"
 #include "box/access/notebook.hpp"
+#include "box/cluster.hpp"
 #include "box/names.hpp"
 #include "box/onbox/bootstrap.hpp"
 #include "box/onbox/onbox_files.hpp"
@@ -150,7 +151,8 @@ Result<std::vector<std::string>> keys_known_for(ProcessRunner& runner, const fs:
 }
 
 Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request) {
-  GPUBOX_TRY(validate_name(request.name));
+  GPUBOX_TRY(request.cluster.empty() ? validate_name(request.name)
+                                     : validate_box_name(request.name));
   GPUBOX_TRY_ASSIGN(existing, deps.store.find_box(request.name));
   if (existing) {
     return fail(ErrorKind::conflict, "a box named '" + request.name + "' already exists",
@@ -169,6 +171,9 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
   box.idle_minutes = request.idle_minutes;
   box.max_hours = request.max_hours;
   box.jupyter_token_path = jupyter_token_path(deps.data_dir, request.name).string();
+  box.cluster = request.cluster;
+  box.node_index = request.node_index;
+  box.private_ip = request.cluster.empty() ? "" : url.host;
   // The first connection accepts and records the host key (under the box's name); every later
   // one requires it.
   GPUBOX_TRY_ASSIGN(target, remote::target_for(box, deps.known_hosts, deps.policy));
@@ -204,6 +209,47 @@ Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request
   box.host_key_pinned = true;
   GPUBOX_TRY(deps.store.insert_box(box));
   return box;
+}
+
+Result<std::vector<state::Box>> add_byo_cluster(const ByoDeps& deps, const AddByoRequest& request,
+                                                const std::vector<std::string>& urls) {
+  GPUBOX_TRY(validate_name(request.name));
+  if (urls.size() < 2 || urls.size() > static_cast<size_t>(k_max_nodes)) {
+    return fail(ErrorKind::invalid_input,
+                fmt::format("a cluster has 2 to {} machines; {} given", k_max_nodes, urls.size()));
+  }
+  GPUBOX_TRY_ASSIGN(same, deps.store.find_box(request.name));
+  GPUBOX_TRY_ASSIGN(members, deps.store.list_members(request.name));
+  if (same || !members.empty()) {
+    return fail(ErrorKind::conflict, "a box or cluster named '" + request.name + "' already exists",
+                "pick another name, or `gpubox rm " + request.name + "` first");
+  }
+  for (const auto& url : urls) {  // every URL is checked before the first connection
+    GPUBOX_TRY(parse_ssh_url(url));
+  }
+  std::vector<state::Box> added;
+  for (size_t k = 0; k < urls.size(); ++k) {
+    AddByoRequest node = request;
+    node.cluster = request.name;
+    node.node_index = static_cast<int>(k);
+    node.name = node_name(request.name, node.node_index);
+    node.url = urls[k];
+    deps.progress.say(fmt::format("node {} of {}: {}", k, urls.size(), urls[k]));
+    auto box = add_byo_box(deps, node);
+    if (!box) {
+      for (const auto& b : added) {  // never leave part of a cluster behind
+        if (auto target = remote::target_for(b, deps.known_hosts, deps.policy)) {
+          (void)stop_byo(deps.runner, *target);
+        }
+        (void)forget_byo_box(deps, b.name);
+      }
+      Error e = box.error();
+      e.message = fmt::format("node {} ({}): {}", k, urls[k], e.message);
+      return fail(std::move(e));
+    }
+    added.push_back(std::move(*box));
+  }
+  return added;
 }
 
 Result<void> stop_byo(ProcessRunner& runner, const remote::SshTarget& target) {

@@ -34,6 +34,9 @@ struct AddByoRequest {
   std::string key_path;  // empty: ssh's defaults and agent
   int idle_minutes = 0;  // > 0: shut the machine down after this long idle (needs root there)
   double max_hours = 0;  // > 0: stop gpubox's services after this many hours
+  // A node of cluster `cluster` (then `name` is node_name(cluster, node_index)).
+  std::string cluster;
+  int node_index = 0;
 };
 
 struct ByoDeps {
@@ -61,6 +64,12 @@ Result<std::vector<std::string>> keys_known_for(ProcessRunner& runner,
 // the bootstrap, and store it. Nothing is stored when
 // any step fails.
 Result<state::Box> add_byo_box(const ByoDeps& deps, const AddByoRequest& request);
+
+// Register the machines at `urls` as cluster `request.name`: node K (named NAME.K) is urls[K],
+// each bootstrapped as add_byo_box does; the address other nodes reach it at is its URL's host.
+// All or nothing: when one node fails, the nodes added before it are forgotten again.
+Result<std::vector<state::Box>> add_byo_cluster(const ByoDeps& deps, const AddByoRequest& request,
+                                                const std::vector<std::string>& urls);
 
 // Stop gpubox's services (Jupyter, watchdog, hard cap) on byo box `target`; the machine keeps
 // running.

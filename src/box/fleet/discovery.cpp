@@ -12,6 +12,7 @@
 #include "aws/credentials.hpp"
 #include "aws/ec2_catalog.hpp"
 #include "aws/ec2_spot.hpp"
+#include "box/cluster.hpp"
 #include "box/names.hpp"
 #include "box/tags.hpp"
 #include "core/iso8601.hpp"
@@ -36,7 +37,7 @@ std::string format_count(double count) {
 // box name gpubox accepts: a name from a tag is checked before it is stored or printed.
 bool mine(const aws::Instance& inst, std::string_view owner) {
   return (owner.empty() || same_owner(tag_of(inst, k_tag_owner), owner)) &&
-         validate_name(tag_of(inst, k_tag_box)).has_value();
+         validate_box_name(tag_of(inst, k_tag_box)).has_value();
 }
 
 // Return the stored box's instance in `scan`: the same instance ID, else the first unclaimed

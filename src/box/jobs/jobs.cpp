@@ -118,6 +118,9 @@ Result<std::string> start_job(ProcessRunner& runner, const remote::SshTarget& ta
   }
   GPUBOX_TRY(upload_onbox_files(runner, target));
   std::vector<std::string> args{"start"};
+  if (!spec.id.empty()) {
+    args.insert(args.end(), {"--id", spec.id});
+  }
   if (!spec.cwd.empty()) {
     args.insert(args.end(), {"--cwd", spec.cwd});
   }

@@ -108,6 +108,51 @@ TEST(AddByoBox, RefusesADuplicateName) {
   EXPECT_EQ(box.error().kind, ErrorKind::conflict);
 }
 
+TEST(AddByoCluster, EachUrlIsANodeWithItsRankAndAddress) {
+  ByoFixture f;
+  f.runner.expect_if([](const auto&) { return true; }, "upload and bootstrap", {0, "", ""}, -1);
+  AddByoRequest req{"duo", "", "", 0, 0};
+  auto nodes = add_byo_cluster(f.deps(), req, {"ssh://me@10.0.0.5", "ssh://me@10.0.0.6:2222"});
+  ASSERT_TRUE(nodes) << nodes.error().message;
+  auto members = f.store.list_members("duo").value();
+  ASSERT_EQ(members.size(), 2U);
+  EXPECT_EQ(members[0].name, "duo.0");
+  EXPECT_EQ(members[1].name, "duo.1");
+  EXPECT_EQ(members[1].node_index, 1);
+  EXPECT_EQ(members[1].ssh_port, 2222);
+  EXPECT_EQ(members[0].private_ip, "10.0.0.5");  // what the other nodes reach it at
+  EXPECT_EQ(members[1].kind, state::BoxKind::byo);
+}
+
+TEST(AddByoCluster, AFailingNodeLeavesNoPartOfTheClusterBehind) {
+  ByoFixture f;
+  // Node 0 bootstraps; node 1 refuses the connection.
+  f.runner.expect_if([](const auto& a) { return std::ranges::find(a, "10.0.0.6") != a.end(); },
+                     "node 1", {255, "", "Connection refused"}, -1);
+  f.runner.expect_if([](const auto&) { return true; }, "node 0", {0, "", ""}, -1);
+  auto nodes = add_byo_cluster(f.deps(), {"duo", "", "", 0, 0},
+                               {"ssh://me@10.0.0.5", "ssh://me@10.0.0.6"});
+  ASSERT_FALSE(nodes);
+  EXPECT_NE(nodes.error().message.find("node 1"), std::string::npos) << nodes.error().message;
+  EXPECT_TRUE(f.store.list_members("duo").value().empty());
+  EXPECT_TRUE(f.store.list_boxes().value().empty());
+  EXPECT_FALSE(fs::exists(f.tmp.path() / "tokens" / "duo.0"));
+}
+
+TEST(AddByoCluster, RefusesAClusterNameInUseAndBadUrlsBeforeConnecting) {
+  ByoFixture f;
+  state::Box existing;
+  existing.name = "duo";
+  ASSERT_TRUE(f.store.insert_box(existing));
+  auto taken = add_byo_cluster(f.deps(), {"duo", "", "", 0, 0}, {"ssh://a@h1", "ssh://a@h2"});
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().kind, ErrorKind::conflict);
+  auto bad = add_byo_cluster(f.deps(), {"pair", "", "", 0, 0}, {"ssh://a@h1", "http://h2"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, ErrorKind::invalid_input);
+  EXPECT_TRUE(f.runner.calls.empty());
+}
+
 TEST(StopByo, RunsTheBootstrapsStopOverSsh) {
   testing::FakeProcessRunner runner;
   runner.expect_if(
