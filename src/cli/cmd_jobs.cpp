@@ -57,7 +57,8 @@ nlohmann::json job_json(const box::JobInfo& j) {
 }
 
 // Every node's jobs, merged by id (a cluster job has one id on all its nodes).
-Result<std::vector<box::ClusterJob>> cluster_jobs(Env& env, const std::vector<box::JobNode>& nodes) {
+Result<std::vector<box::ClusterJob>> cluster_jobs(Env& env,
+                                                  const std::vector<box::JobNode>& nodes) {
   std::vector<std::pair<int, std::vector<box::JobInfo>>> per_node(nodes.size());
   GPUBOX_TRY(box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
     GPUBOX_TRY_ASSIGN(jobs, box::list_jobs(env.runner, node.target));
@@ -125,19 +126,18 @@ Result<void> cluster_logs(const LogsOptions& opts, const std::vector<box::JobNod
   }
   auto print = [&](std::string_view text) { env.streams.out << text << std::flush; };
   if (opts.follow) {
-    GPUBOX_TRY_ASSIGN(outcome, box::follow_cluster_job(
-                                   env.runner, nodes, id, print,
-                                   [](int, int) { return false; },  // only watching
-                                   [] { return false; }));
+    GPUBOX_TRY_ASSIGN(
+        outcome, box::follow_cluster_job(
+                     env.runner, nodes, id, print, [](int, int) { return false; },  // only watching
+                     [] { return false; }));
     env.exit_code = outcome.exit_code;
     return {};
   }
   for (const auto& node : nodes) {  // one node after the other, in rank order
     box::PrefixedLines lines(fmt::format("[{}] ", node.rank));
-    GPUBOX_TRY_ASSIGN(code, box::stream_job_output(env.runner, node.target, id, false,
-                                                   [&](std::string_view chunk) {
-                                                     print(lines.feed(chunk));
-                                                   }));
+    GPUBOX_TRY_ASSIGN(
+        code, box::stream_job_output(env.runner, node.target, id, false,
+                                     [&](std::string_view chunk) { print(lines.feed(chunk)); }));
     print(lines.finish());
     if (code != 0) {
       return fail(ErrorKind::remote,

@@ -163,7 +163,8 @@ Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const s
 Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
   GPUBOX_TRY_ASSIGN(cluster, cluster_nodes(env, opts.name));
   if (!cluster) {
-    return fail(ErrorKind::invalid_input, opts.name + " is not a cluster: --nodes all runs a job on every node of one",
+    return fail(ErrorKind::invalid_input,
+                opts.name + " is not a cluster: --nodes all runs a job on every node of one",
                 "make one with `gpubox up NAME --nodes N` or `gpubox add NAME ssh://a ssh://b`; "
                 "leave out --nodes for one box");
   }
@@ -195,8 +196,8 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
     sync.local = opts.workdir.ends_with('/') ? opts.workdir : opts.workdir + "/";
     sync.remote = box::remote_workdir_for(opts.workdir);
     sync.workdir = true;
-    env.progress().say(fmt::format("syncing {} to the {} nodes of {}", opts.workdir,
-                                   nodes.size(), opts.name));
+    env.progress().say(
+        fmt::format("syncing {} to the {} nodes of {}", opts.workdir, nodes.size(), opts.name));
     GPUBOX_TRY(box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
       GPUBOX_TRY(box::sync_files(env.runner, node.target, sync, null_progress()));
       return {};
@@ -230,9 +231,10 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
     } else {
       env.streams.out << spec.id << "\n";
     }
-    env.progress().say(fmt::format("job {} runs on the {} nodes of {}: `gpubox logs {} {} -f` "
-                                   "follows it",
-                                   spec.id, nodes.size(), opts.name, opts.name, spec.id));
+    env.progress().say(
+        fmt::format("job {} runs on the {} nodes of {}: `gpubox logs {} {} -f` "
+                    "follows it",
+                    spec.id, nodes.size(), opts.name, opts.name, spec.id));
     return {};
   }
   env.progress().say(fmt::format(

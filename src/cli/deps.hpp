@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "box/fleet/byo.hpp"
-#include "box/jobs/cluster_run.hpp"
 #include "box/fleet/lifecycle.hpp"
+#include "box/jobs/cluster_run.hpp"
 #include "cli/env.hpp"
 #include "core/error.hpp"
 #include "state/box_store.hpp"

@@ -316,12 +316,14 @@ TEST(CmdJobs, OnAClusterOneRowPerJobWithEachNodesState) {
       [](const auto& a) { return is_ssh_running(a, "job.py list") && on_host(a, "10.0.0.10"); },
       "node 0",
       {0, R"([{"id": "j1", "argv": ["sh"], "cwd": "", "state": "cancelled", "exit_code": 130,
-              "started_at": "s", "finished_at": "f2", "duration_seconds": 4}])", ""});
+              "started_at": "s", "finished_at": "f2", "duration_seconds": 4}])",
+       ""});
   t->runner.expect_if(
       [](const auto& a) { return is_ssh_running(a, "job.py list") && on_host(a, "10.0.0.11"); },
       "node 1",
       {0, R"([{"id": "j1", "argv": ["sh"], "cwd": "", "state": "failed", "exit_code": 5,
-              "started_at": "s", "finished_at": "f1", "duration_seconds": 3}])", ""});
+              "started_at": "s", "finished_at": "f1", "duration_seconds": 3}])",
+       ""});
   ASSERT_EQ(t->run({"jobs", "duo", "--json"}), 0) << t->err.str();
   auto doc = nlohmann::json::parse(t->out.str());
   ASSERT_EQ(doc.size(), 1U);

@@ -133,7 +133,7 @@ class ClusterTest(unittest.TestCase):
                          [("trio", k) for k in range(N)])
         # `ssh NAME` is node 0, `ssh NAME:K` node K: each answers from its own home.
         for ref, k in (("trio", 0), ("trio:1", 1), ("trio:2", 2)):
-            r = self.gpubox("ssh", ref, "--", "cat", "whoami.txt")
+            r = self.gpubox("ssh", ref, "--", "sh", "-c", "cat \"$HOME/whoami.txt\"")
             self.assertEqual((r.returncode, r.stdout.strip()), (0, f"node-{k}"), r.stderr)
 
     @unittest.skipUnless(has_torch(), "Debian's python3-torch is not installed")

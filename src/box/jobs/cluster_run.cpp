@@ -58,8 +58,7 @@ std::string new_job_id(TimePoint now) {
   std::tm utc{};
   gmtime_r(&t, &utc);
   return fmt::format("{:04}{:02}{:02}-{:02}{:02}{:02}-{}", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     hex_encode(random_bytes(2)));
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, hex_encode(random_bytes(2)));
 }
 
 std::string PrefixedLines::feed(std::string_view chunk) {
@@ -142,11 +141,11 @@ Result<void> on_every_node(const std::vector<JobNode>& nodes,
   return {};
 }
 
-Result<ClusterOutcome> follow_cluster_job(
-    ProcessRunner& runner, const std::vector<JobNode>& nodes, const std::string& id,
-    const std::function<void(std::string_view)>& out,
-    const std::function<bool(int rank, int code)>& on_failure,
-    const std::function<bool()>& interrupted) {
+Result<ClusterOutcome> follow_cluster_job(ProcessRunner& runner, const std::vector<JobNode>& nodes,
+                                          const std::string& id,
+                                          const std::function<void(std::string_view)>& out,
+                                          const std::function<bool(int rank, int code)>& on_failure,
+                                          const std::function<bool()>& interrupted) {
   std::mutex lock;  // guards `out`, `outcome` and `cancelled`
   ClusterOutcome outcome;
   bool cancelled = false;
@@ -229,7 +228,8 @@ std::vector<ClusterJob> merge_node_jobs(
       if (fresh) {
         c.job = j;
       } else if (severity(j.state) > severity(c.job.state) ||
-                 (j.state == "failed" && c.job.state == "failed" && j.finished_at < c.job.finished_at)) {
+                 (j.state == "failed" && c.job.state == "failed" &&
+                  j.finished_at < c.job.finished_at)) {
         c.job.state = j.state;
         c.job.exit_code = j.exit_code;
       }

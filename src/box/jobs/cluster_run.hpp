@@ -99,7 +99,7 @@ std::vector<ClusterJob> merge_node_jobs(
 
 // How a followed cluster job ended.
 struct ClusterOutcome {
-  int exit_code = 0;    // the first failing node's (in the order they ended), else 0
+  int exit_code = 0;     // the first failing node's (in the order they ended), else 0
   int failed_rank = -1;  // which node that was; -1 when every node succeeded
 };
 
@@ -108,11 +108,11 @@ struct ClusterOutcome {
 // `on_failure(rank, code)` is told, and when it returns true the job is cancelled on the other
 // nodes (a distributed job with a dead rank only hangs). Once `interrupted()` (Ctrl-C), nothing
 // more is cancelled: the caller decides.
-Result<ClusterOutcome> follow_cluster_job(
-    ProcessRunner& runner, const std::vector<JobNode>& nodes, const std::string& id,
-    const std::function<void(std::string_view)>& out,
-    const std::function<bool(int rank, int code)>& on_failure,
-    const std::function<bool()>& interrupted);
+Result<ClusterOutcome> follow_cluster_job(ProcessRunner& runner, const std::vector<JobNode>& nodes,
+                                          const std::string& id,
+                                          const std::function<void(std::string_view)>& out,
+                                          const std::function<bool(int rank, int code)>& on_failure,
+                                          const std::function<bool()>& interrupted);
 
 // Cancel job `id` on every node at once; return each node's state after, by rank.
 Result<std::vector<std::string>> cancel_cluster_job(ProcessRunner& runner,

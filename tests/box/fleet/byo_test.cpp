@@ -130,8 +130,8 @@ TEST(AddByoCluster, AFailingNodeLeavesNoPartOfTheClusterBehind) {
   f.runner.expect_if([](const auto& a) { return std::ranges::find(a, "10.0.0.6") != a.end(); },
                      "node 1", {255, "", "Connection refused"}, -1);
   f.runner.expect_if([](const auto&) { return true; }, "node 0", {0, "", ""}, -1);
-  auto nodes = add_byo_cluster(f.deps(), {"duo", "", "", 0, 0},
-                               {"ssh://me@10.0.0.5", "ssh://me@10.0.0.6"});
+  auto nodes =
+      add_byo_cluster(f.deps(), {"duo", "", "", 0, 0}, {"ssh://me@10.0.0.5", "ssh://me@10.0.0.6"});
   ASSERT_FALSE(nodes);
   EXPECT_NE(nodes.error().message.find("node 1"), std::string::npos) << nodes.error().message;
   EXPECT_TRUE(f.store.list_members("duo").value().empty());

@@ -46,10 +46,13 @@ TEST(NodeEnv, UnderTorchrunRankAndWorldSizeAreTorchrunsToSet) {
 
 TEST(TorchrunArgv, StaticRendezvousWithOneProcessPerGpu) {
   auto argv = torchrun_argv(layout(2, 8), 1, {"python", "train.py", "--epochs", "3"});
-  std::vector<std::string> want{"torchrun",      "--nnodes",      "2",         "--nproc_per_node",
-                                "8",             "--node_rank",   "1",         "--master_addr",
-                                "10.0.0.10",     "--master_port", "29511",     "train.py",
-                                "--epochs",      "3"};
+  std::vector<std::string> want{"torchrun",  "--nnodes",
+                                "2",         "--nproc_per_node",
+                                "8",         "--node_rank",
+                                "1",         "--master_addr",
+                                "10.0.0.10", "--master_port",
+                                "29511",     "train.py",
+                                "--epochs",  "3"};
   EXPECT_EQ(argv, want);
   // On CPUs one process per node; a bare script is kept as is.
   auto cpu = torchrun_argv(layout(2, 0), 0, {"train.py"});
@@ -98,7 +101,9 @@ JobInfo job(const std::string& id, const std::string& state, std::optional<int> 
 
 TEST(MergeNodeJobs, OneEntryPerIdNewestFirstWithTheFirstFailure) {
   auto merged = merge_node_jobs({
-      {0, {job("20261208-010000-aaaa", "cancelled", 130, "01:05"), job("20261207-000000-bbbb", "succeeded", 0)}},
+      {0,
+       {job("20261208-010000-aaaa", "cancelled", 130, "01:05"),
+        job("20261207-000000-bbbb", "succeeded", 0)}},
       {1, {job("20261208-010000-aaaa", "failed", 5, "01:04")}},
       {2, {job("20261208-010000-aaaa", "failed", 9, "01:06")}},
   });
@@ -135,8 +140,8 @@ bool to_host(const std::vector<std::string>& argv, const std::string& host) {
 }
 
 bool contains(const std::vector<std::string>& argv, const std::string& text) {
-  return std::ranges::any_of(argv,
-                             [&](const std::string& a) { return a.find(text) != std::string::npos; });
+  return std::ranges::any_of(
+      argv, [&](const std::string& a) { return a.find(text) != std::string::npos; });
 }
 
 TEST(FollowClusterJob, TheFirstFailureSetsTheCodeAndCancelsTheOtherNodes) {
