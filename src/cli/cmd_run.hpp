@@ -18,7 +18,7 @@ struct RunJobOptions {
   bool detach = false;
   std::string then;  // "", "stop", "down" (stop, then gc removes it)
   bool json = false;
-  bool retry = false;  // --retry-on-interruption: run again when the box restarts
+  bool retry = false;     // --retry-on-interruption: run again when the box restarts
   std::string nodes;      // "all": one job on every node of cluster NAME
   bool torchrun = false;  // with --nodes all: wrap the command in torchrun (static rendezvous)
   std::vector<std::string> command;

@@ -45,8 +45,7 @@ TEST(UpRender, ANewVolumeIsCreatedInTheBoxsZoneAndNoVolumeIsNoLine) {
             std::string::npos)
       << text;
   EXPECT_EQ(plan_json(plan_with(v), catalog)["volume"]["zone"], nullptr);
-  EXPECT_EQ(plan_text(plan_with(std::nullopt), catalog, "Plan").find("volume"),
-            std::string::npos);
+  EXPECT_EQ(plan_text(plan_with(std::nullopt), catalog, "Plan").find("volume"), std::string::npos);
   EXPECT_EQ(plan_json(plan_with(std::nullopt), catalog)["volume"], nullptr);
 }
 

@@ -29,7 +29,7 @@ struct JobSpec {
   // this many attempts. The --env values are then kept on the box (~/.gpubox/jobs/ID/env, 0600)
   // for the re-run.
   int max_attempts = 1;
-  std::string id;           // empty: job.py picks one; a cluster job has the same id everywhere
+  std::string id;  // empty: job.py picks one; a cluster job has the same id everywhere
 };
 
 // The attempts `gpubox run --retry-on-interruption` allows a job.
