@@ -198,14 +198,17 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
     sync.workdir = true;
     env.progress().say(
         fmt::format("syncing {} to the {} nodes of {}", opts.workdir, nodes.size(), opts.name));
-    GPUBOX_TRY(box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
+    auto synced = box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
       GPUBOX_TRY(box::sync_files(env.runner, node.target, sync, null_progress()));
       return {};
-    }));
+    });
+    GPUBOX_TRY(synced);
     spec.cwd = sync.remote;
   }
   spec.id = box::new_job_id(env.clock.now());
   const std::vector<std::string> command = spec.command;
+  // Installed before the jobs start: a Ctrl-C from the moment they may run stops them all.
+  InterruptLatch latch;
   auto started = box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
     box::JobSpec mine = spec;
     auto rendezvous = box::node_env(layout, node.rank, !opts.torchrun);
@@ -216,8 +219,13 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
     GPUBOX_TRY(box::start_job(env.runner, node.target, mine));
     return {};
   });
-  if (!started) {  // never leave part of a distributed job running
+  if (!started || latch.fired()) {  // never leave part of a job running
     (void)box::cancel_cluster_job(env.runner, nodes, spec.id);
+    if (latch.fired()) {  // Ctrl-C while the nodes were starting: not a failure of the job
+      env.streams.err << fmt::format("\nstopped job {} on every node of {}\n", spec.id, opts.name);
+      env.exit_code = 130;
+      return {};
+    }
     return fail(started.error());
   }
   if (opts.detach) {
@@ -241,7 +249,6 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
       "job {} on the {} nodes of {} (MASTER_ADDR {}, port {}): its output follows, each line "
       "prefixed with its node; Ctrl-C stops it on every node",
       spec.id, nodes.size(), opts.name, layout.addresses.front(), layout.master_port));
-  InterruptLatch latch;
   GPUBOX_TRY_ASSIGN(
       outcome,
       box::follow_cluster_job(
