@@ -58,7 +58,12 @@ Result<void> run_add(const AddOptions& opts, Env& env) {
   if (opts.urls.empty()) {
     return fail(ErrorKind::invalid_input, "which machine? give its ssh://user@host[:port]");
   }
-  box::AddByoRequest request{opts.name, opts.urls.front(), opts.key, idle_minutes, max_hours};
+  box::AddByoRequest request;
+  request.name = opts.name;
+  request.url = opts.urls.front();
+  request.key_path = opts.key;
+  request.idle_minutes = idle_minutes;
+  request.max_hours = max_hours;
   if (opts.urls.size() > 1) {
     return add_cluster(opts, request, deps, env);
   }

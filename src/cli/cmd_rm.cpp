@@ -39,13 +39,7 @@ Result<void> rm_one(const RmOptions& opts, Env& env) {
 }  // namespace
 
 Result<void> run_rm(const RmOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));  // every node of a cluster
-  for (const std::string& name : names) {
-    RmOptions one = opts;
-    one.name = name;
-    GPUBOX_TRY(rm_one(one, env));
-  }
-  return {};
+  return for_each_member(env, opts, rm_one);  // every node of a cluster
 }
 
 void add_rm_command(CLI::App& app, Env& env) {

@@ -158,6 +158,37 @@ Result<void> follow(const RunJobOptions& opts, const box::BoxTarget& bt, const s
   return {};
 }
 
+// The sync of --workdir to the box: the directory's contents (not the directory inside it) into
+// gpubox/workdirs/<its name>, filtered by its ignore files.
+box::SyncSpec workdir_sync(const RunJobOptions& opts) {
+  box::SyncSpec sync;
+  sync.local = opts.workdir.ends_with('/') ? opts.workdir : opts.workdir + "/";
+  sync.remote = box::remote_workdir_for(opts.workdir);
+  sync.workdir = true;
+  return sync;
+}
+
+// After a followed job (its exit code in env.exit_code), pull --outputs of its workdir `cwd` on
+// `target` back into the local workdir; nothing when the job was left running (130).
+Result<void> pull_outputs(const RunJobOptions& opts, const std::string& cwd,
+                          const remote::SshTarget& target, Env& env) {
+  if (opts.outputs.empty() || env.exit_code == 130) {
+    return {};
+  }
+  box::SyncSpec pull;
+  pull.to_box = false;
+  pull.remote = cwd + "/" + opts.outputs + "/";
+  pull.local = (std::filesystem::path(opts.workdir) / opts.outputs).string() + "/";
+  auto pulled = box::sync_files(env.runner, target, pull, env.progress());
+  if (!pulled && env.exit_code == 0) {
+    return fail(pulled.error());  // the job succeeded: its results must not be lost quietly
+  }
+  if (!pulled) {  // a failed job may have written none: its own exit code says more
+    warn(env.streams, "no outputs pulled from " + opts.name + ": " + pulled.error().message);
+  }
+  return {};
+}
+
 // The job on every node of cluster `opts.name` at once: the workdir synced to each, one job id,
 // each node's rendezvous environment, the outputs merged with rank prefixes.
 Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
@@ -192,10 +223,7 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
   layout.master_port = probe.free_port;
   layout.gpus_per_node = probe.gpus;
   if (!opts.workdir.empty()) {
-    box::SyncSpec sync;
-    sync.local = opts.workdir.ends_with('/') ? opts.workdir : opts.workdir + "/";
-    sync.remote = box::remote_workdir_for(opts.workdir);
-    sync.workdir = true;
+    const box::SyncSpec sync = workdir_sync(opts);
     env.progress().say(
         fmt::format("syncing {} to the {} nodes of {}", opts.workdir, nodes.size(), opts.name));
     auto synced = box::on_every_node(nodes, [&](const box::JobNode& node) -> Result<void> {
@@ -269,17 +297,8 @@ Result<void> run_cluster_job(const RunJobOptions& opts, box::JobSpec spec, Env& 
     return {};
   }
   env.exit_code = outcome.exit_code;
-  if (!opts.outputs.empty() && outcome.exit_code != 130) {
-    box::SyncSpec pull;  // node 0 writes the results, by the usual convention
-    pull.to_box = false;
-    pull.remote = spec.cwd + "/" + opts.outputs + "/";
-    pull.local = (std::filesystem::path(opts.workdir) / opts.outputs).string() + "/";
-    auto pulled = box::sync_files(env.runner, nodes.front().target, pull, env.progress());
-    if (!pulled && outcome.exit_code == 0) {
-      return fail(pulled.error());
-    }
-  }
-  return {};
+  // Node 0 writes the results, by the usual convention.
+  return pull_outputs(opts, spec.cwd, nodes.front().target, env);
 }
 
 }  // namespace
@@ -303,13 +322,7 @@ Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
                     opts.name, opts.name));
   }
   if (!opts.workdir.empty()) {
-    box::SyncSpec sync;
-    sync.local = opts.workdir;
-    if (!sync.local.ends_with('/')) {
-      sync.local += '/';  // the directory's contents, not the directory inside it
-    }
-    sync.remote = box::remote_workdir_for(opts.workdir);
-    sync.workdir = true;
+    const box::SyncSpec sync = workdir_sync(opts);
     GPUBOX_TRY(box::sync_files(env.runner, bt.target, sync, env.progress()));
     spec.cwd = sync.remote;
   }
@@ -322,20 +335,7 @@ Result<void> run_job(const RunJobOptions& opts, box::JobSpec spec, Env& env) {
   GPUBOX_TRY_ASSIGN(id, box::start_job(env.runner, bt.target, spec));
   if (!opts.detach) {
     GPUBOX_TRY(follow(opts, bt, id, env));
-    if (!opts.outputs.empty() && env.exit_code != 130) {
-      box::SyncSpec pull;
-      pull.to_box = false;
-      pull.remote = spec.cwd + "/" + opts.outputs + "/";
-      pull.local = (std::filesystem::path(opts.workdir) / opts.outputs).string() + "/";
-      auto pulled = box::sync_files(env.runner, bt.target, pull, env.progress());
-      if (!pulled && env.exit_code == 0) {
-        return fail(pulled.error());  // the job succeeded: its results must not be lost quietly
-      }
-      if (!pulled) {  // a failed job may have written none: its own exit code says more
-        warn(env.streams, "no outputs pulled from " + opts.name + ": " + pulled.error().message);
-      }
-    }
-    return {};
+    return pull_outputs(opts, spec.cwd, bt.target, env);
   }
   if (opts.json) {
     print_json(env.streams, {{"name", opts.name}, {"id", id}, {"cwd", spec.cwd}});

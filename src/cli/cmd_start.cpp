@@ -75,13 +75,7 @@ Result<void> start_one(const StartOptions& opts, Env& env) {
 }  // namespace
 
 Result<void> run_start(const StartOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));  // every node of a cluster
-  for (const std::string& name : names) {
-    StartOptions one = opts;
-    one.name = name;
-    GPUBOX_TRY(start_one(one, env));
-  }
-  return {};
+  return for_each_member(env, opts, start_one);  // every node of a cluster
 }
 
 void add_start_command(CLI::App& app, Env& env) {

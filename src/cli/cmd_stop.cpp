@@ -71,13 +71,7 @@ Result<void> stop_one(const StopOptions& opts, Env& env) {
 }  // namespace
 
 Result<void> run_stop(const StopOptions& opts, Env& env) {
-  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));  // every node of a cluster
-  for (const std::string& name : names) {
-    StopOptions one = opts;
-    one.name = name;
-    GPUBOX_TRY(stop_one(one, env));
-  }
-  return {};
+  return for_each_member(env, opts, stop_one);  // every node of a cluster
 }
 
 void add_stop_command(CLI::App& app, Env& env) {

@@ -109,11 +109,10 @@ Result<std::optional<ClusterNodes>> cluster_nodes(Env& env, std::string_view ref
   GPUBOX_TRY_ASSIGN(store, env.store());
   auto parsed = box::parse_box_ref(ref);
   if (!parsed || parsed->rank) {
-    return std::optional<ClusterNodes>{};
+    return std::optional<ClusterNodes>{};  // one box: the caller's lookup says what is wrong
   }
-  GPUBOX_TRY_ASSIGN(single, store->find_box(parsed->name));
-  GPUBOX_TRY_ASSIGN(members, store->list_members(parsed->name));
-  if (single || members.empty()) {
+  GPUBOX_TRY_ASSIGN(members, box::resolve_boxes(*store, ref));
+  if (members.empty() || members.front().cluster.empty()) {
     return std::optional<ClusterNodes>{};
   }
   ClusterNodes out;

@@ -40,6 +40,19 @@ Result<state::Box> find_named_box(Env& env, std::string_view name);
 // else `ref` itself (the caller's lookup then finds it or says it is unknown).
 Result<std::vector<std::string>> member_names(Env& env, std::string_view ref);
 
+// Run `one(each, env)` for every stored box `opts.name` stands for (member_names: each node of a
+// cluster, in rank order), `each` being `opts` with that name; stop at the first error.
+template <class Options, class One>
+Result<void> for_each_member(Env& env, const Options& opts, One&& one) {
+  GPUBOX_TRY_ASSIGN(names, member_names(env, opts.name));
+  for (const std::string& name : names) {
+    Options each = opts;
+    each.name = name;
+    GPUBOX_TRY(one(each, env));
+  }
+  return {};
+}
+
 // Before the first connection to a running AWS `box` whose host keys were never pinned, read its
 // console once and pin what it printed (updating `box` and the store); say so when it printed
 // nothing, and the first key will be trusted.

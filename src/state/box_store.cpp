@@ -60,6 +60,18 @@ Box read_box(const Statement& s) {
   return b;
 }
 
+// Return every row `stmt` (a SELECT of k_box_columns) yields.
+Result<std::vector<Box>> read_boxes(Statement& stmt) {
+  std::vector<Box> boxes;
+  while (true) {
+    GPUBOX_TRY_ASSIGN(row, stmt.step());
+    if (!row) {
+      return boxes;
+    }
+    boxes.push_back(read_box(stmt));
+  }
+}
+
 Error box_not_found(std::string_view name) {
   Error e;
   e.kind = ErrorKind::not_found;
@@ -153,27 +165,13 @@ Result<std::vector<Box>> BoxStore::list_members(std::string_view cluster) {
                                        " FROM boxes WHERE cluster = ?1 AND cluster != '' "
                                        "ORDER BY node_index"));
   stmt.bind(1, cluster);
-  std::vector<Box> boxes;
-  while (true) {
-    GPUBOX_TRY_ASSIGN(row, stmt.step());
-    if (!row) {
-      return boxes;
-    }
-    boxes.push_back(read_box(stmt));
-  }
+  return read_boxes(stmt);
 }
 
 Result<std::vector<Box>> BoxStore::list_boxes() {
   GPUBOX_TRY_ASSIGN(
       stmt, m_db.prepare("SELECT " + std::string(k_box_columns) + " FROM boxes ORDER BY name"));
-  std::vector<Box> boxes;
-  while (true) {
-    GPUBOX_TRY_ASSIGN(row, stmt.step());
-    if (!row) {
-      return boxes;
-    }
-    boxes.push_back(read_box(stmt));
-  }
+  return read_boxes(stmt);
 }
 
 Result<void> BoxStore::remove_box(std::string_view name) {

@@ -23,6 +23,13 @@ void expect_upload(gpubox::testing::FakeProcessRunner& runner) {
   runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "upload", {0, "", ""});
 }
 
+// The upload of the on-box files, then job.py's start answering with job id `id`.
+void expect_start(gpubox::testing::FakeProcessRunner& runner, const std::string& id) {
+  expect_upload(runner);
+  runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
+                   {0, "{\"id\": \"" + id + "\"}\n", ""});
+}
+
 TEST(CmdRun, ABadEnvPairIsRefusedBeforeAnythingRuns) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
@@ -34,9 +41,7 @@ TEST(CmdRun, ABadEnvPairIsRefusedBeforeAnythingRuns) {
 TEST(CmdRun, DetachedPrintsTheIdAndEnvValuesTravelOnStdinOnly) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"20261207-220000-ab12\"}\n", ""});
+  expect_start(t->runner, "20261207-220000-ab12");
   EXPECT_EQ(t->run({"run", "lab", "--detach", "--env", "TOKEN=s3cret value", "--", "python",
                     "train.py", "--lr", "1e-3 x"}),
             0)
@@ -59,9 +64,7 @@ TEST(CmdRun, DetachedPrintsTheIdAndEnvValuesTravelOnStdinOnly) {
 TEST(CmdRun, InTheForegroundItFollowsTheOutputAndExitsWithTheJobsCode) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"j1\"}\n", ""});
+  expect_start(t->runner, "j1");
   t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
                       "logs -f", {3, "epoch 1\nepoch 2\n", ""});
   EXPECT_EQ(t->run({"run", "lab", "--", "python", "train.py"}), 3);
@@ -73,9 +76,7 @@ TEST(CmdRun, InTheForegroundItFollowsTheOutputAndExitsWithTheJobsCode) {
 TEST(CmdRun, RetryOnInterruptionAsksJobPyForThreeAttemptsAndNotesABoxThatIsNoSpotBox) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"j1\"}\n", ""});
+  expect_start(t->runner, "j1");
   ASSERT_EQ(t->run({"run", "lab", "--detach", "--retry-on-interruption", "--env", "K=v", "--",
                     "python", "train.py"}),
             0)
@@ -90,9 +91,7 @@ TEST(CmdRun, RetryOnInterruptionAsksJobPyForThreeAttemptsAndNotesABoxThatIsNoSpo
 TEST(CmdRun, WithoutRetryTheJobHasOneAttempt) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"j1\"}\n", ""});
+  expect_start(t->runner, "j1");
   ASSERT_EQ(t->run({"run", "lab", "--detach", "--", "true"}), 0) << t->err.str();
   EXPECT_EQ(t->runner.calls.back().argv.back().find("--max-attempts"), std::string::npos);
   EXPECT_EQ(t->err.str().find("spot box"), std::string::npos) << t->err.str();
@@ -101,9 +100,7 @@ TEST(CmdRun, WithoutRetryTheJobHasOneAttempt) {
 TEST(CmdRun, AnInterruptedJobFollowedInTheForegroundSaysItRunsAgainAtRestart) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"j1\"}\n", ""});
+  expect_start(t->runner, "j1");
   t->runner.expect_if(
       [](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); }, "logs -f",
       {130, "epoch 1\n[gpubox job] interrupted: spot interruption notice: stop at T\n", ""});
@@ -122,9 +119,7 @@ TEST(CmdRun, AnInterruptedJobFollowedInTheForegroundSaysItRunsAgainAtRestart) {
 TEST(CmdRun, ABoxThatStopsUnderAFollowedJobGetsTheRetryHint) {
   auto t = make_test_env();
   ASSERT_TRUE(t->store().insert_box(byo_box()));
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"j1\"}\n", ""});
+  expect_start(t->runner, "j1");
   // ssh says 255 when the connection drops, as it does when AWS stops the instance.
   t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py logs j1 --follow"); },
                       "logs -f", {255, "epoch 1\n", "Connection to 10.0.0.5 closed.\n"});
@@ -156,9 +151,7 @@ TEST(CmdRun, AWorkdirIsSyncedWithItsIgnoreFilesAndTheJobRunsInIt) {
   std::filesystem::create_directories(proj);
   t->runner.expect_if([](const auto& a) { return a.at(0) == "rsync"; }, "rsync",
                       {0, "Number of regular files transferred: 2\nTotal bytes sent: 1,234\n", ""});
-  expect_upload(t->runner);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "start",
-                      {0, "{\"id\": \"j2\"}\n", ""});
+  expect_start(t->runner, "j2");
   ASSERT_EQ(t->run({"run", "lab", "--detach", "--workdir", proj.string(), "--", "make"}), 0)
       << t->err.str();
   const auto& rsync = t->runner.calls.at(0).argv;
@@ -230,6 +223,17 @@ void add_cluster(gpubox::cli::testing::TestEnv& t, int n) {
   }
 }
 
+// The ssh calls of starting a job on `n` nodes: node 0's probe (answering `probe`), then each
+// node's upload and start.
+void expect_cluster_start(gpubox::cli::testing::TestEnv& t, int n, const std::string& probe) {
+  t.runner.expect_if([](const auto& a) { return is_ssh_running(a, "socket.socket()"); },
+                     "probe node 0", {0, probe, ""});
+  t.runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "uploads",
+                     {0, "", ""}, n);
+  t.runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "starts",
+                     {0, "{\"id\": \"20261208-010203-abcd\"}\n", ""}, n);
+}
+
 bool on_host(const std::vector<std::string>& a, const std::string& host) {
   return std::ranges::find(a, host) != a.end();
 }
@@ -237,12 +241,7 @@ bool on_host(const std::vector<std::string>& a, const std::string& host) {
 TEST(CmdRun, OnEveryNodeOneIdAndEachNodesRendezvousEnvironmentOnStdin) {
   auto t = make_test_env();
   add_cluster(*t, 2);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "socket.socket()"); },
-                      "probe node 0", {0, "port=29876 gpus=0\n", ""});
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "uploads",
-                      {0, "", ""}, 2);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "starts",
-                      {0, "{\"id\": \"20261208-010203-abcd\"}\n", ""}, 2);
+  expect_cluster_start(*t, 2, "port=29876 gpus=0\n");
   ASSERT_EQ(t->run({"run", "duo", "--nodes", "all", "--detach", "--env", "K=v", "--", "python",
                     "train.py"}),
             0)
@@ -275,12 +274,7 @@ TEST(CmdRun, OnEveryNodeOneIdAndEachNodesRendezvousEnvironmentOnStdin) {
 TEST(CmdRun, TorchrunWrapsTheScriptForStaticRendezvous) {
   auto t = make_test_env();
   add_cluster(*t, 2);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "socket.socket()"); },
-                      "probe node 0", {0, "port=29500 gpus=4\n", ""});
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "tar "); }, "uploads",
-                      {0, "", ""}, 2);
-  t->runner.expect_if([](const auto& a) { return is_ssh_running(a, "job.py start"); }, "starts",
-                      {0, "{\"id\": \"x\"}\n", ""}, 2);
+  expect_cluster_start(*t, 2, "port=29500 gpus=4\n");
   ASSERT_EQ(t->run({"run", "duo", "--nodes", "all", "--torchrun", "--detach", "--", "python",
                     "train.py"}),
             0)

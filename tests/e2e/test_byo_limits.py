@@ -13,7 +13,7 @@ import tempfile
 import unittest
 
 from localnet import unix_http_get, wait_for
-from sshd import Sshd
+from sshd import Sshd, client_env
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
@@ -45,9 +45,7 @@ class ByoLimitsTest(unittest.TestCase):
         self.addCleanup(self.sshd.stop)
         self.prefix = os.path.join(self.info.home, ".gpubox")
         self.addCleanup(self.stop_leftovers)
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
-                    "GPUBOX_HOME": os.path.join(self.home, "gpubox"),
-                    "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
+        self.env = client_env(self.home)
 
     def stop_leftovers(self):
         """Whatever the test left running (its pid files name exactly our processes)."""

@@ -16,7 +16,7 @@ import time
 import unittest
 
 from localnet import wait_for
-from sshd import Sshd, stop_box_services
+from sshd import Sshd, client_env, stop_box_services
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
@@ -79,9 +79,7 @@ class ClusterTest(unittest.TestCase):
         for sshd in cls.sshds[1:]:
             with open(os.path.join(sshd.tmpdir, "authorized_keys"), "a") as f:
                 f.write(pub)
-        cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": cls.home,
-                   "GPUBOX_HOME": os.path.join(cls.home, "gpubox"),
-                   "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
+        cls.env = client_env(cls.home)
         urls = [f"ssh://{i.user}@127.0.0.1:{i.port}" for i in cls.infos]
         cls.added = cls.gpubox("add", "trio", *urls, "--key", cls.infos[0].key_path,
                                "--json", timeout=600)

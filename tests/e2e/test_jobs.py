@@ -19,7 +19,7 @@ import time
 import unittest
 
 from localnet import unix_http_get, wait_for
-from sshd import Sshd, stop_box_services
+from sshd import Sshd, client_env, stop_box_services
 
 GPUBOX = os.environ.get("GPUBOX_BIN", "gpubox")
 HAS_JUPYTER = any(os.path.exists("/usr/bin/" + j)
@@ -41,9 +41,7 @@ class JobsTest(unittest.TestCase):
         cls.sshd = Sshd(home=cls.box_home,
                         env={"GPUBOX_NO_SYSTEMD": "1", "GPUBOX_WATCH_INTERVAL": "2"})
         cls.info = cls.sshd.start()
-        cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": cls.home,
-                   "GPUBOX_HOME": os.path.join(cls.home, "gpubox"),
-                   "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
+        cls.env = client_env(cls.home)
         cls.added = cls.gpubox("add", "lab", f"ssh://{cls.info.user}@127.0.0.1:{cls.info.port}",
                                "--key", cls.info.key_path, timeout=300)
 
@@ -206,9 +204,7 @@ class RetryOnInterruptionTest(unittest.TestCase):
                         env={"GPUBOX_NO_SYSTEMD": "1", "GPUBOX_WATCH_INTERVAL": "1",
                              "GPUBOX_BOOT_ID_FILE": cls.boot_file})
         cls.info = cls.sshd.start()
-        cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": cls.home,
-                   "GPUBOX_HOME": os.path.join(cls.home, "gpubox"),
-                   "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
+        cls.env = client_env(cls.home)
         cls.added = cls.gpubox("add", "lab", f"ssh://{cls.info.user}@127.0.0.1:{cls.info.port}",
                                "--key", cls.info.key_path, timeout=300)
         cls.prefix = os.path.join(cls.box_home, ".gpubox")

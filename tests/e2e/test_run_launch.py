@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import MotoTestCase  # noqa: E402
-from sshd import Sshd  # noqa: E402
+from sshd import Sshd, routed_box_env  # noqa: E402
 
 CALLER = "203.0.113.7"
 
@@ -35,9 +35,7 @@ class RunLaunchTest(MotoTestCase):
         self.info = sshd.start()
         self.addCleanup(sshd.stop)
         self.set_behaviours(console_host_keys=[self.info.host_public_key])
-        self.box_env = {"GPUBOX_CALLER_IP": CALLER,
-                        "GPUBOX_SSH_CONNECT": f"{self.info.host}:{self.info.port}",
-                        "GPUBOX_SSH_USER": self.info.user}
+        self.box_env = routed_box_env(self.info, CALLER)
         self.work = os.path.join(self.home, "proj")
         os.makedirs(self.work)
         with open(os.path.join(self.work, "train.py"), "w") as f:

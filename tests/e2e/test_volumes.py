@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from harness import MotoTestCase  # noqa: E402
-from sshd import Sshd  # noqa: E402
+from sshd import Sshd, routed_box_env  # noqa: E402
 
 CALLER = "203.0.113.7"
 
@@ -55,9 +55,7 @@ class VolumesTest(MotoTestCase):
         self.info = sshd.start()
         self.addCleanup(sshd.stop)
         self.set_behaviours(console_host_keys=[self.info.host_public_key])
-        self.box_env = {"GPUBOX_CALLER_IP": CALLER,
-                        "GPUBOX_SSH_CONNECT": f"{self.info.host}:{self.info.port}",
-                        "GPUBOX_SSH_USER": self.info.user}
+        self.box_env = routed_box_env(self.info, CALLER)
         self.ec2 = self.boto3_client("ec2")
 
     # ---- helpers ------------------------------------------------------------------

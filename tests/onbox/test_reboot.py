@@ -27,23 +27,13 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from localnet import unix_http_get, wait_for  # noqa: E402
+from sshd import FAKE_CRONTAB  # noqa: E402
 
 ONBOX = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "onbox"))
 JUPYTER = next((shutil.which(j) for j in ("jupyter-lab", "jupyter-notebook", "jupyter-server")
                 if shutil.which(j)), None)
 TOKEN = "t0k3n-" + os.urandom(8).hex()
 TAG = "# gpubox-autostart"
-
-# A crontab command that keeps the table in a file beside itself: -l, -r, - (stdin).
-FAKE_CRONTAB = """#!/bin/sh
-f="$(dirname "$0")/crontab.txt"
-case "$1" in
-  -l) [ -f "$f" ] && exec cat "$f"; echo "no crontab for $(id -un)" >&2; exit 1 ;;
-  -r) rm -f "$f" ;;
-  -) cat >"$f" ;;
-  *) echo "fake crontab: $*" >&2; exit 2 ;;
-esac
-"""
 
 
 def read(path):

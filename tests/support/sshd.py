@@ -60,6 +60,22 @@ tee "$n.stdin" | bash -c "$SSH_ORIGINAL_COMMAND"
 """
 
 
+def client_env(home):
+    """The environment of a gpubox client keeping its data under `home` (HOME and GPUBOX_HOME),
+    for bring-your-own boxes: no AWS settings, and the caller's address injected, never looked
+    up."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+            "GPUBOX_HOME": os.path.join(home, "gpubox"),
+            "GPUBOX_CALLER_IP": "127.0.0.1", "LANG": "C.UTF-8"}
+
+
+def routed_box_env(info, caller_ip):
+    """What routes a stand-in AWS box's ssh to the loopback sshd `info` (never to the address moto
+    invented), with the caller's address injected."""
+    return {"GPUBOX_CALLER_IP": caller_ip, "GPUBOX_SSH_CONNECT": f"{info.host}:{info.port}",
+            "GPUBOX_SSH_USER": info.user}
+
+
 def stop_box_services(box_home, script=os.path.join("onbox", "bootstrap.sh")):
     """Stops what gpubox's bootstrap started on a loopback box whose HOME is `box_home` (its pid
     files name exactly those processes): Jupyter, the watchdog, the cap. `script` is where the
